@@ -1,0 +1,49 @@
+# Omni: the two commands that set everything up on a fresh machine are `make demo` and
+# `make test`. Both create .venv and install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install lint format migrate seed serve up clean bench
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+
+# Reinstall when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(UV) pip install --quiet --python $(PY) -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --scale small
+	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+up: install
+	$(VENV)/bin/honcho start
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var media

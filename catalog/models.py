@@ -1,0 +1,141 @@
+"""Categories, products, variants (the sellable SKU) and the one price book."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from omni.models import TimeStampedModel
+
+
+class Category(TimeStampedModel):
+    class SizeGroup(models.TextChoices):
+        # Preferred sizes are learned per group: an M in tops says nothing about shoes.
+        NONE = "", "No sizes"
+        TOPS = "tops", "Tops"
+        BOTTOMS = "bottoms", "Bottoms"
+        DRESSES = "dresses", "Dresses"
+        SHOES = "shoes", "Shoes"
+        ACCESSORIES = "accessories", "Accessories"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    size_group = models.CharField(max_length=20, choices=SizeGroup.choices, blank=True)
+    return_window_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the shop's return window for this category"
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TimeStampedModel):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    brand = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True, db_index=True)
+    is_final_sale = models.BooleanField(default=False, help_text="Cannot be returned")
+    # Products that go with this one (post-purchase emails, "complete the look").
+    related_products = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["category", "is_active"], name="product_category_active_idx"),
+            models.Index(fields=["-created_at"], name="product_newest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.FileField(upload_to="products/", max_length=255)
+    alt_text = models.CharField(max_length=200, blank=True)
+    colour = models.CharField(max_length=40, blank=True, help_text="Shown for this colour")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
+
+
+class Variant(TimeStampedModel):
+    """The sellable SKU: one size and colour of a product, with its barcode."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=40, unique=True)
+    barcode = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    size = models.CharField(max_length=20, blank=True)
+    colour = models.CharField(max_length=40, blank=True)
+    colour_hex = models.CharField(max_length=7, blank=True, help_text="#RRGGBB swatch")
+    position = models.PositiveIntegerField(default=0, help_text="Sort order (size order)")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+        indexes = [models.Index(fields=["product", "position"], name="variant_product_pos_idx")]
+
+    def __str__(self) -> str:
+        bits = " / ".join(b for b in (self.colour, self.size) if b)
+        return f"{self.sku} {bits}".strip()
+
+
+class PriceQuerySet(models.QuerySet):
+    def current(self, at=None):
+        at = at or timezone.now()
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at), valid_from__lte=at)
+
+
+class Price(models.Model):
+    """One price book: a variant's price is the same in every channel. A row with
+    ``compare_at_amount`` is a promotion (shown as "was")."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="prices")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    compare_at_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    objects = PriceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["variant_id", "-valid_from"]
+        indexes = [models.Index(fields=["variant", "-valid_from"], name="price_variant_from_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="price_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(compare_at_amount__isnull=True)
+                | Q(compare_at_amount__gt=models.F("amount")),
+                name="price_compare_at_above_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="price_window_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "valid_from"], name="price_variant_from_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.amount} {self.currency}"
+
+    @property
+    def is_promotion(self) -> bool:
+        return self.compare_at_amount is not None

@@ -1,0 +1,238 @@
+"""Stock per variant per location, its ledger, reservations, transfers, and the
+precomputed nearest-store availability. Rows here change only through inventory.services."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from omni.models import TypedReference
+from stores.models import Associate, Location
+
+
+class Stock(models.Model):
+    """One row per (variant, location). ``available = on_hand - reserved`` never drops
+    below zero; the database enforces it, not only Python."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock")
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    # Overrides the location's safety stock for this SKU (null: use the location's).
+    safety_stock = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["variant_id", "location_id"]
+        verbose_name_plural = "stock"
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="stock_variant_location"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_non_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="stock_reserved_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"
+            ),
+        ]
+        indexes = [models.Index(fields=["location", "variant"], name="stock_location_variant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id}@{self.location_id}: {self.on_hand} ({self.reserved} reserved)"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(TypedReference):
+    """Append-only ledger: every change of on-hand writes one row, so the deltas of a
+    (variant, location) always sum to its on-hand."""
+
+    class Reason(models.TextChoices):
+        RECEIVE = "receive", "Received"
+        COUNT = "count", "Count adjustment"
+        CYCLE_COUNT = "cycle_count", "Cycle count"
+        DAMAGE = "damage", "Damage"
+        THEFT = "theft", "Theft"
+        CORRECTION = "correction", "Correction"
+        SALE = "sale", "Sold in store"
+        SHIP = "ship", "Shipped"
+        PICKUP = "pickup", "Collected at pickup"
+        RETURN_RESTOCK = "return_restock", "Restocked from a return"
+        WRITE_OFF = "write_off", "Written off"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        INITIAL = "initial", "Opening balance"
+
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="movements")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="movements")
+    delta = models.IntegerField()
+    on_hand_after = models.IntegerField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.CharField(max_length=255, blank=True)
+    associate = models.ForeignKey(
+        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(max_length=120, blank=True, help_text="API key or system actor")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["variant", "location", "-created_at"], name="movement_stock_idx"),
+            models.Index(fields=["location", "-created_at"], name="movement_location_idx"),
+            models.Index(fields=["reference_type", "reference_id"], name="movement_reference_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="movement_delta_nonzero"),
+            models.CheckConstraint(
+                condition=Q(on_hand_after__gte=0), name="movement_after_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.reason}"
+
+
+class Reservation(TypedReference):
+    """Stock held for a cart, an order line, a pickup or a store visit. Cart and pickup
+    holds expire; a worker releases them."""
+
+    class Kind(models.TextChoices):
+        CART = "cart", "Cart hold"
+        ORDER = "order", "Order line"
+        PICKUP = "pickup", "Pickup hold"
+        VISIT = "visit", "Held for a store visit"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMMITTED = "committed", "Committed (left stock)"
+        RELEASED = "released", "Released"
+        EXPIRED = "expired", "Expired"
+
+    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="reservation_quantity_positive"
+            ),
+        ]
+        indexes = [
+            # The expiry sweep reads only active holds that can expire.
+            models.Index(
+                fields=["expires_at"],
+                name="reservation_expiry_idx",
+                condition=Q(status="active", expires_at__isnull=False),
+            ),
+            models.Index(
+                fields=["reference_type", "reference_id"], name="reservation_reference_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × stock {self.stock_id} [{self.status}]"
+
+
+class Transfer(TypedReference):
+    """Stock moving between locations: requested → shipped (leaves the source) →
+    received (arrives at the destination). ``expected_at`` dates a pickup's readiness."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        SHIPPED = "shipped", "Shipped"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    source = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
+    destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    expected_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_between_two_places"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["destination", "status"], name="transfer_destination_idx"),
+            models.Index(fields=["source", "status"], name="transfer_source_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.pk}: {self.source_id}→{self.destination_id} [{self.status}]"
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    quantity_received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="transfer_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity")),
+                name="transfer_line_received_within_sent",
+            ),
+            models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"
+
+
+class NearestAvailability(models.Model):
+    """For a (variant, store): the nearest few locations with salable stock, ranked by
+    distance. Precomputed so a product page answers "3 at your store / 2 at Springfield
+    (4 km)" from one indexed read on (product, store)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="nearest")
+    store = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(help_text="1 = nearest (0 km is the store itself)")
+    source_location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    distance_km = models.DecimalField(max_digits=8, decimal_places=2)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["variant_id", "store_id", "rank"]
+        verbose_name_plural = "nearest availability"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "store", "rank"], name="nearest_rank_unique"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="nearest_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["product", "store", "rank"], name="nearest_product_store_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} near {self.store_id} #{self.rank}: {self.quantity}"
+
+
+def low_stock_threshold() -> int:
+    return settings.OMNI_LOW_STOCK_THRESHOLD

@@ -1,0 +1,33 @@
+"""Project-wide test fixtures and markers.
+
+Tests marked ``postgres`` need PostgreSQL (concurrency, IntegrityError semantics) and are
+skipped with a reason on SQLite; ``redis`` tests need REDIS_URL.
+"""
+
+import pytest
+from django.conf import settings
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.IS_POSTGRES
+    has_redis = bool(settings.REDIS_URL)
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import SuperUserFactory
+
+    return SuperUserFactory(username="admin", email="admin@example.com")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
