@@ -8,6 +8,7 @@ With DEBUG off, SECRET_KEY is required and the secure-transport settings are on.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,7 +198,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# The beat schedule lives in code. Every scheduled task is idempotent and safe to run
+# twice at once (two beats by mistake, a retry overlapping a run).
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-reservations": {
+        "task": "inventory.tasks.reservations_expire",
+        "schedule": 60.0,
+    },
+    "nightly-availability-recompute": {
+        "task": "inventory.tasks.availability_recompute_all",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- Omni business settings -------------------------------------------------------------
 OMNI_CURRENCY = env("OMNI_CURRENCY", default="USD")
