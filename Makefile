@@ -42,7 +42,10 @@ format: install
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# Web (gunicorn), a Celery worker and beat, against DATABASE_URL and REDIS_URL.
 up: install
+	@test -n "$$REDIS_URL" || { echo "make up needs REDIS_URL (and DATABASE_URL) set: see README"; exit 2; }
+	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/honcho start
 
 clean:

@@ -31,3 +31,23 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_runs_eagerly_in_tests():
+    """Tasks run in-process in tests (as in the embedded default), even when REDIS_URL is
+    set; the integration tests that start a real worker switch this off themselves."""
+    from omni.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache (debounce keys, throttles, sessions)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,0 +1,66 @@
+"""Settings come from the environment: embedded defaults with nothing set, a production
+mode that refuses to start without SECRET_KEY and passes `check --deploy` cleanly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_KEY = "x7#kq-2mZ!vR9pL$wE4tY8uI0oP3aS6dF1gH5jK@lZ2xC7vB9nM4qW8eR"
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_manage("check", DEBUG="False")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_check_deploy_without_warnings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="False",
+        SECRET_KEY=PROD_KEY,
+        ALLOWED_HOSTS="shop.example.com",
+        DATABASE_URL="sqlite:////tmp/omni-deploy-check.sqlite3",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "sqlite3 True LocMemCache console"),
+        (
+            {"DATABASE_URL": "postgres://u@db.example:5432/shop", "REDIS_URL": "redis://r:6379/0"},
+            "postgresql False RedisCache console",
+        ),
+    ],
+)
+def test_embedded_defaults_and_real_services_from_the_environment(env, expected):
+    probe = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'].rsplit('.',1)[1], s.CELERY_TASK_ALWAYS_EAGER,"
+        " s.CACHES['default']['BACKEND'].rsplit('.',1)[1], s.EMAIL_BACKEND.rsplit('.',2)[1])"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
