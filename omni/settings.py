@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.reservations_expire",
         "schedule": 60.0,
     },
+    "outbox-sweep": {
+        "task": "omni.tasks.outbox_sweep",
+        "schedule": 60.0,
+    },
     "nightly-availability-recompute": {
         "task": "inventory.tasks.availability_recompute_all",
         "schedule": crontab(hour=3, minute=15),
