@@ -1,0 +1,257 @@
+"""Inventory admin. Quantities change only through inventory.services, so the admin shows
+on-hand and reserved but never writes them: stock is viewed (and its safety stock tuned),
+the movement ledger and reservations are read-only, precomputed availability too."""
+
+from django.contrib import admin
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from inventory.models import (
+    NearestAvailability,
+    Reservation,
+    Stock,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
+from omni.admin import (
+    EXPORT_CHUNK_SIZE,
+    FlatQueriesInlineMixin,
+    LedgerAdminMixin,
+    ReadOnlyAdminMixin,
+    admin_changelist_link,
+    streamed_csv,
+)
+
+STOCK_EXPORT_HEADER = ("sku", "product", "location_code", "on_hand", "reserved", "salable")
+
+
+@admin.action(description="Export selected stock as CSV", permissions=["view"])
+def export_stock_csv(modeladmin, request, queryset):
+    rows = queryset.values_list(
+        "variant__sku", "variant__product__name", "location__code", "on_hand", "reserved", "salable"
+    ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    return streamed_csv("stock.csv", STOCK_EXPORT_HEADER, rows)
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "product",
+        "location",
+        "on_hand",
+        "reserved",
+        "safety_stock_in_force",
+        "salable_units",
+    )
+    list_filter = ("location__kind", "location")
+    list_select_related = ("variant__product", "location")
+    search_fields = (
+        "=variant__sku",
+        "=variant__barcode",
+        "variant__product__name",
+        "=location__code",
+    )
+    fields = (
+        "variant",
+        "location",
+        ("on_hand", "reserved"),
+        "safety_stock",
+        ("safety_stock_in_force", "salable_units"),
+        "movements",
+        "updated_at",
+    )
+    readonly_fields = (
+        "variant",
+        "location",
+        "on_hand",
+        "reserved",
+        "safety_stock_in_force",
+        "salable_units",
+        "movements",
+        "updated_at",
+    )
+    actions = (export_stock_csv,)
+    # A stock row per variant per location: counting them all twice per page is wasted work.
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        safety = Coalesce(F("safety_stock"), F("location__safety_stock"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                safety_in_force=safety,
+                salable=Greatest(
+                    F("on_hand") - F("reserved") - safety, Value(0), output_field=IntegerField()
+                ),
+            )
+        )
+
+    # Stock rows are opened by inventory.services when stock is received; a row is kept
+    # for its ledger and reservations, so neither adding nor deleting one belongs here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Write only what the form may change: a full save would put back the on-hand and
+        # reserved read when the page was opened, undoing any sale made since.
+        obj.save(update_fields=["safety_stock", "updated_at"])
+
+    @admin.display(description="SKU", ordering="variant__sku")
+    def sku(self, obj):
+        return obj.variant.sku
+
+    @admin.display(description="Product", ordering="variant__product__name")
+    def product(self, obj):
+        return obj.variant.product.name
+
+    @admin.display(description="Safety stock in force", ordering="safety_in_force")
+    def safety_stock_in_force(self, obj):
+        return obj.safety_in_force
+
+    @admin.display(description="Salable", ordering="salable")
+    def salable_units(self, obj):
+        return obj.salable
+
+    @admin.display(description="Ledger")
+    def movements(self, obj):
+        return admin_changelist_link(
+            "inventory.stockmovement",
+            "Movements of this SKU here →",
+            variant__id__exact=obj.variant_id,
+            location__id__exact=obj.location_id,
+        )
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "variant",
+        "location",
+        "signed_delta",
+        "on_hand_after",
+        "reason",
+        "reference_label",
+        "associate",
+        "actor",
+    )
+    list_filter = ("reason", "location")
+    list_select_related = ("variant", "location", "associate")
+    search_fields = ("=variant__sku", "=reference_id", "note", "actor")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="Change", ordering="delta")
+    def signed_delta(self, obj):
+        return f"{obj.delta:+d}"
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Holding or releasing stock moves ``Stock.reserved``, which only inventory.services may
+    do; here reservations are looked at, not changed."""
+
+    list_display = (
+        "created_at",
+        "sku",
+        "location",
+        "quantity",
+        "kind",
+        "status",
+        "expires_at",
+        "reference_label",
+    )
+    list_filter = ("status", "kind", "stock__location")
+    list_select_related = ("stock__variant", "stock__location")
+    search_fields = ("=stock__variant__sku", "=reference_id")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="SKU", ordering="stock__variant__sku")
+    def sku(self, obj):
+        return obj.stock.variant.sku
+
+    @admin.display(description="Location", ordering="stock__location__name")
+    def location(self, obj):
+        return obj.stock.location
+
+
+class TransferLineInline(FlatQueriesInlineMixin, admin.TabularInline):
+    model = TransferLine
+    fields = ("variant", "quantity", "quantity_received")
+    readonly_fields = ("quantity_received",)
+    raw_id_fields = ("variant",)
+    extra = 0
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "source",
+        "destination",
+        "status",
+        "line_count",
+        "expected_at",
+        "created_at",
+    )
+    list_filter = ("status", "source", "destination")
+    list_select_related = ("source", "destination")
+    search_fields = ("=reference_id", "note", "source__code", "destination__code")
+    date_hierarchy = "created_at"
+    fields = (
+        ("source", "destination"),
+        "status",
+        "expected_at",
+        "requested_by",
+        "note",
+        "reference_label",
+        ("created_at", "shipped_at", "received_at"),
+    )
+    # Shipping and receiving move stock, which only inventory.services may do.
+    readonly_fields = ("status", "reference_label", "created_at", "shipped_at", "received_at")
+    inlines = (TransferLineInline,)
+
+    def get_queryset(self, request):
+        lines = (
+            TransferLine.objects.filter(transfer=OuterRef("pk"))
+            .order_by()
+            .values("transfer")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(lines_total=Coalesce(Subquery(lines), Value(0), output_field=IntegerField()))
+        )
+
+    @admin.display(description="Lines", ordering="lines_total")
+    def line_count(self, obj):
+        return obj.lines_total
+
+
+@admin.register(TransferLine)
+class TransferLineAdmin(admin.ModelAdmin):
+    list_display = ("transfer", "variant", "quantity", "quantity_received")
+    list_select_related = ("transfer", "variant")
+    search_fields = ("=variant__sku", "transfer__note")
+    autocomplete_fields = ("transfer", "variant")
+    readonly_fields = ("quantity_received",)
+
+
+@admin.register(NearestAvailability)
+class NearestAvailabilityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Recomputed by the availability worker: an edit here would be overwritten."""
+
+    list_display = ("variant", "store", "rank", "source_location", "quantity", "distance_km")
+    list_filter = ("store",)
+    list_select_related = ("variant", "store", "source_location")
+    search_fields = ("=variant__sku", "=product__slug")
+    show_full_result_count = False

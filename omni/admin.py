@@ -1,0 +1,188 @@
+"""The admin site for merchandisers, and the few pieces every app's admin shares: read-only
+ledgers, streamed CSV exports, money display, and inlines whose query count does not grow
+with their rows. The outbox and the email log are registered here too."""
+
+import csv
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.http import StreamingHttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.text import Truncator
+
+from omni.models import EmailLog, OutboxMessage
+from omni.money import format_money
+
+admin.site.site_header = "Omni merchandising"
+admin.site.site_title = "Omni merchandising"
+admin.site.index_title = "Catalog, stores, customers, stock and orders"
+
+# Streamed exports read in chunks so memory stays flat on the large data set.
+EXPORT_CHUNK_SIZE = 2000
+
+# Set by the code, never typed in: shown read-only wherever a form lists them.
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """Money as the shopper sees it, always with two decimals; "—" when there is none."""
+    if amount is None:
+        return "—"
+    return format_money(amount, currency)
+
+
+def admin_changelist_link(model_label: str, text: str, **filters) -> str:
+    """A link to a changelist filtered by ``filters``: how a parent shows children that are
+    too many to render inline (a store's stock, a customer's timeline). The model is named
+    ("inventory.stock") rather than imported, so a lower app can link to a higher one."""
+    app_label, model_name = model_label.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), text)
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a
+    streaming response without buffering the whole file."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def streamed_csv(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
+    """A CSV download written row by row while ``rows`` (a lazy queryset iterator) is read."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ReadOnlyAdminMixin:
+    """Rows nobody edits by hand: audit trails, and data that a service or a worker owns.
+    Viewing stays allowed; the admin never tries to save or delete one."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LedgerAdminMixin:
+    """Append-only ledgers: a row is never changed or deleted (the model raises if asked).
+    Viewing stays allowed; ledgers that take manual adjustments set
+    ``allow_manual_entries``."""
+
+    allow_manual_entries = False
+
+    def has_add_permission(self, request):
+        return self.allow_manual_entries and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PreloadedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input labelled from the row the inline already loaded with select_related,
+    instead of Django's one query per rendered row."""
+
+    preloaded = None
+
+    def label_and_url_for_value(self, value):
+        obj = self.preloaded
+        if obj is None or str(obj.pk) != str(value):
+            return super().label_and_url_for_value(value)
+        opts = obj._meta
+        try:
+            url = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=(obj.pk,),
+            )
+        except NoReverseMatch:
+            url = ""
+        return Truncator(obj).words(14), url
+
+
+class PreloadedRawIdForm(forms.ModelForm):
+    """Hands each row's already-loaded related objects to its raw-id widgets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name, field in self.fields.items():
+            if isinstance(field.widget, PreloadedRawIdWidget):
+                field.widget.preloaded = getattr(self.instance, name)
+
+
+class FlatQueriesInlineMixin:
+    """Keeps an inline's query count flat in its number of rows.
+
+    Every row gets its own copy of the form's fields, and both a <select> and a raw-id label
+    query the database on each copy: ten rows, ten queries. Here a <select>'s choices are
+    read once per formset, and ``raw_id_fields`` (for big tables: variants, order lines)
+    are labelled from the related row, which ``get_queryset`` loads with select_related.
+    """
+
+    form = PreloadedRawIdForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.raw_id_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.raw_id_fields:
+            kwargs["widget"] = PreloadedRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        is_parent_link = db_field.remote_field.model is self.parent_model
+        if formfield is not None and type(formfield.widget) is forms.Select and not is_parent_link:
+            limit = formfield.get_limit_choices_to()
+            if limit:
+                formfield.queryset = formfield.queryset.complex_filter(limit)
+            # A plain list survives the per-row copies, so the query runs once.
+            formfield.choices = list(formfield.choices)
+        return formfield
+
+
+# --- omni's own tables ---------------------------------------------------------------------
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "topic", "status", "attempts", "available_at", "created_at", "done_at")
+    list_filter = ("status",)
+    search_fields = ("=dedupe_key", "topic")
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at", "dispatched_at", "done_at")
+    show_full_result_count = False
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "stage", "to", "subject", "object_ref", "sent_at")
+    list_filter = ("kind",)
+    search_fields = ("to", "=object_id", "subject")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="About")
+    def object_ref(self, obj):
+        return f"{obj.object_type.split('.')[-1]} #{obj.object_id}"
