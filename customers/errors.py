@@ -1,4 +1,8 @@
-from omni.errors import DomainError
+"""Customers' domain errors: every one derives from ``CustomerError`` (and so from
+``omni.errors.DomainError``) and carries a stable ``code``."""
+
+from omni.errors import DomainError, NotFound
+from omni.errors import InvalidTransition as BaseInvalidTransition
 
 
 class CustomerError(DomainError):
@@ -25,3 +29,49 @@ class ConsentRequired(CustomerError):
 
     code = "consent_required"
     http_status = 403
+
+
+class InvalidTransition(CustomerError, BaseInvalidTransition):
+    """The list or task is not in a state that allows this step."""
+
+    code = "invalid_transition"
+
+
+class CustomerNotFound(CustomerError, NotFound):
+    """No such customer, list or item (or not visible to the caller)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class LocationNotAvailable(CustomerError):
+    """That location cannot take this: it is not an active store."""
+
+    code = "location_not_available"
+    http_status = 400
+
+
+class InvalidList(CustomerError):
+    """The list or the item is not valid as given."""
+
+    code = "invalid_list"
+    http_status = 400
+
+
+class SizeNotChosen(CustomerError):
+    """Some items on the list have no size chosen, so they cannot be held in a store."""
+
+    code = "size_not_chosen"
+
+
+class InvalidProfile(CustomerError):
+    """The profile change is not valid."""
+
+    code = "invalid_profile"
+    http_status = 400
+
+
+class MergeNotAllowed(CustomerError):
+    """These two customer records cannot be merged."""
+
+    code = "merge_not_allowed"

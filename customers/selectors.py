@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.utils import timezone
 
+from customers.errors import CustomerNotFound
 from customers.models import (
     Consent,
     ConsentState,
     ContactChannel,
     Customer,
+    CustomerIdentity,
+    CustomerNote,
+    FollowUpTask,
+    Interaction,
+    List,
+    ListItem,
     LoyaltyEntry,
+    SizePreference,
     StoreCreditEntry,
 )
 from omni.money import ZERO
+from stores.models import Associate, Location
+
+# ``list`` stays the builtin here; the alias reads the same as in services.
+builtins_list = builtins.list
 
 
 def loyalty_balance(*, customer: Customer) -> int:
@@ -34,3 +54,299 @@ def consent_state(*, customer: Customer, channel: str = ContactChannel.EMAIL) ->
         .first()
     )
     return state or ConsentState.NONE
+
+
+# --- finding a customer ---------------------------------------------------------------
+
+_DIGITS = re.compile(r"\d")
+_LOYALTY_SHAPE = re.compile(r"^[A-Za-z]{0,3}\d{4,}$")
+
+
+def _identity_matches(query: str) -> list[tuple[str, str]]:
+    """The exact (kind, normalised value) identities a query could be: an email, a phone
+    number, a loyalty number."""
+    from customers.errors import InvalidContact
+    from customers.services import normalise_email, normalise_phone
+
+    found: list[tuple[str, str]] = []
+    if "@" in query:
+        with contextlib.suppress(InvalidContact):
+            found.append((CustomerIdentity.Kind.EMAIL, normalise_email(query)))
+        return found
+    if len(_DIGITS.findall(query)) >= 7 and not re.search(r"[A-Za-z]", query):
+        with contextlib.suppress(InvalidContact):
+            found.append((CustomerIdentity.Kind.PHONE, normalise_phone(query)))
+    if _LOYALTY_SHAPE.match(query.replace(" ", "")):
+        found.append((CustomerIdentity.Kind.LOYALTY, query.replace(" ", "").upper()))
+    return found
+
+
+def customer_search(*, query: str, limit: int = 20) -> builtins_list[Customer]:
+    """Active customers matching a back-office search box: an exact email, phone number
+    (any format) or loyalty number — indexed lookups on the normalised identity and the
+    loyalty column — or a name ("ana", "ana lima", "lima"). Exact identity matches come
+    first, then by name. One query. (Order numbers: ``orders.selectors.order_find``.)"""
+    query = " ".join((query or "").split())
+    if not query:
+        return []
+    exact = Q(pk__in=[])
+    identities = _identity_matches(query)
+    if identities:
+        by_identity = Q()
+        for kind, value in identities:
+            by_identity |= Q(kind=kind, value=value)
+        exact = Q(pk__in=CustomerIdentity.objects.filter(by_identity).values("customer_id"))
+        loyalty = [value for kind, value in identities if kind == CustomerIdentity.Kind.LOYALTY]
+        if loyalty:
+            exact |= Q(loyalty_number__in=loyalty)
+    by_name = Q(pk__in=[])
+    if "@" not in query and not _DIGITS.search(query):
+        words = query.split(" ")
+        by_name = Q(first_name__icontains=query) | Q(last_name__icontains=query)
+        if len(words) > 1:
+            by_name |= Q(first_name__icontains=words[0], last_name__icontains=" ".join(words[1:]))
+            by_name |= Q(last_name__icontains=words[0], first_name__icontains=" ".join(words[1:]))
+    return [
+        *Customer.objects.filter(exact | by_name, is_active=True)
+        .select_related("home_store", "primary_associate")
+        .annotate(exact_match=Case(When(exact, then=Value(0)), default=Value(1)))
+        .order_by("exact_match", "last_name", "first_name", "pk")[:limit]
+    ]
+
+
+def customer_for_user(*, user) -> Customer | None:
+    """The customer a login belongs to, following merges to the surviving record."""
+    if user is None or not user.is_authenticated:
+        return None
+    customer = Customer.objects.select_related("merged_into").filter(user=user).first()
+    while customer is not None and customer.merged_into_id is not None:
+        customer = Customer.objects.select_related("merged_into").get(pk=customer.merged_into_id)
+    return customer
+
+
+# --- the timeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: builtins_list[Interaction]
+    # Pass as ``before`` for the next (older) page; None on the last page.
+    next_cursor: str | None
+
+
+def _cursor_of(entry: Interaction) -> str:
+    return f"{entry.occurred_at.isoformat()}|{entry.pk}"
+
+
+def _parse_cursor(before: str | tuple[dt.datetime, int] | Interaction) -> tuple[dt.datetime, int]:
+    if isinstance(before, Interaction):
+        return before.occurred_at, before.pk
+    if isinstance(before, tuple):
+        return before
+    try:
+        at, _, pk = before.rpartition("|")
+        return dt.datetime.fromisoformat(at), int(pk)
+    except ValueError:
+        raise CustomerNotFound("That page of the timeline does not exist.") from None
+
+
+def customer_timeline(
+    *,
+    customer: Customer,
+    before: str | tuple[dt.datetime, int] | Interaction | None = None,
+    limit: int = 25,
+) -> TimelinePage:
+    """The customer's timeline, newest first, ``limit`` entries older than ``before`` (a
+    cursor from the previous page). Keyset paging on (occurred_at, id) over the
+    ``timeline_idx`` index: one query, as fast on page 200 as on page 1."""
+    limit = max(1, min(limit, 200))
+    qs = Interaction.objects.filter(customer=customer).select_related("location", "associate")
+    if before is not None:
+        at, pk = _parse_cursor(before)
+        qs = qs.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, pk__lt=pk))
+    rows = [*qs.order_by("-occurred_at", "-pk")[: limit + 1]]
+    entries = rows[:limit]
+    return TimelinePage(
+        entries=entries, next_cursor=_cursor_of(entries[-1]) if len(rows) > limit else None
+    )
+
+
+# --- the customer record on one screen ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    channel: str
+    state: str
+    source: str = ""
+    changed_at: dt.datetime | None = None
+
+    @property
+    def allows_marketing(self) -> bool:
+        return self.state == ConsentState.MARKETING
+
+    @property
+    def allows_one_to_one(self) -> bool:
+        return self.state in (ConsentState.MARKETING, ConsentState.ONE_TO_ONE)
+
+
+@dataclass(frozen=True)
+class Customer360:
+    customer: Customer  # home store and primary associate joined
+    identities: builtins_list[CustomerIdentity]
+    consents: dict[str, ConsentView]  # every contact channel; NONE when never given
+    sizes: builtins_list[SizePreference]
+    loyalty_points: int
+    store_credit: Decimal
+    pinned_notes: builtins_list[CustomerNote]
+    open_tasks: builtins_list[FollowUpTask]
+    lists: builtins_list[List]  # each with ``item_count``
+    recent: builtins_list[Interaction]  # the latest few timeline entries
+
+
+def customer_360(*, customer: Customer, recent: int = 5) -> Customer360:
+    """Everything an associate needs on one screen: profile, identities, consent on every
+    channel, sizes, loyalty and credit balances, pinned notes, open follow-ups, lists with
+    their item counts and the latest timeline entries. 10 queries, however long the
+    customer's history."""
+    profile = Customer.objects.select_related("home_store", "primary_associate", "merged_into").get(
+        pk=customer.pk
+    )
+    stored = {
+        consent.channel: ConsentView(
+            consent.channel, consent.state, consent.source, consent.changed_at
+        )
+        for consent in Consent.objects.filter(customer=customer)
+    }
+    return Customer360(
+        customer=profile,
+        identities=[*CustomerIdentity.objects.filter(customer=customer).order_by("kind", "value")],
+        consents={
+            channel: stored.get(channel, ConsentView(channel, ConsentState.NONE))
+            for channel in ContactChannel.values
+        },
+        sizes=[*SizePreference.objects.filter(customer=customer).order_by("size_group")],
+        loyalty_points=loyalty_balance(customer=customer),
+        store_credit=store_credit_balance(customer=customer),
+        pinned_notes=[
+            *CustomerNote.objects.filter(customer=customer, is_pinned=True)
+            .select_related("author", "location")
+            .order_by("-created_at")
+        ],
+        open_tasks=[
+            *FollowUpTask.objects.filter(customer=customer, status=FollowUpTask.Status.OPEN)
+            .select_related("location", "assigned_to")
+            .order_by("due_on", "pk")
+        ],
+        lists=[
+            *List.objects.filter(customer=customer)
+            .select_related("sent_to_location")
+            .annotate(item_count=Count("items"))
+            .order_by("-updated_at")
+        ],
+        recent=customer_timeline(customer=customer, limit=recent).entries if recent else [],
+    )
+
+
+# --- lists ----------------------------------------------------------------------------
+
+
+def lists_for_customer(*, customer: Customer) -> QuerySet[List]:
+    """The customer's lists, newest change first, items with product and size joined."""
+    return (
+        List.objects.filter(customer=customer)
+        .select_related("sent_to_location")
+        .prefetch_related(_items_prefetch())
+        .order_by("-updated_at")
+    )
+
+
+def list_shared(*, token: str) -> List:
+    """A list shared by link (``/lists/<token>/``). Raises CustomerNotFound when there is
+    none or it is no longer shared."""
+    found = (
+        List.objects.filter(share_token=token, is_shared=True)
+        .select_related("customer")
+        .prefetch_related(_items_prefetch())
+        .first()
+    )
+    if found is None:
+        raise CustomerNotFound("This list is not shared (any more).")
+    return found
+
+
+def _items_prefetch() -> Prefetch:
+    return Prefetch(
+        "items",
+        queryset=ListItem.objects.select_related(
+            "product", "variant", "added_by_associate"
+        ).order_by("-added_at", "-id"),
+    )
+
+
+DEFAULT_QUEUE_STATUSES = (List.StoreStatus.NEW, List.StoreStatus.PREPARED)
+
+
+def lists_sent_to_store(
+    *, location: Location, statuses: Iterable[str] | None = DEFAULT_QUEUE_STATUSES
+) -> builtins_list[List]:
+    """A store's queue of lists sent by shoppers (new and prepared by default; ``None``:
+    every status), the soonest planned visit first, then the oldest sent. Each list has
+    its customer, its items with product and size, and each item ``salable_here``: the
+    units of that size the store can still sell (0 when it has none, or no size was
+    chosen). 3 queries, however many lists, items and stores."""
+    from inventory.selectors import stock_list
+
+    qs = List.objects.filter(sent_to_location=location).exclude(
+        store_status=List.StoreStatus.NOT_SENT
+    )
+    if statuses is not None:
+        qs = qs.filter(store_status__in=[*statuses])
+    lists = [
+        *qs.select_related("customer")
+        .prefetch_related(_items_prefetch())
+        .order_by(F("visit_planned_for").asc(nulls_last=True), "sent_at", "pk")
+    ]
+    variant_ids = {item.variant_id for sl in lists for item in sl.items.all() if item.variant_id}
+    salable = (
+        dict(
+            stock_list(location_id=location.pk, variant_ids=variant_ids).values_list(
+                "variant_id", "salable"
+            )
+        )
+        if variant_ids
+        else {}
+    )
+    for shopping_list in lists:
+        for item in shopping_list.items.all():
+            item.salable_here = salable.get(item.variant_id, 0)
+    return lists
+
+
+# --- clienteling ----------------------------------------------------------------------
+
+
+def tasks_due(
+    *, location: Location, associate: Associate | None = None, on: dt.date | None = None
+) -> QuerySet[FollowUpTask]:
+    """Open follow-ups at a store due on or before ``on`` (default: today where the store
+    is), oldest first; only those assigned to ``associate`` when given. Customer and
+    assignee joined; indexed on (location, status, due_on)."""
+    if on is None:
+        on = timezone.localtime(timezone.now(), ZoneInfo(location.timezone)).date()
+    qs = FollowUpTask.objects.filter(
+        location=location, status=FollowUpTask.Status.OPEN, due_on__lte=on
+    )
+    if associate is not None:
+        qs = qs.filter(assigned_to=associate)
+    return qs.select_related("customer", "assigned_to", "created_by").order_by("due_on", "pk")
+
+
+def outreach_allowed(*, customer: Customer, channel: str, by_associate: bool) -> bool:
+    """May we contact this customer on this channel? Marketing consent allows both
+    campaigns and an associate's one-to-one message; one-to-one consent allows only the
+    associate; none (or no answer yet) allows nothing. 1 query."""
+    state = consent_state(customer=customer, channel=channel)
+    if state == ConsentState.MARKETING:
+        return True
+    return by_associate and state == ConsentState.ONE_TO_ONE

@@ -3,12 +3,27 @@ precomputed nearest-store availability. Rows here change only through inventory.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Product, Variant
 from omni.models import TypedReference
 from stores.models import Associate, Location
+
+
+class StockQuerySet(models.QuerySet):
+    def with_salable(self) -> "StockQuerySet":
+        """Annotate ``salable``: on-hand − reserved − safety stock (the row's override, else
+        the location's), floored at 0 — what the web may still promise."""
+        return self.annotate(
+            salable=Greatest(
+                F("on_hand")
+                - F("reserved")
+                - Coalesce(F("safety_stock"), F("location__safety_stock")),
+                Value(0),
+            )
+        )
 
 
 class Stock(models.Model):
@@ -22,6 +37,8 @@ class Stock(models.Model):
     # Overrides the location's safety stock for this SKU (null: use the location's).
     safety_stock = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StockQuerySet.as_manager()
 
     class Meta:
         ordering = ["variant_id", "location_id"]
@@ -105,6 +122,7 @@ class Reservation(TypedReference):
         ORDER = "order", "Order line"
         PICKUP = "pickup", "Pickup hold"
         VISIT = "visit", "Held for a store visit"
+        TRANSFER = "transfer", "Held for a transfer"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -208,11 +226,29 @@ class NearestAvailability(models.Model):
     distance. Precomputed so a product page answers "3 at your store / 2 at Springfield
     (4 km)" from one indexed read on (product, store)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="nearest")
-    store = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    # A derived read model, rewritten in bulk by inventory.services.availability: no
+    # database foreign-key checks and no per-column indexes (four checks and four index
+    # entries per row written dominated the recompute); the unique (variant, store, rank)
+    # and the (product, store, rank) indexes serve every read and write. Deleting a
+    # variant, product or location through the ORM still cascades here, and every
+    # recompute replaces a variant's rows whole.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    variant = models.ForeignKey(
+        Variant,
+        on_delete=models.CASCADE,
+        related_name="nearest",
+        db_constraint=False,
+        db_index=False,
+    )
+    store = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     rank = models.PositiveSmallIntegerField(help_text="1 = nearest (0 km is the store itself)")
-    source_location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    source_location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     quantity = models.PositiveIntegerField()
     distance_km = models.DecimalField(max_digits=8, decimal_places=2)
     computed_at = models.DateTimeField(default=timezone.now)

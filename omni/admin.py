@@ -1,13 +1,15 @@
 """The admin site for merchandisers, and the few pieces every app's admin shares: read-only
 ledgers, streamed CSV exports, money display, and inlines whose query count does not grow
-with their rows. The outbox and the email log are registered here too."""
+with their rows. The outbox, the email log and the REST API's keys, idempotency records
+and webhooks are registered here too."""
 
 import csv
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django import forms
-from django.contrib import admin
+from django.apps import apps as django_apps
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.http import StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
@@ -15,7 +17,18 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
-from omni.models import EmailLog, OutboxMessage
+from omni.api import services as api_services
+from omni.api.webhooks import webhook_redeliver
+from omni.models import (
+    ApiKey,
+    ApiScope,
+    EmailLog,
+    IdempotencyRecord,
+    OutboxMessage,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from omni.money import format_money
 
 admin.site.site_header = "Omni merchandising"
@@ -186,3 +199,159 @@ class EmailLogAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="About")
     def object_ref(self, obj):
         return f"{obj.object_type.split('.')[-1]} #{obj.object_id}"
+
+
+# --- the REST API: keys, idempotency records, webhooks ----------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    location_codes = forms.CharField(
+        required=False,
+        help_text="Comma-separated location codes this key may act for (empty: all). A "
+        "store's POS key names its store.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes", "location_codes", "rate_per_minute", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["location_codes"] = ", ".join(self.instance.location_codes or [])
+
+    def clean_location_codes(self) -> list[str]:
+        codes = sorted(
+            {c.strip() for c in self.cleaned_data["location_codes"].split(",") if c.strip()}
+        )
+        # Named, not imported: omni imports no domain app.
+        location = django_apps.get_model("stores", "Location")
+        known = set(location.objects.filter(code__in=codes).values_list("code", flat=True))
+        if unknown := [c for c in codes if c not in known]:
+            raise forms.ValidationError(f"Unknown location codes: {', '.join(unknown)}")
+        return codes
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ("name", "prefix", "scope_list", "locations", "is_active", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "=prefix")
+    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    list_select_related = ("created_by",)
+    actions = ["revoke"]
+
+    @admin.display(description="Scopes")
+    def scope_list(self, obj):
+        return ", ".join(obj.scopes or []) or "—"
+
+    @admin.display(description="Locations")
+    def locations(self, obj):
+        return ", ".join(obj.location_codes or []) or "all"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Made by the service, which returns the raw key once; only its hash is stored.
+        key, raw = api_services.api_key_create(
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            location_codes=form.cleaned_data["location_codes"],
+            rate_per_minute=obj.rate_per_minute,
+            created_by=request.user,
+        )
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(key, field.attname))
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"Copy the new API key now; it is not stored and will not be shown again: {raw}",
+        )
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke(self, request, queryset):
+        revoked = 0
+        for key in queryset.filter(is_active=True):
+            api_services.api_key_revoke(api_key=key)
+            revoked += 1
+        self.message_user(request, f"{revoked} key(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "owner", "key", "method", "path", "response_status")
+    search_fields = ("=key", "=owner", "path")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+class WebhookSubscriptionForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=[*WebhookEvent.choices, ("*", "Every event")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "events", "description", "is_active", "api_key"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionForm
+    list_display = ("url", "event_list", "is_active", "api_key", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("url", "description")
+    list_select_related = ("api_key",)
+    raw_id_fields = ("api_key",)
+    readonly_fields = ("secret", *TIMESTAMPS)
+
+    @admin.display(description="Events")
+    def event_list(self, obj):
+        return ", ".join(obj.events or [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        subscription = api_services.webhook_subscription_create(
+            url=obj.url,
+            events=form.cleaned_data["events"],
+            description=obj.description,
+            api_key=obj.api_key,
+        )
+        for field in WebhookSubscription._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(subscription, field.attname))
+        obj._state.adding = False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "event",
+        "subscription",
+        "attempt",
+        "status",
+        "response_status",
+        "duration_ms",
+    )
+    list_filter = ("status", "event")
+    search_fields = ("=event_id", "subscription__url")
+    list_select_related = ("subscription",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["redeliver"]
+
+    @admin.action(description="Redeliver the selected events")
+    def redeliver(self, request, queryset):
+        count = 0
+        for delivery in queryset:
+            webhook_redeliver(delivery=delivery)
+            count += 1
+        self.message_user(request, f"{count} event(s) queued for redelivery.", messages.SUCCESS)

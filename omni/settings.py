@@ -173,18 +173,68 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "omni.api.authentication.ApiKeyAuthentication",
+        "omni.api.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["omni.api.permissions.ScopedPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["omni.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per API key (a key's own rate_per_minute wins), per staff user, per IP.
+        "api_key": env("API_RATE_PER_KEY", default="600/min"),
+        "staff": env("API_RATE_STAFF", default="1200/min"),
+        "anon": env("API_RATE_ANON", default="120/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "omni.api.pagination.KeysetCursorPagination",
+    "EXCEPTION_HANDLER": "omni.api.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omni API",
-    "DESCRIPTION": "Omnichannel retail: catalog, stores, stock, customers, orders, returns.",
+    "DESCRIPTION": (
+        "Omnichannel retail for integrators (POS, WMS, marketplaces, social shops): catalog, "
+        "locations, stock, availability, customers, orders, returns and webhooks. "
+        "Authenticate with `Authorization: Bearer <API key>`; each key has scopes and may "
+        "be bound to locations. Every POST takes an `Idempotency-Key` header. Lists use "
+        "cursor pagination (`next`) and `updated_since` for sync. Every error has the same "
+        "body (`Error`)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "PREPROCESSING_HOOKS": ["omni.api.schema.only_api_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "omni.api.schema.postprocess",
+    ],
+    # One name per choice set shared by several fields (status, kind, channel, reason...).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "customers.models.Channel",
+        "ContactChannelEnum": "customers.models.ContactChannel",
+        "OrderChannelEnum": "orders.api.ORDER_CHANNEL_CHOICES",
+        "LocationKindEnum": "stores.models.Location.Kind",
+        "FulfilmentKindEnum": "orders.models.Fulfilment.Kind",
+        "InteractionKindEnum": "customers.models.Interaction.Kind",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "FulfilmentStatusEnum": "orders.models.Fulfilment.Status",
+        "FulfilmentTransitionEnum": "orders.api.TRANSITIONS",
+        "PaymentStatusEnum": "orders.models.Payment.Status",
+        "ReturnStatusEnum": "returns.models.Return.Status",
+        "WebhookDeliveryStatusEnum": "omni.models.WebhookDelivery.Status",
+        "MovementReasonEnum": "inventory.models.StockMovement.Reason",
+        "AdjustmentReasonEnum": "inventory.api.ADJUST_REASONS",
+        "ReturnReasonEnum": "returns.models.ReturnLine.Reason",
+    },
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -209,6 +259,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "omni.tasks.outbox_sweep",
         "schedule": 60.0,
     },
+    "pickups-expire": {"task": "orders.tasks.pickups_expire", "schedule": 900.0},
+    "pickups-remind": {"task": "orders.tasks.pickups_remind", "schedule": 3600.0},
     "nightly-availability-recompute": {
         "task": "inventory.tasks.availability_recompute_all",
         "schedule": crontab(hour=3, minute=15),
@@ -222,6 +274,21 @@ OMNI_NEAREST_AVAILABILITY_DEPTH = env.int("OMNI_NEAREST_AVAILABILITY_DEPTH", def
 OMNI_PICKUP_HOLD_DAYS = env.int("OMNI_PICKUP_HOLD_DAYS", default=5)
 OMNI_CART_HOLD_MINUTES = env.int("OMNI_CART_HOLD_MINUTES", default=30)
 OMNI_RETURN_WINDOW_DAYS = env.int("OMNI_RETURN_WINDOW_DAYS", default=30)
+OMNI_PICKUP_PREPARATION_MINUTES = env.int("OMNI_PICKUP_PREPARATION_MINUTES", default=120)
+OMNI_PICKUP_REMINDER_HOURS = env.int("OMNI_PICKUP_REMINDER_HOURS", default=24)
+# Stock changes to one variant within this window collapse into one availability refresh.
+OMNI_AVAILABILITY_DEBOUNCE_SECONDS = env.int("OMNI_AVAILABILITY_DEBOUNCE_SECONDS", default=5)
+# Abandoned-cart emails: minutes of inactivity before each stage.
+OMNI_ABANDONED_CART_STAGES = env.list(
+    "OMNI_ABANDONED_CART_STAGES", cast=int, default=[60, 1440, 4320]
+)
+OMNI_CART_MAX_LINE_QUANTITY = env.int("OMNI_CART_MAX_LINE_QUANTITY", default=20)
+OMNI_CART_RESTORE_MAX_AGE_DAYS = env.int("OMNI_CART_RESTORE_MAX_AGE_DAYS", default=30)
+# Money settings are strings so they become Decimal, never float.
+OMNI_SHIPPING_FLAT = env.str("OMNI_SHIPPING_FLAT", default="5.95")
+OMNI_FREE_SHIPPING_OVER = env.str("OMNI_FREE_SHIPPING_OVER", default="75.00")
+OMNI_TAX_RATE = env.str("OMNI_TAX_RATE", default="0")
+OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
 
 # --- Production hardening (DEBUG off) ---------------------------------------------------
 if not DEBUG:

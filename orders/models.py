@@ -144,6 +144,8 @@ class Order(TimeStampedModel):
             models.Index(fields=["location", "-placed_at"], name="order_location_idx"),
             models.Index(fields=["channel", "-placed_at"], name="order_channel_idx"),
             models.Index(fields=["email"], name="order_email_idx"),
+            # Finding an order by the phone number it was placed with (BORIS lookup).
+            models.Index(fields=["phone"], name="order_phone_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),

@@ -1,6 +1,31 @@
 from django.apps import AppConfig
 
 
+def move_rows_to_surviving_customer(sender, *, source_id: int, target_id: int, **kwargs) -> None:
+    """``customers.signals.customer_merged`` receiver: the rows of the apps above customers
+    follow the merge, inside its transaction. Orders and carts move here too: orders was
+    being written by another engineer when merging was built, and returns may import
+    orders (it sits above it). If orders later moves its own rows, both are harmless:
+    an UPDATE of rows already moved matches nothing."""
+    from orders.models import Cart, Order
+    from returns.models import Return
+
+    Order.objects.filter(customer_id=source_id).update(customer_id=target_id)
+    Cart.objects.filter(customer_id=source_id).update(customer_id=target_id)
+    Return.objects.filter(customer_id=source_id).update(customer_id=target_id)
+
+
 class ReturnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "returns"
+
+    def ready(self) -> None:
+        from customers.signals import customer_merged
+        from omni.outbox import register_handler
+        from returns.emails import return_received_email_send, return_requested_email_send
+
+        register_handler("email.return_requested", return_requested_email_send)
+        register_handler("email.return_received", return_received_email_send)
+        customer_merged.connect(
+            move_rows_to_surviving_customer, dispatch_uid="returns.move_rows_on_customer_merge"
+        )

@@ -42,7 +42,14 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
-from omni.models import EmailLog, OutboxMessage
+from omni.models import (
+    ApiKey,
+    EmailLog,
+    IdempotencyRecord,
+    OutboxMessage,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from orders.models import (
     Cart,
     CartLine,
@@ -533,3 +540,50 @@ class EmailLogFactory(DjangoModelFactory):
     object_id = factory.Sequence(str)
     to = factory.Sequence(lambda n: f"shopper{n}@example.com")
     subject = "Your order"
+
+
+class ApiKeyFactory(DjangoModelFactory):
+    """A key row; the raw key is not recoverable from it (tests/api has a fixture that
+    issues real keys through the API key service)."""
+
+    class Meta:
+        model = ApiKey
+
+    name = factory.Sequence(lambda n: f"Integration {n}")
+    prefix = factory.Sequence(lambda n: f"pfx{n:08d}")
+    hashed_key = factory.Sequence(lambda n: f"{n:064x}")
+    scopes = factory.LazyFunction(lambda: ["catalog:read"])
+
+
+class IdempotencyRecordFactory(DjangoModelFactory):
+    class Meta:
+        model = IdempotencyRecord
+
+    owner = factory.Sequence(lambda n: f"key:{n}")
+    key = factory.Sequence(lambda n: f"idem-{n}")
+    method = "POST"
+    path = "/api/v1/orders/"
+    request_hash = factory.Sequence(lambda n: f"{n:064x}")
+    response_status = 201
+    response_body = factory.LazyFunction(lambda: {"number": "W0000001"})
+
+
+class WebhookSubscriptionFactory(DjangoModelFactory):
+    class Meta:
+        model = WebhookSubscription
+
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
+    events = factory.LazyFunction(lambda: ["order.created"])
+    secret = factory.Sequence(lambda n: f"whsec_{n:032d}")
+
+
+class WebhookDeliveryFactory(DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    subscription = factory.SubFactory(WebhookSubscriptionFactory)
+    event = "order.created"
+    event_id = factory.Sequence(lambda n: f"evt_{n}")
+    payload = factory.LazyFunction(lambda: {"number": "W0000001"})
+    status = WebhookDelivery.Status.SUCCEEDED
+    response_status = 200

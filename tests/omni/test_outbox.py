@@ -28,9 +28,7 @@ def test_email_templates(settings):
     from pathlib import Path
 
     here = Path(__file__).resolve().parents[1] / "templates"
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], here]}
-    ]
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], here]}]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,231 @@
+"""Reads of stock used by more than one surface (storefront, back-office, API, emails).
+Each is a fixed number of queries, whatever the number of variants or locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from catalog.models import Variant
+from inventory.errors import UnknownLocation, UnknownVariant
+from inventory.models import (
+    NearestAvailability,
+    Reservation,
+    Stock,
+    StockMovement,
+    Transfer,
+    low_stock_threshold,
+)
+from omni.models import TypedReference
+from stores.models import Location
+
+# --- product page: nearest-store availability ------------------------------------------
+
+
+@dataclass(frozen=True)
+class AvailabilitySource:
+    """Salable units at a location near the shopper's store."""
+
+    location: Location
+    quantity: int
+    distance_km: Decimal
+
+    @property
+    def transfer_days(self) -> int:
+        """Days for a transfer from here to the shopper's store ("pick up tomorrow")."""
+        from inventory.services.transfers import transfer_transit_time
+
+        return transfer_transit_time(distance_km=self.distance_km).days
+
+
+@dataclass(frozen=True)
+class VariantAvailability:
+    variant_id: int
+    here: int = 0  # salable at the shopper's store
+    nearby: tuple[AvailabilitySource, ...] = ()  # the nearest other locations that have it
+    low_stock_threshold: int = 0
+
+    @property
+    def in_stock_here(self) -> bool:
+        return self.here > 0
+
+    @property
+    def low_stock(self) -> bool:
+        """'Only N left' at this store."""
+        return 0 < self.here <= self.low_stock_threshold
+
+    @property
+    def nearest_elsewhere(self) -> AvailabilitySource | None:
+        return self.nearby[0] if self.nearby else None
+
+
+@dataclass(frozen=True)
+class ProductAvailability:
+    product_id: int
+    store_id: int
+    variants: dict[int, VariantAvailability] = field(default_factory=dict)
+    low_stock_threshold: int = 0
+
+    def for_variant(self, variant_id: int) -> VariantAvailability:
+        """A variant's availability; nothing anywhere near when it has no rows."""
+        return self.variants.get(
+            variant_id,
+            VariantAvailability(variant_id, low_stock_threshold=self.low_stock_threshold),
+        )
+
+    @property
+    def in_stock_here(self) -> bool:
+        return any(v.here for v in self.variants.values())
+
+
+def availability_for_product(*, product_id: int, store_id: int) -> ProductAvailability:
+    """For each variant of a product, at one store: units here, the nearest other
+    locations with units (and how far), the low-stock flag. Exactly one indexed query
+    (NearestAvailability on (product, store, rank), source location joined)."""
+    threshold = low_stock_threshold()
+    rows = (
+        NearestAvailability.objects.filter(product_id=product_id, store_id=store_id)
+        .select_related("source_location")
+        .order_by("variant_id", "rank")
+    )
+    here: dict[int, int] = {}
+    nearby: dict[int, list[AvailabilitySource]] = {}
+    for row in rows:
+        nearby.setdefault(row.variant_id, [])
+        if row.source_location_id == store_id:
+            here[row.variant_id] = row.quantity
+        else:
+            nearby[row.variant_id].append(
+                AvailabilitySource(row.source_location, row.quantity, row.distance_km)
+            )
+    return ProductAvailability(
+        product_id=product_id,
+        store_id=store_id,
+        low_stock_threshold=threshold,
+        variants={
+            variant_id: VariantAvailability(
+                variant_id,
+                here=here.get(variant_id, 0),
+                nearby=tuple(sources),
+                low_stock_threshold=threshold,
+            )
+            for variant_id, sources in nearby.items()
+        },
+    )
+
+
+# --- stock levels ----------------------------------------------------------------------
+
+
+def stock_list(
+    *,
+    location_id: int | None = None,
+    variant_ids: Iterable[int] | None = None,
+    product_id: int | None = None,
+) -> QuerySet[Stock]:
+    """Stock rows with ``salable`` annotated and variant, product and location joined
+    (back-office stock screen, API ``stock`` resource)."""
+    qs = Stock.objects.with_salable().select_related("variant__product", "location")
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    if variant_ids is not None:
+        qs = qs.filter(variant_id__in=list(variant_ids))
+    if product_id is not None:
+        qs = qs.filter(variant__product_id=product_id)
+    return qs
+
+
+def stock_salable(*, variant_id: int, location_id: int) -> int:
+    """Units of a variant the web may still promise at a location (0 if none). 1 query."""
+    return (
+        Stock.objects.with_salable()
+        .filter(variant_id=variant_id, location_id=location_id)
+        .values_list("salable", flat=True)
+        .first()
+        or 0
+    )
+
+
+def stock_online_salable(*, variant_ids: Iterable[int]) -> dict[int, int]:
+    """{variant_id: units salable for shipping} summed over the active locations that
+    ship online orders (variants with none are absent). 1 query."""
+    rows = (
+        Stock.objects.with_salable()
+        .filter(
+            variant_id__in=list(variant_ids),
+            location__is_active=True,
+            location__ships_online_orders=True,
+            salable__gt=0,
+        )
+        .values("variant_id")
+        .annotate(total=Sum("salable"))
+        .values_list("variant_id", "total")
+    )
+    return dict(rows)
+
+
+def stock_movements(
+    *,
+    variant_id: int | None = None,
+    location_id: int | None = None,
+    reference: tuple[str, str | int] | None = None,
+) -> QuerySet[StockMovement]:
+    """The ledger, newest first, with associate and location joined."""
+    qs = StockMovement.objects.select_related("location", "associate", "variant")
+    if variant_id is not None:
+        qs = qs.filter(variant_id=variant_id)
+    if location_id is not None:
+        qs = qs.filter(location_id=location_id)
+    if reference is not None:
+        qs = qs.filter(reference_type=reference[0], reference_id=str(reference[1]))
+    return qs
+
+
+def reservations_for_reference(
+    *, reference: TypedReference | tuple[str, str | int] | object, active_only: bool = True
+) -> QuerySet[Reservation]:
+    """The holds made for an order, a fulfilment, a cart or a transfer (a model instance
+    or an ("app_label.model", id) pair), stock, variant and location joined."""
+    if isinstance(reference, tuple):
+        reference_type, reference_id = reference
+    else:
+        reference_type, reference_id = reference._meta.label_lower, reference.pk
+    qs = Reservation.objects.select_related("stock__variant", "stock__location").filter(
+        reference_type=reference_type, reference_id=str(reference_id)
+    )
+    if active_only:
+        qs = qs.filter(status=Reservation.Status.ACTIVE)
+    return qs
+
+
+def transfers_for_location(
+    *, location_id: int, incoming: bool = True, statuses: Iterable[str] | None = None
+) -> QuerySet[Transfer]:
+    """Transfers arriving at (or leaving) a location, lines prefetched."""
+    qs = Transfer.objects.select_related("source", "destination").prefetch_related("lines__variant")
+    qs = qs.filter(destination_id=location_id) if incoming else qs.filter(source_id=location_id)
+    if statuses is not None:
+        qs = qs.filter(status__in=list(statuses))
+    return qs
+
+
+# --- lookups for integrations (POS, WMS) ------------------------------------------------
+
+
+def variant_id_for_sku(*, sku: str) -> int:
+    """The variant with this SKU or barcode. Raises UnknownVariant."""
+    found = Variant.objects.filter(Q(sku=sku) | Q(barcode=sku)).values_list("pk", flat=True).first()
+    if found is None:
+        raise UnknownVariant("Unknown SKU.", sku=sku)
+    return found
+
+
+def location_id_for_code(*, code: str) -> int:
+    """The location with this code. Raises UnknownLocation."""
+    found = Location.objects.filter(code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise UnknownLocation("Unknown location.", code=code)
+    return found

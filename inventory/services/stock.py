@@ -1,0 +1,522 @@
+"""Stock services: the only write path to on-hand.
+
+Every change of on-hand goes through ``_stock_change`` — one conditional UPDATE that
+refuses, in the database, to take on-hand or reserved below zero or reserved above
+on-hand — and writes a ``StockMovement`` with the on-hand it left, so the ledger of a
+(variant, location) always sums to its on-hand. Each public service runs in one
+transaction and raises an ``InventoryError`` instead of writing part of its work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from catalog.models import Variant
+from inventory.errors import InsufficientStock, InvalidQuantity, UnknownLocation, UnknownVariant
+from inventory.models import Stock, StockMovement
+from stores.models import Associate, Location
+
+# A typed reference to the row that caused a change: a model instance of any app
+# (an order, a return, a transfer) or an explicit ("app_label.model", id) pair.
+Reference = models.Model | tuple[str, str | int] | None
+
+Reason = StockMovement.Reason
+
+# Reasons a person may give for a manual adjustment.
+ADJUST_REASONS = frozenset(
+    {Reason.COUNT, Reason.DAMAGE, Reason.THEFT, Reason.CORRECTION, Reason.WRITE_OFF}
+)
+# Adjustments that can only take stock away.
+_LOSS_REASONS = frozenset({Reason.DAMAGE, Reason.THEFT, Reason.WRITE_OFF})
+
+
+@dataclass(frozen=True)
+class Line:
+    """A quantity of one variant, location left to the service (or implied by it)."""
+
+    variant_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StockLine:
+    """A quantity of one variant at one location."""
+
+    variant_id: int
+    location_id: int
+    quantity: int
+
+
+# --- small shared pieces (used by the sibling service modules) ------------------------
+
+
+def reference_fields(reference: Reference) -> dict[str, str]:
+    if reference is None:
+        return {"reference_type": "", "reference_id": ""}
+    if isinstance(reference, models.Model):
+        return {"reference_type": reference._meta.label_lower, "reference_id": str(reference.pk)}
+    reference_type, reference_id = reference
+    return {"reference_type": str(reference_type), "reference_id": str(reference_id)}
+
+
+def _positive(quantity: int, what: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidQuantity(
+            f"The {what} must be a whole number of at least 1.", quantity=quantity
+        )
+    return quantity
+
+
+def normalise_lines(lines: Iterable[Line | tuple[int, int]]) -> list[Line]:
+    """Lines as ``Line``s, quantities validated, the same variant merged into one line."""
+    merged: dict[int, int] = {}
+    for raw in lines:
+        line = raw if isinstance(raw, Line) else Line(*raw)
+        merged[line.variant_id] = merged.get(line.variant_id, 0) + _positive(line.quantity)
+    if not merged:
+        raise InvalidQuantity("At least one line is needed.")
+    return [Line(variant_id, quantity) for variant_id, quantity in merged.items()]
+
+
+def normalise_stock_lines(lines: Iterable[StockLine | tuple[int, int, int]]) -> list[StockLine]:
+    """Stock lines validated, the same (variant, location) merged into one line."""
+    merged: dict[tuple[int, int], int] = {}
+    for raw in lines:
+        line = raw if isinstance(raw, StockLine) else StockLine(*raw)
+        key = (line.variant_id, line.location_id)
+        merged[key] = merged.get(key, 0) + _positive(line.quantity)
+    if not merged:
+        raise InvalidQuantity("At least one line is needed.")
+    return [StockLine(v, loc, q) for (v, loc), q in merged.items()]
+
+
+def ensure_known(*, variant_ids: Iterable[int] = (), location_ids: Iterable[int] = ()) -> None:
+    """Raise ``UnknownVariant`` / ``UnknownLocation`` for ids that do not exist."""
+    variant_ids, location_ids = set(variant_ids), set(location_ids)
+    if variant_ids:
+        found = set(Variant.objects.filter(pk__in=variant_ids).values_list("pk", flat=True))
+        if missing := sorted(variant_ids - found):
+            raise UnknownVariant("Unknown SKU.", variant_ids=missing)
+    if location_ids:
+        found = set(Location.objects.filter(pk__in=location_ids).values_list("pk", flat=True))
+        if missing := sorted(location_ids - found):
+            raise UnknownLocation("Unknown location.", location_ids=missing)
+
+
+def stock_ids_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """{(variant_id, location_id): stock id} for the pairs that have a stock row (1 query)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = Stock.objects.filter(
+        variant_id__in={v for v, _ in pairs}, location_id__in={loc for _, loc in pairs}
+    ).values_list("pk", "variant_id", "location_id")
+    return {(v, loc): pk for pk, v, loc in rows if (v, loc) in pairs}
+
+
+def stock_id_for_incoming(*, variant_id: int, location_id: int) -> int:
+    """The stock row's id, creating the row when stock first arrives somewhere."""
+    found = stock_ids_for([(variant_id, location_id)])
+    if found:
+        return found[(variant_id, location_id)]
+    ensure_known(variant_ids=[variant_id], location_ids=[location_id])
+    # ON CONFLICT DO NOTHING: a concurrent first receipt makes the same row, not an error.
+    Stock.objects.bulk_create(
+        [Stock(variant_id=variant_id, location_id=location_id)], ignore_conflicts=True
+    )
+    return Stock.objects.values_list("pk", flat=True).get(
+        variant_id=variant_id, location_id=location_id
+    )
+
+
+def _salable_of(stock_id: int) -> int:
+    return (
+        Stock.objects.with_salable().values_list("salable", flat=True).filter(pk=stock_id).first()
+        or 0
+    )
+
+
+_STOCK = Stock._meta.db_table
+_LOCATION = Location._meta.db_table
+
+
+def stock_change(
+    stock_id: int,
+    *,
+    on_hand_delta: int = 0,
+    reserved_delta: int = 0,
+    within_salable: bool = False,
+) -> tuple[int, int] | None:
+    """Move a stock row's counters in one conditional UPDATE; (on_hand, reserved) after it,
+    or None when the row would break a rule (and then nothing changed).
+
+    The condition is checked by the database on the row as it is when the UPDATE runs
+    (PostgreSQL re-checks it after waiting for a concurrent writer), never on a value read
+    earlier: two buyers racing for the last unit cannot both get it. ``within_salable``
+    also keeps the location's safety stock back (online holds)."""
+    q = connection.ops.quote_name
+    conditions = [
+        "id = %s",
+        "on_hand + %s >= 0",
+        "reserved + %s >= 0",
+        "reserved + %s <= on_hand + %s",
+    ]
+    params: list = [stock_id, on_hand_delta, reserved_delta, reserved_delta, on_hand_delta]
+    if within_salable:
+        conditions.append(
+            "on_hand - reserved - COALESCE(safety_stock, "
+            f"(SELECT l.safety_stock FROM {q(_LOCATION)} l WHERE l.id = {q(_STOCK)}.location_id)"
+            ") >= %s"
+        )
+        params.append(reserved_delta)
+    sql = (
+        f"UPDATE {q(_STOCK)} SET on_hand = on_hand + %s, reserved = reserved + %s, "
+        f"updated_at = %s WHERE {' AND '.join(conditions)}"
+    )
+    params = [on_hand_delta, reserved_delta, timezone.now(), *params]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            # PostgreSQL and SQLite >= 3.35: the new counters come back from the UPDATE.
+            cursor.execute(f"{sql} RETURNING on_hand, reserved", params)
+            row = cursor.fetchone()
+            return (row[0], row[1]) if row else None
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            return None
+        # The row is ours until commit, so this read sees exactly what we wrote.
+        cursor.execute(f"SELECT on_hand, reserved FROM {q(_STOCK)} WHERE id = %s", [stock_id])
+        row = cursor.fetchone()
+        return row[0], row[1]
+
+
+def stock_reserve_many(holds: Sequence[tuple[int, int]], *, within_salable: bool) -> set[int]:
+    """Raise ``reserved`` on several stock rows (stock id, units) in one conditional
+    UPDATE; the ids it could hold (the others would have gone past what is salable, or
+    past on-hand without ``within_salable``). The caller has locked the rows in primary-key
+    order, so concurrent multi-row holds cannot deadlock; the condition is still checked
+    by the database on each row as the UPDATE finds it."""
+    q = connection.ops.quote_name
+    wanted = " UNION ALL ".join(["SELECT %s AS sid, %s AS n"] * len(holds))
+    if within_salable:
+        condition = (
+            "s.on_hand - s.reserved - COALESCE(s.safety_stock, "
+            f"(SELECT l.safety_stock FROM {q(_LOCATION)} l WHERE l.id = s.location_id)) >= v.n"
+        )
+    else:
+        condition = "s.reserved + v.n <= s.on_hand"
+    sql = (
+        f"UPDATE {q(_STOCK)} AS s SET reserved = s.reserved + v.n, updated_at = %s "
+        f"FROM ({wanted}) AS v WHERE s.id = v.sid AND {condition} RETURNING id"
+    )
+    params: list = [timezone.now()]
+    for stock_id, units in holds:
+        params += [stock_id, units]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def can_reserve_many() -> bool:
+    """UPDATE ... FROM ... RETURNING: PostgreSQL, SQLite >= 3.35."""
+    return connection.features.can_return_columns_from_insert
+
+
+def movement(
+    *,
+    variant_id: int,
+    location_id: int,
+    delta: int,
+    on_hand_after: int,
+    reason: str,
+    reference: Reference = None,
+    associate: Associate | None = None,
+    actor: str = "",
+    note: str = "",
+) -> StockMovement:
+    """An unsaved ledger row (callers bulk-create them)."""
+    return StockMovement(
+        variant_id=variant_id,
+        location_id=location_id,
+        delta=delta,
+        on_hand_after=on_hand_after,
+        reason=reason,
+        associate=associate,
+        actor=actor[:120],
+        note=note[:255],
+        **reference_fields(reference),
+    )
+
+
+def schedule_availability(variant_ids: Iterable[int]) -> None:
+    from inventory.services.availability import availability_refresh_later
+
+    availability_refresh_later(variant_ids=variant_ids)
+
+
+def shortage(
+    *, variant_id: int, location_id: int, requested: int, stock_id: int | None
+) -> dict[str, int]:
+    return {
+        "variant_id": variant_id,
+        "location_id": location_id,
+        "requested": requested,
+        "salable": _salable_of(stock_id) if stock_id else 0,
+        "on_hand": (
+            Stock.objects.values_list("on_hand", flat=True).filter(pk=stock_id).first() or 0
+            if stock_id
+            else 0
+        ),
+    }
+
+
+# --- services -------------------------------------------------------------------------
+
+
+def _stock_increase(
+    *,
+    variant_id: int,
+    location_id: int,
+    quantity: int,
+    reason: str,
+    reference: Reference,
+    associate: Associate | None,
+    actor: str,
+    note: str,
+) -> StockMovement:
+    _positive(quantity)
+    stock_id = stock_id_for_incoming(variant_id=variant_id, location_id=location_id)
+    on_hand, _ = stock_change(stock_id, on_hand_delta=quantity)
+    entry = movement(
+        variant_id=variant_id,
+        location_id=location_id,
+        delta=quantity,
+        on_hand_after=on_hand,
+        reason=reason,
+        reference=reference,
+        associate=associate,
+        actor=actor,
+        note=note,
+    )
+    entry.save()
+    schedule_availability([variant_id])
+    return entry
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    variant_id: int,
+    location_id: int,
+    quantity: int,
+    reference: Reference = None,
+    associate: Associate | None = None,
+    actor: str = "",
+    note: str = "",
+) -> StockMovement:
+    """Goods received at a location (a delivery, a PO). Creates the stock row on first
+    receipt. Locks the stock row. Raises UnknownVariant, UnknownLocation, InvalidQuantity."""
+    return _stock_increase(
+        variant_id=variant_id,
+        location_id=location_id,
+        quantity=quantity,
+        reason=Reason.RECEIVE,
+        reference=reference,
+        associate=associate,
+        actor=actor,
+        note=note,
+    )
+
+
+@transaction.atomic
+def stock_restock_return(
+    *,
+    variant_id: int,
+    location_id: int,
+    quantity: int,
+    reference: Reference = None,
+    associate: Associate | None = None,
+    actor: str = "",
+    note: str = "",
+) -> StockMovement:
+    """A returned item put back on sale at the location that received the return.
+    Locks the stock row. Raises UnknownVariant, UnknownLocation, InvalidQuantity."""
+    return _stock_increase(
+        variant_id=variant_id,
+        location_id=location_id,
+        quantity=quantity,
+        reason=Reason.RETURN_RESTOCK,
+        reference=reference,
+        associate=associate,
+        actor=actor,
+        note=note,
+    )
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    variant_id: int,
+    location_id: int,
+    delta: int,
+    reason: str,
+    note: str = "",
+    reference: Reference = None,
+    associate: Associate | None = None,
+    actor: str = "",
+) -> StockMovement:
+    """A manual correction of on-hand by ``delta`` units, for a reason in ADJUST_REASONS
+    (damage, theft and write-off only take away). Locks the stock row.
+
+    Raises InvalidQuantity (zero delta, bad reason or sign), InsufficientStock (the
+    result would be below zero or below what is reserved), UnknownVariant/Location."""
+    if reason not in ADJUST_REASONS:
+        raise InvalidQuantity(
+            "Pick a reason: count, damage, theft, correction or write-off.", reason=reason
+        )
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise InvalidQuantity("An adjustment changes stock by at least one unit.", delta=delta)
+    if reason in _LOSS_REASONS and delta > 0:
+        raise InvalidQuantity(f"A {reason} adjustment can only remove stock.", delta=delta)
+    if delta > 0:
+        return _stock_increase(
+            variant_id=variant_id,
+            location_id=location_id,
+            quantity=delta,
+            reason=reason,
+            reference=reference,
+            associate=associate,
+            actor=actor,
+            note=note,
+        )
+    stock_id = stock_ids_for([(variant_id, location_id)]).get((variant_id, location_id))
+    result = stock_change(stock_id, on_hand_delta=delta) if stock_id else None
+    if result is None:
+        if stock_id is None:
+            ensure_known(variant_ids=[variant_id], location_ids=[location_id])
+        raise InsufficientStock(
+            "Stock cannot go below zero or below what is reserved.",
+            **shortage(
+                variant_id=variant_id, location_id=location_id, requested=-delta, stock_id=stock_id
+            ),
+        )
+    entry = movement(
+        variant_id=variant_id,
+        location_id=location_id,
+        delta=delta,
+        on_hand_after=result[0],
+        reason=reason,
+        reference=reference,
+        associate=associate,
+        actor=actor,
+        note=note,
+    )
+    entry.save()
+    schedule_availability([variant_id])
+    return entry
+
+
+@transaction.atomic
+def stock_cycle_count(
+    *,
+    variant_id: int,
+    location_id: int,
+    counted: int,
+    associate: Associate | None = None,
+    actor: str = "",
+    note: str = "",
+) -> StockMovement | None:
+    """Set on-hand to the figure counted on the shelf; the difference is written to the
+    ledger as a cycle-count movement (None when the count matches). Locks the stock row
+    (SELECT ... FOR UPDATE) so the difference is taken against the current figure.
+
+    Raises InvalidQuantity (negative count), InsufficientStock (fewer units counted
+    than are reserved: release or move those holds first), UnknownVariant/Location."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise InvalidQuantity("A count is a whole number of zero or more.", counted=counted)
+    stock_id = stock_id_for_incoming(variant_id=variant_id, location_id=location_id)
+    on_hand, reserved = (
+        Stock.objects.select_for_update().values_list("on_hand", "reserved").get(pk=stock_id)
+    )
+    delta = counted - on_hand
+    if delta == 0:
+        return None
+    if counted < reserved:
+        raise InsufficientStock(
+            f"{reserved} units are reserved here; release those holds before counting {counted}.",
+            variant_id=variant_id,
+            location_id=location_id,
+            counted=counted,
+            reserved=reserved,
+        )
+    on_hand_after, _ = stock_change(stock_id, on_hand_delta=delta)
+    entry = movement(
+        variant_id=variant_id,
+        location_id=location_id,
+        delta=delta,
+        on_hand_after=on_hand_after,
+        reason=Reason.CYCLE_COUNT,
+        associate=associate,
+        actor=actor,
+        note=note,
+    )
+    entry.save()
+    schedule_availability([variant_id])
+    return entry
+
+
+@transaction.atomic
+def stock_sell(
+    *,
+    location_id: int,
+    lines: Sequence[Line | tuple[int, int]],
+    reference: Reference = None,
+    associate: Associate | None = None,
+    actor: str = "",
+) -> list[StockMovement]:
+    """A sale on the store floor (the shopper hands the items over at the till): on-hand
+    goes down by each line. Units reserved for others (pickups, carts) are not sold; the
+    display shelf is (safety stock is for the web only). All lines or none.
+
+    Locks the stock rows in primary-key order. Raises InsufficientStock naming every
+    short line, InvalidQuantity, UnknownVariant/UnknownLocation."""
+    lines = normalise_lines(lines)
+    ids = stock_ids_for((line.variant_id, location_id) for line in lines)
+    if len(ids) < len(lines):
+        ensure_known(variant_ids=[line.variant_id for line in lines], location_ids=[location_id])
+    ordered = sorted(lines, key=lambda line: ids.get((line.variant_id, location_id), 0))
+    short: list[dict[str, int]] = []
+    entries: list[StockMovement] = []
+    for line in ordered:
+        stock_id = ids.get((line.variant_id, location_id))
+        result = stock_change(stock_id, on_hand_delta=-line.quantity) if stock_id else None
+        if result is None:
+            short.append(
+                shortage(
+                    variant_id=line.variant_id,
+                    location_id=location_id,
+                    requested=line.quantity,
+                    stock_id=stock_id,
+                )
+            )
+            continue
+        entries.append(
+            movement(
+                variant_id=line.variant_id,
+                location_id=location_id,
+                delta=-line.quantity,
+                on_hand_after=result[0],
+                reason=Reason.SALE,
+                reference=reference,
+                associate=associate,
+                actor=actor,
+            )
+        )
+    if short:
+        raise InsufficientStock("Not enough stock to sell.", lines=short)
+    StockMovement.objects.bulk_create(entries)
+    schedule_availability(line.variant_id for line in lines)
+    return entries

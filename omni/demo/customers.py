@@ -1,0 +1,578 @@
+"""Customers and what the stores know about them: identities (normalised), consent per
+channel with its history, home stores and client books, notes, follow-up tasks, lists
+(some sent to a store), store visits, the welcome loyalty bonus and a little goodwill
+credit. After the orders, ``customer_history_complete`` learns sizes from purchases and
+records loyalty redemptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from catalog.models import Category
+from customers.models import (
+    Channel,
+    Consent,
+    ConsentChange,
+    ConsentState,
+    ContactChannel,
+    Customer,
+    CustomerIdentity,
+    CustomerNote,
+    FollowUpTask,
+    Interaction,
+    List,
+    ListItem,
+    LoyaltyEntry,
+    SizePreference,
+    StoreCreditEntry,
+)
+from omni.demo.catalog import SIZE_RUNS
+from omni.demo.config import DEMO_EMAIL_DOMAIN, RETAILER_NAME, DemoScale
+from omni.demo.names import (
+    CUSTOMER_EMAIL_DOMAINS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LIST_NAMES,
+    NOTE_BODIES,
+    STREETS,
+    VISIT_SUMMARIES,
+)
+from omni.demo.randomness import rng_for, token_for, weighted
+from omni.demo.rows import Row
+from omni.demo.shopping import Assortment
+from omni.demo.staff import DemoPerson, users_create
+from omni.demo.world import CustomerRow, DemoWorld
+from omni.money import to_money
+from orders.models import OrderLine
+
+# Customers 0 and 1 have shopper accounts (and, being first, the longest histories).
+SHOPPERS = (("Olivia", "Bennett", "women"), ("James", "Carter", "men"))
+
+CONSENT_ODDS = {
+    ContactChannel.EMAIL: ((ConsentState.MARKETING, 0.55), (ConsentState.ONE_TO_ONE, 0.2),
+                           (ConsentState.NONE, 0.25)),
+    ContactChannel.SMS: ((ConsentState.MARKETING, 0.3), (ConsentState.ONE_TO_ONE, 0.25),
+                         (ConsentState.NONE, 0.45)),
+    ContactChannel.PHONE: ((ConsentState.MARKETING, 0.15), (ConsentState.ONE_TO_ONE, 0.35),
+                           (ConsentState.NONE, 0.5)),
+}  # fmt: skip
+CONSENT_STATES = (ConsentState.MARKETING, ConsentState.ONE_TO_ONE, ConsentState.NONE)
+
+WELCOME_POINTS = 100
+REDEMPTION_POINTS = 500
+
+TASK_REASONS = (
+    "Call {first} when the new outerwear arrives",
+    "Check in with {first} after the visit to {store}",
+    "Send {first} photos of the new knitwear",
+    "Thank-you note to {first} for the recent purchase",
+    "Remind {first} that the alterations are ready",
+)
+
+
+def _email_local(first: str, last: str) -> str:
+    return re.sub(r"[^a-z]", "", first.lower()) + "." + re.sub(r"[^a-z]", "", last.lower())
+
+
+def customer_identity(seed: int, index: int) -> tuple[str, str, str]:
+    """(first name, last name, email) of customer ``index``: pure, so the state check can
+    probe for a customer without generating the rest."""
+    if index < len(SHOPPERS):
+        first, last, _ = SHOPPERS[index]
+        return first, last, f"{first.lower()}.shopper@{DEMO_EMAIL_DOMAIN}"
+    rng = rng_for(seed, "customer", index)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    domain = rng.choice(CUSTOMER_EMAIL_DOMAINS)
+    return first, last, f"{_email_local(first, last)}{index + 1}@{domain}"
+
+
+def customer_probe_emails(scale: DemoScale, seed: int) -> list[str]:
+    return [customer_identity(seed, i)[2] for i in (len(SHOPPERS), scale.customers - 1)]
+
+
+def _usual_sizes(rng, department: str) -> dict[str, str]:
+    middle = (0.1, 0.3, 0.3, 0.2, 0.1)
+    if department == "men":
+        return {
+            Category.SizeGroup.TOPS: rng.choices(SIZE_RUNS["alpha_m"], middle)[0],
+            Category.SizeGroup.BOTTOMS: rng.choice(SIZE_RUNS["waist_m"][1:5]),
+            Category.SizeGroup.SHOES: rng.choice(("9", "10", "11", "12")),
+        }
+    tops = rng.choices(SIZE_RUNS["alpha_w"], middle)[0]
+    return {
+        Category.SizeGroup.TOPS: tops,
+        Category.SizeGroup.DRESSES: tops,
+        Category.SizeGroup.BOTTOMS: rng.choice(SIZE_RUNS["waist_w"][1:4]),
+        Category.SizeGroup.SHOES: rng.choice(("6", "7", "8", "9")),
+    }
+
+
+def _customer_row(world: DemoWorld, index: int, user_id: int | None) -> CustomerRow:
+    first, last, email = customer_identity(world.seed, index)
+    rng = world.rng("customer-profile", index)
+    stores = world.stores
+    area = stores[rng.randrange(len(stores))]
+    if index < len(SHOPPERS):
+        department = SHOPPERS[index][2]
+        home = area
+    else:
+        department = weighted(rng, (("women", 0.55), ("men", 0.4), ("all", 0.05)))
+        home = area if rng.random() < 0.85 else None
+    if department == "all":
+        sizes = _usual_sizes(rng, rng.choice(("women", "men")))
+    else:
+        sizes = _usual_sizes(rng, department)
+    forced_consent = len(SHOPPERS) <= index < len(SHOPPERS) + 3
+    has_phone = forced_consent or index < len(SHOPPERS) or rng.random() < 0.75
+    # Unique by construction: the index is in the number (555 exchanges are fictional).
+    phone = f"+1{area.area_code}{555 + index // 10000:03d}{index % 10000:04d}" if has_phone else ""
+    place = rng.choice(world.postcodes_around[area.index])
+    return CustomerRow(
+        index=index,
+        id=0,
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=phone,
+        is_member=index < len(SHOPPERS) or rng.random() < 0.6,
+        home_index=home.index if home else None,
+        area_index=area.index,
+        department=department,
+        sizes=sizes,
+        address={
+            "name": f"{first} {last}",
+            "line1": f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
+            "line2": "",
+            "city": place.city,
+            "region": place.region,
+            "postcode": place.postcode,
+            "country": "US",
+        },
+        user_id=user_id,
+        # Every customer exists before the oldest order.
+        created_at=world.now - dt.timedelta(days=121 + rng.random() * 800),
+    )
+
+
+class _CustomerChunk:
+    """The rows one chunk of customers writes, built customer by customer."""
+
+    def __init__(self, world: DemoWorld, assortment: Assortment) -> None:
+        self.world = world
+        self.assortment = assortment
+        self.identities: list[Row] = []
+        self.consents: list[Row] = []
+        self.consent_changes: list[Row] = []
+        self.interactions: list[Row] = []
+        self.notes: list[tuple[Row, Row]] = []  # (note, its timeline entry)
+        self.tasks: list[Row] = []
+        self.lists: list[tuple[Row, list[Row], list[Row]]] = []  # (list, items, timeline)
+        self.loyalty: list[Row] = []
+        self.credit: list[Row] = []
+
+    def add(self, row: CustomerRow) -> None:
+        world = self.world
+        rng = world.rng("customer-history", row.index)
+        home = world.locations[row.home_index] if row.home_index is not None else None
+        associates = world.associates_at(home.index) if home else []
+        associate = associates[0] if associates else None
+        joined = row.created_at
+        joined_in_store = home is not None and rng.random() < 0.4
+        source = Channel.STORE if joined_in_store else Channel.WEB
+        cid = row.id
+
+        verified = rng.random() < 0.85 or row.user_id is not None
+        self.identities.append(
+            dict(
+                customer_id=cid, kind=CustomerIdentity.Kind.EMAIL, value=row.email.lower(),
+                is_verified=verified, verified_at=joined if verified else None,
+                source=source, created_at=joined,
+            )
+        )  # fmt: skip
+        if rng.random() < 0.08:  # an old work address, still good for lookup
+            local = row.email.split("@")[0]
+            self.identities.append(
+                dict(
+                    customer_id=cid, kind=CustomerIdentity.Kind.EMAIL,
+                    value=f"{local}@work.example", is_verified=False, source=Channel.STORE,
+                    created_at=joined,
+                )
+            )  # fmt: skip
+        if row.phone:
+            self.identities.append(
+                dict(
+                    customer_id=cid, kind=CustomerIdentity.Kind.PHONE, value=row.phone,
+                    is_verified=joined_in_store, verified_at=joined if joined_in_store else None,
+                    source=source, created_at=joined,
+                )
+            )  # fmt: skip
+        if row.is_member:
+            self.identities.append(
+                dict(
+                    customer_id=cid, kind=CustomerIdentity.Kind.LOYALTY,
+                    value=_loyalty_number(row.index), is_verified=True, verified_at=joined,
+                    source=source, created_at=joined,
+                )
+            )  # fmt: skip
+            self.loyalty.append(
+                dict(
+                    customer_id=cid, points=WELCOME_POINTS, reason=LoyaltyEntry.Reason.BONUS,
+                    note=f"Welcome to {RETAILER_NAME} Rewards", created_at=joined,
+                    location_id=home.id if joined_in_store else None,
+                )
+            )  # fmt: skip
+
+        self._consents(rng, row, source, home, associate)
+        if home is not None:
+            self._store_visits(rng, row, home, associates)
+            if associate and rng.random() < 0.15:
+                self._note(rng, row, home, associate)
+            if associate and rng.random() < 0.1:
+                self._task(rng, row, home, associate)
+        if rng.random() < 0.2:
+            self._list(rng, row, home, associate)
+        if rng.random() < 0.03:
+            self.credit.append(
+                dict(
+                    customer_id=cid, amount=to_money(rng.choice((10, 15, 25))),
+                    reason=StoreCreditEntry.Reason.GOODWILL,
+                    note="Sorry for the delayed delivery",
+                    created_at=world.now - dt.timedelta(days=rng.uniform(5, 90)),
+                )
+            )  # fmt: skip
+
+    def _consents(self, rng, row: CustomerRow, source, home, associate) -> None:
+        forced = row.index - len(SHOPPERS)  # customers 2, 3, 4 hold every state per channel
+        for position, (channel, odds) in enumerate(CONSENT_ODDS.items()):
+            if 0 <= forced < 3:
+                state = CONSENT_STATES[(forced + position) % 3]
+            elif channel != ContactChannel.EMAIL and not row.phone:
+                state = ConsentState.NONE
+            else:
+                state = weighted(rng, odds)
+            unreachable = channel != ContactChannel.EMAIL and not row.phone
+            first_state = state if unreachable or rng.random() < 0.7 else weighted(rng, odds)
+            history = [
+                (first_state, source, row.created_at, home if source == Channel.STORE else None)
+            ]
+            if first_state != state:
+                if channel == ContactChannel.EMAIL and state == ConsentState.NONE:
+                    later_source, where = Channel.EMAIL, None  # the unsubscribe link
+                elif home is not None and rng.random() < 0.5:
+                    later_source, where = Channel.STORE, home
+                else:
+                    later_source, where = Channel.WEB, None
+                changed = self.world.now - dt.timedelta(days=rng.uniform(1, 100))
+                history.append((state, later_source, changed, where))
+            for past_state, past_source, at, where in history:
+                by = associate.id if where is not None and associate else None
+                self.consent_changes.append(
+                    dict(
+                        customer_id=row.id, channel=channel, state=past_state,
+                        source=past_source, location_id=where.id if where else None,
+                        changed_by_id=by, changed_at=at,
+                    )
+                )  # fmt: skip
+            _, last_source, last_at, last_where = history[-1]
+            self.consents.append(
+                dict(
+                    customer_id=row.id, channel=channel, state=state, source=last_source,
+                    changed_at=last_at,
+                    changed_by_id=associate.id if last_where is not None and associate else None,
+                )
+            )  # fmt: skip
+            if len(history) > 1 and last_where is not None:
+                self.interactions.append(
+                    dict(
+                        customer_id=row.id, kind=Interaction.Kind.CONSENT, channel=Channel.STORE,
+                        location_id=last_where.id,
+                        associate_id=associate.id if associate else None,
+                        summary=f"{channel.label} consent changed to “{state.label}”",
+                        detail={"channel": channel.value, "state": state.value},
+                        occurred_at=last_at,
+                    )
+                )  # fmt: skip
+
+    def _store_visits(self, rng, row: CustomerRow, home, associates) -> None:
+        if rng.random() >= 0.4:
+            return
+        for _ in range(rng.randint(1, 3)):
+            associate = rng.choice(associates) if associates and rng.random() < 0.7 else None
+            template = rng.choice(VISIT_SUMMARIES)
+            if "{associate}" in template and associate is None:
+                template = VISIT_SUMMARIES[0]
+            self.interactions.append(
+                dict(
+                    customer_id=row.id, kind=Interaction.Kind.STORE_VISIT, channel=Channel.STORE,
+                    location_id=home.id, associate_id=associate.id if associate else None,
+                    summary=template.format(
+                        store=home.name, n=rng.randint(2, 5),
+                        associate=associate.display_name if associate else "",
+                    ),
+                    occurred_at=self.world.now - dt.timedelta(days=rng.uniform(1, 120)),
+                )
+            )  # fmt: skip
+
+    def _note(self, rng, row: CustomerRow, home, associate) -> None:
+        body = rng.choice(NOTE_BODIES)
+        written = self.world.now - dt.timedelta(days=rng.uniform(1, 100))
+        note = dict(
+            customer_id=row.id, author_id=associate.id, location_id=home.id, body=body,
+            is_pinned=rng.random() < 0.2, created_at=written,
+        )  # fmt: skip
+        timeline = dict(
+            customer_id=row.id, kind=Interaction.Kind.NOTE, channel=Channel.STORE,
+            location_id=home.id, associate_id=associate.id,
+            summary=f"Note by {associate.display_name}: {body}"[:255],
+            subject_type="customers.customernote", occurred_at=written,
+        )  # fmt: skip
+        self.notes.append((note, timeline))
+
+    def _task(self, rng, row: CustomerRow, home, associate) -> None:
+        status = weighted(
+            rng,
+            ((FollowUpTask.Status.OPEN, 0.7), (FollowUpTask.Status.DONE, 0.25),
+             (FollowUpTask.Status.CANCELLED, 0.05)),
+        )  # fmt: skip
+        due = (self.world.now + dt.timedelta(days=rng.randint(-5, 14))).date()
+        self.tasks.append(
+            dict(
+                customer_id=row.id, location_id=home.id, assigned_to_id=associate.id,
+                created_by_id=associate.id,
+                reason=rng.choice(TASK_REASONS).format(first=row.first_name, store=home.name),
+                due_on=due, status=status,
+                completed_at=(
+                    self.world.now - dt.timedelta(days=rng.uniform(0, 5))
+                    if status == FollowUpTask.Status.DONE else None
+                ),
+                created_at=self.world.now - dt.timedelta(days=rng.uniform(6, 30)),
+            )
+        )  # fmt: skip
+
+    def _list(self, rng, row: CustomerRow, home, associate) -> None:
+        now = self.world.now
+        name = rng.choice(LIST_NAMES)
+        created = now - dt.timedelta(days=rng.uniform(2, 60))
+        sent = home is not None and rng.random() < 0.35
+        sent_at = now - dt.timedelta(days=rng.uniform(0.1, 6)) if sent else None
+        store_status = (
+            weighted(rng, ((List.StoreStatus.NEW, 0.45), (List.StoreStatus.PREPARED, 0.35),
+                           (List.StoreStatus.VISITED, 0.2)))
+            if sent else List.StoreStatus.NOT_SENT
+        )  # fmt: skip
+        shopping_list = dict(
+            customer_id=row.id,
+            name=name,
+            kind=List.Kind.SHOPPING if name == "Try on Saturday" else List.Kind.WISHLIST,
+            share_token=token_for(rng),
+            is_shared=rng.random() < 0.25,
+            sent_to_location_id=home.id if sent else None,
+            sent_at=sent_at,
+            visit_planned_for=(sent_at + dt.timedelta(days=rng.randint(1, 4))).date()
+            if sent_at
+            else None,
+            store_status=store_status,
+            created_at=created,
+        )
+        items: list[Row] = []
+        seen_products: set[int] = set()
+        for variant in self.assortment.variants_for(rng, row, rng.randint(1, 5)):
+            product = self.world.products[variant.product_index]
+            by_associate = sent and associate is not None and rng.random() < 0.3
+            size_chosen = rng.random() >= 0.2
+            if not size_chosen and product.id in seen_products:
+                continue  # one "size not chosen yet" row per product
+            seen_products.add(product.id)
+            items.append(
+                dict(
+                    product_id=product.id,
+                    variant_id=variant.id if size_chosen else None,
+                    quantity=1,
+                    note="Would love this for the trip" if rng.random() < 0.1 else "",
+                    added_by_associate_id=associate.id if by_associate else None,
+                    added_by_name=associate.display_name if by_associate else row.first_name,
+                    added_at=created + dt.timedelta(hours=rng.uniform(0, 24)),
+                )
+            )
+        timeline = [
+            dict(
+                customer_id=row.id, kind=Interaction.Kind.LIST_CHANGE,
+                channel=rng.choice((Channel.WEB, Channel.APP)),
+                summary=f"Created the list “{name}” with {len(items)} item(s)",
+                subject_type="customers.list", occurred_at=created,
+            )
+        ]  # fmt: skip
+        if sent:
+            timeline.append(
+                dict(
+                    customer_id=row.id, kind=Interaction.Kind.LIST_CHANGE, channel=Channel.WEB,
+                    location_id=home.id,
+                    summary=f"Sent “{name}” to {home.name} for a visit on "
+                    f"{shopping_list['visit_planned_for']:%a %d %b}",
+                    subject_type="customers.list", occurred_at=sent_at,
+                )
+            )  # fmt: skip
+        self.lists.append((shopping_list, items, timeline))
+
+    def write(self) -> None:
+        world = self.world
+        world.insert(CustomerIdentity, self.identities, "customer identities")
+        world.insert(Consent, self.consents, "consents")
+        world.insert(ConsentChange, self.consent_changes, "consent changes")
+        world.insert(LoyaltyEntry, self.loyalty, "loyalty entries")
+        world.insert(StoreCreditEntry, self.credit, "store credit entries")
+        world.insert(FollowUpTask, self.tasks, "follow-up tasks")
+        notes = world.insert(
+            CustomerNote, [note for note, _ in self.notes], "customer notes", ids=True
+        )
+        for note, (_, timeline) in zip(notes, self.notes, strict=True):
+            timeline["subject_id"] = str(note["id"])
+            self.interactions.append(timeline)
+        lists = world.insert(List, [lst for lst, _, _ in self.lists], "lists", ids=True)
+        items = []
+        for saved, (_, list_items, timeline) in zip(lists, self.lists, strict=True):
+            for item in list_items:
+                item["list_id"] = saved["id"]
+            for entry in timeline:
+                entry["subject_id"] = str(saved["id"])
+            items += list_items
+            self.interactions += timeline
+        world.insert(ListItem, items, "list items")
+        world.insert(Interaction, self.interactions, "interactions")
+
+
+def _loyalty_number(index: int) -> str:
+    return f"NW{10_000_000 + index}"
+
+
+def customers_create(world: DemoWorld) -> None:
+    scale = world.scale
+    assortment = Assortment(world)
+    with transaction.atomic():
+        shopper_users = users_create(
+            world,
+            [
+                DemoPerson(customer_identity(world.seed, i)[2], first, last)
+                for i, (first, last, _) in enumerate(SHOPPERS)
+            ],
+        )
+    chunk = scale.customer_chunk
+    for start in world.progress(
+        range(0, scale.customers, chunk), total=-(-scale.customers // chunk), desc="customers"
+    ):
+        rows = [
+            _customer_row(world, i, shopper_users[i]["id"] if i < len(shopper_users) else None)
+            for i in range(start, min(start + chunk, scale.customers))
+        ]
+        with transaction.atomic():
+            customers = world.insert(
+                Customer, [_customer(world, row) for row in rows], "customers", ids=True
+            )
+            writer = _CustomerChunk(world, assortment)
+            for row, customer in zip(rows, customers, strict=True):
+                row.id = customer["id"]
+                world.customers.append(row)
+                world.customer_index_by_id[row.id] = row.index
+                writer.add(row)
+            writer.write()
+
+
+def _customer(world: DemoWorld, row: CustomerRow) -> Row:
+    rng = world.rng("customer-extras", row.index)
+    home = world.locations[row.home_index] if row.home_index is not None else None
+    associates = world.associates_at(home.index) if home else []
+    preferences = {}
+    if rng.random() < 0.3:
+        preferences = {
+            "colours": rng.sample(("navy", "camel", "black", "olive", "ivory", "rust"), 2),
+            "fit": rng.choice(("slim", "regular", "relaxed")),
+        }
+    birthday = None
+    if rng.random() < 0.4:
+        birthday = dt.date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28))
+    return dict(
+        user_id=row.user_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        email=row.email,
+        phone=row.phone,
+        loyalty_number=_loyalty_number(row.index) if row.is_member else None,
+        home_store_id=home.id if home else None,
+        primary_associate_id=(
+            associates[0].id
+            if associates and (row.user_id is not None or rng.random() < 0.25)
+            else None
+        ),
+        preferences=preferences,
+        birthday=birthday,
+        source_channel=weighted(
+            rng, ((Channel.WEB, 0.5), (Channel.STORE, 0.35), (Channel.APP, 0.15))
+        ),
+        created_at=row.created_at,
+    )
+
+
+def customer_history_complete(world: DemoWorld) -> None:
+    """What only the whole order history tells: each customer's size per size group (the
+    size they bought most, from any channel), and redemptions by those with the points."""
+    rows = (
+        OrderLine.objects.exclude(size="")
+        .exclude(size="One size")
+        .exclude(variant__product__category__size_group="")
+        .values_list("order__customer_id", "variant__product__category__size_group", "size")
+        .annotate(bought=Count("id"))
+        .order_by("order__customer_id", "variant__product__category__size_group", "-bought", "size")
+    )
+    preferences: list[SizePreference] = []
+    last_key = None
+    for customer_id, size_group, size, _ in rows.iterator(chunk_size=5000):
+        if (customer_id, size_group) == last_key:
+            continue
+        last_key = (customer_id, size_group)
+        index = world.customer_index_by_id[customer_id]
+        rng = rng_for(world.seed, "size-edit", index, size_group)
+        source = SizePreference.Source.LEARNED
+        if size_group == Category.SizeGroup.SHOES and size.isdigit() and rng.random() < 0.1:
+            # Told the associate they take a half size up: an edit learning will not overwrite.
+            size, source = f"{size}.5", SizePreference.Source.EDITED
+        preferences.append(
+            dict(
+                customer_id=customer_id, size_group=size_group, size=size, source=source,
+                updated_at=world.now,
+            )
+        )  # fmt: skip
+        if len(preferences) >= world.scale.batch_size:
+            with transaction.atomic():
+                world.insert(SizePreference, preferences, "size preferences")
+            preferences = []
+    with transaction.atomic():
+        world.insert(SizePreference, preferences, "size preferences")
+
+    balances = (
+        LoyaltyEntry.objects.values_list("customer_id")
+        .annotate(balance=Sum("points"))
+        .filter(balance__gte=REDEMPTION_POINTS)
+        .order_by("customer_id")
+    )
+    redemptions = []
+    for customer_id, _ in balances.iterator(chunk_size=5000):
+        rng = rng_for(world.seed, "redemption", world.customer_index_by_id[customer_id])
+        if rng.random() < 0.4:
+            redemptions.append(
+                dict(
+                    customer_id=customer_id, points=-REDEMPTION_POINTS,
+                    reason=LoyaltyEntry.Reason.REDEMPTION, note="$25 reward",
+                    created_at=world.now - dt.timedelta(days=rng.uniform(1, 20)),
+                )
+            )  # fmt: skip
+    for start in range(0, len(redemptions), world.scale.batch_size):
+        with transaction.atomic():
+            world.insert(
+                LoyaltyEntry,
+                redemptions[start : start + world.scale.batch_size],
+                "loyalty entries",
+            )

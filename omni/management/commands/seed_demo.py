@@ -1,0 +1,201 @@
+"""``manage.py seed_demo [--scale small|large] [--seed N] [--reset]``: the demo retailer.
+
+A composition root, like ``omni/urls.py``: the seed fills every domain app, so this command
+(and ``omni.demo``, which does the work phase by phase) may import them all; no app
+imports it.
+
+Deterministic: the same scale and seed give the same rows (natural keys, quantities,
+prices, order numbers and totals; timestamps are offsets from the current hour).
+Idempotent: a database already holding this demo is left alone ("already seeded"); one
+holding anything else is refused unless ``--reset``, which deletes all domain data and
+the demo users first. Each phase commits in bounded batches and prints what it created;
+the totals are checked against the database before the logins are printed. On
+PostgreSQL the rows go in with COPY (``--bulk-create`` to compare); elsewhere with
+``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from omni.demo.carts import open_carts_create
+from omni.demo.catalog import catalog_create
+from omni.demo.config import DEMO_PASSWORD, RETAILER_NAME, SCALES, demo_clock
+from omni.demo.customers import customer_history_complete, customers_create
+from omni.demo.orders import orders_create
+from omni.demo.returns import returns_create
+from omni.demo.rows import tables_analyze
+from omni.demo.staff import admin_create, demo_logins, staff_create
+from omni.demo.state import (
+    COUNTED,
+    DemoState,
+    database_counts,
+    demo_data_delete,
+    demo_inspect,
+)
+from omni.demo.stock import stock_create
+from omni.demo.stores import locations_create
+from omni.demo.world import DemoWorld
+
+PHASES = (
+    ("stores", locations_create),
+    ("catalog", catalog_create),
+    ("staff", staff_create),
+    ("customers", customers_create),
+    ("stock", stock_create),
+    ("orders", orders_create),
+    ("returns", returns_create),
+    ("carts", open_carts_create),
+    ("profiles", customer_history_complete),
+    ("superuser", admin_create),  # last: its presence marks a complete seed
+)
+AVAILABILITY_COMMAND = "recompute_availability"
+
+
+@contextmanager
+def _batches_committed_without_waiting() -> Iterator[None]:
+    """On PostgreSQL, don't wait for each batch's WAL flush. A crash mid-seed loses at
+    most the last batches, and an unfinished seed is detected (no superuser yet)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo retailer (small: to try it; large: the benchmark set)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument("--seed", type=int, default=1, help="Same seed, same data (default 1)")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="First delete ALL catalog, store, customer, stock, order and return rows "
+            "and the demo users, then seed.",
+        )
+        parser.add_argument(
+            "--bulk-create",
+            action="store_true",
+            help="Insert with bulk_create on PostgreSQL too (slower; COPY is the default there).",
+        )
+
+    def handle(self, *, scale: str, seed: int, reset: bool, bulk_create: bool, **options) -> None:
+        config = SCALES[scale]
+        label = f"{RETAILER_NAME} (scale {scale}, seed {seed})"
+        if reset:
+            started = time.perf_counter()
+            demo_data_delete()
+            self.stdout.write(
+                f"Reset: deleted the demo data [{time.perf_counter() - started:.1f} s]"
+            )
+
+        inspection = demo_inspect(config, seed)
+        if inspection.state is DemoState.SEEDED:
+            self.stdout.write(f"{label} is already seeded: nothing to do.")
+            self._totals(database_counts())
+            self._logins()
+            return
+        if inspection.state is DemoState.OTHER:
+            raise CommandError(
+                f"The database already holds data that is not {label}: {inspection.reason}. "
+                f"Run `manage.py seed_demo --scale {scale} --seed {seed} --reset` to delete "
+                "all catalog, store, customer, stock, order and return data and the demo "
+                "users, and seed again."
+            )
+
+        use_copy = connection.vendor == "postgresql" and not bulk_create
+        how = "COPY" if use_copy else "bulk_create"
+        self.stdout.write(f"Seeding {label} into {connection.vendor} ({how}) …")
+        world = DemoWorld(
+            scale=config,
+            seed=seed,
+            now=demo_clock(),
+            # Hashed once: every demo login shares it, and hashing is slow on purpose.
+            password_hash=make_password(DEMO_PASSWORD),
+            use_copy=use_copy,
+        )
+        with _batches_committed_without_waiting():
+            self._phases_run(world)
+
+        counts = database_counts()
+        mismatched = {
+            key: (world.created[key], counts[key])
+            for key in COUNTED
+            if world.created[key] != counts[key]
+        }
+        if mismatched:
+            raise CommandError(f"Created and stored counts differ (created, stored): {mismatched}")
+        self._totals(counts)
+        if connection.vendor == "postgresql":
+            started = time.perf_counter()
+            tables_analyze(list(COUNTED.values()))
+            self.stdout.write(
+                f"Planner statistics refreshed [{time.perf_counter() - started:.1f} s]"
+            )
+
+        if AVAILABILITY_COMMAND in get_commands():
+            started = time.perf_counter()
+            self.stdout.write(f"Running {AVAILABILITY_COMMAND} …")
+            options = {}
+            if connection.in_atomic_block:
+                # Run inside a caller's transaction (a test), the rows are not committed: a
+                # recompute on other connections would not see them, so keep it on this one.
+                options["workers"] = 1
+            call_command(AVAILABILITY_COMMAND, stdout=self.stdout, stderr=self.stderr, **options)
+            self.stdout.write(f"Availability recomputed [{time.perf_counter() - started:.1f} s]")
+        else:
+            self.stdout.write(
+                f"Note: no `{AVAILABILITY_COMMAND}` command yet, so nearest-store "
+                "availability is empty; run it once it exists."
+            )
+        self._logins()
+
+    def _phases_run(self, world: DemoWorld) -> None:
+        seed_started = time.perf_counter()
+        for number, (name, phase) in enumerate(PHASES, start=1):
+            started = time.perf_counter()
+            before = world.created.copy()
+            phase(world)
+            made = [
+                f"{world.created[key] - before[key]} {key}"
+                for key in COUNTED
+                if world.created[key] != before[key]
+            ]
+            self.stdout.write(
+                f"[{number:2d}/{len(PHASES)}] {name:<10} created {', '.join(made) or 'nothing'}"
+                f"  [{time.perf_counter() - started:.1f} s]"
+            )
+        self.stdout.write(f"Seeded in {time.perf_counter() - seed_started:.1f} s.")
+
+    def _totals(self, counts: dict[str, int]) -> None:
+        self.stdout.write("Database totals:")
+        width = max(map(len, counts))
+        for key, value in counts.items():
+            self.stdout.write(f"  {key:<{width}}  {value:>9}")
+
+    def _logins(self) -> None:
+        logins = demo_logins()
+        self.stdout.write(f"\nDemo logins (password for every account: {DEMO_PASSWORD})")
+        rows = [("role", "login (email)", "password", "store")] + [
+            (login.role, login.login, login.password, login.store) for login in logins
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            self.stdout.write(
+                "  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
+                + "  " + row[3]
+            )  # fmt: skip

@@ -1,0 +1,610 @@
+"""API: orders — list and sync, create from a POS or a marketplace (the same checkout as
+the storefront: ``orders.services.order_place``), cancel — and fulfilments, whose status a
+WMS or a store system moves through ``orders.services`` fulfilment steps.
+
+A POS sale names its store (``location``), the associate who helped, the customer's
+email or phone (matched to the one existing customer, else created, inside checkout),
+the lines by SKU and the payment (``external``: already paid on the till). It is taken
+home at once (``carry_out``): the units leave that store's stock in the same transaction.
+``external_reference`` is the POS's or marketplace's own id, unique per channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action
+
+from catalog.models import Variant
+from customers.models import Channel, Customer
+from omni.api.errors import ApiError
+from omni.api.idempotency import idempotent
+from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
+from omni.api.viewsets import (
+    ApiViewSet,
+    CommaSeparatedField,
+    IdField,
+    ListModelMixin,
+    RetrieveModelMixin,
+    UpdatedSinceFilter,
+)
+from omni.models import ApiScope
+from orders import services
+from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment
+from orders.services.numbers import ORDER_CHANNELS
+from stores.models import Associate, Location
+
+MAX_LINES = 100
+MAX_LINE_QUANTITY = 999
+ORDER_CHANNEL_CHOICES = sorted(ORDER_CHANNELS)
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id",
+            "variant_id",
+            "sku",
+            "product_name",
+            "size",
+            "colour",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "is_final_sale",
+        ]
+        read_only_fields = fields
+
+
+class FulfilmentLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FulfilmentLine
+        fields = ["order_line_id", "quantity", "quantity_collected"]
+        read_only_fields = fields
+
+
+class FulfilmentSerializer(serializers.ModelSerializer):
+    location = serializers.CharField(source="location.code", help_text="Location code")
+    order_number = serializers.CharField(source="order.number")
+    lines = FulfilmentLineSerializer(many=True)
+
+    class Meta:
+        model = Fulfilment
+        fields = [
+            "id",
+            "order_id",
+            "order_number",
+            "kind",
+            "status",
+            "location",
+            "expected_ready_at",
+            "ready_at",
+            "hold_until",
+            "shipped_at",
+            "delivered_at",
+            "collected_at",
+            "tracking_number",
+            "lines",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderFulfilmentSerializer(FulfilmentSerializer):
+    class Meta(FulfilmentSerializer.Meta):
+        fields = [f for f in FulfilmentSerializer.Meta.fields if f != "order_number"]
+        read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "provider",
+            "status",
+            "amount",
+            "currency",
+            "card_last4",
+            "provider_reference",
+        ]
+        read_only_fields = fields
+
+
+class AssociateRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Associate
+        fields = ["id", "display_name", "employee_code"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    # Blank when unknown, so a plain string in the schema (not format: email).
+    email = serializers.CharField(read_only=True)
+    location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    associate = AssociateRefSerializer(allow_null=True)
+    lines = OrderLineSerializer(many=True)
+    fulfilments = OrderFulfilmentSerializer(many=True)
+    payments = PaymentSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "status",
+            "customer_id",
+            "email",
+            "phone",
+            "location",
+            "associate",
+            "currency",
+            "subtotal",
+            "shipping_total",
+            "discount_total",
+            "tax_total",
+            "total",
+            "shipping_address",
+            "external_reference",
+            "placed_at",
+            "lines",
+            "fulfilments",
+            "payments",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+def orders_with_details():
+    """Orders with everything the representation shows: 5 queries per page, whatever
+    the number of orders, lines, fulfilments or payments."""
+    return Order.objects.select_related("location", "associate").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch(
+            "fulfilments",
+            queryset=Fulfilment.objects.select_related("location")
+            .prefetch_related(Prefetch("lines", queryset=FulfilmentLine.objects.order_by("pk")))
+            .order_by("pk"),
+        ),
+        Prefetch("payments", queryset=Payment.objects.order_by("pk")),
+    )
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class LineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=100, help_text="SKU or barcode")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class CustomerIdentitySerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2, required=False, default="US")
+
+
+class FulfilmentInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=["carry_out", "ship", "pickup"],
+        help_text="carry_out: taken home now from the store of the sale; ship: to the "
+        "address; pickup: at the store",
+    )
+    address = AddressSerializer(required=False)
+    store = serializers.CharField(max_length=20, required=False, help_text="Pickup store code")
+
+    def validate(self, attrs):
+        if attrs["type"] == "ship" and "address" not in attrs:
+            raise serializers.ValidationError(
+                {"address": [exceptions.ErrorDetail("A delivery needs an address.", "required")]}
+            )
+        if attrs["type"] == "pickup" and "store" not in attrs:
+            raise serializers.ValidationError(
+                {"store": [exceptions.ErrorDetail("Name the pickup store.", "required")]}
+            )
+        return attrs
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=["external", "card", "pay_in_store", "store_credit"],
+        help_text="external: already paid on the POS or marketplace; card: the test card "
+        "provider; pay_in_store; store_credit",
+    )
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    card_number = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", write_only=True
+    )
+
+    def validate(self, attrs):
+        if attrs["method"] == "card" and not attrs["card_number"].strip():
+            raise serializers.ValidationError(
+                {"card_number": [exceptions.ErrorDetail("Give the card number.", "required")]}
+            )
+        return attrs
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=ORDER_CHANNEL_CHOICES, default=Channel.STORE, help_text="Where it was sold"
+    )
+    location = serializers.CharField(
+        max_length=20, required=False, help_text="Code of the store the sale is made in"
+    )
+    associate = serializers.CharField(
+        max_length=30, required=False, help_text="Employee code of the associate who helped"
+    )
+    customer_id = IdField(required=False)
+    customer = CustomerIdentitySerializer(
+        required=False, help_text="Matched by email, then phone, to the one customer; else made"
+    )
+    lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+    payment = PaymentInputSerializer(required=False)
+    fulfilment = FulfilmentInputSerializer(required=False)
+    external_reference = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, default=""
+    )
+    marketing_email_opt_in = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        customer = attrs.get("customer") or {}
+        if "customer_id" not in attrs and not (
+            customer.get("email", "").strip() or customer.get("phone", "").strip()
+        ):
+            raise serializers.ValidationError(
+                {
+                    "customer": [
+                        exceptions.ErrorDetail(
+                            "Give customer_id, or the customer's email or phone.", "required"
+                        )
+                    ]
+                }
+            )
+        if attrs["channel"] == Channel.STORE and not attrs.get("location"):
+            raise serializers.ValidationError(
+                {"location": [exceptions.ErrorDetail("A store sale names its store.", "required")]}
+            )
+        return attrs
+
+
+class OrderFilter(UpdatedSinceFilter):
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    location = serializers.CharField(max_length=20, required=False, help_text="Location code")
+    customer = IdField(required=False, help_text="Customer id")
+    number = serializers.CharField(max_length=20, required=False)
+    external_reference = serializers.CharField(max_length=80, required=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class FulfilmentFilter(UpdatedSinceFilter):
+    location = CommaSeparatedField(
+        required=False, child=serializers.CharField(max_length=20), help_text="Location codes"
+    )
+    status = serializers.ChoiceField(choices=Fulfilment.Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Fulfilment.Kind.choices, required=False)
+
+
+TRANSITIONS = ["picking", "ready", "shipped", "delivered", "collected", "cancelled"]
+
+
+class FulfilmentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=TRANSITIONS,
+        help_text="picking (placed → picking), ready (a pickup waits at the store), shipped, "
+        "delivered, collected (the shopper took the pickup), cancelled",
+    )
+    associate = serializers.CharField(max_length=30, required=False, help_text="Employee code")
+    tracking_number = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default=""
+    )
+    code = serializers.CharField(
+        max_length=40, required=False, help_text="collected: the order number the shopper shows"
+    )
+    quantities = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY),
+        required=False,
+        help_text="collected, partly: {order_line_id: units taken}",
+    )
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate_quantities(self, value: Mapping[str, int]) -> dict[int, int]:
+        try:
+            return {int(key): count for key, count in value.items()}
+        except ValueError:
+            raise serializers.ValidationError("Keys are order line ids.", code="invalid") from None
+
+    def validate(self, attrs):
+        if attrs["status"] == "collected" and not attrs.get("code"):
+            raise serializers.ValidationError(
+                {"code": [exceptions.ErrorDetail("Give the order code shown.", "required")]}
+            )
+        return attrs
+
+
+# --- resolving codes to rows ------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str, code: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
+
+
+def _location(code: str, field: str) -> Location:
+    location = Location.objects.filter(code=code).first()
+    if location is None:
+        raise _invalid(field, f"Unknown location “{code}”.", "unknown_location")
+    return location
+
+
+def _associate(code: str | None, field: str = "associate") -> Associate | None:
+    if not code:
+        return None
+    associate = Associate.objects.filter(employee_code=code, is_active=True).first()
+    if associate is None:
+        raise _invalid(field, f"No active associate “{code}”.", "unknown_associate")
+    return associate
+
+
+def _variant_lines(lines: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    codes = {line["sku"] for line in lines}
+    found: dict[str, int] = {}
+    for pk, sku, barcode in Variant.objects.filter(
+        Q(sku__in=codes) | Q(barcode__in=codes)
+    ).values_list("pk", "sku", "barcode"):
+        found[sku] = pk
+        if barcode:
+            found.setdefault(barcode, pk)
+    errors = {
+        index: {"sku": [exceptions.ErrorDetail(f"Unknown SKU “{line['sku']}”.", "unknown_variant")]}
+        for index, line in enumerate(lines)
+        if line["sku"] not in found
+    }
+    if errors:
+        raise exceptions.ValidationError({"lines": errors})
+    return [(found[line["sku"]], line["quantity"]) for line in lines]
+
+
+def _payment(data: dict[str, Any] | None) -> services.PaymentChoice:
+    if data is None:
+        return services.PaymentChoice.external()
+    method = data["method"]
+    if method == "card":
+        return services.PaymentChoice.card(data["card_number"])
+    if method == "pay_in_store":
+        return services.PaymentChoice.pay_in_store()
+    if method == "store_credit":
+        return services.PaymentChoice.store_credit()
+    return services.PaymentChoice.external(reference=data["reference"])
+
+
+def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
+    if data is None or data["type"] == "carry_out":
+        return services.CarryOut()
+    if data["type"] == "ship":
+        return services.ShipTo(dict(data["address"]))
+    store = _location(data["store"], "fulfilment.store")
+    return services.PickupAt(store=store)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders (filters, updated_since for sync)", parameters=[OrderFilter]
+    ),
+    retrieve=extend_schema(summary="An order with lines, fulfilments and payments"),
+    create=extend_schema(
+        summary="Create an order from a POS or a marketplace",
+        description=(
+            "The storefront's checkout, for an integration. A store sale (`channel: store`) "
+            "names its `location`, is taken home at once (`fulfilment.type: carry_out`, the "
+            "default) and takes its units from that store's stock; the payment defaults to "
+            "`external` (paid on the till). The customer is matched by email, then phone, "
+            "to the one existing customer, else created. A second order with the same "
+            "`external_reference` in the channel is refused (409 "
+            "`duplicate_external_reference`); retries should send the same Idempotency-Key."
+        ),
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer},
+    ),
+    cancel=extend_schema(
+        summary="Cancel what has not left yet",
+        request=CancelSerializer,
+        responses={200: OrderSerializer},
+    ),
+)
+class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
+    serializer_class = OrderSerializer
+    filter_serializer_class = OrderFilter
+    http_method_names = ["get", "post", "head"]
+    required_scopes = {
+        "list": ApiScope.ORDERS_READ,
+        "retrieve": ApiScope.ORDERS_READ,
+        "create": ApiScope.ORDERS_WRITE,
+        "cancel": ApiScope.ORDERS_WRITE,
+    }
+
+    def get_queryset(self):
+        return orders_with_details()
+
+    def apply_filters(self, queryset, filters):
+        simple = {
+            "channel": "channel",
+            "status": "status",
+            "location": "location__code",
+            "customer": "customer_id",
+            "external_reference": "external_reference",
+        }
+        for name, lookup in simple.items():
+            if filters.get(name):
+                queryset = queryset.filter(**{lookup: filters[name]})
+        if filters.get("number"):
+            queryset = queryset.filter(number=services.order_number_normalise(filters["number"]))
+        return queryset
+
+    @idempotent
+    def create(self, request):
+        data = self.input(OrderCreateSerializer)
+        channel = data["channel"]
+        codes = [data["location"]] if data.get("location") else []
+        if allowed_location_codes(request) is not None and not codes:
+            raise exceptions.PermissionDenied(
+                "This API key sells from its own locations only: name the location.",
+                code="location_not_allowed",
+            )
+        ensure_locations_allowed(request, codes)
+        location = _location(data["location"], "location") if codes else None
+        associate = _associate(data.get("associate"))
+        lines = _variant_lines(data["lines"])
+        customer = None
+        if "customer_id" in data:
+            customer = Customer.objects.filter(pk=data["customer_id"], is_active=True).first()
+            if customer is None:
+                raise _invalid("customer_id", "No such customer.", "unknown_customer")
+        reference = data["external_reference"].strip()
+        if reference:
+            existing = Order.objects.filter(channel=channel, external_reference=reference).first()
+            if existing is not None:
+                raise ApiError(
+                    f"Order {existing.number} already has this external reference.",
+                    code="duplicate_external_reference",
+                    status_code=status.HTTP_409_CONFLICT,
+                    details={"order_id": existing.pk, "number": existing.number},
+                )
+        identity = data.get("customer") or {}
+        started = timezone.now()
+        order = services.order_place(
+            lines=lines,
+            fulfilment=_fulfilment(data.get("fulfilment")),
+            payment=_payment(data.get("payment")),
+            customer=customer,
+            contact=services.Contact(
+                email=identity.get("email", "").strip(),
+                phone=identity.get("phone", "").strip(),
+                first_name=identity.get("first_name", "").strip(),
+                last_name=identity.get("last_name", "").strip(),
+            ),
+            channel=channel,
+            location=location,
+            associate=associate,
+            marketing_email_opt_in=data["marketing_email_opt_in"],
+            external_reference=reference,
+        )
+        if reference and order.created_at < started:
+            # A concurrent request with the same reference won: checkout returned its order.
+            raise ApiError(
+                f"Order {order.number} already has this external reference.",
+                code="duplicate_external_reference",
+                status_code=status.HTTP_409_CONFLICT,
+                details={"order_id": order.pk, "number": order.number},
+            )
+        return self.output(
+            self.get_queryset().get(pk=order.pk), status_code=status.HTTP_201_CREATED
+        )
+
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        if allowed_location_codes(request) is not None:
+            ensure_locations_allowed(request, [f.location.code for f in order.fulfilments.all()])
+        data = self.input(CancelSerializer)
+        services.order_cancel(order=order, reason=data["reason"])
+        return self.output(self.get_queryset().get(pk=order.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List fulfilments (a WMS's or a store's queue)", parameters=[FulfilmentFilter]
+    ),
+    retrieve=extend_schema(summary="A fulfilment"),
+    transition=extend_schema(
+        summary="Move a fulfilment to its next status",
+        description=(
+            "placed → picking → shipped → delivered for a shipment; placed → picking → "
+            "ready → collected for a pickup; cancelled while not left. Each step is the "
+            "back-office's own (stock committed or released, the shopper told, refunds). A "
+            "step the status does not allow is 409 `invalid_transition`. A key bound to "
+            "locations may only move their fulfilments."
+        ),
+        request=FulfilmentStatusSerializer,
+        responses={200: FulfilmentSerializer},
+    ),
+)
+class FulfilmentViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
+    serializer_class = FulfilmentSerializer
+    filter_serializer_class = FulfilmentFilter
+    required_scopes = {
+        "list": ApiScope.ORDERS_READ,
+        "retrieve": ApiScope.ORDERS_READ,
+        "transition": ApiScope.ORDERS_WRITE,
+    }
+
+    def get_queryset(self):
+        return Fulfilment.objects.select_related("location", "order").prefetch_related(
+            Prefetch("lines", queryset=FulfilmentLine.objects.order_by("pk"))
+        )
+
+    def apply_filters(self, queryset, filters):
+        if filters.get("location"):
+            queryset = queryset.filter(location__code__in=filters["location"])
+        if filters.get("status"):
+            queryset = queryset.filter(status=filters["status"])
+        if filters.get("kind"):
+            queryset = queryset.filter(kind=filters["kind"])
+        return queryset
+
+    @action(detail=True, methods=["post"], url_path="status")
+    @idempotent
+    def transition(self, request, pk=None):
+        fulfilment = self.get_object()
+        ensure_locations_allowed(request, [fulfilment.location.code])
+        data = self.input(FulfilmentStatusSerializer)
+        associate = _associate(data.get("associate"))
+        step = data["status"]
+        if step == "picking":
+            services.fulfilment_start_picking(fulfilment=fulfilment, associate=associate)
+        elif step == "ready":
+            services.fulfilment_ready(fulfilment=fulfilment, associate=associate)
+        elif step == "shipped":
+            services.fulfilment_ship(
+                fulfilment=fulfilment,
+                tracking_number=data["tracking_number"],
+                associate=associate,
+            )
+        elif step == "delivered":
+            services.fulfilment_deliver(fulfilment=fulfilment)
+        elif step == "collected":
+            services.fulfilment_collect(
+                fulfilment=fulfilment,
+                code=data["code"],
+                quantities=data.get("quantities"),
+                associate=associate,
+            )
+        else:
+            services.fulfilment_cancel(
+                fulfilment=fulfilment, associate=associate, reason=data["reason"]
+            )
+        return self.output(self.get_queryset().get(pk=fulfilment.pk))

@@ -1,0 +1,242 @@
+"""Order emails, sent by the outbox after the change they follow has committed.
+
+Each handler takes the outbox payload (ids only), re-fetches what it needs, sends through
+``omni.email.email_send_once`` (at most once per order or pickup, whatever the retries)
+and, only when the email actually went out, puts it on the customer's timeline. Templates:
+``templates/emails/<kind>.html`` (extends ``emails/base.html``), ``<kind>.txt`` and
+``<kind>_subject.txt``.
+
+Registered in ``OrdersConfig.ready()``:
+
+- ``email.order_confirmation`` {"order_id"}: the receipt, with the scannable order code
+- ``email.pickup_ready`` {"fulfilment_id"}: come and collect, until when
+- ``email.pickup_reminder`` {"fulfilment_id"}: the day before the hold ends
+- ``email.pickup_expired`` {"fulfilment_id"}: not collected, items released, money back
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from customers.models import Channel, Interaction
+from customers.services import interaction_record
+from omni.email import absolute_url, email_send_once
+from omni.models import EmailLog
+from omni.money import format_money
+from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from orders.services.numbers import order_code_data_uri
+from stores.models import Location
+
+
+def _local(moment: dt.datetime | None, location: Location | None) -> str:
+    """A time as the shopper reads it, in the store's own time zone."""
+    if moment is None:
+        return ""
+    try:
+        zone = ZoneInfo(location.timezone) if location is not None else None
+    except (KeyError, ValueError):
+        zone = None
+    local = timezone.localtime(moment, zone) if zone else timezone.localtime(moment)
+    hour = local.hour % 12 or 12
+    noon = "am" if local.hour < 12 else "pm"
+    return f"{local:%A} {local.day} {local:%B}, {hour}:{local:%M} {noon}"
+
+
+def _address(location: Location) -> str:
+    parts = [
+        location.address_line1,
+        location.address_line2,
+        " ".join(p for p in (location.city, location.region, location.postcode) if p),
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _first_store(order: Order) -> Location | None:
+    """The store a pickup or carry-out happens at: its clock is the shopper's."""
+    for fulfilment in order.fulfilments.all():
+        if fulfilment.kind != Fulfilment.Kind.SHIP:
+            return fulfilment.location
+    return None
+
+
+def order_url(order: Order) -> str:
+    return absolute_url(f"/account/orders/{order.number}/")
+
+
+def _order_context(order: Order) -> dict[str, Any]:
+    money = lambda amount: format_money(amount, order.currency)  # noqa: E731
+    lines = [
+        {
+            "name": line.product_name,
+            "variant": " / ".join(b for b in (line.colour, line.size) if b),
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "unit_price": money(line.unit_price),
+            "line_total": money(line.line_total),
+            "is_final_sale": line.is_final_sale,
+        }
+        for line in order.lines.all()
+    ]
+    fulfilments = [
+        {
+            "kind": f.kind,
+            "kind_label": f.get_kind_display(),
+            "location_name": f.location.name,
+            "location_address": _address(f.location),
+            "expected_ready": _local(f.expected_ready_at, f.location),
+            "items": sum(fl.quantity for fl in f.lines.all()),
+        }
+        for f in order.fulfilments.all()
+    ]
+    pickup = next((f for f in fulfilments if f["kind"] == Fulfilment.Kind.PICKUP), None)
+    address = order.shipping_address or {}
+    return {
+        "order": order,
+        "number": order.number,
+        "first_name": order.customer.first_name,
+        "lines": lines,
+        "subtotal": money(order.subtotal),
+        "shipping_total": money(order.shipping_total),
+        "discount_total": money(order.discount_total),
+        "tax_total": money(order.tax_total),
+        "total": money(order.total),
+        "has_discount": bool(order.discount_total),
+        "has_tax": bool(order.tax_total),
+        "free_shipping": not order.shipping_total,
+        "fulfilments": fulfilments,
+        "pickup": pickup,
+        "ships": any(f["kind"] == Fulfilment.Kind.SHIP for f in fulfilments),
+        "carried_out": all(f["kind"] == Fulfilment.Kind.CARRY_OUT for f in fulfilments),
+        "shipping_address": [
+            address.get(key, "")
+            for key in ("name", "line1", "line2", "city", "region", "postcode")
+            if address.get(key)
+        ],
+        "placed_at": _local(order.placed_at, order.location or _first_store(order)),
+        "order_url": order_url(order),
+        "order_code_uri": order_code_data_uri(order.number),
+    }
+
+
+def _fulfilment_context(fulfilment: Fulfilment) -> dict[str, Any]:
+    order = fulfilment.order
+    location = fulfilment.location
+    return {
+        "order": order,
+        "number": order.number,
+        "first_name": order.customer.first_name,
+        "store_name": location.name,
+        "store_address": _address(location),
+        "store_phone": location.phone,
+        "ready_at": _local(fulfilment.ready_at, location),
+        "hold_until": _local(fulfilment.hold_until, location),
+        "items": [
+            {
+                "name": fl.order_line.product_name,
+                "variant": " / ".join(b for b in (fl.order_line.colour, fl.order_line.size) if b),
+                "quantity": fl.quantity,
+            }
+            for fl in fulfilment.lines.all()
+        ],
+        "paid_in_store": order.payments.filter(provider="pay_in_store").exists(),
+        "order_url": order_url(order),
+        "order_code_uri": order_code_data_uri(order.number),
+    }
+
+
+def _timeline(order: Order, log: EmailLog, kind: str, location: Location | None) -> None:
+    interaction_record(
+        customer=order.customer,
+        kind=Interaction.Kind.EMAIL,
+        channel=Channel.EMAIL,
+        summary=f"Email sent: {log.subject}",
+        subject=order,
+        location=location,
+        detail={"email_kind": kind, "email_log_id": log.pk, "to": log.to, "number": order.number},
+    )
+
+
+def order_confirmation_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.order_confirmation``."""
+    order = (
+        Order.objects.select_related("customer", "location")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+            Prefetch(
+                "fulfilments",
+                queryset=Fulfilment.objects.select_related("location").prefetch_related(
+                    Prefetch("lines", queryset=FulfilmentLine.objects.order_by("pk"))
+                ),
+            ),
+        )
+        .filter(pk=payload["order_id"])
+        .first()
+    )
+    if order is None or not order.email:
+        return None
+    log = email_send_once(
+        kind="order_confirmation",
+        object_type="orders.order",
+        object_id=order.pk,
+        to=order.email,
+        context=_order_context(order),
+        customer_id=order.customer_id,
+    )
+    if log is not None:
+        _timeline(order, log, "order_confirmation", order.location)
+    return log
+
+
+def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
+    fulfilment = (
+        Fulfilment.objects.select_related("order__customer", "location")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
+            )
+        )
+        .filter(pk=payload["fulfilment_id"])
+        .first()
+    )
+    if fulfilment is None or not fulfilment.order.email:
+        return None
+    log = email_send_once(
+        kind=kind,
+        object_type="orders.fulfilment",
+        object_id=fulfilment.pk,
+        to=fulfilment.order.email,
+        context=_fulfilment_context(fulfilment),
+        customer_id=fulfilment.order.customer_id,
+    )
+    if log is not None:
+        _timeline(fulfilment.order, log, kind, fulfilment.location)
+    return log
+
+
+def pickup_ready_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.pickup_ready``."""
+    return _fulfilment_send("pickup_ready", payload)
+
+
+def pickup_reminder_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.pickup_reminder``."""
+    return _fulfilment_send("pickup_reminder", payload)
+
+
+def pickup_expired_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.pickup_expired``."""
+    return _fulfilment_send("pickup_expired", payload)
+
+
+HANDLERS = {
+    "email.order_confirmation": order_confirmation_send,
+    "email.pickup_ready": pickup_ready_send,
+    "email.pickup_reminder": pickup_reminder_send,
+    "email.pickup_expired": pickup_expired_send,
+}

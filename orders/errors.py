@@ -1,0 +1,124 @@
+"""The orders domain's errors. Every one derives from ``OrdersError`` (and so from
+``omni.errors.DomainError``) and carries a stable ``code``: a surface turns it into a form
+error, an HTMX message or an API error body, never a 500. Messages are written for the
+shopper or the associate who will read them."""
+
+from inventory import errors as inventory_errors
+from omni import errors as omni_errors
+
+
+class OrdersError(omni_errors.DomainError):
+    """The order, cart or payment request cannot be done."""
+
+    code = "orders_error"
+
+
+class CheckoutInvalid(OrdersError):
+    """The checkout request is incomplete or contradicts itself (no address, a pickup
+    store that does not exist, pay in store for a parcel...). Nothing was written."""
+
+    code = "checkout_invalid"
+    http_status = 400
+
+
+class InvalidQuantity(OrdersError):
+    """The quantity is not valid here (a pickup line collected, a checkout line)."""
+
+    code = "invalid_quantity"
+    http_status = 400
+
+
+class CartQuantityError(InvalidQuantity):
+    """The quantity is not one we can put in a cart (below 1, or above the maximum)."""
+
+    code = "invalid_quantity"
+    http_status = 400
+
+
+class CartEmpty(OrdersError):
+    """There is nothing in the cart to check out."""
+
+    code = "cart_empty"
+    http_status = 400
+
+
+class CartRestoreInvalid(OrdersError):
+    """The restore link is not valid (``restore_link_invalid``), too old
+    (``restore_link_expired``) or its cart was already bought (``restore_link_used``)."""
+
+    code = "restore_link_invalid"
+    http_status = 400
+
+
+class VariantUnavailable(OrdersError):
+    """This item is no longer sold (inactive, unknown or without a price)."""
+
+    code = "variant_unavailable"
+    http_status = 400
+
+
+class InsufficientStock(OrdersError, inventory_errors.InsufficientStock):
+    """Not enough stock: "Only 2 left". Also an ``inventory.errors.InsufficientStock``, so
+    code that catches the inventory error catches this one too. ``details["lines"]`` names
+    each short line: variant_id, sku, requested, available."""
+
+    code = "insufficient_stock"
+    http_status = 409
+
+
+class InvalidTransition(OrdersError, omni_errors.InvalidTransition):
+    """The cart, order or fulfilment is not in a state that allows this step."""
+
+    code = "invalid_transition"
+    http_status = 409
+
+
+class PickupCodeMismatch(OrdersError):
+    """The code shown or scanned is not this order's."""
+
+    code = "pickup_code_mismatch"
+    http_status = 400
+
+
+class OrderNotFound(OrdersError, omni_errors.NotFound):
+    """No such order (or not one of yours)."""
+
+    code = "order_not_found"
+    http_status = 404
+
+
+class PaymentError(OrdersError):
+    """The payment could not be taken or given back."""
+
+    code = "payment_error"
+    http_status = 402
+
+
+class InvalidCardNumber(PaymentError):
+    """The card number is not valid (checked before anything is written)."""
+
+    code = "invalid_card_number"
+    http_status = 422
+
+
+class PaymentDeclined(PaymentError):
+    """The payment was declined (``card_declined``, ``insufficient_funds``,
+    ``insufficient_store_credit``). Nothing was written: no order, no stock held."""
+
+    code = "card_declined"
+    http_status = 402
+
+
+class PaymentFailed(PaymentError):
+    """The payment provider could not process the request (``processing_error``,
+    ``refund_failed``); trying again later may work. Nothing was written."""
+
+    code = "processing_error"
+    http_status = 502
+
+
+class RefundNotAllowed(PaymentError):
+    """More than was captured (minus what was already refunded) cannot be refunded."""
+
+    code = "refund_exceeds_payment"
+    http_status = 409

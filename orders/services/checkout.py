@@ -1,0 +1,765 @@
+"""Checkout: one transaction turns a cart (or lines from the back-office, the API, a POS)
+into an order with its lines, fulfilments, stock holds and payment.
+
+Order of work inside the transaction, and why:
+
+1. lock the cart (a double submit waits, then gets the order the first one made);
+2. price every line from the one price book in one query (a snapshot on the line);
+3. resolve the customer (a guest attaches to the existing customer with that email);
+4. plan where the stock comes from (inventory sourcing: ship from the nearest location
+   that has everything, else split; pickup at the store, else a transfer in);
+5. write the order, its lines, its fulfilments — then hold the stock with inventory's
+   conditional update (no read-then-write: the last unit goes to one buyer only). If a
+   racing buyer took a planned unit, the whole attempt rolls back and is planned again
+   once; then the shopper is told what is short ("Only 1 left of ...");
+6. timeline, loyalty points, consent (only when opted in); outbox messages for what
+   runs after commit (the confirmation email, learning the shopper's sizes);
+7. the payment, last: a decline raises and rolls back everything above, so no order, no
+   hold and an open cart remain.
+
+The work is batched so the number of queries does not grow with the number of lines,
+except for inventory's one conditional UPDATE per stock row held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Variant
+from customers import services as customer_services
+from customers.models import Channel, ConsentState, ContactChannel, Customer, LoyaltyEntry
+from customers.models import Interaction as InteractionModel
+from inventory import errors as inventory_errors
+from inventory import services as inventory
+from inventory.models import Reservation
+from omni.money import ZERO, currency, format_money, to_money
+from omni.outbox import outbox_record
+from orders import selectors
+from orders.errors import (
+    CartEmpty,
+    CheckoutInvalid,
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidTransition,
+    VariantUnavailable,
+)
+from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, OrderLine
+from orders.services.carts import variant_label
+from orders.services.events import order_events_record
+from orders.services.numbers import (
+    ORDER_CHANNELS,
+    order_number_for,
+    order_number_placeholder,
+)
+from orders.services.payments import (
+    METHOD_PAY_IN_STORE,
+    Card,
+    PaymentChoice,
+    payment_choice_validate,
+    payment_take,
+)
+from stores.models import Associate, Location
+
+# --- what the caller asks for -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who the order is for, as typed at checkout or told to an associate."""
+
+    email: str = ""
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """Deliver to an address: name, line1, line2, city, region, postcode, country."""
+
+    address: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PickupAt:
+    """Collect at a store that offers pickup: ``PickupAt(store_id)``, or
+    ``PickupAt(store=location)`` when the Location is at hand (saves a query)."""
+
+    store_id: int | None = None
+    store: Location | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.store_id, Location):  # PickupAt(location), positionally
+            object.__setattr__(self, "store", self.store_id)
+            object.__setattr__(self, "store_id", None)
+        if self.store_id is None and self.store is not None:
+            object.__setattr__(self, "store_id", self.store.pk)
+        if self.store_id is None:
+            raise CheckoutInvalid("Choose the store to pick up from.", field="store")
+
+
+@dataclass(frozen=True)
+class CarryOut:
+    """Taken home now from the store the sale is made in (channel ``store``)."""
+
+
+FulfilmentChoice = ShipTo | PickupAt | CarryOut
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
+REQUIRED_ADDRESS_FIELDS = {"line1": "street", "city": "town or city", "postcode": "postcode"}
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+def _decimal_setting(name: str, default: str) -> Decimal:
+    return to_money(str(getattr(settings, name, default)))
+
+
+def shipping_flat_rate() -> Decimal:
+    return _decimal_setting("OMNI_SHIPPING_FLAT", "5.95")
+
+
+def free_shipping_threshold() -> Decimal:
+    return _decimal_setting("OMNI_FREE_SHIPPING_OVER", "75.00")
+
+
+def tax_rate() -> Decimal:
+    return Decimal(str(getattr(settings, "OMNI_TAX_RATE", "0")))
+
+
+def pickup_preparation_time() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "OMNI_PICKUP_PREPARATION_MINUTES", 120)))
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    shipping: Decimal
+    discount: Decimal
+    tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount + self.shipping + self.tax
+
+
+def order_totals(*, subtotal: Decimal, ships: bool) -> Totals:
+    """Shipping is a flat ``OMNI_SHIPPING_FLAT`` (5.95), free once the subtotal reaches
+    ``OMNI_FREE_SHIPPING_OVER`` (75.00) and for pickups and carry-out; tax is
+    ``OMNI_TAX_RATE`` (0) of the merchandise."""
+    subtotal = to_money(subtotal)
+    shipping = ZERO
+    if ships and subtotal < free_shipping_threshold():
+        shipping = shipping_flat_rate()
+    discount = ZERO
+    tax = to_money((subtotal - discount) * tax_rate())
+    return Totals(subtotal=subtotal, shipping=shipping, discount=discount, tax=tax)
+
+
+# --- validation before any write ----------------------------------------------------------
+
+
+def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
+    clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
+    clean["country"] = (clean["country"] or "US").upper()
+    for key, label in REQUIRED_ADDRESS_FIELDS.items():
+        if not clean[key]:
+            raise CheckoutInvalid(f"Please enter the {label} of the delivery address.", field=key)
+    return clean
+
+
+def _lines_clean(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
+    merged: dict[int, int] = {}
+    for raw in lines:
+        variant_id, quantity = raw
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+            raise InvalidQuantity("Each quantity must be a whole number of at least 1.")
+        merged[int(variant_id)] = merged.get(int(variant_id), 0) + quantity
+    if not merged:
+        raise CartEmpty("There is nothing to check out.")
+    return merged
+
+
+def _validate(
+    *,
+    channel: str,
+    fulfilment: FulfilmentChoice,
+    payment: PaymentChoice,
+    location: Location | None,
+    lines,
+    cart,
+    external_reference: str,
+):
+    if channel not in ORDER_CHANNELS:
+        raise CheckoutInvalid("Orders cannot be placed in this channel.", field="channel")
+    if (lines is None) == (cart is None):
+        raise CheckoutInvalid("Check out either a cart or a list of lines.", field="lines")
+    if channel == Channel.STORE and location is None:
+        raise CheckoutInvalid("An in-store sale needs the store it is made in.", field="location")
+    if isinstance(fulfilment, CarryOut):
+        if channel != Channel.STORE or location is None or not location.is_store:
+            raise CheckoutInvalid(
+                "Only an in-store sale can be taken home now.", field="fulfilment"
+            )
+    elif not isinstance(fulfilment, ShipTo | PickupAt):
+        raise CheckoutInvalid("Choose delivery or pickup.", field="fulfilment")
+    if payment.method == METHOD_PAY_IN_STORE and isinstance(fulfilment, ShipTo):
+        raise CheckoutInvalid("Pay in store is for pickups and in-store sales.", field="payment")
+    if len(external_reference) > 80:
+        raise CheckoutInvalid("The external reference is too long.", field="external_reference")
+    return payment_choice_validate(payment)
+
+
+# --- errors the shopper understands --------------------------------------------------------
+
+
+class _HoldLost(Exception):
+    """A planned unit was taken by a racing checkout between planning and holding."""
+
+    def __init__(self, error: InsufficientStock) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _stock_error(
+    error: inventory_errors.InsufficientStock,
+    variants: Mapping[int, Variant],
+    requested: Mapping[int, int],
+) -> InsufficientStock:
+    """Inventory's shortage, told per product: "Only 1 left of Linen Shirt (Navy / M).\""""
+    rows, sentences = [], []
+    for item in error.details.get("lines") or []:
+        variant_id = item.get("variant_id")
+        wanted = requested.get(variant_id, item.get("requested", 0))
+        if "missing" in item:
+            available = max(wanted - int(item["missing"]), 0)
+        else:
+            available = max(min(int(item.get("salable", 0)), wanted - 1), 0)
+        variant = variants.get(variant_id)
+        label = variant_label(variant) if variant else "an item"
+        sentences.append(
+            f"Only {available} left of {label}."
+            if available
+            else f"Sorry, {label} is out of stock."
+        )
+        rows.append(
+            {
+                "variant_id": variant_id,
+                "sku": variant.sku if variant else "",
+                "requested": wanted,
+                "available": available,
+            }
+        )
+    message = " ".join(dict.fromkeys(sentences)) or "Sorry, some items are no longer in stock."
+    return InsufficientStock(message, lines=rows)
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+def order_place(
+    *,
+    fulfilment: FulfilmentChoice,
+    payment: PaymentChoice,
+    lines: Sequence[tuple[int, int]] | None = None,
+    cart: Cart | None = None,
+    customer: Customer | None = None,
+    contact: Contact | None = None,
+    channel: str = Channel.WEB,
+    location: Location | None = None,
+    associate: Associate | None = None,
+    marketing_email_opt_in: bool = False,
+    user=None,
+    external_reference: str = "",
+) -> Order:
+    """Place an order from a ``cart`` or from ``lines`` ((variant_id, quantity) pairs)
+    for a ``customer`` or a ``contact`` (resolved to the one customer with that email or
+    phone; ``user`` is attached), delivered as ``fulfilment`` (``ShipTo(address)``,
+    ``PickupAt(store_id)``, ``CarryOut()``) and paid as ``payment``
+    (``PaymentChoice.card(...)``, ``.pay_in_store()``, ``.store_credit()``,
+    ``.external(reference=...)``). In-store sales pass ``channel="store"``, the store as
+    ``location`` and the ``associate`` who helped (attribution).
+
+    Idempotent: a cart already checked out returns its order; an ``external_reference``
+    already used in this channel returns that order.
+
+    One transaction (see the module docstring for its order). Locks the cart, the
+    customer (when resolved), the stock rows held (primary-key order, inside inventory),
+    the customer for store credit. Raises, with nothing written: CheckoutInvalid,
+    InvalidQuantity, InvalidCardNumber and InvalidContact (all before the transaction),
+    CartEmpty, VariantUnavailable,
+    InsufficientStock ("Only 1 left of ..."), InvalidTransition (cart merged or closed),
+    PaymentDeclined (``card_declined``, ``insufficient_funds``,
+    ``insufficient_store_credit``), PaymentFailed (``processing_error``), and from below
+    IdentityConflict (customers: the email and phone belong to two customers),
+    InvalidDestination (inventory: unknown postcode, a store without pickup)."""
+    card = _validate(
+        channel=channel,
+        fulfilment=fulfilment,
+        payment=payment,
+        location=location,
+        lines=lines,
+        cart=cart,
+        external_reference=external_reference,
+    )
+    contact = contact or Contact()
+    # Malformed contacts are refused before anything is written (InvalidContact).
+    if contact.email:
+        customer_services.normalise_email(contact.email)
+    if contact.phone:
+        customer_services.normalise_phone(contact.phone)
+    wanted = _lines_clean(lines) if lines is not None else None
+    address = _address_clean(fulfilment.address) if isinstance(fulfilment, ShipTo) else {}
+    request = _Request(
+        address=address,
+        fulfilment=fulfilment,
+        payment=payment,
+        card=card,
+        wanted=wanted,
+        cart=cart,
+        customer=customer,
+        contact=contact,
+        channel=channel,
+        location=location,
+        associate=associate,
+        marketing_email_opt_in=marketing_email_opt_in,
+        user=user,
+        external_reference=external_reference,
+    )
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _order_place(request)
+        except _HoldLost as lost:
+            if attempt == 2:
+                raise lost.error from None
+        except IntegrityError:
+            # Two calls with the same external reference at once: the second insert lost.
+            existing = _existing_external(channel, external_reference)
+            if existing is None:
+                raise
+            return existing
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Request:
+    address: dict[str, str]
+    fulfilment: FulfilmentChoice
+    payment: PaymentChoice
+    card: Card | None
+    wanted: dict[int, int] | None
+    cart: Cart | None
+    customer: Customer | None
+    contact: Contact
+    channel: str
+    location: Location | None
+    associate: Associate | None
+    marketing_email_opt_in: bool
+    user: Any
+    external_reference: str
+
+
+def _existing_external(channel: str, external_reference: str) -> Order | None:
+    if not external_reference:
+        return None
+    return Order.objects.filter(channel=channel, external_reference=external_reference).first()
+
+
+def _cart_lines(
+    request: _Request,
+) -> tuple[Cart | None, dict[int, int], dict[int, Variant], Order | None]:
+    """The locked cart, its lines and their priced variants; or the order the cart
+    already became (double submit). One query in the common case: the lines with the
+    cart (locked), the variants and their current prices."""
+    if request.cart is None:
+        return None, dict(request.wanted or {}), {}, None
+    rows = list(
+        CartLine.objects.filter(cart_id=request.cart.pk)
+        .select_related("cart", "variant__product__category")
+        .annotate(**selectors.price_annotations("variant_id"))
+        .select_for_update(of=("cart",))
+        .order_by("pk")
+    )
+    cart = rows[0].cart if rows else Cart.objects.select_for_update().get(pk=request.cart.pk)
+    if cart.status == Cart.Status.CONVERTED:
+        existing = Order.objects.filter(cart=cart).order_by("-pk").first()
+        if existing is not None:
+            return cart, {}, {}, existing
+    if cart.status != Cart.Status.OPEN:
+        raise InvalidTransition("This cart is no longer active.", cart_id=cart.pk)
+    if not rows:
+        raise CartEmpty("Your cart is empty.")
+    wanted: dict[int, int] = {}
+    variants: dict[int, Variant] = {}
+    for line in rows:
+        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+        variant = line.variant
+        variant.price_amount = line.price_amount
+        variant.price_compare_at = line.price_compare_at
+        variant.price_currency = line.price_currency
+        variants[variant.pk] = variant
+    return cart, wanted, variants, None
+
+
+def _priced_variants(
+    wanted: Mapping[int, int], loaded: Mapping[int, Variant]
+) -> dict[int, Variant]:
+    """Every wanted variant, sellable and priced (loaded with the cart, else one query).
+    Raises VariantUnavailable."""
+    variants = dict(loaded) or {v.pk: v for v in selectors.variants_priced(variant_ids=wanted)}
+    for variant_id in wanted:
+        variant = variants.get(variant_id)
+        if (
+            variant is None
+            or not variant.is_active
+            or not variant.product.is_active
+            or variant.price_amount is None
+        ):
+            label = variant_label(variant) if variant else "one of the items"
+            raise VariantUnavailable(
+                f"Sorry, {label} is no longer available.", variant_id=variant_id
+            )
+    return variants
+
+
+def _customer_for(request: _Request) -> Customer:
+    """The order's customer: the one given; a member's own; else the one customer with
+    this email or phone (created if nobody matches), with the member's login attached."""
+    if request.customer is not None:
+        return request.customer
+    contact, user = request.contact, request.user
+    member = user if user is not None and getattr(user, "is_authenticated", False) else None
+    if member is not None:
+        own = Customer.objects.filter(user=member).first()
+        if own is not None:
+            return own
+    home_store = (
+        request.location
+        if request.channel == Channel.STORE and request.location and request.location.is_store
+        else None
+    )
+    return customer_services.customer_resolve(
+        email=contact.email or (member.email if member else ""),
+        phone=contact.phone,
+        first_name=contact.first_name or (member.first_name if member else ""),
+        last_name=contact.last_name or (member.last_name if member else ""),
+        source=request.channel,
+        user=member,
+        home_store=home_store,
+    )
+
+
+def _contact_values(request: _Request, customer: Customer) -> tuple[str, str]:
+    contact = request.contact
+    email = customer_services.normalise_email(contact.email) if contact.email else customer.email
+    phone = customer_services.normalise_phone(contact.phone) if contact.phone else customer.phone
+    return email or "", phone or ""
+
+
+def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.datetime):
+    lines = [inventory.Line(v, q) for v, q in wanted.items()]
+    try:
+        if isinstance(request.fulfilment, ShipTo):
+            return inventory.sourcing_for_shipment(
+                lines=lines, postcode=request.address["postcode"]
+            )
+        if isinstance(request.fulfilment, PickupAt):
+            return inventory.sourcing_for_pickup(
+                lines=lines, store_id=request.fulfilment.store_id, now=now
+            )
+    except inventory_errors.InsufficientStock as error:
+        raise _stock_error(error, variants, wanted) from None
+    return None
+
+
+def _fulfilments_build(
+    request: _Request, order: Order, plan, wanted: Mapping[int, int], now: dt.datetime
+) -> list[tuple[Fulfilment, dict[int, int]]]:
+    """Unsaved fulfilments with {variant_id: quantity} each."""
+    if isinstance(request.fulfilment, ShipTo):
+        return [
+            (
+                Fulfilment(
+                    order=order, kind=Fulfilment.Kind.SHIP, location_id=shipment.location_id
+                ),
+                {line.variant_id: line.quantity for line in shipment.lines},
+            )
+            for shipment in plan.shipments
+        ]
+    if isinstance(request.fulfilment, PickupAt):
+        return [
+            (
+                Fulfilment(
+                    order=order,
+                    kind=Fulfilment.Kind.PICKUP,
+                    **(
+                        {"location": request.fulfilment.store}
+                        if request.fulfilment.store is not None
+                        else {"location_id": plan.store_id}
+                    ),
+                    expected_ready_at=plan.ready_at + pickup_preparation_time(),
+                ),
+                dict(wanted),
+            )
+        ]
+    return [
+        (
+            Fulfilment(
+                order=order,
+                kind=Fulfilment.Kind.CARRY_OUT,
+                location=request.location,
+                status=Fulfilment.Status.COLLECTED,
+                collected_at=now,
+            ),
+            dict(wanted),
+        )
+    ]
+
+
+def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None:
+    """Hold (ship, pickup) or sell (carry-out) the units, through inventory."""
+    try:
+        if isinstance(request.fulfilment, CarryOut):
+            inventory.stock_sell(
+                location_id=request.location.pk,
+                lines=[inventory.Line(v, q) for v, q in wanted.items()],
+                reference=order,
+                associate=request.associate,
+                actor=f"order {order.number}",
+            )
+            return
+        if isinstance(request.fulfilment, ShipTo):
+            inventory.reservations_create(
+                lines=plan.reservation_lines(), kind=Reservation.Kind.ORDER, reference=order
+            )
+            return
+        if plan.lines_in_store:
+            inventory.reservations_create(
+                lines=[
+                    inventory.StockLine(line.variant_id, plan.store_id, line.quantity)
+                    for line in plan.lines_in_store
+                ],
+                kind=Reservation.Kind.ORDER,
+                reference=order,
+            )
+        for transfer in plan.transfers:
+            inventory.transfer_request(
+                source_id=transfer.source_id,
+                destination_id=plan.store_id,
+                lines=list(transfer.lines),
+                expected_at=transfer.expected_at,
+                reference=order,
+                note=f"For pickup of order {order.number}",
+            )
+    except inventory_errors.InsufficientStock as error:
+        translated = _stock_error(error, variants, wanted)
+        if isinstance(request.fulfilment, CarryOut):
+            raise translated from None
+        raise _HoldLost(translated) from None
+
+
+def _order_place(request: _Request) -> Order:
+    now = timezone.now()
+    cart, wanted, loaded, existing = _cart_lines(request)
+    if existing is not None:
+        return existing
+    existing = _existing_external(request.channel, request.external_reference)
+    if existing is not None:
+        return existing
+    variants = _priced_variants(wanted, loaded)
+    customer = _customer_for(request)
+    email, phone = _contact_values(request, customer)
+
+    order_lines = []
+    for variant_id, quantity in wanted.items():
+        variant = variants[variant_id]
+        unit_price = to_money(variant.price_amount)
+        order_lines.append(
+            OrderLine(
+                variant=variant,
+                product_name=variant.product.name,
+                sku=variant.sku,
+                size=variant.size,
+                colour=variant.colour,
+                quantity=quantity,
+                unit_price=unit_price,
+                line_total=to_money(unit_price * quantity),
+                is_final_sale=variant.product.is_final_sale,
+            )
+        )
+    totals = order_totals(
+        subtotal=sum((line.line_total for line in order_lines), ZERO),
+        ships=isinstance(request.fulfilment, ShipTo),
+    )
+    plan = _plan(request, wanted, variants, now)
+
+    order = Order.objects.create(
+        number=order_number_placeholder(),
+        customer=customer,
+        email=email,
+        phone=phone,
+        channel=request.channel,
+        location=request.location,
+        associate=request.associate,
+        status=Order.Status.FULFILLED
+        if isinstance(request.fulfilment, CarryOut)
+        else Order.Status.PLACED,
+        currency=currency(),
+        subtotal=totals.subtotal,
+        shipping_total=totals.shipping,
+        discount_total=totals.discount,
+        tax_total=totals.tax,
+        total=totals.total,
+        shipping_address=request.address,
+        cart=cart,
+        external_reference=request.external_reference,
+        placed_at=now,
+    )
+    order.number = order_number_for(channel=request.channel, pk=order.pk)
+    order.save(update_fields=["number"])
+
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    line_for = {line.variant_id: line for line in order_lines}
+    built = _fulfilments_build(request, order, plan, wanted, now)
+    Fulfilment.objects.bulk_create([f for f, _ in built])
+    carried = isinstance(request.fulfilment, CarryOut)
+    FulfilmentLine.objects.bulk_create(
+        FulfilmentLine(
+            fulfilment=fulfilment,
+            order_line=line_for[variant_id],
+            quantity=quantity,
+            quantity_collected=quantity if carried else 0,
+        )
+        for fulfilment, quantities in built
+        for variant_id, quantity in quantities.items()
+    )
+    _stock_take(request, order, plan, wanted, variants)
+
+    if cart is not None:
+        _cart_convert(cart, request.cart, customer=customer, email=email, now=now)
+    _customer_record(
+        request, order, customer, [f for f, _ in built], variants, list(wanted.items())
+    )
+    if email:
+        outbox_record(
+            topic="email.order_confirmation",
+            payload={"order_id": order.pk},
+            dedupe_key=f"email.order_confirmation:orders.order:{order.pk}",
+        )
+    order_events_record(order=order, event="created")
+    # Last: a decline raises here and the transaction takes everything above back.
+    payment_take(
+        order=order,
+        choice=request.payment,
+        card=request.card,
+        capture_now=carried,
+        location=request.location,
+    )
+    return order
+
+
+def _cart_convert(
+    cart: Cart, callers_cart: Cart | None, *, customer: Customer, email: str, now
+) -> None:
+    values = {
+        "status": Cart.Status.CONVERTED,
+        "converted_at": now,
+        "recovery_due_at": None,
+        "last_activity_at": now,
+        "customer_id": customer.pk,
+        "email": cart.email or email,
+    }
+    Cart.objects.filter(pk=cart.pk).update(**values, updated_at=now)
+    for target in (cart, callers_cart):
+        if target is not None:
+            for name, value in values.items():
+                setattr(target, name, value)
+
+
+def _customer_record(
+    request: _Request,
+    order: Order,
+    customer: Customer,
+    fulfilments: list[Fulfilment],
+    variants: Mapping[int, Variant],
+    variants_quantities: Sequence[tuple[int, int]],
+) -> None:
+    """The order on the customer's timeline, loyalty points, sizes, consent."""
+    count = sum(quantity for _, quantity in variants_quantities)
+    first = fulfilments[0]
+    where = request.location
+    summary = f"Order {order.number}: {count} item(s), {format_money(order.total, order.currency)}"
+    if first.kind == Fulfilment.Kind.PICKUP:
+        summary += f" for pickup at {first.location.name}"
+        where = where or first.location
+    elif first.kind == Fulfilment.Kind.CARRY_OUT:
+        summary += f" at {first.location.name}"
+    customer_services.interaction_record(
+        customer=customer,
+        kind=InteractionModel.Kind.ORDER,
+        channel=request.channel,
+        summary=summary,
+        subject=order,
+        location=where,
+        associate=request.associate,
+        detail={
+            "number": order.number,
+            "total": str(order.total),
+            "fulfilment": first.kind,
+            "status": order.status,
+        },
+    )
+    points = int(order.subtotal - order.discount_total)
+    if points > 0:
+        customer_services.loyalty_add(
+            customer=customer,
+            points=points,
+            reason=LoyaltyEntry.Reason.PURCHASE,
+            reference=order,
+            location=request.location,
+            note=f"Order {order.number}",
+        )
+    if hasattr(customer_services, "sizes_learn_from_purchase"):
+        # After commit, through the outbox: it locks the customer row and is not needed
+        # for the order to stand, so it stays out of checkout's transaction.
+        outbox_record(
+            topic=SIZES_TOPIC,
+            payload={"order_id": order.pk},
+            dedupe_key=f"{SIZES_TOPIC}:orders.order:{order.pk}",
+        )
+    if request.marketing_email_opt_in:
+        customer_services.consent_set(
+            customer=customer,
+            channel=ContactChannel.EMAIL,
+            state=ConsentState.MARKETING,
+            source=request.channel,
+            associate=request.associate,
+            location=request.location,
+        )
+
+
+SIZES_TOPIC = "sizes.learn_from_order"
+
+
+def order_sizes_learn(payload: dict) -> None:
+    """Outbox handler for ``sizes.learn_from_order`` {"order_id"}: the customer's sizes
+    learned from what the order bought (``customers.services.sizes_learn_from_purchase``;
+    a size set by hand is never overwritten)."""
+    learn = getattr(customer_services, "sizes_learn_from_purchase", None)
+    order = Order.objects.select_related("customer").filter(pk=payload["order_id"]).first()
+    if learn is None or order is None:
+        return
+    variants = [line.variant for line in order.lines.select_related("variant").order_by("pk")]
+    learn(customer=order.customer, variants=variants, source_channel=order.channel)

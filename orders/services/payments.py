@@ -1,0 +1,514 @@
+"""Payments: a small provider interface, the built-in test card provider, pay in store,
+store credit, and refunds.
+
+Test cards
+==========
+
+The built-in ``test`` provider (the default, ``OMNI_CARD_PAYMENT_PROVIDER = "test"``)
+takes no real money. Spaces and dashes in the number are ignored; expiry and CVC are not
+checked.
+
+===================== ============ =====================================================
+Card number           Result       Error code (``PaymentError.code``)
+===================== ============ =====================================================
+4242 4242 4242 4242   succeeds     —
+4000 0000 0000 0002   declined     ``card_declined``
+4000 0000 0000 9995   declined     ``insufficient_funds``
+4000 0000 0000 0119   fails        ``processing_error`` (the provider had a problem)
+any other number that succeeds     —
+passes the Luhn check
+a number that fails   refused      ``invalid_card_number``, before anything is written
+the Luhn check
+===================== ============ =====================================================
+
+A declined or failed payment raises ``PaymentDeclined`` / ``PaymentFailed`` inside the
+checkout transaction, so the order, its lines and its stock holds are all rolled back and
+the cart stays open. Only the last four digits of a card are ever stored.
+
+Other ways to pay
+=================
+
+- **Pay in store** (``pay_in_store``): a pending payment for a pickup, captured by
+  ``payment_capture`` when the shopper collects (for the units they take); voided when the
+  pickup expires or is cancelled. A carry-out sale paid at the till is captured at once.
+- **Store credit** (``store_credit``): spends the customer's credit through the
+  store-credit ledger (``customers.services.store_credit_add`` with a negative amount);
+  refused when the balance does not cover the order.
+- **External** (``external``): paid on a POS or a marketplace; recorded as captured.
+
+A real card provider implements ``PaymentProvider`` and is registered with
+``payment_provider_register(name, provider)``; set ``OMNI_CARD_PAYMENT_PROVIDER`` to its
+name. Refunds of pay-in-store and external payments are recorded as paid out in store.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, Sum
+
+from customers import selectors as customer_selectors
+from customers import services as customer_services
+from customers.models import Customer, StoreCreditEntry
+from omni.money import ZERO, format_money, to_money
+from orders.errors import (
+    CheckoutInvalid,
+    InvalidCardNumber,
+    InvalidTransition,
+    PaymentDeclined,
+    PaymentFailed,
+    RefundNotAllowed,
+)
+from orders.models import Order, Payment, Refund
+from stores.models import Location
+
+logger = logging.getLogger(__name__)
+
+# --- what the shopper chose ---------------------------------------------------------------
+
+METHOD_CARD = "card"
+METHOD_PAY_IN_STORE = "pay_in_store"
+METHOD_STORE_CREDIT = "store_credit"
+METHOD_EXTERNAL = "external"
+METHODS = frozenset({METHOD_CARD, METHOD_PAY_IN_STORE, METHOD_STORE_CREDIT, METHOD_EXTERNAL})
+
+
+@dataclass(frozen=True)
+class PaymentChoice:
+    """How the shopper pays: build one with ``PaymentChoice.card("4242 4242 4242 4242")``,
+    ``.pay_in_store()``, ``.store_credit()`` or ``.external(reference="POS-1234")``."""
+
+    method: str
+    card_number: str = field(default="", repr=False)  # never logged, never stored
+    reference: str = ""
+
+    @classmethod
+    def card(cls, number: str) -> PaymentChoice:
+        return cls(METHOD_CARD, card_number=number)
+
+    @classmethod
+    def pay_in_store(cls) -> PaymentChoice:
+        return cls(METHOD_PAY_IN_STORE)
+
+    @classmethod
+    def store_credit(cls) -> PaymentChoice:
+        return cls(METHOD_STORE_CREDIT)
+
+    @classmethod
+    def external(cls, *, reference: str = "") -> PaymentChoice:
+        return cls(METHOD_EXTERNAL, reference=reference)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card number that passed the Luhn check. Lives in memory only."""
+
+    number: str = field(repr=False)
+
+    @property
+    def last4(self) -> str:
+        return self.number[-4:]
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def card_parse(number: str) -> Card:
+    """A card from what the shopper typed (spaces and dashes ignored). Raises
+    InvalidCardNumber when it cannot be a card number (length or Luhn check)."""
+    digits = "".join(ch for ch in (number or "") if ch not in " -")
+    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_valid(digits):
+        raise InvalidCardNumber("That card number is not valid; please check it.", field="card")
+    return Card(digits)
+
+
+def payment_choice_validate(choice: PaymentChoice) -> Card | None:
+    """Check the choice before anything is written; the parsed card for card payments.
+    Raises CheckoutInvalid (unknown method), InvalidCardNumber."""
+    if choice.method not in METHODS:
+        raise CheckoutInvalid("Choose how to pay.", field="payment", method=choice.method)
+    if choice.method == METHOD_CARD:
+        return card_parse(choice.card_number)
+    return None
+
+
+# --- providers --------------------------------------------------------------------------
+
+SUCCEEDED = "succeeded"
+PENDING = "pending"
+DECLINED = "declined"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """What a provider answered. ``outcome`` is succeeded, pending, declined or failed."""
+
+    outcome: str
+    reference: str = ""
+    failure_code: str = ""
+    failure_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (SUCCEEDED, PENDING)
+
+
+class PaymentProvider(Protocol):
+    """What a payment provider does for us. Calls must not touch the database: the
+    payment services record the outcome."""
+
+    def authorise(self, *, amount: Decimal, currency: str, card: Card | None) -> ProviderResult:
+        """Reserve ``amount`` on the card (or accept a pending in-store payment)."""
+
+    def capture(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        """Take ``amount`` (at most what was authorised) of an authorisation."""
+
+    def refund(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        """Give back ``amount`` of a captured payment."""
+
+    def void(self, *, reference: str) -> ProviderResult:
+        """Let go of an authorisation that will not be captured."""
+
+
+def _token(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(10)}"
+
+
+class TestCardProvider:
+    """The built-in provider for development, demos and tests (see the module docstring
+    for its card numbers)."""
+
+    __test__ = False  # a provider, not a pytest test class
+
+    OUTCOMES: dict[str, tuple[str, str, str]] = {
+        "4000000000000002": (DECLINED, "card_declined", "Your card was declined."),
+        "4000000000009995": (
+            DECLINED,
+            "insufficient_funds",
+            "Your card has insufficient funds. Try another card.",
+        ),
+        "4000000000000119": (
+            FAILED,
+            "processing_error",
+            "We could not process your card just now. Please try again in a moment.",
+        ),
+    }
+
+    def authorise(self, *, amount: Decimal, currency: str, card: Card | None) -> ProviderResult:
+        if card is None:
+            return ProviderResult(FAILED, failure_code="processing_error", failure_message="")
+        if card.number in self.OUTCOMES:
+            outcome, code, message = self.OUTCOMES[card.number]
+            return ProviderResult(outcome, failure_code=code, failure_message=message)
+        return ProviderResult(SUCCEEDED, reference=_token("test_auth"))
+
+    def capture(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=reference)
+
+    def refund(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=_token("test_refund"))
+
+    def void(self, *, reference: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=reference)
+
+
+class InStoreProvider:
+    """Money that changes hands at a till (pay in store) or elsewhere (a POS, a
+    marketplace): nothing to call, the outcome is recorded as it is."""
+
+    def authorise(self, *, amount: Decimal, currency: str, card: Card | None) -> ProviderResult:
+        return ProviderResult(PENDING)
+
+    def capture(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=reference)
+
+    def refund(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference="paid-out-in-store")
+
+    def void(self, *, reference: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=reference)
+
+
+_PROVIDERS: dict[str, PaymentProvider] = {
+    Payment.Provider.TEST: TestCardProvider(),
+    Payment.Provider.PAY_IN_STORE: InStoreProvider(),
+    Payment.Provider.EXTERNAL: InStoreProvider(),
+}
+
+
+def payment_provider_register(name: str, provider: PaymentProvider) -> None:
+    """Make ``provider`` available under ``name`` (call from an AppConfig.ready())."""
+    _PROVIDERS[name] = provider
+
+
+def payment_provider_for(name: str) -> PaymentProvider:
+    try:
+        return _PROVIDERS[name]
+    except KeyError:
+        raise PaymentFailed(
+            "This payment method is not available.", code="provider_unavailable", provider=name
+        ) from None
+
+
+def card_provider_name() -> str:
+    return getattr(settings, "OMNI_CARD_PAYMENT_PROVIDER", Payment.Provider.TEST)
+
+
+def _raise_for(result: ProviderResult) -> None:
+    if result.outcome == DECLINED:
+        raise PaymentDeclined(
+            result.failure_message or "Your card was declined.",
+            code=result.failure_code or "card_declined",
+        )
+    raise PaymentFailed(
+        result.failure_message or "We could not process the payment. Please try again.",
+        code=result.failure_code or "processing_error",
+    )
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def payment_take(
+    *,
+    order: Order,
+    choice: PaymentChoice,
+    card: Card | None,
+    capture_now: bool = False,
+    location: Location | None = None,
+) -> Payment:
+    """Take the order's total as the shopper chose (called by checkout, inside its
+    transaction, as its last write). A card is authorised and captured; pay in store is a
+    pending payment (captured at once when ``capture_now``: a sale at the till); store
+    credit spends the customer's ledger; external is recorded as captured.
+
+    Locks the customer row for store credit. Raises PaymentDeclined (``card_declined``,
+    ``insufficient_funds``, ``insufficient_store_credit``), PaymentFailed
+    (``processing_error``): the caller's transaction then rolls everything back."""
+    amount = to_money(order.total)
+    common = {"order": order, "amount": amount, "currency": order.currency}
+    if choice.method == METHOD_CARD:
+        provider_name = card_provider_name()
+        provider = payment_provider_for(provider_name)
+        authorised = provider.authorise(amount=amount, currency=order.currency, card=card)
+        if not authorised.ok:
+            _raise_for(authorised)
+        captured = provider.capture(
+            reference=authorised.reference, amount=amount, currency=order.currency
+        )
+        if not captured.ok:
+            provider.void(reference=authorised.reference)
+            _raise_for(captured)
+        return Payment.objects.create(
+            **common,
+            provider=provider_name,
+            status=Payment.Status.CAPTURED,
+            provider_reference=captured.reference or authorised.reference,
+            card_last4=card.last4 if card else "",
+        )
+    if choice.method == METHOD_PAY_IN_STORE:
+        return Payment.objects.create(
+            **common,
+            provider=Payment.Provider.PAY_IN_STORE,
+            status=Payment.Status.CAPTURED if capture_now else Payment.Status.PENDING,
+        )
+    if choice.method == METHOD_STORE_CREDIT:
+        customer = Customer.objects.select_for_update().get(pk=order.customer_id)
+        balance = customer_selectors.store_credit_balance(customer=customer)
+        if balance < amount:
+            raise PaymentDeclined(
+                f"Your store credit ({format_money(balance, order.currency)}) does not cover "
+                f"this order ({format_money(amount, order.currency)}).",
+                code="insufficient_store_credit",
+                balance=str(balance),
+            )
+        if amount:
+            customer_services.store_credit_add(
+                customer=customer,
+                amount=-amount,
+                reason=StoreCreditEntry.Reason.SPEND,
+                reference=order,
+                location=location,
+                note=f"Order {order.number}",
+            )
+        return Payment.objects.create(
+            **common, provider=Payment.Provider.STORE_CREDIT, status=Payment.Status.CAPTURED
+        )
+    return Payment.objects.create(
+        **common,
+        provider=Payment.Provider.EXTERNAL,
+        status=Payment.Status.CAPTURED,
+        provider_reference=(choice.reference or order.external_reference)[:80],
+    )
+
+
+def _locked_payment(payment: Payment) -> Payment:
+    return (
+        Payment.objects.select_for_update(of=("self",)).select_related("order").get(pk=payment.pk)
+    )
+
+
+@transaction.atomic
+def payment_capture(*, payment: Payment, amount: Decimal | None = None) -> Payment:
+    """Take a pending payment (pay in store, when the shopper collects): all of it, or
+    ``amount`` when they take fewer units than they ordered (the rest is never charged).
+
+    Locks the payment. Raises InvalidTransition (not pending), CheckoutInvalid (an
+    amount above the payment's)."""
+    payment = _locked_payment(payment)
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORISED):
+        raise InvalidTransition(
+            f"This payment is {payment.get_status_display().lower()}; only a pending "
+            "payment can be captured.",
+            payment_id=payment.pk,
+        )
+    amount = payment.amount if amount is None else to_money(amount)
+    if not ZERO <= amount <= payment.amount:
+        raise CheckoutInvalid(
+            f"At most {format_money(payment.amount, payment.currency)} can be taken.",
+            field="amount",
+        )
+    result = payment_provider_for(payment.provider).capture(
+        reference=payment.provider_reference, amount=amount, currency=payment.currency
+    )
+    if not result.ok:
+        _raise_for(result)
+    payment.amount = amount
+    payment.status = Payment.Status.CAPTURED
+    payment.provider_reference = (result.reference or payment.provider_reference)[:80]
+    payment.save(update_fields=["amount", "status", "provider_reference", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def payment_void(*, payment: Payment) -> Payment:
+    """Let go of a payment that will not be taken (a pay-in-store pickup that expired or
+    was cancelled). Idempotent on a voided payment.
+
+    Locks the payment. Raises InvalidTransition (already captured: refund it instead)."""
+    payment = _locked_payment(payment)
+    if payment.status == Payment.Status.VOIDED:
+        return payment
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORISED):
+        raise InvalidTransition(
+            "This payment was already taken; refund it instead.", payment_id=payment.pk
+        )
+    payment_provider_for(payment.provider).void(reference=payment.provider_reference)
+    payment.status = Payment.Status.VOIDED
+    payment.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+_REFUNDABLE = (
+    Payment.Status.CAPTURED,
+    Payment.Status.PARTIALLY_REFUNDED,
+    Payment.Status.REFUNDED,
+)
+
+
+def payment_refundable(*, payment: Payment) -> Decimal:
+    """What can still be refunded on a payment: captured minus what was refunded."""
+    if payment.status not in _REFUNDABLE:
+        return ZERO
+    refunded = payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(s=Sum("amount"))["s"]
+    return to_money(payment.amount - (refunded or ZERO))
+
+
+@transaction.atomic
+def payment_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    reference: Model | None = None,
+) -> Refund:
+    """Give ``amount`` back through the payment's provider: the card provider refunds
+    the card; store credit goes back to the customer's store-credit ledger; pay-in-store
+    and external payments are recorded as paid out in store. The payment becomes
+    ``refunded`` or ``partially_refunded``. ``reference`` (a return, a fulfilment) is
+    stored on the refund.
+
+    Locks the payment row. Raises RefundNotAllowed (``refund_exceeds_payment``: more
+    than captured minus already refunded, nothing captured yet, or not a positive
+    amount), PaymentFailed (``refund_failed``: the provider refused; nothing written)."""
+    payment = _locked_payment(payment)
+    amount = to_money(amount)
+    refundable = payment_refundable(payment=payment)
+    if amount <= ZERO or amount > refundable:
+        raise RefundNotAllowed(
+            f"At most {format_money(refundable, payment.currency)} of this payment can be refunded."
+            if refundable
+            else "Nothing of this payment can be refunded.",
+            code="refund_exceeds_payment",
+            payment_id=payment.pk,
+            requested=str(amount),
+            refundable=str(refundable),
+        )
+    refund = Refund(payment=payment, amount=amount, reason=reason[:255])
+    if reference is not None:
+        refund.set_reference(reference)
+    if payment.provider == Payment.Provider.STORE_CREDIT:
+        entry = customer_services.store_credit_add(
+            customer=payment.order.customer,
+            amount=amount,
+            reason=StoreCreditEntry.Reason.RETURN_REFUND
+            if reference is not None
+            else StoreCreditEntry.Reason.ADJUSTMENT,
+            reference=reference if reference is not None else payment.order,
+            note=f"Refund on order {payment.order.number}: {reason}"[:255],
+        )
+        refund.provider_reference = f"store-credit:{entry.pk}"
+    else:
+        result = payment_provider_for(payment.provider).refund(
+            reference=payment.provider_reference, amount=amount, currency=payment.currency
+        )
+        if not result.ok:
+            logger.warning("refund of payment %s refused: %s", payment.pk, result.failure_code)
+            raise PaymentFailed(
+                result.failure_message or "The refund could not be made; try again later.",
+                code="refund_failed",
+                payment_id=payment.pk,
+            )
+        refund.provider_reference = result.reference[:80]
+    refund.status = Refund.Status.SUCCEEDED
+    refund.save()
+    payment.status = (
+        Payment.Status.REFUNDED if amount == refundable else Payment.Status.PARTIALLY_REFUNDED
+    )
+    payment.save(update_fields=["status", "updated_at"])
+    return refund
+
+
+def order_refund_value(
+    *, order: Order, amount: Decimal, reason: str, reference: Model | None = None
+) -> Decimal:
+    """Give back up to ``amount`` of what the order paid, newest payment first; pending
+    payments are left to the caller (capture less or void). Returns what was refunded.
+    Runs in the caller's transaction; locks each payment it refunds."""
+    remaining = to_money(amount)
+    refunded = ZERO
+    for payment in order.payments.filter(status__in=_REFUNDABLE).order_by("-pk"):
+        if remaining <= ZERO:
+            break
+        take = min(remaining, payment_refundable(payment=payment))
+        if take > ZERO:
+            payment_refund(payment=payment, amount=take, reason=reason, reference=reference)
+            remaining -= take
+            refunded += take
+    return refunded

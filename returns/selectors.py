@@ -1,0 +1,95 @@
+"""Reads about returns shared by the storefront (account), the back-office and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from customers.models import Customer
+from orders.models import Order, OrderLine
+from returns.errors import ReturnNotFound
+from returns.models import Return, ReturnLine
+from returns.services.policy import OVERRIDABLE, line_refusals, order_line_facts
+
+
+def _lines_prefetch() -> Prefetch:
+    return Prefetch(
+        "lines", queryset=ReturnLine.objects.select_related("order_line").order_by("pk")
+    )
+
+
+def returns_for_customer(*, customer: Customer) -> QuerySet[Return]:
+    """The customer's returns, newest first, with order, location and lines (and their
+    order lines) joined: 2 queries however many returns."""
+    return (
+        Return.objects.filter(customer=customer)
+        .select_related("order", "location")
+        .prefetch_related(_lines_prefetch())
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def return_detail(*, number: str) -> Return:
+    """One return by its code (any case, spaces ignored), with everything a receipt or
+    a case screen shows joined. 2 queries. Raises ReturnNotFound."""
+    found = (
+        Return.objects.filter(number="".join((number or "").split()).upper())
+        .select_related(
+            "order",
+            "customer",
+            "location",
+            "associate",
+            "exchange_order",
+            "policy_override_by",
+        )
+        .prefetch_related(_lines_prefetch())
+        .first()
+    )
+    if found is None:
+        raise ReturnNotFound("No return with that code.", number=number)
+    return found
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """One order line as the return screens show it."""
+
+    order_line: OrderLine
+    bought: int
+    already_returned: int
+    returnable: int  # units that can be returned now, without an override
+    window_ends_on: dt.date | None
+    refusal_code: str = ""  # why not (the policy's code), "" when returnable
+    reason: str = ""  # the same, for people
+    overridable: bool = False  # a manager could still take it back
+
+    @property
+    def remaining(self) -> int:
+        return self.bought - self.already_returned
+
+
+def returnable_lines(*, order: Order, at: dt.datetime | None = None) -> list[ReturnableLine]:
+    """Per order line: bought, already returned (not counting cancelled returns),
+    returnable now, and the policy's reason when not — the same rules
+    ``return_policy_check`` applies. 3 queries, however many lines and returns."""
+    at = at or timezone.now()
+    rows = []
+    for facts in order_line_facts(order=order).values():
+        refusals = line_refusals(facts, max(facts.remaining, 1), at)
+        first = refusals[0] if refusals else None
+        rows.append(
+            ReturnableLine(
+                order_line=facts.order_line,
+                bought=facts.bought,
+                already_returned=facts.already_returned,
+                returnable=0 if refusals else facts.remaining,
+                window_ends_on=facts.window_ends_on,
+                refusal_code=first.code if first else "",
+                reason=" ".join(r.message for r in refusals),
+                overridable=bool(refusals) and all(r.code in OVERRIDABLE for r in refusals),
+            )
+        )
+    return rows

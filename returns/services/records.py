@@ -1,0 +1,137 @@
+"""Pieces the request and receive services share: the return code, locking the order,
+reading the lines a caller gives, and what every return writes (its lines, its timeline
+entry, its email)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from omni.money import to_money
+from omni.outbox import outbox_record
+from orders.models import Order
+from returns.errors import InvalidReturnLine, ReturnNotFound
+from returns.models import Return, ReturnLine
+
+NUMBER_DIGITS = 8
+
+
+def return_number_new() -> str:
+    """A readable return code: "R" and 8 digits (printed on the label, said at the till)."""
+    return "R" + "".join(secrets.choice("0123456789") for _ in range(NUMBER_DIGITS))
+
+
+def return_create(**fields) -> Return:
+    """Insert a return under a fresh code; a code already taken is drawn again."""
+    for attempt in range(5):
+        number = return_number_new()
+        if Return.objects.filter(number=number).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Return.objects.create(number=number, **fields)
+        except IntegrityError:
+            if attempt == 4 or not Return.objects.filter(number=number).exists():
+                raise
+    raise RuntimeError("Could not draw a free return code.")  # 10^8 codes: not in practice
+
+
+def order_locked(order: Order) -> Order:
+    """The order row, locked: returns of one order are decided one at a time, so two
+    desks (or a desk and the web) cannot both take back the same unit."""
+    return Order.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
+
+
+def customer_owns_order(*, customer, order: Order) -> None:
+    """A shopper only sees their own orders: anything else is "not found"."""
+    if customer is not None and customer.pk != order.customer_id:
+        raise ReturnNotFound("No such order among yours.", order_id=order.pk)
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    order_line_id: int
+    quantity: int
+    reason: str
+    note: str = ""
+    condition: str = ""
+    disposition: str = ""
+
+
+def _choice(value: str, choices: Sequence[str], what: str, order_line_id: int) -> str:
+    if value not in choices:
+        raise InvalidReturnLine(
+            f"Unknown {what} “{value}”.", order_line_id=order_line_id, field=what
+        )
+    return value
+
+
+def lines_read(lines: Sequence[Sequence], *, received: bool) -> list[RequestedLine]:
+    """Validate the caller's tuples: (id, quantity, reason, note) for a request, (id,
+    quantity, reason, condition, disposition) for a receipt. Each order line once."""
+    parsed: list[RequestedLine] = []
+    seen: set[int] = set()
+    for raw in lines:
+        order_line_id, quantity, reason, *rest = raw
+        if order_line_id in seen:
+            raise InvalidReturnLine(
+                "The same item is listed twice; give its total quantity once.",
+                order_line_id=order_line_id,
+            )
+        seen.add(order_line_id)
+        _choice(reason, ReturnLine.Reason.values, "reason", order_line_id)
+        if received:
+            condition, disposition = rest
+            parsed.append(
+                RequestedLine(
+                    order_line_id,
+                    quantity,
+                    reason,
+                    condition=_choice(condition, ("A", "B", "C"), "condition", order_line_id),
+                    disposition=_choice(
+                        disposition,
+                        [d for d in ReturnLine.Disposition.values if d],
+                        "disposition",
+                        order_line_id,
+                    ),
+                )
+            )
+        else:
+            note = rest[0] if rest else ""
+            parsed.append(RequestedLine(order_line_id, quantity, reason, note=(note or "")[:255]))
+    if not parsed:
+        raise InvalidReturnLine("Choose at least one item to return.")
+    return parsed
+
+
+def return_lines_create(
+    *, return_request: Return, lines: list[RequestedLine], unit_prices: dict[int, Decimal]
+) -> list[ReturnLine]:
+    """The return's lines, each with its refund: unit price × quantity, in cents."""
+    return ReturnLine.objects.bulk_create(
+        ReturnLine(
+            return_request=return_request,
+            order_line_id=line.order_line_id,
+            quantity=line.quantity,
+            reason=line.reason,
+            reason_note=line.note,
+            condition=line.condition,
+            disposition=line.disposition,
+            refund_amount=to_money(unit_prices[line.order_line_id] * line.quantity),
+        )
+        for line in lines
+    )
+
+
+def return_email_record(*, return_request: Return, topic: str) -> None:
+    """The return's email, sent once after commit (``topic``: email.return_requested or
+    email.return_received)."""
+    outbox_record(
+        topic=topic,
+        payload={"return_id": return_request.pk},
+        dedupe_key=f"{topic}:returns.return:{return_request.pk}",
+    )

@@ -1,0 +1,154 @@
+"""Returns started by the shopper (web, app, API) before the parcel or the visit, and
+calling one off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Channel, Customer, Interaction
+from customers.services import interaction_record
+from omni.money import format_money
+from orders.models import Order
+from returns.errors import (
+    InvalidReturnLine,
+    InvalidTransition,
+    LocationDoesNotAcceptReturns,
+    ReturnNotFound,
+)
+from returns.models import Return
+from returns.services.policy import return_policy_check
+from returns.services.records import (
+    customer_owns_order,
+    lines_read,
+    order_locked,
+    return_create,
+    return_email_record,
+    return_lines_create,
+)
+from stores.models import Associate, Location
+
+
+@transaction.atomic
+def return_request(
+    *,
+    order: Order,
+    lines: Sequence[tuple[int, int, str, str]],
+    method: str,
+    location: Location | None = None,
+    channel: str = Channel.WEB,
+    customer: Customer | None = None,
+) -> Return:
+    """Start a return online: ``lines`` are (order line id, quantity, reason, note);
+    ``method`` is in_store (bring it to ``location``, or any store that accepts returns)
+    or by_post. Checks the policy (no override online), creates the return (status
+    requested, its code in ``number``) and its lines with the refund each will give, puts
+    it on the customer's timeline and emails the code.
+
+    Locks the order row (returns of one order are decided one at a time). Raises
+    ReturnNotFound (``customer`` given and not the order's), InvalidReturnLine,
+    LocationDoesNotAcceptReturns, ReturnNotAllowed subclasses (``return_window_expired``,
+    ``final_sale``, ``quantity_exceeds_purchase``, ``not_yet_received``)."""
+    customer_owns_order(customer=customer, order=order)
+    if method not in Return.Method.values:
+        raise InvalidReturnLine(f"Unknown return method “{method}”.", field="method")
+    if channel not in Channel.values:
+        raise InvalidReturnLine(f"Unknown channel “{channel}”.", field="channel")
+    if (
+        location is not None
+        and method == Return.Method.IN_STORE
+        and not (location.accepts_returns and location.is_active)
+    ):
+        raise LocationDoesNotAcceptReturns(
+            f"{location.name} does not take returns; choose another store.",
+            location_id=location.pk,
+        )
+    parsed = lines_read(lines, received=False)
+    order = order_locked(order)
+    decision = return_policy_check(
+        order=order, lines=[(line.order_line_id, line.quantity) for line in parsed]
+    )
+    decision.ensure_allowed()
+    new_return = return_create(
+        order=order,
+        customer=order.customer,
+        channel=channel,
+        method=method,
+        location=location,
+        status=Return.Status.REQUESTED,
+        refund_method=Return.RefundMethod.ORIGINAL,
+        requested_at=timezone.now(),
+    )
+    created = return_lines_create(
+        return_request=new_return,
+        lines=parsed,
+        unit_prices={d.order_line.pk: d.order_line.unit_price for d in decision.lines},
+    )
+    units = sum(line.quantity for line in created)
+    expected = sum(line.refund_amount for line in created)
+    how = (
+        f"to bring to {location.name}"
+        if location is not None and method == Return.Method.IN_STORE
+        else Return.Method(method).label.lower()
+    )
+    interaction_record(
+        customer=order.customer,
+        kind=Interaction.Kind.RETURN,
+        channel=channel,
+        summary=(
+            f"Return {new_return.number} started for order {order.number}: "
+            f"{units} item{'s' if units != 1 else ''} ({format_money(expected)}), {how}"
+        ),
+        subject=new_return,
+        location=location,
+        detail={"order_id": order.pk, "status": Return.Status.REQUESTED},
+    )
+    return_email_record(return_request=new_return, topic="email.return_requested")
+    return new_return
+
+
+@transaction.atomic
+def return_cancel(
+    *,
+    return_request: Return,
+    customer: Customer | None = None,
+    associate: Associate | None = None,
+    reason: str = "",
+) -> Return:
+    """Call off a return that was requested but not yet received (the shopper changed
+    their mind, or an associate closes it). Its units become returnable again.
+    Cancelling a cancelled return changes nothing.
+
+    Locks the return. Raises ReturnNotFound (``customer`` given and not the return's),
+    InvalidTransition (already received or refunded)."""
+    locked = (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=return_request.pk)
+    )
+    if customer is not None and customer.pk != locked.customer_id:
+        raise ReturnNotFound("No such return among yours.", return_id=locked.pk)
+    if locked.status == Return.Status.CANCELLED:
+        return locked
+    if locked.status != Return.Status.REQUESTED:
+        raise InvalidTransition(
+            f"Return {locked.number} is {locked.get_status_display().lower()}; it can no "
+            "longer be cancelled.",
+            status=locked.status,
+        )
+    locked.status = Return.Status.CANCELLED
+    locked.save(update_fields=["status", "updated_at"])
+    interaction_record(
+        customer=locked.customer,
+        kind=Interaction.Kind.RETURN,
+        channel=Channel.STORE if associate is not None else Channel.WEB,
+        summary=f"Return {locked.number} cancelled" + (f": {reason}" if reason else ""),
+        subject=locked,
+        location=associate.home_location if associate is not None else None,
+        associate=associate,
+        detail={"status": Return.Status.CANCELLED},
+    )
+    return_request.status = locked.status
+    return locked

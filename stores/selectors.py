@@ -1,0 +1,104 @@
+"""Reads about locations used by more than one surface: nearest locations to a point and
+distances between locations (from the precomputed LocationDistance table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from omni.geo import haversine_km, place_for_postcode
+from stores.models import Location, LocationDistance
+
+
+@dataclass(frozen=True)
+class NearbyLocation:
+    location: Location
+    distance_km: Decimal
+
+
+def locations_active(
+    *,
+    kind: str | None = None,
+    ships_online_orders: bool | None = None,
+    offers_pickup: bool | None = None,
+    accepts_returns: bool | None = None,
+) -> QuerySet[Location]:
+    """Active locations, optionally narrowed by kind and flags."""
+    qs = Location.objects.filter(is_active=True)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    for flag, value in (
+        ("ships_online_orders", ships_online_orders),
+        ("offers_pickup", offers_pickup),
+        ("accepts_returns", accepts_returns),
+    ):
+        if value is not None:
+            qs = qs.filter(**{flag: value})
+    return qs
+
+
+def _km(value: float) -> Decimal:
+    return Decimal(str(round(value, 2)))
+
+
+def locations_nearest_to_point(
+    *,
+    latitude: float | Decimal,
+    longitude: float | Decimal,
+    kind: str | None = None,
+    ships_online_orders: bool | None = None,
+    offers_pickup: bool | None = None,
+    accepts_returns: bool | None = None,
+    limit: int | None = None,
+) -> list[NearbyLocation]:
+    """Active locations ordered by great-circle distance from a point (offline haversine;
+    one query). Ties go to the lower id so the order is stable."""
+    lat, lon = float(latitude), float(longitude)
+    nearby = [
+        NearbyLocation(loc, _km(haversine_km(lat, lon, float(loc.latitude), float(loc.longitude))))
+        for loc in locations_active(
+            kind=kind,
+            ships_online_orders=ships_online_orders,
+            offers_pickup=offers_pickup,
+            accepts_returns=accepts_returns,
+        )
+    ]
+    nearby.sort(key=lambda n: (n.distance_km, n.location.pk))
+    return nearby[:limit] if limit is not None else nearby
+
+
+def locations_nearest_to_postcode(
+    *, postcode: str, limit: int | None = None, **flags: bool | str | None
+) -> list[NearbyLocation] | None:
+    """As ``locations_nearest_to_point`` from a postcode (bundled dataset, offline); None
+    when the postcode is unknown."""
+    place = place_for_postcode(postcode)
+    if place is None:
+        return None
+    return locations_nearest_to_point(
+        latitude=place.latitude, longitude=place.longitude, limit=limit, **flags
+    )
+
+
+def location_distances_from(*, location_id: int) -> dict[int, Decimal]:
+    """{location id: km} from one location to every other (0 to itself), read from the
+    LocationDistance table; computed on the fly (haversine) when the table has no row for
+    this origin yet."""
+    distances = dict(
+        LocationDistance.objects.filter(origin_id=location_id).values_list(
+            "destination_id", "distance_km"
+        )
+    )
+    if not distances:
+        points = {
+            pk: (float(lat), float(lon))
+            for pk, lat, lon in Location.objects.values_list("pk", "latitude", "longitude")
+        }
+        if location_id not in points:
+            return {}
+        here = points[location_id]
+        distances = {pk: _km(haversine_km(*here, *there)) for pk, there in points.items()}
+    distances[location_id] = Decimal("0.00")
+    return distances

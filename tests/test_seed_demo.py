@@ -1,0 +1,387 @@
+"""seed_demo: the demo retailer loads, says truthfully what it made, keeps every stock,
+money and ledger invariant, gives working logins, and is deterministic and idempotent.
+
+The small seed runs once for the module (committed, deleted again at the end); tests that
+reseed do it inside their own transaction, which is rolled back afterwards.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, F, Q, Sum
+from django.test import override_settings
+
+from catalog.models import Category, Price, Product, ProductImage, Variant
+from customers.models import (
+    Consent,
+    ConsentChange,
+    ConsentState,
+    ContactChannel,
+    Customer,
+    CustomerIdentity,
+    CustomerNote,
+    FollowUpTask,
+    Interaction,
+    List,
+    ListItem,
+    LoyaltyEntry,
+    SizePreference,
+    StoreCreditEntry,
+)
+from inventory.models import Reservation, Stock, StockMovement
+from omni.demo.config import SCALES
+from omni.demo.state import demo_data_delete
+from orders.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+)
+from returns.models import Return, ReturnLine
+from stores.models import Associate, Location, LocationDistance
+
+User = get_user_model()
+DEMO_USERS = Q(email__iendswith="@omni.example")
+
+# What the command's "created N <label>" lines count, table by table.
+LABELS = {
+    "locations": Location.objects.all,
+    "location distances": LocationDistance.objects.all,
+    "demo users": lambda: User.objects.filter(DEMO_USERS),
+    "associates": Associate.objects.all,
+    "categories": Category.objects.all,
+    "products": Product.objects.all,
+    "related product links": Product.related_products.through.objects.all,
+    "variants": Variant.objects.all,
+    "prices": Price.objects.all,
+    "product images": ProductImage.objects.all,
+    "customers": Customer.objects.all,
+    "customer identities": CustomerIdentity.objects.all,
+    "consents": Consent.objects.all,
+    "consent changes": ConsentChange.objects.all,
+    "customer notes": CustomerNote.objects.all,
+    "follow-up tasks": FollowUpTask.objects.all,
+    "lists": List.objects.all,
+    "list items": ListItem.objects.all,
+    "stock rows": Stock.objects.all,
+    "stock movements": StockMovement.objects.all,
+    "reservations": Reservation.objects.all,
+    "orders": Order.objects.all,
+    "order lines": OrderLine.objects.all,
+    "fulfilments": Fulfilment.objects.all,
+    "fulfilment lines": FulfilmentLine.objects.all,
+    "payments": Payment.objects.all,
+    "returns": Return.objects.all,
+    "return lines": ReturnLine.objects.all,
+    "refunds": Refund.objects.all,
+    "carts": Cart.objects.all,
+    "cart lines": CartLine.objects.all,
+    "size preferences": SizePreference.objects.all,
+    "loyalty entries": LoyaltyEntry.objects.all,
+    "store credit entries": StoreCreditEntry.objects.all,
+    "interactions": Interaction.objects.all,
+}
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def created_counts(output: str) -> Counter:
+    """Sum the per-phase "created N <label>, N <label>  [t s]" lines of the output."""
+    totals: Counter = Counter()
+    for match in re.finditer(r"created (.+?)  \[", output):
+        for part in match.group(1).split(", "):
+            number, label = part.split(" ", 1)
+            totals[label] += int(number)
+    return totals
+
+
+def database_counts() -> dict[str, int]:
+    return {label: queryset().count() for label, queryset in LABELS.items()}
+
+
+def printed_logins(output: str) -> list[list[str]]:
+    table = output.split("Demo logins", 1)[1].splitlines()[2:]
+    return [re.split(r"\s{2,}", line.strip()) for line in table if "@" in line]
+
+
+def fingerprint() -> dict:
+    """Natural keys and the numbers that matter, independent of ids and timestamps."""
+    return {
+        "locations": sorted(
+            Location.objects.values_list("code", "name", "postcode", "latitude", "longitude")
+        ),
+        "variants": sorted(Variant.objects.values_list("sku", "barcode", "size", "colour")),
+        "prices": sorted(Price.objects.values_list("variant__sku", "amount", "compare_at_amount")),
+        "stock": sorted(
+            Stock.objects.values_list("variant__sku", "location__code", "on_hand", "reserved")
+        ),
+        "customers": sorted(
+            Customer.objects.values_list("email", "phone", "loyalty_number", "home_store__code")
+        ),
+        "orders": sorted(
+            Order.objects.values_list(
+                "number",
+                "customer__email",
+                "channel",
+                "status",
+                "subtotal",
+                "discount_total",
+                "shipping_total",
+                "tax_total",
+                "total",
+            )
+        ),
+        "order lines": sorted(
+            OrderLine.objects.values_list("order__number", "sku", "quantity", "line_total")
+        ),
+        "returns": sorted(Return.objects.values_list("number", "order__number", "refund_total")),
+        "carts": sorted(Cart.objects.values_list("token", "status", "email")),
+        "users": sorted(User.objects.filter(DEMO_USERS).values_list("email", flat=True)),
+        "counts": database_counts(),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_settings(tmp_path_factory):
+    """Images in a temporary MEDIA_ROOT; a fast hasher, since every printed login is
+    checked by authenticating it."""
+    with override_settings(
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, demo_settings) -> str:
+    """The small demo, seeded once for the module; its output."""
+    with django_db_blocker.unblock():
+        output = seed()
+        yield output
+        demo_data_delete()
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_printed_counts_match_the_database(seeded):
+    printed = created_counts(seeded)
+    assert printed == {label: n for label, n in database_counts().items() if n}
+    assert printed["locations"] == 14
+    assert Location.objects.filter(kind="store").count() == 12
+    assert 35 <= printed["products"] <= 45
+    assert 350 <= printed["variants"] <= 450
+    assert printed["customers"] == 200
+    assert printed["orders"] == 360
+    assert printed["returns"] > 0
+    assert printed["carts"] > 0
+
+
+def test_a_second_run_changes_nothing(seeded):
+    before = fingerprint()
+
+    again = seed()
+
+    assert "already seeded" in again
+    assert fingerprint() == before
+    assert printed_logins(again) == printed_logins(seeded)
+
+
+def test_every_location_pair_has_a_distance(seeded):
+    locations = Location.objects.count()
+    assert LocationDistance.objects.count() == locations * locations  # itself at 0 km
+    assert not LocationDistance.objects.filter(origin=F("destination"), distance_km__gt=0)
+    boston_to_new_haven = LocationDistance.objects.get(
+        origin__code="BOS01", destination__code="NHV01"
+    )
+    assert Decimal("180") < boston_to_new_haven.distance_km < Decimal("200")
+    assert all(len(loc.opening_hours) == 7 for loc in Location.objects.filter(kind="store")), (
+        "opening hours for every weekday"
+    )
+
+
+def test_the_stock_ledger_sums_to_on_hand_and_holds_match_reserved(seeded):
+    ledger = {
+        (row["variant_id"], row["location_id"]): row["total"]
+        for row in StockMovement.objects.values("variant_id", "location_id").annotate(
+            total=Sum("delta")
+        )
+    }
+    held = {
+        row["stock_id"]: row["total"]
+        for row in Reservation.objects.filter(status=Reservation.Status.ACTIVE)
+        .values("stock_id")
+        .annotate(total=Sum("quantity"))
+    }
+    rows = list(Stock.objects.values("id", "variant_id", "location_id", "on_hand", "reserved"))
+    for row in rows:
+        assert ledger.get((row["variant_id"], row["location_id"]), 0) == row["on_hand"], row
+        assert 0 <= row["reserved"] <= row["on_hand"], row
+        assert held.get(row["id"], 0) == row["reserved"], row
+    assert any(row["on_hand"] == 0 for row in rows)
+    assert any(1 <= row["on_hand"] <= 3 for row in rows), "some 'only N left'"
+    assert sum(row["reserved"] for row in rows) > 0
+
+
+def test_pickups_waiting_in_the_queue_hold_their_units(seeded):
+    statuses = set(
+        Fulfilment.objects.filter(kind=Fulfilment.Kind.PICKUP).values_list("status", flat=True)
+    )
+    assert {"placed", "picking", "ready", "collected"} <= statuses
+    waiting = Fulfilment.objects.filter(
+        kind=Fulfilment.Kind.PICKUP, status__in=["placed", "picking", "ready"]
+    ).prefetch_related("lines__order_line")
+    for fulfilment in waiting:
+        holds = Reservation.objects.filter(
+            kind=Reservation.Kind.PICKUP,
+            status=Reservation.Status.ACTIVE,
+            reference_type="orders.order",
+            reference_id=str(fulfilment.order_id),
+            stock__location=fulfilment.location,
+        )
+        assert holds.aggregate(n=Sum("quantity"))["n"] == sum(
+            line.quantity for line in fulfilment.lines.all()
+        )
+
+
+def test_every_order_adds_up_in_decimal(seeded):
+    orders = Order.objects.prefetch_related("lines", "payments")
+    for order in orders:
+        lines = list(order.lines.all())
+        assert lines, order.number
+        for line in lines:
+            assert line.line_total == line.unit_price * line.quantity
+        assert order.subtotal == sum(line.line_total for line in lines)
+        assert order.total == (
+            order.subtotal + order.shipping_total - order.discount_total + order.tax_total
+        )
+        assert all(p.amount == order.total for p in order.payments.all())
+        assert re.fullmatch(r"[WASPM]\d{6}", order.number)
+    store_orders = Order.objects.filter(channel="store")
+    assert not store_orders.filter(location__isnull=True).exists()
+    assert store_orders.filter(associate__isnull=False).exists()
+    assert set(Order.objects.values_list("channel", flat=True)) == {
+        "web", "app", "store", "phone", "marketplace"
+    }  # fmt: skip
+
+
+def test_returns_stay_within_what_was_bought_and_refunds_match(seeded):
+    returned = defaultdict(int)
+    for line in ReturnLine.objects.all():
+        returned[line.order_line_id] += line.quantity
+    bought = dict(OrderLine.objects.values_list("id", "quantity"))
+    assert all(quantity <= bought[line_id] for line_id, quantity in returned.items())
+    for ret in Return.objects.annotate(lines_total=Sum("lines__refund_amount")):
+        assert ret.refund_total == ret.lines_total
+        assert ret.order.customer_id == ret.customer_id
+    refunded = Return.objects.filter(refund_total__gt=0)
+    assert refunded.filter(refund_method="original").exists()
+    for ret in refunded.filter(refund_method="store_credit"):
+        assert (
+            StoreCreditEntry.objects.get(
+                reference_type="returns.return", reference_id=str(ret.pk)
+            ).amount
+            == ret.refund_total
+        )
+
+
+def test_customers_identities_consents_and_timeline(seeded):
+    for kind, value in CustomerIdentity.objects.values_list("kind", "value"):
+        if kind == "email":
+            assert value == value.lower()
+        if kind == "phone":
+            assert re.fullmatch(r"\+1\d{10}", value)
+    for channel in ContactChannel.values:
+        states = set(Consent.objects.filter(channel=channel).values_list("state", flat=True))
+        assert states == set(ConsentState.values), channel
+    for consent in Consent.objects.all()[:200]:
+        latest = ConsentChange.objects.filter(
+            customer_id=consent.customer_id, channel=consent.channel
+        ).first()  # ordered newest first
+        assert latest.state == consent.state
+    order_entries = Interaction.objects.filter(kind="order", subject_type="orders.order")
+    assert order_entries.values("subject_id").distinct().count() == Order.objects.count()
+    assert Interaction.objects.filter(kind="return").count() == Return.objects.count()
+    assert SizePreference.objects.filter(customer__email="olivia.shopper@omni.example").exists()
+    assert List.objects.filter(store_status__in=["new", "prepared"]).exists()
+    balances = LoyaltyEntry.objects.values("customer_id").annotate(points=Sum("points"))
+    assert all(row["points"] >= 0 for row in balances)
+    assert Cart.objects.filter(status="open", lines__isnull=False).exclude(email="").exists()
+
+
+def test_the_printed_logins_work(seeded):
+    logins = printed_logins(seeded)
+    roles = Counter(role for role, *_ in logins)
+    assert roles == {"superuser": 1, "merchandiser": 1, "manager": 1, "associate": 11, "shopper": 2}
+    for _role, email, password, *_ in logins:
+        user = authenticate(username=email, password=password)
+        assert user is not None, email
+        assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True)
+    merch = User.objects.get(email="merch@omni.example")
+    assert merch.is_staff and not merch.is_superuser
+    assert merch.has_perms(["catalog.change_product", "inventory.add_stock", "orders.view_order"])
+    assert not merch.has_perm("customers.change_customer")
+    stores = Location.objects.filter(kind="store")
+    assert stores.annotate(staff=Count("home_associates")).filter(staff=0).count() == 0
+
+
+def test_another_seed_is_refused_unless_reset_and_then_changes_the_data(seeded):
+    first = fingerprint()
+    with pytest.raises(CommandError, match="--reset"):
+        seed("--seed", "2")
+    assert fingerprint() == first
+
+    seed("--reset", "--seed", "2")
+
+    second = fingerprint()
+    assert second["locations"] == first["locations"]  # the small scale's towns are curated
+    assert second["customers"] != first["customers"]
+    assert second["stock"] != first["stock"]
+    assert second["orders"] != first["orders"]
+
+
+def test_the_large_scale_path_on_a_shrunken_config_is_deterministic(seeded, monkeypatch):
+    tiny = replace(
+        SCALES["large"],
+        stores=6,
+        warehouses=2,
+        products=24,
+        customers=60,
+        orders=150,
+        recent_orders=30,
+        open_carts=10,
+    )
+    monkeypatch.setitem(SCALES, "large", tiny)
+
+    output = seed("--scale", "large", "--reset", "--seed", "7")
+
+    assert created_counts(output) == {label: n for label, n in database_counts().items() if n}
+    assert Location.objects.filter(kind="warehouse", code__startswith="WH").count() == 2
+    assert ProductImage.objects.count() == 0
+    # Every warehouse holds everything; stores only part of the range.
+    variants = Variant.objects.count()
+    assert Stock.objects.filter(location__kind="warehouse").count() == 2 * variants
+    assert Stock.objects.filter(location__kind="store").count() < 6 * variants
+    assert "already seeded" in seed("--scale", "large", "--seed", "7")
+
+    first = fingerprint()
+    seed("--scale", "large", "--reset", "--seed", "7")
+    assert fingerprint() == first, "a fresh run with the same seed writes the same data"
