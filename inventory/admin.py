@@ -4,7 +4,7 @@ the movement ledger and reservations are read-only, precomputed availability too
 
 from django.contrib import admin
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
 from inventory.models import (
     NearestAvailability,
@@ -77,16 +77,12 @@ class StockAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        safety = Coalesce(F("safety_stock"), F("location__safety_stock"))
+        # Salable comes from the one definition inventory uses everywhere.
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                safety_in_force=safety,
-                salable=Greatest(
-                    F("on_hand") - F("reserved") - safety, Value(0), output_field=IntegerField()
-                ),
-            )
+            .with_salable()
+            .annotate(safety_in_force=Coalesce(F("safety_stock"), F("location__safety_stock")))
         )
 
     # Stock rows are opened by inventory.services when stock is received; a row is kept
