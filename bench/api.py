@@ -6,9 +6,12 @@ Takes ROWS (variant, location) pairs that have stock (the large demo set: ``seed
 --scale large``) and sends their counts to ``POST /api/v1/stock/counts/`` in-process
 (Django's test client against the real URL conf, middleware and API stack: key
 authentication, throttling, JSON parsing, validation, the inventory services, the
-response), first as batches of ``--batch`` rows, then as one request per row. Prints
-rows/s for both and the ratio. Every count differs from on-hand, so every row writes a
-ledger row.
+response), first as batches of ``--batch`` rows (applied by
+``inventory.services.stock_cycle_count_many``: one locking read, one UPDATE ... FROM
+VALUES, one insert of movements), then as one request per row. Prints rows/s for both and
+the ratio, then the same comparison one level down — the batch service against the
+per-row ``stock_cycle_count`` in a loop — and the load average (the machine may be
+shared). Every count differs from on-hand, so every row writes a ledger row.
 
 By default everything runs inside one transaction that is rolled back at the end, so the
 database is left exactly as it was (each request then ends in a savepoint release instead
@@ -37,6 +40,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from inventory import services  # noqa: E402
 from inventory.models import Stock  # noqa: E402
 from omni.api.services import api_key_create  # noqa: E402
 from omni.celery import app as celery_app  # noqa: E402
@@ -97,12 +101,44 @@ def run(args) -> dict[str, float]:
         send(client, headers, [row])
     one_by_one = len(single) / (time.perf_counter() - started)
 
+    # One level down: the batch service against the per-row service, same rows.
+    ids = {
+        (sku, code): (v, loc)
+        for sku, code, v, loc in Stock.objects.filter(
+            variant__sku__in=[r[0] for r in rows]
+        ).values_list("variant__sku", "location__code", "variant_id", "location_id")
+    }
+    lines = [(*ids[(sku, code)], on_hand) for sku, code, on_hand in rows]
+    actor = "bench"
+    started = time.perf_counter()
+    for start in range(0, len(lines), args.batch):
+        with transaction.atomic():
+            services.stock_cycle_count_many(
+                rows=[(v, loc, n + 7) for v, loc, n in lines[start : start + args.batch]],
+                actor=actor,
+            )
+    service_batched = len(lines) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for start in range(0, len(lines), args.batch):
+        with transaction.atomic():
+            for v, loc, n in lines[start : start + args.batch]:
+                services.stock_cycle_count(
+                    variant_id=v, location_id=loc, counted=n + 8, actor=actor
+                )
+    service_single = len(lines) / (time.perf_counter() - started)
+
     if args.commit:  # put the figures back, and the key away
         original = counts_for(rows, 0)
         for start in range(0, len(original), args.batch):
             send(client, headers, original[start : start + args.batch])
         key.delete()
-    return {"batched": statistics.median(batched), "single": one_by_one, "rows": len(rows)}
+    return {
+        "batched": statistics.median(batched),
+        "single": one_by_one,
+        "service_batched": service_batched,
+        "service_single": service_single,
+        "rows": len(rows),
+    }
 
 
 def main() -> None:
@@ -124,6 +160,7 @@ def main() -> None:
     print(f"stock rows       {Stock.objects.count()}")
     mode = "commit per request" if args.commit else "one transaction, rolled back"
     print(f"mode             {mode}")
+    print(f"load average     {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
     if args.commit:
         figures = run(args)
     else:
@@ -137,6 +174,12 @@ def main() -> None:
     print(f"batched          {figures['batched']:,.0f} rows/s (median of {args.repeat})")
     print(f"one per request  {figures['single']:,.0f} rows/s")
     print(f"ratio            {figures['batched'] / figures['single']:.1f}x")
+    print(
+        f"services         batch {figures['service_batched']:,.0f} rows/s, per row "
+        f"{figures['service_single']:,.0f} rows/s in one transaction per {args.batch}: "
+        f"{figures['service_batched'] / figures['service_single']:.1f}x"
+    )
+    print(f"load average     {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -4,14 +4,17 @@
         .venv/bin/python bench/availability.py
 
 Runs against whatever DATABASE_URL points at (the large demo set: ``seed_demo --scale
-large``) and prints figures; it is not a timed test. It writes only NearestAvailability
-(and, per sampled variant, a one-unit hold it releases again through the services).
+large``) and prints figures; it is not a timed test.
 
-Prints: locations, variants, stock rows; the full recompute's seconds and rows written;
-peak RSS; one variant's incremental refresh after a stock change (median ms over a
-sample); the naive way (a Python loop per variant × store with ORM reads) timed on a
-sample of variants, extrapolated, as a ratio against the set-based time; and whether
-incremental, full and naive agree on the sampled variants.
+Prints: locations, variants, stock rows, the load average (the machine may be shared);
+the full recompute's seconds and rows written from empty, over unchanged stock and after
+1% of the stock rows were counted anew (through the batch count service); peak RSS;
+one variant's incremental refresh after a stock change (median ms over a sample); the
+naive way (a Python loop per variant × store with ORM reads) timed on a sample of
+variants, extrapolated, as a ratio against the set-based time; and whether incremental,
+full and naive agree on the sampled variants. It writes NearestAvailability, count
+movements for the 1% (real ledger rows) and, per sampled variant, a one-unit hold it
+releases again, all through the services.
 
 ``--generate V L`` first fills an *empty* database with V variants and L locations (for
 when no seeded data set is at hand); it refuses to touch a database that has variants.
@@ -57,6 +60,32 @@ def rows_of(variant_ids) -> set[tuple]:
             "variant_id", "store_id", "rank", "source_location_id", "quantity", "distance_km"
         )
     )
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def change_stock(*, fraction: float, seed: int) -> int:
+    """Count ``fraction`` of the stock rows anew (random figures, never below what is
+    reserved) through the batch count service, 1,000 rows per call; rows changed."""
+    rng = random.Random(seed)
+    total = Stock.objects.count()
+    wanted = max(1, int(total * fraction))
+    ids = Stock.objects.order_by("?").values_list(
+        "variant_id", "location_id", "on_hand", "reserved"
+    )[:wanted]
+    rows = []
+    changed = 0
+    for variant_id, location_id, on_hand, reserved in ids.iterator(chunk_size=2000):
+        counted = max(reserved, rng.choice([0, 1, 2, on_hand + rng.randint(1, 6)]))
+        rows.append(services.CountLine(variant_id, location_id, counted))
+        if len(rows) == 1000:
+            changed += sum(m is not None for m in services.stock_cycle_count_many(rows=rows))
+            rows = []
+    if rows:
+        changed += sum(m is not None for m in services.stock_cycle_count_many(rows=rows))
+    return changed
 
 
 # --- the naive way -----------------------------------------------------------------------
@@ -167,6 +196,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="recompute connections")
     parser.add_argument("--sample", type=int, default=20, help="variants for incremental")
     parser.add_argument("--naive-sample", type=int, default=30, help="variants for naive")
+    parser.add_argument("--single", action="store_true", help="also time one connection")
     parser.add_argument("--generate", nargs=2, type=int, metavar=("VARIANTS", "LOCATIONS"))
     args = parser.parse_args()
 
@@ -190,8 +220,10 @@ def main() -> None:
     print(f"stock rows         {Stock.objects.count()}")
     print(f"depth              {depth}")
 
-    # 1. Full recompute, set-based: from empty (every row written), then again over the
-    #    same stock (only changed rows are written).
+    # 1. Full recompute, set-based: from empty (every row written), again over the same
+    #    stock (only changed rows are written), and after 1% of the stock rows changed.
+    availability_module._schedule = lambda ids: None  # no per-change refreshes here
+    print(f"load average       {load_average()} (before)")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"TRUNCATE {NearestAvailability._meta.db_table}")
@@ -202,15 +234,23 @@ def main() -> None:
     rss_after = peak_rss_mb()
     print(
         f"full recompute     {result.seconds:.1f} s from empty, {result.rows} rows written "
-        f"({result.variants} variants, batch {args.batch_size}, {args.workers} workers)"
+        f"({result.variants} variants, batch {args.batch_size}, {args.workers} workers; "
+        f"load {load_average()})"
     )
     warm = services.availability_recompute_all(batch_size=args.batch_size, workers=args.workers)
     print(
-        f"full recompute     {warm.seconds:.1f} s again over the same stock, "
-        f"{warm.rows} rows written"
+        f"full recompute     {warm.seconds:.1f} s over unchanged stock, "
+        f"{warm.rows} rows written (load {load_average()})"
     )
-    single = services.availability_recompute_all(batch_size=args.batch_size, workers=1)
-    print(f"full recompute     {single.seconds:.1f} s again on one connection")
+    changed = change_stock(fraction=0.01, seed=5)
+    after = services.availability_recompute_all(batch_size=args.batch_size, workers=args.workers)
+    print(
+        f"full recompute     {after.seconds:.1f} s after {changed} stock rows (1%) were "
+        f"counted anew, {after.rows} rows written (load {load_average()})"
+    )
+    if args.single:
+        single = services.availability_recompute_all(batch_size=args.batch_size, workers=1)
+        print(f"full recompute     {single.seconds:.1f} s again on one connection")
     print(f"peak RSS           {rss_after:.0f} MB (before the recompute: {rss_before:.0f} MB)")
 
     # 2. Incremental: one stock change, then that variant's refresh (timed alone: the
@@ -224,7 +264,6 @@ def main() -> None:
     )
     sample_ids = [v for v, _ in candidates]
     full_rows = rows_of(sample_ids)
-    availability_module._schedule = lambda ids: None
     timings = []
     changed_ok = True
     for variant_id, location_id in candidates:

@@ -3,11 +3,12 @@ prices. Counts and price ranges are annotated in SQL so a changelist costs the s
 for 2 rows as for 100."""
 
 from django.contrib import admin
-from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalog.models import Category, Price, Product, ProductImage, Variant
+from catalog import services as catalog_services
+from catalog.models import Category, Price, Product, ProductImage, Variant, price_in_force
 from omni.admin import (
     EXPORT_CHUNK_SIZE,
     TIMESTAMPS,
@@ -17,22 +18,14 @@ from omni.admin import (
 )
 
 
-def prices_in_force(at=None):
-    """The price rows a shopper pays at ``at``: when a promotion overlaps the base price,
-    the newest row in force wins, so a variant has at most one."""
-    in_force = Price.objects.current(at)
-    newer = in_force.filter(variant=OuterRef("variant"), valid_from__gt=OuterRef("valid_from"))
-    return in_force.filter(~Exists(newer))
-
-
 def current_price_subquery(at=None) -> Subquery:
     """The current price of the variant in the outer query."""
-    return Subquery(prices_in_force(at).filter(variant=OuterRef("pk")).values("amount")[:1])
+    return price_in_force("amount", ref="pk", at=at)
 
 
 def _product_price_bound(aggregate, at) -> Subquery:
     return Subquery(
-        prices_in_force(at)
+        Price.objects.in_force(at)
         .filter(variant__product=OuterRef("pk"))
         .order_by()
         .values("variant__product")
@@ -45,9 +38,13 @@ def _product_price_bound(aggregate, at) -> Subquery:
 
 
 def _set_active(modeladmin, request, queryset, is_active: bool) -> None:
-    # ``is_active`` is a per-row flag with nothing else to keep in step, so one UPDATE is
-    # the write; update() skips auto_now, hence the explicit updated_at.
-    count = queryset.update(is_active=is_active, updated_at=timezone.now())
+    # Through the catalog service: what goes on or off sale has its nearest-store
+    # availability refreshed after commit.
+    ids = list(queryset.values_list("pk", flat=True))
+    if queryset.model is Product:
+        count = catalog_services.products_set_active(product_ids=ids, is_active=is_active)
+    else:
+        count = catalog_services.variants_set_active(variant_ids=ids, is_active=is_active)
     state = "activated" if is_active else "deactivated"
     modeladmin.message_user(request, f"{count} {modeladmin.opts.verbose_name_plural} {state}.")
 

@@ -1,15 +1,23 @@
-"""API: products and variants (read), a variant by SKU or barcode. Prices come from the one
-price book (the price in force now), the same in every channel."""
+"""API: products and variants — reads (with the price in force now, the same in every
+channel), a variant by SKU or barcode, and writes (scope ``catalog:write``) through
+``catalog.services``: create a product with its variants and prices in one POST
+(idempotent), change a product or a variant with PATCH, set a price."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from catalog.models import Price, Product, Variant
+from catalog import services
+from catalog.models import Category, Price, Product, Variant
+from omni.api.idempotency import idempotent
 from omni.api.viewsets import (
     ApiViewSet,
     CommaSeparatedField,
@@ -114,6 +122,142 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# --- writes -----------------------------------------------------------------------------------
+
+MAX_VARIANTS_PER_PRODUCT = 100
+POSITION_MAX = 2**31 - 1
+
+
+class PriceInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    compare_at_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text='The "was" price of a promotion (higher than amount)',
+    )
+    valid_from = serializers.DateTimeField(required=False, help_text="Default: now")
+    valid_until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Empty: the new base price"
+    )
+
+    def validate(self, attrs):
+        compare_at = attrs.get("compare_at_amount")
+        if compare_at is not None and compare_at <= attrs["amount"]:
+            raise serializers.ValidationError(
+                {"compare_at_amount": ["Must be higher than the amount."]}, code="invalid"
+            )
+        start, end = attrs.get("valid_from"), attrs.get("valid_until")
+        if end is not None and end <= (start or timezone.now()):
+            raise serializers.ValidationError(
+                {"valid_until": ["Must be after the price starts."]}, code="invalid"
+            )
+        return attrs
+
+
+class _VariantFieldsSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    barcode = serializers.CharField(max_length=32, required=False, allow_null=True)
+    size = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    colour = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    colour_hex = serializers.RegexField(
+        r"^(#[0-9A-Fa-f]{6})?$", max_length=7, required=False, allow_blank=True
+    )
+    position = serializers.IntegerField(min_value=0, max_value=POSITION_MAX, required=False)
+    is_active = serializers.BooleanField(required=False)
+    price = PriceInputSerializer(required=False)
+
+
+class NestedVariantInputSerializer(_VariantFieldsSerializer):
+    """A variant made with its product."""
+
+
+class VariantCreateSerializer(_VariantFieldsSerializer):
+    product = IdField(help_text="Product id")
+
+    def validate_product(self, value: int) -> Product:
+        product = Product.objects.filter(pk=value).first()
+        if product is None:
+            raise serializers.ValidationError("No such product.", code="does_not_exist")
+        return product
+
+
+class VariantUpdateSerializer(_VariantFieldsSerializer):
+    sku = serializers.CharField(max_length=40, required=False)
+
+
+def _category(slug: str) -> Category:
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise serializers.ValidationError("No such category.", code="does_not_exist")
+    return category
+
+
+class ProductCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=220, required=False, help_text="Default: from name")
+    category = serializers.SlugField(max_length=140, help_text="Category slug")
+    brand = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    is_active = serializers.BooleanField(required=False)
+    is_final_sale = serializers.BooleanField(required=False)
+    variants = NestedVariantInputSerializer(
+        many=True, required=False, max_length=MAX_VARIANTS_PER_PRODUCT
+    )
+
+    def validate_category(self, value: str) -> Category:
+        return _category(value)
+
+    def validate_variants(self, variants: list[dict]) -> list[dict]:
+        """SKUs and barcodes must be new and not repeat in the request (one query), so a
+        clash is reported at its path (``variants[2].sku``) before anything is written."""
+        errors: dict[int, dict[str, list]] = {}
+        for field in ("sku", "barcode"):
+            values = [v.get(field) for v in variants]
+            taken = set(
+                Variant.objects.filter(**{f"{field}__in": [x for x in values if x]}).values_list(
+                    field, flat=True
+                )
+            )
+            seen: set[str] = set()
+            for index, value in enumerate(values):
+                if not value:
+                    continue
+                if value in taken or value in seen:
+                    errors.setdefault(index, {})[field] = [
+                        exceptions.ErrorDetail(f"“{value}” is already used.", code="duplicate")
+                    ]
+                seen.add(value)
+        if errors:
+            raise serializers.ValidationError(
+                [errors.get(i, {}) for i in range(len(variants))], code="duplicate"
+            )
+        return variants
+
+
+class ProductUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.SlugField(max_length=220, required=False)
+    category = serializers.SlugField(max_length=140, required=False, help_text="Category slug")
+    brand = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    is_active = serializers.BooleanField(required=False)
+    is_final_sale = serializers.BooleanField(required=False)
+
+    def validate_category(self, value: str) -> Category:
+        return _category(value)
+
+
+def _variant_create(product: Product, data: dict) -> Variant:
+    price = data.pop("price", None)
+    variant = services.variant_create(product=product, **data)
+    if price:
+        services.price_set(variant=variant, **price)
+    return variant
+
+
 # --- filters ----------------------------------------------------------------------------------
 
 
@@ -140,11 +284,50 @@ class VariantLookupQuery(serializers.Serializer):
 @extend_schema_view(
     list=extend_schema(summary="List products with their variants", parameters=[ProductFilter]),
     retrieve=extend_schema(summary="A product with its variants"),
+    create=extend_schema(
+        summary="Create a product, with its variants and prices",
+        description="All or nothing: a SKU or barcode already used (or repeated in the "
+        "request) is reported at its path, e.g. `variants[2].sku`.",
+        request=ProductCreateSerializer,
+        responses={201: ProductSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a product",
+        description="`is_active` puts the product (all its variants) on sale or takes it "
+        "off; nearest-store availability follows.",
+        request=ProductUpdateSerializer,
+        responses={200: ProductSerializer},
+    ),
 )
 class ProductViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
     serializer_class = ProductSerializer
     filter_serializer_class = ProductFilter
-    required_scopes = {"list": ApiScope.CATALOG_READ, "retrieve": ApiScope.CATALOG_READ}
+    http_method_names = ["get", "post", "patch", "head"]
+    required_scopes = {
+        "list": ApiScope.CATALOG_READ,
+        "retrieve": ApiScope.CATALOG_READ,
+        "create": ApiScope.CATALOG_WRITE,
+        "partial_update": ApiScope.CATALOG_WRITE,
+    }
+
+    def _fresh(self, product: Product) -> Product:
+        return self.get_queryset().get(pk=product.pk)
+
+    @idempotent
+    def create(self, request):
+        data = self.input(ProductCreateSerializer)
+        variants = data.pop("variants", [])
+        with transaction.atomic():
+            product = services.product_create(**data)
+            for variant in variants:
+                _variant_create(product, dict(variant))
+        return self.output(self._fresh(product), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        product = self.get_object()
+        data = self.input(ProductUpdateSerializer)
+        product = services.product_update(product=product, **data)
+        return self.output(self._fresh(product))
 
     def get_queryset(self):
         variants = variants_with_price(Variant.objects.order_by("position", "id"))
@@ -171,18 +354,55 @@ class ProductViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         parameters=[VariantLookupQuery],
         responses={200: VariantSerializer},
     ),
+    create=extend_schema(
+        summary="Create a variant (SKU) of a product, with its price",
+        request=VariantCreateSerializer,
+        responses={201: VariantSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a variant, or set its price",
+        description="`price` adds a row to the one price book: without `valid_until` it "
+        "is the new base price from `valid_from` (default now); with it, a promotion for "
+        "that window. `is_active` puts the SKU on sale or takes it off.",
+        request=VariantUpdateSerializer,
+        responses={200: VariantSerializer},
+    ),
 )
 class VariantViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
     serializer_class = VariantSerializer
     filter_serializer_class = VariantFilter
+    http_method_names = ["get", "post", "patch", "head"]
     required_scopes = {
         "list": ApiScope.CATALOG_READ,
         "retrieve": ApiScope.CATALOG_READ,
         "lookup": ApiScope.CATALOG_READ,
+        "create": ApiScope.CATALOG_WRITE,
+        "partial_update": ApiScope.CATALOG_WRITE,
     }
 
     def get_queryset(self):
         return variants_with_price()
+
+    def _fresh(self, variant: Variant) -> Variant:
+        return self.get_queryset().get(pk=variant.pk)
+
+    @idempotent
+    def create(self, request):
+        data = dict(self.input(VariantCreateSerializer))
+        with transaction.atomic():
+            variant = _variant_create(data.pop("product"), data)
+        return self.output(self._fresh(variant), status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        variant = self.get_object()
+        data = dict(self.input(VariantUpdateSerializer))
+        price = data.pop("price", None)
+        with transaction.atomic():
+            if data:
+                variant = services.variant_update(variant=variant, **data)
+            if price:
+                services.price_set(variant=variant, **price)
+        return self.output(self._fresh(variant))
 
     def apply_filters(self, queryset, filters):
         if filters.get("sku"):

@@ -1,7 +1,7 @@
 """Categories, products, variants (the sellable SKU) and the one price book."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from omni.models import TimeStampedModel
@@ -97,8 +97,25 @@ class Variant(TimeStampedModel):
 
 class PriceQuerySet(models.QuerySet):
     def current(self, at=None):
+        """Rows whose validity window covers ``at`` (now by default); a variant may have
+        several when a promotion overlaps the base price."""
         at = at or timezone.now()
         return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at), valid_from__lte=at)
+
+    def in_force(self, at=None):
+        """The price rows a shopper pays at ``at``: when a promotion overlaps the base
+        price, the newest row in force wins, so a variant has at most one. The one rule
+        every surface (storefront, cart, checkout, admin, API) prices by."""
+        current = Price.objects.current(at)
+        newer = current.filter(variant=OuterRef("variant"), valid_from__gt=OuterRef("valid_from"))
+        return self.current(at).filter(~Exists(newer))
+
+
+def price_in_force(field: str = "amount", *, ref: str = "pk", at=None) -> Subquery:
+    """``field`` of the price in force (see ``PriceQuerySet.in_force``) of the variant the
+    outer query's ``ref`` points at, as a subquery: ``"pk"`` for variants,
+    ``"variant_id"`` for rows that point at one. None when the variant has no price."""
+    return Subquery(Price.objects.in_force(at).filter(variant_id=OuterRef(ref)).values(field)[:1])
 
 
 class Price(models.Model):

@@ -23,6 +23,8 @@ from customers.models import (
     List,
     ListItem,
     LoyaltyEntry,
+    RecentlyViewedCategory,
+    RecentlyViewedProduct,
     SizePreference,
     StoreCreditEntry,
 )
@@ -514,3 +516,22 @@ class StoreCreditEntryAdmin(ManualLedgerEntryAdmin):
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
+
+
+# --- recently viewed (the storefront's "continue where you left off") --------------------------
+
+
+@admin.register(RecentlyViewedProduct)
+class RecentlyViewedProductAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ("viewed_at", "customer", "product")
+    list_select_related = ("customer", "product")
+    search_fields = ("customer__email", "product__name")
+    show_full_result_count = False
+
+
+@admin.register(RecentlyViewedCategory)
+class RecentlyViewedCategoryAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ("viewed_at", "customer", "category")
+    list_select_related = ("customer", "category")
+    search_fields = ("customer__email", "category__name")
+    show_full_result_count = False

@@ -10,3 +10,18 @@ class CustomersConfig(AppConfig):
         from omni.outbox import register_handler
 
         register_handler("email.list_item_added", list_item_added_email_send)
+
+        from allauth.account.signals import email_confirmed, user_signed_up
+
+        from customers.receivers import customer_at_email_confirmed, customer_at_signup
+
+        user_signed_up.connect(customer_at_signup, dispatch_uid="customers.customer_at_signup")
+        email_confirmed.connect(
+            customer_at_email_confirmed, dispatch_uid="customers.customer_at_email_confirmed"
+        )
+
+        # The shopper's store is customers'; stores announces the choice (it sits below).
+        from customers.receivers import store_chosen_remember
+        from stores.signals import store_chosen
+
+        store_chosen.connect(store_chosen_remember, dispatch_uid="customers.store_chosen")

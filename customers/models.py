@@ -198,6 +198,43 @@ class SizePreference(models.Model):
         return f"{self.size_group}: {self.size}"
 
 
+class RecentlyViewedProduct(models.Model):
+    """A product the customer looked at, on any device they are logged in on ("continue
+    where you left off"). One row per (customer, product), its time moved on each view,
+    so the table grows with what a shopper looked at, not with how often."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "product"], name="recent_product_once")
+        ]
+        indexes = [models.Index(fields=["customer", "-viewed_at"], name="recent_product_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} viewed product {self.product_id}"
+
+
+class RecentlyViewedCategory(models.Model):
+    """A category the customer browsed, as ``RecentlyViewedProduct``."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "recently viewed categories"
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "category"], name="recent_category_once")
+        ]
+        indexes = [models.Index(fields=["customer", "-viewed_at"], name="recent_category_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} viewed category {self.category_id}"
+
+
 class Interaction(models.Model):
     """One entry on the customer's timeline, whatever the channel: this is how the store
     knows what the web knows. ``subject_type``/``subject_id`` point at the order, return,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from catalog.models import Variant
 from customers.errors import CustomerNotFound
 from customers.models import (
     Consent,
@@ -288,13 +289,17 @@ DEFAULT_QUEUE_STATUSES = (List.StoreStatus.NEW, List.StoreStatus.PREPARED)
 
 
 def lists_sent_to_store(
-    *, location: Location, statuses: Iterable[str] | None = DEFAULT_QUEUE_STATUSES
+    *,
+    location: Location,
+    statuses: Iterable[str] | None = DEFAULT_QUEUE_STATUSES,
+    list_id: int | None = None,
 ) -> builtins_list[List]:
     """A store's queue of lists sent by shoppers (new and prepared by default; ``None``:
     every status), the soonest planned visit first, then the oldest sent. Each list has
     its customer, its items with product and size, and each item ``salable_here``: the
     units of that size the store can still sell (0 when it has none, or no size was
-    chosen). 3 queries, however many lists, items and stores."""
+    chosen). ``list_id`` narrows it to one list of this store's queue (empty when that list
+    was not sent here). 3 queries, however many lists, items and stores."""
     from inventory.selectors import stock_list
 
     qs = List.objects.filter(sent_to_location=location).exclude(
@@ -302,6 +307,8 @@ def lists_sent_to_store(
     )
     if statuses is not None:
         qs = qs.filter(store_status__in=[*statuses])
+    if list_id is not None:
+        qs = qs.filter(pk=list_id)
     lists = [
         *qs.select_related("customer")
         .prefetch_related(_items_prefetch())
@@ -326,19 +333,30 @@ def lists_sent_to_store(
 # --- clienteling ----------------------------------------------------------------------
 
 
+def store_today(*, location: Location) -> dt.date:
+    """Today's date where the store is (a follow-up due "today" means the store's today)."""
+    return timezone.localtime(timezone.now(), ZoneInfo(location.timezone)).date()
+
+
 def tasks_due(
-    *, location: Location, associate: Associate | None = None, on: dt.date | None = None
+    *,
+    location: Location,
+    associate: Associate | None = None,
+    on: dt.date | None = None,
+    include_unassigned: bool = False,
 ) -> QuerySet[FollowUpTask]:
     """Open follow-ups at a store due on or before ``on`` (default: today where the store
-    is), oldest first; only those assigned to ``associate`` when given. Customer and
-    assignee joined; indexed on (location, status, due_on)."""
+    is), oldest first; only those assigned to ``associate`` when given (and, with
+    ``include_unassigned``, the ones nobody has taken yet). Customer and assignee joined;
+    indexed on (location, status, due_on)."""
     if on is None:
-        on = timezone.localtime(timezone.now(), ZoneInfo(location.timezone)).date()
+        on = store_today(location=location)
     qs = FollowUpTask.objects.filter(
         location=location, status=FollowUpTask.Status.OPEN, due_on__lte=on
     )
     if associate is not None:
-        qs = qs.filter(assigned_to=associate)
+        mine = Q(assigned_to=associate)
+        qs = qs.filter(mine | Q(assigned_to__isnull=True) if include_unassigned else mine)
     return qs.select_related("customer", "assigned_to", "created_by").order_by("due_on", "pk")
 
 
@@ -350,3 +368,102 @@ def outreach_allowed(*, customer: Customer, channel: str, by_associate: bool) ->
     if state == ConsentState.MARKETING:
         return True
     return by_associate and state == ConsentState.ONE_TO_ONE
+
+
+# --- recently viewed ----------------------------------------------------------------------
+
+
+def recently_viewed(*, customer: Customer, limit: int = 8) -> tuple[list[int], list[int]]:
+    """(product ids, category ids) the customer looked at last, newest first, on any
+    device. Two indexed queries."""
+    from customers.models import RecentlyViewedCategory, RecentlyViewedProduct
+
+    products = RecentlyViewedProduct.objects.filter(customer=customer).order_by("-viewed_at")
+    categories = RecentlyViewedCategory.objects.filter(customer=customer).order_by("-viewed_at")
+    return (
+        list(products.values_list("product_id", flat=True)[:limit]),
+        list(categories.values_list("category_id", flat=True)[:limit]),
+    )
+
+
+# --- back-office clienteling: the customer in front of you ------------------------------
+
+
+def customer_notes(*, customer: Customer, limit: int = 20) -> builtins_list[CustomerNote]:
+    """The customer's notes, pinned first then newest, author and store joined. 1 query."""
+    return [
+        *CustomerNote.objects.filter(customer=customer)
+        .select_related("author", "location")
+        .order_by("-is_pinned", "-created_at", "-pk")[:limit]
+    ]
+
+
+@dataclass(frozen=True)
+class HereNowItem:
+    """Something for this customer that this store can hand over now."""
+
+    variant: Variant
+    salable: int
+    reason: str  # "On “Autumn wishlist”" or "Their size in Tops"
+
+
+def customer_here_now(
+    *, customer: Customer, location: Location, limit: int = 12
+) -> builtins_list[HereNowItem]:
+    """For this customer, "here now": the sizes on their lists that this store can sell
+    now (salable > 0 here) — the size they chose, or, for a product saved without one,
+    the variant in their size for that product's size group (from their size profile).
+    3 queries, however many lists, items and sizes."""
+    from inventory.models import Stock
+
+    items = [
+        *ListItem.objects.filter(list__customer=customer)
+        .select_related("list", "product__category")
+        .order_by("-added_at", "-pk")[:200]
+    ]
+    if not items:
+        return []
+    sizes = dict(SizePreference.objects.filter(customer=customer).values_list("size_group", "size"))
+    wanted_variants = {item.variant_id: item for item in items if item.variant_id}
+    sizeless = {
+        item.product_id: item
+        for item in items
+        if item.variant_id is None and sizes.get(item.product.category.size_group)
+    }
+    condition = Q(variant_id__in=[*wanted_variants])
+    for product_id, item in sizeless.items():
+        condition |= Q(
+            variant__product_id=product_id,
+            variant__size=sizes[item.product.category.size_group],
+        )
+    rows = (
+        Stock.objects.with_salable()
+        .filter(condition, location=location, salable__gt=0, variant__is_active=True)
+        .select_related("variant__product")
+        .order_by("variant__product__name", "variant__position", "variant_id")
+    )
+    found: builtins_list[HereNowItem] = []
+    for stock in rows[: limit * 2]:
+        item = wanted_variants.get(stock.variant_id) or sizeless.get(stock.variant.product_id)
+        if item is None:
+            continue
+        reason = (
+            f"On “{item.list.name}”" if item.variant_id else f"On “{item.list.name}”, in their size"
+        )
+        found.append(HereNowItem(stock.variant, stock.salable, reason))
+    return found[:limit]
+
+
+def customer_size(*, customer: Customer, size_group: str) -> str:
+    """The customer's size in a size group (learned from purchases or set by hand), or
+    "" when none is known. One query."""
+    if not size_group:
+        return ""
+    from customers.models import SizePreference
+
+    return (
+        SizePreference.objects.filter(customer=customer, size_group=size_group)
+        .values_list("size", flat=True)
+        .first()
+        or ""
+    )

@@ -19,11 +19,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from customers.errors import (
+    ConsentRequired,
     CustomerNotFound,
     IdentityConflict,
     InvalidContact,
@@ -241,6 +242,83 @@ def _customer_resolve(
     return customer
 
 
+@transaction.atomic
+def customer_link_login(*, user, email: str, verified: bool) -> Customer:
+    """The customer a login belongs to, made or found at sign-up and again when an email
+    address of the login is verified.
+
+    A verified address joins the login to the customer that already owns it (the guest
+    who ordered before signing up now sees those orders): that customer gets the login,
+    and a record made for the login meanwhile is merged into it. An unverified address
+    never does — whoever typed it may not own it — so the login gets a record of its own
+    without that address as an identity. An address owned by another login is left
+    alone. Locks the customer rows it changes. Raises InvalidContact (malformed email)."""
+    email_value = normalise_email(email)
+    own = Customer.objects.select_for_update().filter(user=user).first()
+    identity = (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(kind=CustomerIdentity.Kind.EMAIL, value=email_value)
+        .first()
+    )
+    if identity is None:
+        if own is None:
+            return customer_resolve(email=email_value, user=user, verified=verified)
+        _identity_add(
+            customer=own,
+            kind=CustomerIdentity.Kind.EMAIL,
+            value=email_value,
+            verified=verified,
+            source=Channel.WEB,
+        )
+        if not own.email:
+            own.email = email_value
+            own.save(update_fields=["email", "updated_at"])
+        return own
+    owner = identity.customer
+    if own is not None and owner.pk == own.pk:
+        if verified:
+            _identity_add(
+                customer=own,
+                kind=CustomerIdentity.Kind.EMAIL,
+                value=email_value,
+                verified=True,
+                source=Channel.WEB,
+            )
+        return own
+    claimable = verified and owner.user_id is None and owner.is_active
+    if not claimable:
+        if own is not None:
+            return own
+        return Customer.objects.create(
+            user=user,
+            email=email_value,
+            first_name=(user.first_name or "")[:80],
+            last_name=(user.last_name or "")[:80],
+            source_channel=Channel.WEB,
+        )
+    if own is not None:
+        owner = customer_merge(source=own, target=owner, associate=None)
+    else:
+        owner = Customer.objects.select_for_update().get(pk=owner.pk)
+        owner.user = user
+        owner.save(update_fields=["user", "updated_at"])
+    _identity_add(
+        customer=owner,
+        kind=CustomerIdentity.Kind.EMAIL,
+        value=email_value,
+        verified=True,
+        source=Channel.WEB,
+    )
+    interaction_record(
+        customer=owner,
+        kind=Interaction.Kind.ACCOUNT,
+        channel=Channel.WEB,
+        summary=f"Online account linked by the verified email {email_value}",
+        detail={"user_id": user.pk},
+    )
+    return owner
+
+
 def reference_of(obj: Model | None) -> tuple[str, str]:
     """("app_label.model", "pk") for a typed reference to ``obj`` ("", "") for None."""
     if obj is None:
@@ -397,6 +475,23 @@ def _location_of(associate: Associate | None, location: Location | None) -> Loca
     return associate.home_location
 
 
+def _ensure_assigned(*, associate: Associate, location: Location | None) -> None:
+    """Refuse an associate acting for a store they are not assigned to (home or extra),
+    whatever the screen offered: permissions live here, not only in templates. 1 query."""
+    allowed = (
+        location is not None
+        and Associate.objects.filter(pk=associate.pk, is_active=True)
+        .filter(Q(home_location=location) | Q(locations=location))
+        .exists()
+    )
+    if not allowed:
+        name = location.name if location is not None else "that location"
+        raise LocationNotAvailable(
+            f"{associate.display_name} is not assigned to {name}.",
+            location_id=getattr(location, "pk", None),
+        )
+
+
 # --- lists: shared by the shopper and the store ---------------------------------------
 
 # Forward only: a list handed to a store is prepared by an associate, then visited (the
@@ -468,6 +563,47 @@ def list_create(
         channel=channel,
     )
     return shopping_list
+
+
+@transaction.atomic
+def list_rename(*, list: List, name: str, channel: str | None = None) -> List:
+    """Give the list another name. Locks the list row. Raises InvalidList (no name)."""
+    name = (name or "").strip()[:120]
+    if not name:
+        raise InvalidList("Give the list a name.", field="name")
+    shopping_list = _list_locked(list)
+    if shopping_list.name == name:
+        return shopping_list
+    old = shopping_list.name
+    shopping_list.name = name
+    shopping_list.save(update_fields=["name", "updated_at"])
+    _list_changed(
+        shopping_list=shopping_list, summary=f"Renamed “{old}” to “{name}”", channel=channel
+    )
+    return shopping_list
+
+
+@transaction.atomic
+def list_delete(*, list: List, channel: str | None = None) -> None:
+    """Delete the list and its items (the timeline keeps a line saying so). A list a
+    store is preparing (sent, not yet visited) cannot be deleted: the store would be
+    left holding items for nobody. Locks the list row. Raises InvalidTransition."""
+    shopping_list = _list_locked(list)
+    if shopping_list.store_status in (List.StoreStatus.NEW, List.StoreStatus.PREPARED):
+        store = shopping_list.sent_to_location.name if shopping_list.sent_to_location else ""
+        raise InvalidTransition(
+            f"“{shopping_list.name}” is being prepared at {store}; it can be deleted after "
+            "your visit.",
+            status=shopping_list.store_status,
+        )
+    interaction_record(
+        customer=shopping_list.customer,
+        kind=Interaction.Kind.LIST_CHANGE,
+        channel=_channel_for(None, channel),
+        summary=f"Deleted the list “{shopping_list.name}”",
+        detail={"list_id": shopping_list.pk},
+    )
+    shopping_list.delete()
 
 
 @transaction.atomic
@@ -667,8 +803,10 @@ def list_set_store_status(
     straight from new to visited when the shopper walks in first).
 
     Locks the list row. Raises InvalidTransition (not sent to a store, backwards, or an
-    unknown status)."""
+    unknown status), LocationNotAvailable (the associate does not work at that store)."""
     shopping_list = _list_locked(list)
+    if shopping_list.sent_to_location_id is not None:
+        _ensure_assigned(associate=associate, location=shopping_list.sent_to_location)
     allowed = _LIST_STORE_FLOW.get(shopping_list.store_status, frozenset())
     if status not in allowed:
         current = shopping_list.get_store_status_display().lower()
@@ -702,7 +840,8 @@ def list_hold_for_visit(
     new becomes prepared.
 
     Locks the list row, then (through inventory.services) the stock rows in primary-key
-    order. Raises LocationNotAvailable, InvalidList (empty list, hours below 1),
+    order. Raises LocationNotAvailable (not an active store, or the associate does not
+    work there), InvalidList (empty list, hours below 1),
     SizeNotChosen (items saved without a size), InsufficientStock naming every short
     item (details ``lines`` as inventory gives them)."""
     from inventory.errors import InsufficientStock
@@ -715,6 +854,7 @@ def list_hold_for_visit(
         )
     if isinstance(hours, bool) or not isinstance(hours, int) or hours < 1:
         raise InvalidList("Hold for at least one hour.", field="hours")
+    _ensure_assigned(associate=associate, location=location)
     shopping_list = _list_locked(list)
     items = [*ListItem.objects.filter(list=shopping_list).select_related("product", "variant")]
     if not items:
@@ -820,14 +960,22 @@ def task_create(
     location: Location,
     reason: str,
     due_on: dt.date,
-    created_by: Associate,
+    created_by: Associate | None,
     assigned_to: Associate | None = None,
 ) -> FollowUpTask:
     """A follow-up for the store ("call Ana when the blazer in 38 is back"). Raises
-    InvalidProfile (no reason)."""
+    InvalidProfile (no reason, no due date), LocationNotAvailable (the creator or the
+    assignee does not work at that store). ``created_by=None``: made by the system (the
+    abandoned-cart worker), for whoever works at that store."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidProfile("Say what the follow-up is for.", field="reason")
+    if due_on is None:
+        raise InvalidProfile("Give the follow-up a due date.", field="due_on")
+    if created_by is not None:
+        _ensure_assigned(associate=created_by, location=location)
+    if assigned_to is not None and (created_by is None or assigned_to.pk != created_by.pk):
+        _ensure_assigned(associate=assigned_to, location=location)
     return FollowUpTask.objects.create(
         customer=customer,
         location=location,
@@ -841,12 +989,14 @@ def task_create(
 @transaction.atomic
 def task_complete(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
     """Mark a follow-up done (it goes on the customer's timeline as outreach). Completing
-    a done task changes nothing. Locks the task. Raises InvalidTransition (cancelled)."""
+    a done task changes nothing. Locks the task. Raises InvalidTransition (cancelled),
+    LocationNotAvailable (the associate does not work at the task's store)."""
     locked = (
         FollowUpTask.objects.select_for_update(of=("self",))
         .select_related("customer", "location")
         .get(pk=task.pk)
     )
+    _ensure_assigned(associate=associate, location=locked.location)
     if locked.status == FollowUpTask.Status.DONE:
         return locked
     if locked.status != FollowUpTask.Status.OPEN:
@@ -871,8 +1021,14 @@ def task_complete(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
 
 @transaction.atomic
 def task_cancel(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
-    """Call off an open follow-up. Locks the task. Raises InvalidTransition (done)."""
-    locked = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    """Call off an open follow-up. Locks the task. Raises InvalidTransition (done),
+    LocationNotAvailable (the associate does not work at the task's store)."""
+    locked = (
+        FollowUpTask.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .get(pk=task.pk)
+    )
+    _ensure_assigned(associate=associate, location=locked.location)
     if locked.status == FollowUpTask.Status.CANCELLED:
         return locked
     if locked.status != FollowUpTask.Status.OPEN:
@@ -880,6 +1036,55 @@ def task_cancel(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
     locked.status = FollowUpTask.Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     return locked
+
+
+_OUTREACH_VERBS = {
+    ContactChannel.EMAIL: ("emailed", Channel.EMAIL),
+    ContactChannel.SMS: ("texted", Channel.PHONE),
+    ContactChannel.PHONE: ("called", Channel.PHONE),
+}
+
+
+@transaction.atomic
+def outreach_record(
+    *,
+    customer: Customer,
+    channel: str,
+    associate: Associate,
+    location: Location | None = None,
+    note: str = "",
+) -> Interaction:
+    """An associate contacted the customer one-to-one (an email, a text, a call): it goes
+    on the timeline as outreach. The customer's consent on that contact channel must allow
+    one-to-one contact from an associate (marketing or one-to-one consent).
+
+    Raises InvalidContact (unknown channel, or no address/number to use) and
+    ConsentRequired (consent is none or was never given): nothing is recorded."""
+    from customers.selectors import outreach_allowed
+
+    if channel not in _OUTREACH_VERBS:
+        raise InvalidContact(f"Unknown contact channel “{channel}”.", field="channel")
+    address = customer.email if channel == ContactChannel.EMAIL else customer.phone
+    if not address:
+        label = "email address" if channel == ContactChannel.EMAIL else "phone number"
+        raise InvalidContact(f"We have no {label} for this customer.", field="channel")
+    if not outreach_allowed(customer=customer, channel=channel, by_associate=True):
+        how = ContactChannel(channel).label.lower()
+        raise ConsentRequired(
+            f"{customer} has not agreed to be contacted by {how}.", channel=channel
+        )
+    verb, timeline_channel = _OUTREACH_VERBS[channel]
+    note = (note or "").strip()
+    summary = f"{associate.display_name} {verb} {customer.first_name or customer}"
+    return interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.OUTREACH,
+        channel=timeline_channel,
+        summary=f"{summary}: {note}" if note else summary,
+        location=_location_of(associate, location),
+        associate=associate,
+        detail={"contact_channel": channel},
+    )
 
 
 def customer_access_record(
@@ -964,6 +1169,36 @@ def customer_update_profile(
         location=_location_of(associate, None),
         associate=associate,
         detail={"fields": changed},
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_set_phone(*, customer: Customer, phone: str, channel: str = Channel.WEB) -> Customer:
+    """The shopper's own phone number (their account's profile): normalised, kept as an
+    unverified identity so a store can find them by it; an empty value clears the number
+    we write to (the identity stays, so past store sales still match). Locks the customer
+    row. Raises InvalidContact, IdentityConflict (the number is another customer's: an
+    associate merges the two)."""
+    _customer_lock(customer)
+    value = normalise_phone(phone) if (phone or "").strip() else ""
+    if value == customer.phone:
+        return customer
+    if value:
+        _identity_add(
+            customer=customer,
+            kind=CustomerIdentity.Kind.PHONE,
+            value=value,
+            verified=False,
+            source=channel,
+        )
+    customer.phone = value
+    customer.save(update_fields=["phone", "updated_at"])
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.ACCOUNT,
+        channel=channel,
+        summary="Phone number changed" if value else "Phone number removed",
     )
     return customer
 
@@ -1106,7 +1341,7 @@ _FILLED_FROM_SOURCE = (
 
 
 @transaction.atomic
-def customer_merge(*, source: Customer, target: Customer, associate: Associate) -> Customer:
+def customer_merge(*, source: Customer, target: Customer, associate: Associate | None) -> Customer:
     """Fold a duplicate (``source``) into ``target``: identities, lists, notes, tasks,
     the timeline, the access log, consents (the more recent per channel wins), sizes
     (edited beats learned, then the more recent), both ledgers, the login when the target
@@ -1114,6 +1349,9 @@ def customer_merge(*, source: Customer, target: Customer, associate: Associate) 
     (orders, carts, returns) move their rows in receivers of ``customer_merged``, sent in
     this transaction. The source is kept, inactive, with ``merged_into`` = target (and
     records merged into it earlier now point at the target), so old links resolve.
+
+    ``associate`` is None when the shopper's own verified email joins their login to the
+    record they had as a guest (``customer_link_login``).
 
     Locks both customer rows in primary-key order. Raises MergeNotAllowed (the same
     customer, or either one already merged or inactive)."""
@@ -1177,10 +1415,41 @@ def customer_merge(*, source: Customer, target: Customer, associate: Associate) 
     interaction_record(
         customer=target,
         kind=Interaction.Kind.ACCOUNT,
-        channel=Channel.STORE,
+        # No associate: the shopper's own verified email joined the two records.
+        channel=Channel.STORE if associate is not None else Channel.WEB,
         summary=f"Merged the duplicate record #{source.pk} ({source}) into this one",
-        location=associate.home_location,
+        location=associate.home_location if associate is not None else None,
         associate=associate,
         detail={"source_id": source.pk, "filled": sorted(changed)},
     )
     return target
+
+
+# --- recently viewed ("continue where you left off") -------------------------------------
+
+
+def recent_view_record(
+    *, customer: Customer, product: Product | None = None, category: Category | None = None
+) -> None:
+    """Remember that the customer looked at a product and/or a category, on whatever
+    device, so the home page can pick up where they left off on any other. One upsert
+    per thing viewed (a row per (customer, thing), its time moved on), so a page view
+    costs one statement and never a read; no lock needed, a concurrent view of the same
+    thing just writes the same row."""
+    from customers.models import RecentlyViewedCategory, RecentlyViewedProduct
+
+    now = timezone.now()
+    if product is not None:
+        RecentlyViewedProduct.objects.bulk_create(
+            [RecentlyViewedProduct(customer=customer, product=product, viewed_at=now)],
+            update_conflicts=True,
+            unique_fields=["customer", "product"],
+            update_fields=["viewed_at"],
+        )
+    if category is not None:
+        RecentlyViewedCategory.objects.bulk_create(
+            [RecentlyViewedCategory(customer=customer, category=category, viewed_at=now)],
+            update_conflicts=True,
+            unique_fields=["customer", "category"],
+            update_fields=["viewed_at"],
+        )

@@ -2,7 +2,7 @@
 on-hand and reserved but never writes them: stock is viewed (and its safety stock tuned),
 the movement ledger and reservations are read-only, precomputed availability too."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -14,6 +14,7 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
+from inventory.services import availability_refresh_later, availability_refresh_variants
 from omni.admin import (
     EXPORT_CHUNK_SIZE,
     FlatQueriesInlineMixin,
@@ -32,6 +33,31 @@ def export_stock_csv(modeladmin, request, queryset):
         "variant__sku", "variant__product__name", "location__code", "on_hand", "reserved", "salable"
     ).iterator(chunk_size=EXPORT_CHUNK_SIZE)
     return streamed_csv("stock.csv", STOCK_EXPORT_HEADER, rows)
+
+
+# Above this many variants the admin hands the work to the worker instead of waiting.
+ADMIN_REFRESH_INLINE_MAX = 200
+
+
+@admin.action(description="Recompute nearest availability for these variants", permissions=["view"])
+def recompute_availability(modeladmin, request, queryset):
+    variant_ids = sorted(set(queryset.values_list("variant_id", flat=True)))
+    if len(variant_ids) > ADMIN_REFRESH_INLINE_MAX:
+        availability_refresh_later(variant_ids=variant_ids)
+        modeladmin.message_user(
+            request,
+            f"Nearest availability of {len(variant_ids)} variants will be recomputed "
+            "in the background.",
+            messages.SUCCESS,
+        )
+        return
+    rows = availability_refresh_variants(variant_ids=variant_ids)
+    modeladmin.message_user(
+        request,
+        f"Recomputed nearest availability for {len(variant_ids)} variant"
+        f"{'s' if len(variant_ids) != 1 else ''} ({rows} rows written).",
+        messages.SUCCESS,
+    )
 
 
 @admin.register(Stock)
@@ -72,7 +98,7 @@ class StockAdmin(admin.ModelAdmin):
         "movements",
         "updated_at",
     )
-    actions = (export_stock_csv,)
+    actions = (export_stock_csv, recompute_availability)
     # A stock row per variant per location: counting them all twice per page is wasted work.
     show_full_result_count = False
 

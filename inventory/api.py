@@ -3,10 +3,11 @@ nearest-store availability — every write through ``inventory.services``, every
 through ``inventory.selectors`` (the same reads the product page and the back-office use).
 
 Counts come from a POS or a WMS in batches of up to 1,000 rows, applied all or nothing:
-SKUs and location codes are resolved in two queries for the whole batch, every row is
-checked before anything is written, and the rows are applied in one transaction in stock
-primary-key order (two overlapping batches cannot deadlock). One failing row rolls the
-batch back and every failing row is reported with its path (``rows[17].counted``).
+SKUs and location codes are resolved in two queries for the whole batch, then
+``inventory.services.stock_cycle_count_many`` checks every row and applies them in one
+locking read (stock primary-key order: overlapping batches cannot deadlock), one UPDATE
+and one insert of movements. One failing row rejects the batch and every failing row is
+reported with its path (``rows[17].counted``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from catalog.models import Variant
 from inventory import selectors, services
-from inventory.errors import UnknownLocation, UnknownVariant
+from inventory.errors import CountRejected, UnknownLocation, UnknownVariant
 from inventory.models import Stock, StockMovement
 from omni.api.errors import ApiError, flatten_errors
 from omni.api.idempotency import idempotent
@@ -35,7 +35,6 @@ from omni.api.viewsets import (
     ListModelMixin,
     UpdatedSinceFilter,
 )
-from omni.errors import DomainError
 from omni.models import ApiScope
 from stores import selectors as store_selectors
 from stores.models import Location
@@ -343,57 +342,42 @@ class StockViewSet(ListModelMixin, ApiViewSet):
         resolved, errors = _resolve_rows(rows, default_location)
         if errors:
             raise exceptions.ValidationError({"rows": errors})
-        # Rows in stock primary-key order (new stock rows last): the lock order every
-        # stock writer uses, so overlapping batches cannot deadlock.
-        stock_ids = {
-            (variant_id, location_id): pk
-            for pk, variant_id, location_id in Stock.objects.filter(
-                variant_id__in={r[1] for r in resolved},
-                location_id__in={r[2] for r in resolved},
-            ).values_list("pk", "variant_id", "location_id")
-        }
-        new_row = float("inf")
-        resolved.sort(key=lambda r: (stock_ids.get((r[1], r[2]), new_row), r[1], r[2]))
-        # Inventory has no batch count service yet, so the batch is its per-row service in
-        # one transaction (about six queries a row). A stock_cycle_count_many doing one
-        # locking read, one UPDATE ... FROM VALUES and one bulk insert would replace this
-        # loop (measured ~20x faster in bench/api.py's note).
-        failures: dict[int, dict[str, list]] = {}
-        applied: list[dict[str, Any]] = []
-        actor, note = self.actor(), data["note"] or "Count received through the API"
-        with transaction.atomic():
-            for index, variant_id, location_id, row in resolved:
-                try:
-                    entry = services.stock_cycle_count(
-                        variant_id=variant_id,
-                        location_id=location_id,
-                        counted=row["counted"],
-                        actor=actor,
-                        note=note,
-                    )
-                except DomainError as error:
-                    failures[index] = {
-                        "counted": [exceptions.ErrorDetail(error.message, code=error.code)]
-                    }
-                    continue
-                if entry is not None:
-                    applied.append(
-                        {
-                            "row": index,
-                            "sku": row["sku"],
-                            "location": row["location"],
-                            "movement_id": entry.pk,
-                            "delta": entry.delta,
-                            "on_hand": entry.on_hand_after,
-                        }
-                    )
-            if failures:
-                raise ApiError(
-                    f"{len(failures)} row(s) could not be applied; nothing was applied.",
-                    code="count_rejected",
-                    status_code=status.HTTP_409_CONFLICT,
-                    errors=flatten_errors({"rows": dict(sorted(failures.items()))}),
-                )
+        # One batch service call: one locking read in stock primary-key order, one UPDATE,
+        # one insert of movements; every failing row reported, nothing applied.
+        try:
+            movements = services.stock_cycle_count_many(
+                rows=[
+                    services.CountLine(variant_id, location_id, row["counted"])
+                    for _, variant_id, location_id, row in resolved
+                ],
+                actor=self.actor(),
+                note=data["note"] or "Count received through the API",
+            )
+        except CountRejected as rejected:
+            failures = {
+                resolved[position][0]: {
+                    "counted": [exceptions.ErrorDetail(error["message"], code=error["code"])]
+                }
+                for position, error in rejected.details["rows"].items()
+            }
+            raise ApiError(
+                rejected.message,
+                code=rejected.code,
+                status_code=status.HTTP_409_CONFLICT,
+                errors=flatten_errors({"rows": dict(sorted(failures.items()))}),
+            ) from None
+        applied = [
+            {
+                "row": index,
+                "sku": row["sku"],
+                "location": row["location"],
+                "movement_id": entry.pk,
+                "delta": entry.delta,
+                "on_hand": entry.on_hand_after,
+            }
+            for (index, _, _, row), entry in zip(resolved, movements, strict=True)
+            if entry is not None
+        ]
         applied.sort(key=lambda item: item["row"])
         result = {
             "rows": len(rows),

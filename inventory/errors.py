@@ -66,3 +66,11 @@ class TransferNotFound(InventoryError, NotFound):
 
     code = "transfer_not_found"
     http_status = 404
+
+
+class CountRejected(InventoryError):
+    """Rows of a stock count could not be applied, so none was. ``details["rows"]`` maps
+    each failing row's index to ``{"code", "message"}``."""
+
+    code = "count_rejected"
+    http_status = 409

@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "customers.context_processors.shopper",
+                "orders.context_processors.storefront",
             ],
         },
     },
@@ -166,6 +168,8 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# "optional": a new shopper can shop at once; only a *verified* address joins the login to
+# the orders a guest placed with it (customers.receivers / customer_link_login).
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
@@ -260,10 +264,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "pickups-expire": {"task": "orders.tasks.pickups_expire", "schedule": 900.0},
+    "abandoned-carts": {
+        "task": "orders.tasks.carts_recover",
+        "schedule": env.float("OMNI_ABANDONED_CART_SCAN_SECONDS", default=300.0),
+    },
+    "post-purchase-follow-ups": {"task": "orders.tasks.orders_follow_up", "schedule": 3600.0},
     "pickups-remind": {"task": "orders.tasks.pickups_remind", "schedule": 3600.0},
     "nightly-availability-recompute": {
         "task": "inventory.tasks.availability_recompute_all",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "api-idempotency-purge": {
+        "task": "omni.api.tasks.idempotency_records_purge",
+        "schedule": crontab(minute=5),
     },
 }
 
@@ -284,11 +297,30 @@ OMNI_ABANDONED_CART_STAGES = env.list(
 )
 OMNI_CART_MAX_LINE_QUANTITY = env.int("OMNI_CART_MAX_LINE_QUANTITY", default=20)
 OMNI_CART_RESTORE_MAX_AGE_DAYS = env.int("OMNI_CART_RESTORE_MAX_AGE_DAYS", default=30)
+# How often beat scans for due abandoned carts (seconds; shorten to watch it work).
+OMNI_ABANDONED_CART_SCAN_SECONDS = env.float("OMNI_ABANDONED_CART_SCAN_SECONDS", default=300.0)
+# A cart worth at least this much, of a shopper with a home store, becomes a follow-up
+# task for that store's associates: "email" (no task), "task" (instead of the email) or
+# "both". Money as a string so it becomes Decimal.
+OMNI_ABANDONED_CART_HIGH_VALUE = env.str("OMNI_ABANDONED_CART_HIGH_VALUE", default="300.00")
+OMNI_ABANDONED_CART_HIGH_VALUE_ACTION = env.str(
+    "OMNI_ABANDONED_CART_HIGH_VALUE_ACTION", default="both"
+)
+# An order within this many days of a recovery email counts as recovered by it.
+OMNI_RECOVERY_ATTRIBUTION_DAYS = env.int("OMNI_RECOVERY_ATTRIBUTION_DAYS", default=7)
+# Post-purchase thank-you: days after the order (any channel), and how far back the scan
+# still catches orders it missed (a worker down for a day).
+OMNI_POST_PURCHASE_DAYS = env.int("OMNI_POST_PURCHASE_DAYS", default=3)
+OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", default=4)
 # Money settings are strings so they become Decimal, never float.
 OMNI_SHIPPING_FLAT = env.str("OMNI_SHIPPING_FLAT", default="5.95")
 OMNI_FREE_SHIPPING_OVER = env.str("OMNI_FREE_SHIPPING_OVER", default="75.00")
 OMNI_TAX_RATE = env.str("OMNI_TAX_RATE", default="0")
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
+# Webhooks: seconds to wait for a receiver; private/loopback receiver URLs only when
+# allowed (a webhook URL must not become a way into the internal network).
+OMNI_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNI_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+OMNI_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNI_WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
 
 # --- Production hardening (DEBUG off) ---------------------------------------------------
 if not DEBUG:

@@ -1,20 +1,43 @@
-"""Root URLs: the only module (with settings) that knows every surface."""
+"""Root URLs: the only module (with settings) that knows every surface.
+
+The storefront's pages come from each app's ``urls.urlpatterns`` (mounted at the root, in the
+app's namespace); the associate screens from each app's ``urls.backoffice_urlpatterns``,
+gathered under ``/backoffice/`` in one ``backoffice`` namespace.
+"""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import catalog.urls
+import customers.urls
+import inventory.urls
+import orders.urls
+import returns.urls
+import stores.urls
 from omni import views
 
+STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
+BACKOFFICE_APPS = (
+    stores.urls,
+    customers.urls,
+    inventory.urls,
+    orders.urls,
+    returns.urls,
+)
+
+backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
+
 urlpatterns = [
-    path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("omni.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", views.healthz, name="healthz"),
+    path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
+    *[path("", include(app)) for app in STOREFRONT_APPS],
 ]
 
 if settings.DEBUG:

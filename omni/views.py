@@ -1,14 +1,10 @@
-"""Cross-cutting views: the landing page and a health check for load balancers."""
+"""Cross-cutting views: a health check for load balancers. (The storefront's home page,
+``catalog:home``, is the front door; its footer links merchandisers, integrators and
+associates to their surfaces.)"""
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """The demo's front door: where each kind of user goes."""
-    return render(request, "home.html")
+from django.http import HttpRequest, JsonResponse
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

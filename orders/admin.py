@@ -12,9 +12,11 @@ from omni.admin import (
     admin_changelist_link,
     money,
 )
+from orders import selectors
 from orders.models import (
     Cart,
     CartLine,
+    CartRecoveryStep,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -285,3 +287,36 @@ class RefundAdmin(admin.ModelAdmin):
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.payment.currency)
+
+
+# --- abandoned-cart recovery ---------------------------------------------------------------------
+
+
+@admin.register(CartRecoveryStep)
+class CartRecoveryStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every recovery stage done (email sent, store task created), with the metrics per
+    stage above the list: sent, clicked, orders recovered and their value
+    (``orders.selectors.cart_recovery_metrics``, one query)."""
+
+    change_list_template = "admin/orders/cartrecoverystep/change_list.html"
+    list_display = (
+        "cart",
+        "stage",
+        "emailed",
+        "task",
+        "subtotal",
+        "clicks",
+        "first_clicked_at",
+        "created_at",
+    )
+    list_filter = ("stage", "emailed")
+    list_select_related = ("cart", "task")
+    raw_id_fields = ("cart", "task", "restored_into")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def changelist_view(self, request, extra_context=None):
+        metrics = selectors.cart_recovery_metrics()
+        return super().changelist_view(
+            request, {**(extra_context or {}), "recovery_metrics": metrics}
+        )

@@ -12,6 +12,7 @@ Registered in ``OrdersConfig.ready()``:
 - ``email.pickup_ready`` {"fulfilment_id"}: come and collect, until when
 - ``email.pickup_reminder`` {"fulfilment_id"}: the day before the hold ends
 - ``email.pickup_expired`` {"fulfilment_id"}: not collected, items released, money back
+- ``email.refund_issued`` {"refund_id"}: a refund that is not a return's (those have theirs)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from customers.services import interaction_record
 from omni.email import absolute_url, email_send_once
 from omni.models import EmailLog
 from omni.money import format_money
-from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment, Refund
 from orders.services.numbers import order_code_data_uri
 from stores.models import Location
 
@@ -234,7 +235,47 @@ def pickup_expired_send(payload: dict[str, Any]) -> EmailLog | None:
     return _fulfilment_send("pickup_expired", payload)
 
 
+def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.refund_issued``: money back, how much, to what."""
+    refund = (
+        Refund.objects.select_related("payment__order__customer")
+        .filter(pk=payload["refund_id"])
+        .first()
+    )
+    if refund is None or refund.status != Refund.Status.SUCCEEDED:
+        return None
+    order = refund.payment.order
+    to = order.email or order.customer.email
+    if not to:
+        return None
+    payment = refund.payment
+    log = email_send_once(
+        kind="refund_issued",
+        object_type="orders.refund",
+        object_id=refund.pk,
+        to=to,
+        context={
+            "order": order,
+            "number": order.number,
+            "first_name": order.customer.first_name,
+            "amount": format_money(refund.amount, payment.currency),
+            "reason": refund.reason,
+            "to_card": payment.provider == Payment.Provider.TEST,
+            "card_last4": payment.card_last4,
+            "to_store_credit": payment.provider == Payment.Provider.STORE_CREDIT,
+            "in_store": payment.provider
+            in (Payment.Provider.PAY_IN_STORE, Payment.Provider.EXTERNAL),
+            "order_url": order_url(order),
+        },
+        customer_id=order.customer_id,
+    )
+    if log is not None:
+        _timeline(order, log, "refund_issued", None)
+    return log
+
+
 HANDLERS = {
+    "email.refund_issued": refund_issued_send,
     "email.order_confirmation": order_confirmation_send,
     "email.pickup_ready": pickup_ready_send,
     "email.pickup_reminder": pickup_reminder_send,

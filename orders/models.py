@@ -146,6 +146,8 @@ class Order(TimeStampedModel):
             models.Index(fields=["email"], name="order_email_idx"),
             # Finding an order by the phone number it was placed with (BORIS lookup).
             models.Index(fields=["phone"], name="order_phone_idx"),
+            # The post-purchase follow-up scans a window of placing times.
+            models.Index(fields=["placed_at"], name="order_placed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_non_negative"),
@@ -329,3 +331,43 @@ class Refund(TypedReference):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} [{self.status}]"
+
+
+class CartRecoveryStep(models.Model):
+    """One stage of abandoned-cart recovery done for a cart: the email sent and/or the
+    store follow-up created, and the clicks its restore link got. Unique per (cart, stage),
+    so a stage is done once whatever runs the scan; recovery metrics are read from here."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="recovery_steps")
+    stage = models.PositiveSmallIntegerField(help_text="1 = the first email")
+    emailed = models.BooleanField(default=False)
+    task = models.ForeignKey(
+        "customers.FollowUpTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The follow-up created for the shopper's store (high-value carts)",
+    )
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    clicks = models.PositiveIntegerField(default=0)
+    first_clicked_at = models.DateTimeField(null=True, blank=True)
+    last_clicked_at = models.DateTimeField(null=True, blank=True)
+    restored_into = models.ForeignKey(
+        Cart,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cart the restore link filled on the shopper's other device",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "stage"], name="cart_recovery_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart {self.cart_id} recovery stage {self.stage}"

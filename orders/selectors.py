@@ -4,14 +4,17 @@ fulfilments or payments."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Least
 
-from catalog.models import Price, Variant
+from catalog.models import Variant, price_in_force
 from customers.errors import InvalidContact
 from customers.models import Customer, CustomerIdentity
 from customers.services import normalise_email, normalise_phone
@@ -19,20 +22,20 @@ from inventory.models import low_stock_threshold
 from inventory.selectors import stock_list
 from omni.money import ZERO, to_money
 from orders.errors import OrderNotFound
-from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, OrderLine, Payment
+from orders.models import (
+    Cart,
+    CartLine,
+    CartRecoveryStep,
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    Payment,
+)
 from orders.services.numbers import NUMBER_PREFIX, order_number_normalise
 from stores.models import Location
 
 # --- variants and stock, as the cart and checkout see them -------------------------------
-
-
-def _current_price(field: str, ref: str) -> Subquery:
-    return Subquery(
-        Price.objects.current()
-        .filter(variant_id=OuterRef(ref))
-        .order_by("-valid_from")
-        .values(field)[:1]
-    )
 
 
 def price_annotations(ref: str = "pk") -> dict[str, Subquery]:
@@ -41,9 +44,9 @@ def price_annotations(ref: str = "pk") -> dict[str, Subquery]:
     variant has no current price). For querysets of variants (``"pk"``) or of rows that
     point at one (``"variant_id"``)."""
     return {
-        "price_amount": _current_price("amount", ref),
-        "price_compare_at": _current_price("compare_at_amount", ref),
-        "price_currency": _current_price("currency", ref),
+        "price_amount": price_in_force("amount", ref=ref),
+        "price_compare_at": price_in_force("compare_at_amount", ref=ref),
+        "price_currency": price_in_force("currency", ref=ref),
     }
 
 
@@ -277,3 +280,270 @@ def pickup_queue(
         )
         .order_by("hold_until", "expected_ready_at", "created_at", "pk")
     )
+
+
+# --- the back-office customer screen (answers customers.signals) --------------------------
+
+
+def customer_ids_for_order_query(*, query: str, limit: int = 20, **_signal) -> list[int]:
+    """The customers whose orders match what an associate typed or scanned in the customer
+    search (an order number, the code on a receipt; see ``order_find``), newest order
+    first. 1 query. Connected to ``customers.signals.customer_lookup``."""
+    ids = order_find(query=query).values_list("customer_id", flat=True)[: limit * 3]
+    return list(dict.fromkeys(ids))[:limit]
+
+
+def order_lines_for_customer(*, customer: Customer, limit: int = 30) -> list[OrderLine]:
+    """What the customer bought, item by item, in every channel: the latest ``limit``
+    order lines, newest first, with the order and where it was placed joined. 1 query."""
+    return list(
+        OrderLine.objects.filter(order__customer=customer)
+        .select_related("order__location", "variant__product")
+        .order_by("-order__placed_at", "-order_id", "pk")[:limit]
+    )
+
+
+def carts_open_for_customer(*, customer: Customer) -> list[Cart]:
+    """The customer's open carts that hold something, most recently touched first, with
+    lines (variant and product) loaded; each has ``is_abandoned`` (idle past the first
+    abandoned-cart delay). 2 queries."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    first_delay = (getattr(settings, "OMNI_ABANDONED_CART_STAGES", None) or [60])[0]
+    idle_since = timezone.now() - dt.timedelta(minutes=first_delay)
+    carts = list(
+        Cart.objects.filter(customer=customer, status=Cart.Status.OPEN, lines__isnull=False)
+        .distinct()
+        .select_related("store")
+        .prefetch_related(
+            Prefetch("lines", queryset=CartLine.objects.select_related("variant__product"))
+        )
+        .order_by("-last_activity_at")[:10]
+    )
+    for cart in carts:
+        cart.is_abandoned = cart.last_activity_at < idle_since
+    return carts
+
+
+def customer_record_orders(*, customer: Customer, **_signal) -> dict:
+    """Orders' part of the back-office customer 360: purchase history by item and open or
+    abandoned carts. 3 queries. Connected to ``customers.signals.customer_record``."""
+    return {
+        "purchases": order_lines_for_customer(customer=customer),
+        "carts": carts_open_for_customer(customer=customer),
+    }
+
+
+def pickup_counts(*, location: Location | int, soon: dt.datetime | None = None) -> dict[str, int]:
+    """How many of a store's pickups are in each status (every status present, 0 when
+    none), plus ``expiring_soon``: ready pickups whose hold ends by ``soon``. One query."""
+    location_id = location.pk if isinstance(location, Location) else location
+    rows = (
+        Fulfilment.objects.filter(location_id=location_id, kind=Fulfilment.Kind.PICKUP)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("pk"))
+        .values_list("status", "total")
+    )
+    counts = dict.fromkeys(Fulfilment.Status.values, 0)
+    counts["expiring_soon"] = 0
+    for status, total in rows:
+        counts[status] = total
+    if soon is not None:
+        counts["expiring_soon"] = Fulfilment.objects.filter(
+            location_id=location_id,
+            kind=Fulfilment.Kind.PICKUP,
+            status=Fulfilment.Status.READY,
+            hold_until__lte=soon,
+        ).count()
+    return counts
+
+
+def pickups_for_order_code(*, code: str) -> QuerySet[Fulfilment]:
+    """The pickups of the order whose code was typed or scanned (the order number, any
+    case or spacing), with their location joined. One query."""
+    number = order_number_normalise(code or "")
+    if not number:
+        return Fulfilment.objects.none()
+    return (
+        Fulfilment.objects.filter(order__number=number, kind=Fulfilment.Kind.PICKUP)
+        .select_related("location", "order")
+        .order_by("pk")
+    )
+
+
+def variants_find(*, query: str, limit: int = 20) -> list[Variant]:
+    """Sellable variants matching what an associate typed or scanned: an exact SKU or
+    barcode, else words of the product name (or a colour). Product joined and the
+    current price annotated; in product then size order. One query."""
+    text = " ".join((query or "").split())
+    if not text:
+        return []
+    condition = Q(sku__iexact=text) | Q(barcode=text)
+    words = Q()
+    for word in text.split(" ")[:5]:
+        words &= Q(product__name__icontains=word) | Q(colour__iexact=word)
+    condition |= words
+    return [
+        *Variant.objects.filter(condition, is_active=True, product__is_active=True)
+        .select_related("product")
+        .annotate(**price_annotations("pk"))
+        .filter(price_amount__isnull=False)
+        .order_by("product__name", "product_id", "position", "pk")[:limit]
+    ]
+
+
+# --- abandoned-cart recovery metrics ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveryStageMetrics:
+    stage: int  # 1 = the first email
+    delay_minutes: int | None  # idle time before it (from the current setting)
+    sent: int  # emails sent
+    clicked: int  # emails whose restore link was opened at least once
+    tasks: int  # store follow-ups created (high-value carts)
+    recovered_orders: int
+    recovered_value: Decimal
+
+    @property
+    def click_rate(self) -> float:
+        return self.clicked / self.sent if self.sent else 0.0
+
+    @property
+    def recovery_rate(self) -> float:
+        return self.recovered_orders / self.sent if self.sent else 0.0
+
+
+@dataclass(frozen=True)
+class RecoveryMetrics:
+    since: dt.datetime | None
+    until: dt.datetime | None
+    attribution_days: int
+    stages: tuple[RecoveryStageMetrics, ...]
+
+    @property
+    def sent(self) -> int:
+        return sum(s.sent for s in self.stages)
+
+    @property
+    def clicked(self) -> int:
+        return sum(s.clicked for s in self.stages)
+
+    @property
+    def recovered_orders(self) -> int:
+        return sum(s.recovered_orders for s in self.stages)
+
+    @property
+    def recovered_value(self) -> Decimal:
+        return sum((s.recovered_value for s in self.stages), ZERO)
+
+
+def cart_recovery_metrics(
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    store: Location | int | None = None,
+) -> RecoveryMetrics:
+    """Abandoned-cart recovery per stage, for the steps done in [since, until): emails
+    sent, restore links clicked, store tasks, and the orders recovered — an order of the
+    cart (or of the cart its restore link filled) placed within
+    ``OMNI_RECOVERY_ATTRIBUTION_DAYS`` (7) of the email, credited to the last stage sent
+    before it — with their value. ``store``: carts of that store or of its customers.
+    One query, whatever the number of carts."""
+    days = int(getattr(settings, "OMNI_RECOVERY_ATTRIBUTION_DAYS", 7))
+    window = dt.timedelta(days=days)
+    steps = CartRecoveryStep.objects.all()
+    if since is not None:
+        steps = steps.filter(created_at__gte=since)
+    if until is not None:
+        steps = steps.filter(created_at__lt=until)
+    if store is not None:
+        store_id = getattr(store, "pk", store)
+        steps = steps.filter(Q(cart__store_id=store_id) | Q(cart__customer__home_store_id=store_id))
+    next_step_at = (
+        CartRecoveryStep.objects.filter(cart_id=OuterRef("cart_id"), stage__gt=OuterRef("stage"))
+        .order_by("stage")
+        .values("created_at")[:1]
+    )
+    recovered_total = (
+        Order.objects.filter(
+            Q(cart_id=OuterRef("cart_id")) | Q(cart_id=OuterRef("restored_into_id")),
+            placed_at__gte=OuterRef("created_at"),
+            placed_at__lt=OuterRef("window_end"),
+        )
+        .exclude(status=Order.Status.CANCELLED)
+        .order_by("placed_at", "pk")
+        .values("total")[:1]
+    )
+    rows = (
+        steps.annotate(
+            window_end=Least(
+                F("created_at") + window,
+                Coalesce(Subquery(next_step_at), F("created_at") + window),
+            )
+        )
+        .annotate(recovered_total=Subquery(recovered_total))
+        .values("stage")
+        .annotate(
+            sent=Count("pk", filter=Q(emailed=True)),
+            clicked=Count("pk", filter=Q(emailed=True, first_clicked_at__isnull=False)),
+            tasks=Count("task_id"),
+            recovered_orders=Count("recovered_total"),
+            recovered_value=Sum("recovered_total"),
+        )
+        .order_by("stage")
+    )
+    found = {row["stage"]: row for row in rows}
+    delays = [int(m) for m in getattr(settings, "OMNI_ABANDONED_CART_STAGES", [])]
+    numbers = sorted(set(range(1, len(delays) + 1)) | set(found))
+    return RecoveryMetrics(
+        since=since,
+        until=until,
+        attribution_days=days,
+        stages=tuple(
+            RecoveryStageMetrics(
+                stage=n,
+                delay_minutes=delays[n - 1] if n <= len(delays) else None,
+                sent=found.get(n, {}).get("sent", 0),
+                clicked=found.get(n, {}).get("clicked", 0),
+                tasks=found.get(n, {}).get("tasks", 0),
+                recovered_orders=found.get(n, {}).get("recovered_orders", 0),
+                recovered_value=to_money(found.get(n, {}).get("recovered_value") or 0),
+            )
+            for n in numbers
+        ),
+    )
+
+
+def pickup_transfers_incoming(
+    *, location: Location | int, order_ids: Iterable[int]
+) -> dict[int, dict]:
+    """{order id: {"expected_at", "source"}} for the orders among ``order_ids`` whose
+    pickup at ``location`` still waits for a transfer (requested or on its way): the
+    latest expected arrival and where it comes from. One query, however many orders."""
+    from inventory.models import Transfer
+
+    location_id = location.pk if isinstance(location, Location) else location
+    ids = [str(pk) for pk in order_ids]
+    if not ids:
+        return {}
+    incoming: dict[int, dict] = {}
+    for transfer in (
+        Transfer.objects.filter(
+            reference_type="orders.order",
+            reference_id__in=ids,
+            destination_id=location_id,
+            status__in=[Transfer.Status.REQUESTED, Transfer.Status.SHIPPED],
+        )
+        .select_related("source")
+        .order_by("expected_at", "pk")
+    ):
+        incoming[int(transfer.reference_id)] = {
+            "expected_at": transfer.expected_at,
+            "source": transfer.source,
+        }
+    return incoming

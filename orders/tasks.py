@@ -1,7 +1,9 @@
 """Orders' Celery tasks: thin, take ids (or nothing), call one service, safe to run twice.
 
 Beat entries (``CELERY_BEAT_SCHEDULE``): ``orders.tasks.pickups_expire`` every 15 minutes,
-``orders.tasks.pickups_remind`` every hour."""
+``orders.tasks.pickups_remind`` every hour, ``orders.tasks.carts_recover`` every
+``OMNI_ABANDONED_CART_SCAN_SECONDS`` (5 minutes), ``orders.tasks.orders_follow_up`` every
+hour."""
 
 from celery import shared_task
 
@@ -18,3 +20,16 @@ def pickups_expire() -> int:
 def pickups_remind() -> int:
     """Beat: remind shoppers the day before their pickup hold ends."""
     return services.pickups_remind()
+
+
+@shared_task(name="orders.tasks.carts_recover", ignore_result=True)
+def carts_recover() -> int:
+    """Beat: follow up abandoned carts whose next stage is due (emails, store tasks)."""
+    run = services.carts_recover()
+    return run.emailed + run.tasks
+
+
+@shared_task(name="orders.tasks.orders_follow_up", ignore_result=True)
+def orders_follow_up() -> int:
+    """Beat: the post-purchase thank-you, a few days after each order."""
+    return services.orders_follow_up().emailed

@@ -15,6 +15,18 @@ def move_rows_to_surviving_customer(sender, *, source_id: int, target_id: int, *
     Return.objects.filter(customer_id=source_id).update(customer_id=target_id)
 
 
+def orders_with_open_return(sender, *, order_ids: list[int], **kwargs) -> set[int]:
+    """``orders.services.followups.post_purchase_blocked`` receiver: no thank-you email
+    while a return of the order is still being handled."""
+    from returns.models import Return
+
+    return set(
+        Return.objects.filter(
+            order_id__in=order_ids, status__in=[Return.Status.REQUESTED, Return.Status.RECEIVED]
+        ).values_list("order_id", flat=True)
+    )
+
+
 class ReturnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "returns"
@@ -29,3 +41,16 @@ class ReturnsConfig(AppConfig):
         customer_merged.connect(
             move_rows_to_surviving_customer, dispatch_uid="returns.move_rows_on_customer_merge"
         )
+        from orders.services.followups import post_purchase_blocked
+
+        post_purchase_blocked.connect(
+            orders_with_open_return, dispatch_uid="returns.post_purchase_blocked"
+        )
+        # The storefront account pages of customers (home) and orders (an order) show the
+        # shopper's returns as panels returns adds; neither app imports returns.
+        from customers.signals import account_sections
+        from orders.signals import order_sections
+        from returns.receivers import account_returns_panel, order_returns_panel
+
+        account_sections.connect(account_returns_panel, dispatch_uid="returns.account_returns")
+        order_sections.connect(order_returns_panel, dispatch_uid="returns.order_returns")

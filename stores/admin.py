@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from omni.admin import TIMESTAMPS, FlatQueriesInlineMixin, admin_changelist_link
 from stores.models import Associate, Location, LocationDistance
+from stores.services import location_distances_update
 
 
 class LocationAssociateInline(FlatQueriesInlineMixin, admin.TabularInline):
@@ -70,6 +71,12 @@ class LocationAdmin(admin.ModelAdmin):
         ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (LocationAssociateInline,)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Sourcing and nearest availability join on the distance table: keep it true.
+        if not change or {"latitude", "longitude"} & set(form.changed_data):
+            location_distances_update(location_id=obj.pk)
 
     @admin.display(description="Stock")
     def stock(self, obj):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from omni.geo import haversine_km, place_for_postcode
-from stores.models import Location, LocationDistance
+from stores.models import Associate, Location, LocationDistance
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,26 @@ def location_distances_from(*, location_id: int) -> dict[int, Decimal]:
         distances = {pk: _km(haversine_km(*here, *there)) for pk, there in points.items()}
     distances[location_id] = Decimal("0.00")
     return distances
+
+
+# --- back-office access -------------------------------------------------------------------
+
+
+def associate_for_user(*, user) -> Associate | None:
+    """The user's active Associate record with their home location, or None: without one
+    there is no back-office access, whatever the user's staff flags say."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Associate.objects.select_related("home_location").filter(user=user, is_active=True).first()
+    )
+
+
+def locations_for_associate(*, associate: Associate) -> list[Location]:
+    """The active locations the associate may act for: their home store plus any others
+    they are assigned to, home first, then by name."""
+    allowed = {loc.pk: loc for loc in associate.locations.filter(is_active=True).order_by("name")}
+    home = associate.home_location
+    ordered = [home] if home.is_active else []
+    ordered += [loc for pk, loc in allowed.items() if pk != home.pk]
+    return ordered

@@ -31,6 +31,8 @@ from customers.models import (
     List,
     ListItem,
     LoyaltyEntry,
+    RecentlyViewedCategory,
+    RecentlyViewedProduct,
     SizePreference,
     StoreCreditEntry,
 )
@@ -53,6 +55,7 @@ from omni.models import (
 from orders.models import (
     Cart,
     CartLine,
+    CartRecoveryStep,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -257,6 +260,22 @@ class SizePreferenceFactory(DjangoModelFactory):
     size = "M"
 
 
+class RecentlyViewedProductFactory(DjangoModelFactory):
+    class Meta:
+        model = RecentlyViewedProduct
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+
+
+class RecentlyViewedCategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = RecentlyViewedCategory
+
+    customer = factory.SubFactory(CustomerFactory)
+    category = factory.SubFactory(CategoryFactory)
+
+
 class InteractionFactory(DjangoModelFactory):
     class Meta:
         model = Interaction
@@ -425,6 +444,16 @@ class CartLineFactory(DjangoModelFactory):
     cart = factory.SubFactory(CartFactory)
     variant = factory.SubFactory(VariantFactory)
     quantity = 1
+
+
+class CartRecoveryStepFactory(DjangoModelFactory):
+    class Meta:
+        model = CartRecoveryStep
+
+    cart = factory.SubFactory(CartFactory)
+    stage = 1
+    emailed = True
+    subtotal = Decimal("49.00")
 
 
 class OrderFactory(DjangoModelFactory):

@@ -39,12 +39,6 @@ pytestmark = pytest.mark.django_db
 OUR_APPS = {"omni", "catalog", "stores", "customers", "inventory", "orders", "returns"}
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Associates bring users, and hashing each factory password properly is slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _factory_per_model():
     # In definition order, so the plain factory wins over its variants (Location, not
     # Warehouse; User, not SuperUser).

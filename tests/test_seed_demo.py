@@ -161,11 +161,10 @@ def fingerprint() -> dict:
 
 @pytest.fixture(scope="module")
 def demo_settings(tmp_path_factory):
-    """Images in a temporary MEDIA_ROOT; a fast hasher, since every printed login is
-    checked by authenticating it."""
+    """Images in a temporary MEDIA_ROOT (the session's fast hasher keeps checking every
+    printed login by authenticating it cheap)."""
     with override_settings(
         MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield
 

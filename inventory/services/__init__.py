@@ -9,6 +9,7 @@ through these functions (storefront, back-office, API, workers). Split by subdom
 """
 
 from inventory.errors import (
+    CountRejected,
     InsufficientStock,
     InvalidDestination,
     InvalidQuantity,
@@ -25,6 +26,7 @@ from inventory.services.availability import (
     availability_refresh_later,
     availability_refresh_scheduled,
     availability_refresh_variant,
+    availability_refresh_variants,
 )
 from inventory.services.reservations import (
     reservation_commit,
@@ -49,11 +51,13 @@ from inventory.services.sourcing import (
 )
 from inventory.services.stock import (
     ADJUST_REASONS,
+    CountLine,
     Line,
     Reference,
     StockLine,
     stock_adjust,
     stock_cycle_count,
+    stock_cycle_count_many,
     stock_receive,
     stock_restock_return,
     stock_sell,
@@ -69,6 +73,8 @@ from inventory.services.transfers import (
 __all__ = [
     "ADJUST_REASONS",
     "AvailabilityRecompute",
+    "CountLine",
+    "CountRejected",
     "InsufficientStock",
     "InvalidDestination",
     "InvalidQuantity",
@@ -89,6 +95,7 @@ __all__ = [
     "availability_refresh_later",
     "availability_refresh_scheduled",
     "availability_refresh_variant",
+    "availability_refresh_variants",
     "reservation_commit",
     "reservation_convert",
     "reservation_create",
@@ -103,6 +110,7 @@ __all__ = [
     "stock_adjust",
     "stock_collect",
     "stock_cycle_count",
+    "stock_cycle_count_many",
     "stock_receive",
     "stock_restock_return",
     "stock_sell",

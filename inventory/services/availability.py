@@ -1,4 +1,4 @@
-"""Nearest-store availability: for every (variant, active store) the nearest
+"""Nearest-store availability: for every (variant on sale, active store) the nearest
 ``OMNI_NEAREST_AVAILABILITY_DEPTH`` active locations with salable stock (the store itself
 first, at 0 km, when it has some), with quantity and distance.
 
@@ -8,10 +8,10 @@ precomputed LocationDistance table:
 
 - for a few variants (the refresh after a stock change) it ranks every salable location
   for every store directly;
-- for a batch of the full recompute it looks ring by ring (each store's K nearest
-  locations, then more, then all), settling a (variant, store) as soon as ``depth``
-  sources are found, so the work stays close to the rows it produces instead of
-  stock rows × stores.
+- for a batch of the full recompute each store numbers its nearest locations and a
+  (variant, store) becomes one bigint bitmask of the ones with salable stock (a hash
+  aggregate, no sort); its lowest ``depth`` bits are the answer, and only the few pairs
+  with fewer bits set are ranked the direct way.
 
 On PostgreSQL the statement writes only the rows that changed (insert / update / delete in
 the same statement), so a nightly recompute over mostly unchanged stock writes little; on
@@ -33,7 +33,7 @@ from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from catalog.models import Variant
+from catalog.models import Product, Variant
 from inventory.models import NearestAvailability, Stock
 from stores.models import Location, LocationDistance
 from stores.services import location_distances_complete, location_distances_rebuild
@@ -54,9 +54,10 @@ def availability_debounce_seconds() -> int:
     return getattr(settings, "OMNI_AVAILABILITY_DEBOUNCE_SECONDS", 5)
 
 
-def _rings(depth: int) -> list[int]:
-    """How many nearest locations each ring looks at, before the last ring (all)."""
-    return [max(4 * depth, 8), max(16 * depth, 32)]
+def _ring_width(depth: int) -> int:
+    """How many of each store's nearest locations the batch statement's bitmask covers
+    (a bigint holds 62 without the sign bit)."""
+    return min(max(8 * depth, 24), 62)
 
 
 def _tables() -> dict[str, str]:
@@ -66,12 +67,14 @@ def _tables() -> dict[str, str]:
         "location": q(Location._meta.db_table),
         "distance": q(LocationDistance._meta.db_table),
         "variant": q(Variant._meta.db_table),
+        "product": q(Product._meta.db_table),
         "nearest": q(NearestAvailability._meta.db_table),
     }
 
 
-# Salable stock of the variants lo..hi at active locations, the active stores, and the
-# distance from each store to each active location (0 to itself).
+# Salable stock of the variants lo..hi that are on sale (variant and product active) at
+# active locations, the active stores, and the distance from each store to each active
+# location (0 to itself).
 _BASE = """
 stores AS (
     SELECT id FROM {location} WHERE kind = %(store_kind)s AND is_active
@@ -82,8 +85,9 @@ avail AS (
     FROM {stock} s
     JOIN {location} l ON l.id = s.location_id
     JOIN {variant} v ON v.id = s.variant_id
+    JOIN {product} p ON p.id = v.product_id
     WHERE s.variant_id BETWEEN %(lo)s AND %(hi)s
-      AND l.is_active
+      AND l.is_active AND v.is_active AND p.is_active
       AND s.on_hand - s.reserved - COALESCE(s.safety_stock, l.safety_stock) > 0
 ),
 dist AS (
@@ -112,103 +116,67 @@ fresh AS (
     FROM ranked WHERE rnk <= %(depth)s
 )"""
 
-# A batch of variants. Ranking every salable location for every store is the naive
-# join (stock rows × stores). Instead each store looks at its nearest locations in widening
-# rings (the K nearest, then more, then all): a (variant, store) that finds ``depth``
-# sources within a ring is settled, since nothing further away can beat them, and only
-# the pairs still open go on to the next ring. Dense variants settle in the first ring,
-# sparse ones have few stock rows to rank in the last. Integers only until the end:
-# narrow rows sort in memory.
-_RANKED_DIST = """,
-ranked_dist AS (
-    SELECT store_id, location_id,
-           ROW_NUMBER() OVER (
-               PARTITION BY store_id ORDER BY distance_km, location_id
-           ) AS drank
+# A batch of variants. Ranking every salable location for every store is the naive join
+# (stock rows × stores) and its sort. Instead each store numbers its nearest ``ring``
+# locations 1..ring, and a (variant, store) gets one bigint whose bit k says "salable at
+# the store's k-th nearest location": a hash aggregate, no sort. A pair with at least
+# ``depth`` bits set is settled — nothing further away can beat those — and its sources
+# are its lowest set bits, peeled off one at a time (``m & -m``). Only the few pairs still
+# open (variants stocked in few places) are ranked the direct way, over their own stock.
+# Bits are summed rather than OR-ed where BIT_OR is missing (SQLite): each location
+# appears once per store, so the sum is the same.
+_RING_BITS = """,
+ranked_dist AS {materialized} (
+    SELECT store_id, location_id, distance_km,
+           ROW_NUMBER() OVER (PARTITION BY store_id ORDER BY distance_km, location_id) AS drank
     FROM dist
 ),
-ring0 AS (
-    SELECT * FROM (
-        SELECT a.product_id, a.variant_id, n.store_id, a.location_id, a.qty,
-               ROW_NUMBER() OVER (
-                   PARTITION BY a.variant_id, n.store_id ORDER BY n.drank
-               ) AS rnk
-        FROM avail a JOIN ranked_dist n ON n.location_id = a.location_id
-        WHERE n.drank <= {first_ring}
-    ) r WHERE r.rnk <= %(depth)s
+ring AS {materialized} (
+    SELECT store_id, location_id, distance_km,
+           CAST(1 AS bigint) << CAST(drank - 1 AS integer) AS bit
+    FROM ranked_dist WHERE drank <= {ring}
 ),
-settled0 AS (
-    SELECT variant_id, store_id FROM ring0 WHERE rnk = %(depth)s
+masks AS {materialized} (
+    SELECT a.variant_id, r.store_id, {bit_or}(r.bit) AS m, COUNT(*) AS n
+    FROM avail a JOIN ring r ON r.location_id = a.location_id
+    GROUP BY a.variant_id, r.store_id
 ),
-open1 AS (
+picks (variant_id, store_id, rnk, rest, bit) AS (
+    SELECT variant_id, store_id, 1, m - (m & -m), m & -m FROM masks WHERE n >= %(depth)s
+    UNION ALL
+    SELECT variant_id, store_id, rnk + 1, rest - (rest & -rest), rest & -rest
+    FROM picks WHERE rnk < %(depth)s
+),
+open_pairs AS {materialized} (
     SELECT v.variant_id, st.id AS store_id
     FROM (SELECT DISTINCT variant_id FROM avail) v CROSS JOIN stores st
-    WHERE NOT EXISTS (
-        SELECT 1 FROM settled0 x WHERE x.variant_id = v.variant_id AND x.store_id = st.id
-    )
-)"""
-
-_RING = """,
-open{i}_stock AS {materialized} (
-    -- Joined before the distances on purpose: the open pairs are few, their stock small.
-    SELECT a.product_id, u.variant_id, u.store_id, a.location_id, a.qty
-    FROM open{i} u JOIN avail a ON a.variant_id = u.variant_id
+    EXCEPT
+    SELECT variant_id, store_id FROM masks WHERE n >= %(depth)s
 ),
-ring{i} AS (
+open_stock AS {materialized} (
+    -- Joined before the distances on purpose: the open pairs are few, their stock small.
+    SELECT a.product_id, a.variant_id, u.store_id, a.location_id, a.qty
+    FROM open_pairs u JOIN avail a ON a.variant_id = u.variant_id
+),
+open_ranked AS (
     SELECT * FROM (
-        SELECT u.product_id, u.variant_id, u.store_id, u.location_id, u.qty,
+        SELECT u.product_id, u.variant_id, u.store_id, u.location_id, u.qty, n.distance_km,
                ROW_NUMBER() OVER (
                    PARTITION BY u.variant_id, u.store_id ORDER BY n.drank
                ) AS rnk
-        FROM open{i}_stock u
+        FROM open_stock u
         JOIN ranked_dist n ON n.store_id = u.store_id AND n.location_id = u.location_id
-        {within}
     ) r WHERE r.rnk <= %(depth)s
-)"""
-
-_NEXT_RING = """,
-settled{i} AS (
-    SELECT variant_id, store_id FROM ring{i} WHERE rnk = %(depth)s
-),
-open{next} AS (
-    SELECT u.variant_id, u.store_id FROM open{i} u
-    WHERE NOT EXISTS (
-        SELECT 1 FROM settled{i} x WHERE x.variant_id = u.variant_id AND x.store_id = u.store_id
-    )
-)"""
-
-_SETTLED_ROWS = """
-    SELECT r.product_id, r.variant_id, r.store_id, r.rnk, r.location_id, r.qty
-    FROM ring{i} r JOIN settled{i} x ON x.variant_id = r.variant_id AND x.store_id = r.store_id"""
-
-
-def _rings_sql(rings: Sequence[int]) -> str:
-    """The CTEs ranking a batch ring by ring (``rings``: the growing K), ending in
-    ``fresh`` like the direct statement."""
-    sql = _RANKED_DIST.replace("{first_ring}", str(rings[0]))
-    outer = [*rings[1:], None]
-    for i, ring in enumerate(outer, start=1):
-        within = f"WHERE n.drank <= {ring}" if ring else ""
-        sql += _RING.replace("{within}", within).replace("{i}", str(i))
-        if ring:
-            sql += _NEXT_RING.replace("{next}", str(i + 1)).replace("{i}", str(i))
-    top = [_SETTLED_ROWS.replace("{i}", str(i)) for i in range(len(rings))]
-    top.append(
-        f"""
-    SELECT product_id, variant_id, store_id, rnk, location_id, qty FROM ring{len(rings)}"""
-    )
-    return (
-        sql
-        + """,
-top AS ("""
-        + "\n    UNION ALL".join(top)
-        + """
 ),
 fresh AS (
-    SELECT t.product_id, t.variant_id, t.store_id, t.rnk, t.location_id, t.qty, n.distance_km
-    FROM top t JOIN dist n ON n.store_id = t.store_id AND n.location_id = t.location_id
+    SELECT a.product_id, p.variant_id, p.store_id, p.rnk, r.location_id, a.qty, r.distance_km
+    FROM picks p
+    JOIN ring r ON r.store_id = p.store_id AND r.bit = p.bit
+    JOIN avail a ON a.variant_id = p.variant_id AND a.location_id = r.location_id
+    UNION ALL
+    SELECT product_id, variant_id, store_id, rnk, location_id, qty, distance_km
+    FROM open_ranked
 )"""
-    )
 
 
 # PostgreSQL: write only what changed (most rows do not between two recomputes). One
@@ -253,14 +221,15 @@ SELECT (SELECT COUNT(*) FROM upserted) + (SELECT COUNT(*) FROM removed)"""
 # Variants without rows yet (and SQLite): insert every row.
 _WRITE_ALL = """
 SELECT product_id, variant_id, store_id, rnk, location_id, qty, distance_km, %(now)s
-FROM fresh"""
+FROM fresh
+ORDER BY variant_id, store_id, rnk"""
 
 
 def _refresh_sql(*, two_step: bool, only_changes: bool) -> str:
     """The statement that recomputes the rows of variants lo..hi: writing only the rows
     that changed (PostgreSQL, when the variants have rows), or inserting them all."""
     depth = availability_depth()
-    body = "WITH" + _BASE + (_rings_sql(_rings(depth)) if two_step else _DIRECT)
+    body = ("WITH RECURSIVE" + _BASE + _RING_BITS) if two_step else ("WITH" + _BASE + _DIRECT)
     if only_changes:
         sql = body + _WRITE_CHANGES
     else:
@@ -269,10 +238,15 @@ def _refresh_sql(*, two_step: bool, only_changes: bool) -> str:
             "source_location_id, quantity, distance_km, computed_at)\n" + body + _WRITE_ALL
         )
     postgres = connection.vendor == "postgresql"
-    return sql.format(**_tables(), materialized="MATERIALIZED" if postgres else "")
+    return sql.format(
+        **_tables(),
+        materialized="MATERIALIZED" if postgres else "",
+        bit_or="BIT_OR" if postgres else "SUM",
+        ring=_ring_width(depth),
+    )
 
 
-# Below this many variants the direct statement is cheaper than the ring by ring one.
+# Below this many variants the direct statement is cheaper than the bitmask one.
 _TWO_STEP_FROM = 20
 
 
@@ -297,6 +271,9 @@ def _refresh_range(*, lo: int, hi: int, variant_ids: Sequence[int]) -> int:
         # JIT compiling this statement costs more than running it; the sorts fit in memory.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
+        # The planner cannot estimate CTE sizes; it picks merge joins that sort hundreds
+        # of thousands of rows where hash joins on the small side are many times faster.
+        cursor.execute("SET LOCAL enable_mergejoin = off")
         for bucket in sorted({v // _LOCK_BUCKET for v in variant_ids}):
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s::int, %s::int)", [_LOCK_NAMESPACE, bucket]
@@ -313,6 +290,23 @@ def availability_refresh_variant(*, variant_id: int) -> int:
     """Recompute one variant's nearest availability at every store; rows written.
     One transaction; waits for a recompute batch covering the variant to finish."""
     return _refresh_range(lo=variant_id, hi=variant_id, variant_ids=[variant_id])
+
+
+@transaction.atomic
+def availability_refresh_variants(*, variant_ids: Iterable[int]) -> int:
+    """Recompute these variants' nearest availability now (the admin's action); rows
+    written. One transaction; runs of consecutive ids are refreshed together."""
+    ids = sorted(set(variant_ids))
+    rows = 0
+    run: list[int] = []
+    for variant_id in ids:
+        if run and variant_id != run[-1] + 1:
+            rows += _refresh_range(lo=run[0], hi=run[-1], variant_ids=run)
+            run = []
+        run.append(variant_id)
+    if run:
+        rows += _refresh_range(lo=run[0], hi=run[-1], variant_ids=run)
+    return rows
 
 
 def _cache_key(variant_id: int) -> str:

@@ -29,6 +29,7 @@ from inventory.services.stock import (
     can_reserve_many,
     ensure_known,
     movement,
+    movements_record,
     normalise_stock_lines,
     reference_fields,
     schedule_availability,
@@ -286,8 +287,7 @@ def reservations_commit(
             )
         )
         r.status, r.closed_at = Status.COMMITTED, now
-    StockMovement.objects.bulk_create(entries)
-    schedule_availability({r.stock.variant_id for r in active})
+    movements_record(entries)
     return reservations
 
 

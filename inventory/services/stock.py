@@ -16,7 +16,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from catalog.models import Variant
-from inventory.errors import InsufficientStock, InvalidQuantity, UnknownLocation, UnknownVariant
+from inventory.errors import (
+    CountRejected,
+    InsufficientStock,
+    InvalidQuantity,
+    UnknownLocation,
+    UnknownVariant,
+)
 from inventory.models import Stock, StockMovement
 from stores.models import Associate, Location
 
@@ -40,6 +46,15 @@ class Line:
 
     variant_id: int
     quantity: int
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """A figure counted on the shelf for one variant at one location."""
+
+    variant_id: int
+    location_id: int
+    counted: int
 
 
 @dataclass(frozen=True)
@@ -237,7 +252,7 @@ def movement(
     actor: str = "",
     note: str = "",
 ) -> StockMovement:
-    """An unsaved ledger row (callers bulk-create them)."""
+    """An unsaved ledger row; ``movements_record`` writes it."""
     return StockMovement(
         variant_id=variant_id,
         location_id=location_id,
@@ -249,6 +264,22 @@ def movement(
         note=note[:255],
         **reference_fields(reference),
     )
+
+
+def movements_record(entries: Sequence[StockMovement]) -> list[StockMovement]:
+    """The one place ledger rows are written: one bulk insert, a debounced availability
+    refresh of their variants after commit, and one ``stock.changed`` webhook event for
+    the batch (recorded in the caller's transaction, delivered after commit; no query
+    when nobody subscribes)."""
+    from omni.api.webhooks import webhook_stock_changed_record
+
+    entries = list(entries)
+    if not entries:
+        return entries
+    StockMovement.objects.bulk_create(entries)
+    schedule_availability({entry.variant_id for entry in entries})
+    webhook_stock_changed_record(movements=entries)
+    return entries
 
 
 def schedule_availability(variant_ids: Iterable[int]) -> None:
@@ -301,8 +332,7 @@ def _stock_increase(
         actor=actor,
         note=note,
     )
-    entry.save()
-    schedule_availability([variant_id])
+    movements_record([entry])
     return entry
 
 
@@ -414,8 +444,7 @@ def stock_adjust(
         actor=actor,
         note=note,
     )
-    entry.save()
-    schedule_availability([variant_id])
+    movements_record([entry])
     return entry
 
 
@@ -463,9 +492,159 @@ def stock_cycle_count(
         actor=actor,
         note=note,
     )
-    entry.save()
-    schedule_availability([variant_id])
+    movements_record([entry])
     return entry
+
+
+# SQLite caps a compound SELECT at 500 terms; PostgreSQL takes the batch in one statement.
+_SQLITE_UPDATE_CHUNK = 400
+
+
+def _stock_set_on_hand(figures: Sequence[tuple[int, int]]) -> None:
+    """Set on-hand of several (locked) stock rows, (stock id, on-hand), in one UPDATE ...
+    FROM a list of values (a few on SQLite)."""
+    q = connection.ops.quote_name
+    now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    chunk = len(figures) if postgres else _SQLITE_UPDATE_CHUNK
+    with connection.cursor() as cursor:
+        for start in range(0, len(figures), chunk):
+            part = figures[start : start + chunk]
+            if postgres:
+                values = "VALUES " + ", ".join(["(%s::bigint, %s::int)"] * len(part))
+                source = f"({values}) AS v(sid, n)"
+            else:
+                source = (
+                    "(" + " UNION ALL ".join(["SELECT %s AS sid, %s AS n"] * len(part)) + ") AS v"
+                )
+            params: list = [now]
+            for stock_id, on_hand in part:
+                params += [stock_id, on_hand]
+            cursor.execute(
+                f"UPDATE {q(_STOCK)} SET on_hand = v.n, updated_at = %s FROM {source} "
+                f"WHERE {q(_STOCK)}.id = v.sid",
+                params,
+            )
+
+
+def _count_figure_error(counted) -> str | None:
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        return "A count is a whole number of zero or more."
+    return None
+
+
+@transaction.atomic
+def stock_cycle_count_many(
+    *,
+    rows: Sequence[CountLine | tuple[int, int, int]],
+    associate: Associate | None = None,
+    actor: str = "",
+    note: str = "",
+) -> list[StockMovement | None]:
+    """Apply a batch of shelf counts (a POS or WMS upload): each row sets on-hand of
+    (variant, location) to ``counted`` and the difference goes to the ledger as a
+    cycle-count movement. Returns, per row in the order given, its movement (None when
+    the count matched).
+
+    All or nothing: every row is checked first and ``CountRejected`` lists every failing
+    row (bad figure, the same row twice, unknown SKU or location, fewer units counted than
+    are reserved) with nothing written. Locks the stock rows in one read in primary-key
+    order (the order every stock writer uses, so overlapping batches cannot deadlock),
+    then one UPDATE ... FROM VALUES, one bulk insert of movements, one availability
+    refresh per variant and one ``stock.changed`` event."""
+    lines = [raw if isinstance(raw, CountLine) else CountLine(*raw) for raw in rows]
+    if not lines:
+        raise InvalidQuantity("At least one row is needed.")
+    errors: dict[int, dict[str, str]] = {}
+
+    def reject(index: int, code: str, message: str) -> None:
+        errors.setdefault(index, {"code": code, "message": message})
+
+    seen: dict[tuple[int, int], int] = {}
+    for index, line in enumerate(lines):
+        if message := _count_figure_error(line.counted):
+            reject(index, InvalidQuantity.code, message)
+        key = (line.variant_id, line.location_id)
+        if key in seen:
+            reject(index, "duplicate", f"Counted twice in this batch (row {seen[key]}).")
+        seen.setdefault(key, index)
+
+    ids = stock_ids_for(seen)
+    if missing := [key for key in seen if key not in ids]:
+        # First counts somewhere: the SKU and the location must exist (two queries).
+        variants = set(
+            Variant.objects.filter(pk__in={v for v, _ in missing}).values_list("pk", flat=True)
+        )
+        locations = set(
+            Location.objects.filter(pk__in={loc for _, loc in missing}).values_list("pk", flat=True)
+        )
+        for index, line in enumerate(lines):
+            if (line.variant_id, line.location_id) in ids:
+                continue
+            if line.variant_id not in variants:
+                reject(index, UnknownVariant.code, "Unknown SKU.")
+            elif line.location_id not in locations:
+                reject(index, UnknownLocation.code, "Unknown location.")
+        if not errors:
+            # ON CONFLICT DO NOTHING: a concurrent first receipt makes the same row.
+            Stock.objects.bulk_create(
+                [Stock(variant_id=v, location_id=loc) for v, loc in missing],
+                ignore_conflicts=True,
+            )
+            ids = stock_ids_for(seen)
+    if errors:
+        raise CountRejected(
+            f"{len(errors)} row(s) could not be applied; nothing was applied.",
+            rows=dict(sorted(errors.items())),
+        )
+
+    current = {
+        pk: (on_hand, reserved)
+        for pk, on_hand, reserved in Stock.objects.select_for_update()
+        .filter(pk__in=ids.values())
+        .order_by("pk")
+        .values_list("pk", "on_hand", "reserved")
+    }
+    changes: list[tuple[int, int]] = []
+    for index, line in enumerate(lines):
+        on_hand, reserved = current[ids[(line.variant_id, line.location_id)]]
+        if line.counted != on_hand and line.counted < reserved:
+            reject(
+                index,
+                InsufficientStock.code,
+                f"{reserved} units are reserved here; release those holds before counting "
+                f"{line.counted}.",
+            )
+    if errors:
+        raise CountRejected(
+            f"{len(errors)} row(s) could not be applied; nothing was applied.",
+            rows=dict(sorted(errors.items())),
+        )
+    results: list[StockMovement | None] = []
+    entries: list[StockMovement] = []
+    for line in lines:
+        stock_id = ids[(line.variant_id, line.location_id)]
+        on_hand, _ = current[stock_id]
+        if line.counted == on_hand:
+            results.append(None)
+            continue
+        changes.append((stock_id, line.counted))
+        entry = movement(
+            variant_id=line.variant_id,
+            location_id=line.location_id,
+            delta=line.counted - on_hand,
+            on_hand_after=line.counted,
+            reason=Reason.CYCLE_COUNT,
+            associate=associate,
+            actor=actor,
+            note=note,
+        )
+        entries.append(entry)
+        results.append(entry)
+    if changes:
+        _stock_set_on_hand(sorted(changes))
+        movements_record(entries)
+    return results
 
 
 @transaction.atomic
@@ -517,6 +696,4 @@ def stock_sell(
         )
     if short:
         raise InsufficientStock("Not enough stock to sell.", lines=short)
-    StockMovement.objects.bulk_create(entries)
-    schedule_availability(line.variant_id for line in lines)
-    return entries
+    return movements_record(entries)

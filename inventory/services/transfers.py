@@ -31,9 +31,9 @@ from inventory.services.stock import (
     StockLine,
     ensure_known,
     movement,
+    movements_record,
     normalise_lines,
     reference_fields,
-    schedule_availability,
     stock_change,
     stock_id_for_incoming,
 )
@@ -213,7 +213,7 @@ def transfer_receive(
                 actor=actor,
             )
         )
-    StockMovement.objects.bulk_create(entries)
+    movements_record(entries)
     TransferLine.objects.bulk_update(lines, ["quantity_received"])
     now = timezone.now()
     transfer.status = Status.RECEIVED
@@ -231,8 +231,6 @@ def transfer_receive(
             reference=(transfer.reference_type, transfer.reference_id),
             within_salable=False,
         )
-    else:
-        schedule_availability(ln.variant_id for ln in arriving)
     return transfer
 
 

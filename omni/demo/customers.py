@@ -394,7 +394,7 @@ class _CustomerChunk:
                     quantity=1,
                     note="Would love this for the trip" if rng.random() < 0.1 else "",
                     added_by_associate_id=associate.id if by_associate else None,
-                    added_by_name=associate.display_name if by_associate else row.first_name,
+                    added_by_name=associate.display_name if by_associate else "",
                     added_at=created + dt.timedelta(hours=rng.uniform(0, 24)),
                 )
             )

@@ -8,6 +8,8 @@ goes through these functions (storefront, back-office, API, workers). Split by s
 - ``fulfilments``: pickup queue transitions, collection, expiry and reminders; shipping
 - ``numbers``: readable order numbers ("W0001234")
 - ``events``: ``order_events_record``, the hook integrations (webhooks) listen on
+- ``recovery``: abandoned-cart follow-ups (``carts_recover``, beat)
+- ``followups``: the post-purchase thank-you (``orders_follow_up``, beat)
 """
 
 from orders.errors import (
@@ -53,6 +55,7 @@ from orders.services.checkout import (
     order_totals,
 )
 from orders.services.events import order_events_record
+from orders.services.followups import orders_follow_up
 from orders.services.fulfilments import (
     fulfilment_cancel,
     fulfilment_collect,
@@ -86,6 +89,7 @@ from orders.services.payments import (
     payment_refundable,
     payment_void,
 )
+from orders.services.recovery import RecoveryRun, carts_recover, carts_recovery_due
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -111,6 +115,7 @@ __all__ = [
     "PickupAt",
     "PickupCodeMismatch",
     "ProviderResult",
+    "RecoveryRun",
     "RefundNotAllowed",
     "ShipTo",
     "TestCardProvider",
@@ -128,6 +133,8 @@ __all__ = [
     "cart_restore",
     "cart_restore_token",
     "cart_set_quantity",
+    "carts_recover",
+    "carts_recovery_due",
     "fulfilment_cancel",
     "fulfilment_collect",
     "fulfilment_deliver",
@@ -143,6 +150,7 @@ __all__ = [
     "order_status_for",
     "order_status_refresh",
     "order_totals",
+    "orders_follow_up",
     "payment_capture",
     "payment_provider_for",
     "payment_provider_register",

@@ -17,6 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -30,7 +31,7 @@ from orders.errors import (
     InvalidTransition,
     VariantUnavailable,
 )
-from orders.models import Cart, CartLine
+from orders.models import Cart, CartLine, CartRecoveryStep
 from stores.models import Location
 
 RESTORE_SALT = "omni.cart.restore"
@@ -386,10 +387,26 @@ def cart_merge(*, source: Cart, target: Cart) -> Cart:
 # --- restore links ------------------------------------------------------------------------
 
 
-def cart_restore_token(cart: Cart) -> str:
+def cart_restore_token(cart: Cart, *, stage: int | None = None) -> str:
     """A signed, timestamped token for the cart's restore link (abandoned-cart emails):
-    ``/cart/restore/<token>/``. It carries the cart's random ``token``, never its id."""
-    return signing.TimestampSigner(salt=RESTORE_SALT).sign(cart.token)
+    ``/cart/restore/<token>/``. It carries the cart's random ``token``, never its id, and
+    the recovery ``stage`` of the email it is in, so a click is counted for that stage."""
+    value = f"{cart.token}.{int(stage)}" if stage else cart.token
+    return signing.TimestampSigner(salt=RESTORE_SALT).sign(value)
+
+
+def _restore_click_record(source: Cart, stage: str, target: Cart | None) -> None:
+    """Count a click on a recovery email's restore link (recovery metrics)."""
+    if not stage.isdigit():
+        return
+    now = timezone.now()
+    steps = CartRecoveryStep.objects.filter(cart=source, stage=int(stage))
+    steps.filter(first_clicked_at__isnull=True).update(first_clicked_at=now)
+    steps.update(
+        clicks=F("clicks") + 1,
+        last_clicked_at=now,
+        **({"restored_into": target} if target is not None and target.pk != source.pk else {}),
+    )
 
 
 @transaction.atomic
@@ -407,7 +424,7 @@ def cart_restore(
     unknown; ``restore_link_expired``; ``restore_link_used``: already bought)."""
     max_age = cart_restore_max_age() if max_age is None else max_age
     try:
-        cart_token = signing.TimestampSigner(salt=RESTORE_SALT).unsign(token, max_age=max_age)
+        value = signing.TimestampSigner(salt=RESTORE_SALT).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
         raise CartRestoreInvalid(
             "This link has expired. Your items may still be in your cart.",
@@ -415,6 +432,8 @@ def cart_restore(
         ) from None
     except signing.BadSignature:
         raise CartRestoreInvalid("This link is not valid.", code="restore_link_invalid") from None
+    # "<cart token>.<stage>" from a recovery email; the cart token has no dot.
+    cart_token, _, stage = value.partition(".")
     source = Cart.objects.filter(token=cart_token).first()
     if source is None:
         raise CartRestoreInvalid("This link is not valid.", code="restore_link_invalid")
@@ -433,7 +452,9 @@ def cart_restore(
             )
         else:
             # Opening the link is not a change: the follow-up schedule carries on.
-            return _locked_open(source)
+            locked = _locked_open(source)
+            _restore_click_record(source, stage, None)
+            return locked
     target = _locked_open(into)
     wanted = dict(CartLine.objects.filter(cart=source).values_list("variant_id", "quantity"))
     existing = {line.variant_id: line for line in CartLine.objects.filter(cart=target)}
@@ -452,6 +473,7 @@ def cart_restore(
         Cart.objects.filter(pk=source.pk).update(
             status=Cart.Status.MERGED, recovery_due_at=None, updated_at=timezone.now()
         )
+    _restore_click_record(source, stage, target)
     if into is not target:
         _refresh(into, target)
     return target

@@ -443,6 +443,14 @@ def _customer_for(request: _Request) -> Customer:
         own = Customer.objects.filter(user=member).first()
         if own is not None:
             return own
+        # A login joins an existing (guest) customer only once it has verified the address
+        # (customers.receivers on allauth's email_confirmed); typing an email at checkout
+        # proves nothing, so an unverified login gets a record of its own here.
+        login_email = member.email or contact.email
+        if login_email:
+            return customer_services.customer_link_login(
+                user=member, email=login_email, verified=False
+            )
     home_store = (
         request.location
         if request.channel == Channel.STORE and request.location and request.location.is_store

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni.api.webhooks import webhook_order_event_record
 from omni.models import OutboxMessage
 from omni.outbox import UnknownTopic, handler_for, outbox_record
 from orders.models import Order
@@ -44,6 +45,16 @@ def order_events_record(
     status)."""
     if event not in ORDER_EVENTS:
         raise ValueError(f"Unknown order event {event!r}")
+    # Webhook subscribers (order.created / order.updated / pickup.ready); no query when
+    # nobody subscribes.
+    webhook_order_event_record(
+        event=event,
+        order_id=order.pk,
+        number=order.number,
+        status=order.status,
+        key=key,
+        detail=detail,
+    )
     topic = order_event_topic(event)
     try:
         handler_for(topic)

@@ -57,6 +57,7 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.models import Customer, StoreCreditEntry
 from omni.money import ZERO, format_money, to_money
+from omni.outbox import outbox_record
 from orders.errors import (
     CheckoutInvalid,
     InvalidCardNumber,
@@ -492,6 +493,13 @@ def payment_refund(
         Payment.Status.REFUNDED if amount == refundable else Payment.Status.PARTIALLY_REFUNDED
     )
     payment.save(update_fields=["status", "updated_at"])
+    if refund.reference_type != "returns.return":
+        # A return's own email tells about its refund; any other refund gets a receipt.
+        outbox_record(
+            topic="email.refund_issued",
+            payload={"refund_id": refund.pk},
+            dedupe_key=f"email.refund_issued:orders.refund:{refund.pk}",
+        )
     return refund
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
 from inventory.errors import InsufficientStock
+from omni.api.webhooks import webhook_return_received_record
 from omni.money import ZERO, format_money, to_money
 from orders.models import Order
 from returns.errors import (
@@ -326,6 +327,7 @@ def return_receive(
         },
     )
     return_email_record(return_request=return_request, topic="email.return_received")
+    webhook_return_received_record(return_request=return_request)
     return return_request
 
 

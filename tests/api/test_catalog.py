@@ -257,3 +257,170 @@ def test_a_crafted_cursor_is_400_not_500(api, values):
         "code": "invalid_cursor",
         "message": "This cursor is not valid.",
     }
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def _new_product(category_, **extra):
+    return {
+        "name": "Merino Crew",
+        "category": category_.slug,
+        "brand": "Northwind",
+        "variants": [
+            {"sku": "MC-GREY-S", "size": "S", "price": {"amount": "89.00"}},
+            {"sku": "MC-GREY-M", "size": "M", "barcode": "4006381333931", "position": 1},
+        ],
+        **extra,
+    }
+
+
+def test_create_a_product_with_variants_and_prices(api):
+    category = f.CategoryFactory(slug="knitwear")
+    response = api.post("/api/v1/products/", _new_product(category))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["slug"], body["category"]["slug"]) == ("merino-crew", "knitwear")
+    assert [(v["sku"], v["price"] and v["price"]["amount"]) for v in body["variants"]] == [
+        ("MC-GREY-S", "89.00"),
+        ("MC-GREY-M", None),
+    ]
+
+
+def test_create_product_is_idempotent_with_a_key(api):
+    category = f.CategoryFactory()
+    data = _new_product(category)
+    first = api.post("/api/v1/products/", data, HTTP_IDEMPOTENCY_KEY="import-17")
+    again = api.post("/api/v1/products/", data, HTTP_IDEMPOTENCY_KEY="import-17")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Product.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"category": "no-such"}, "category", "does_not_exist"),
+        ({"name": ""}, "name", "blank"),
+        ({"slug": "not a slug"}, "slug", "invalid"),
+        (
+            {"variants": [{"sku": "X-1"}, {"sku": "X-1"}]},
+            "variants[1].sku",
+            "duplicate",
+        ),
+        ({"variants": [{"sku": "X-2", "colour_hex": "navy"}]}, "variants[0].colour_hex", "invalid"),
+        (
+            {"variants": [{"sku": "X-3", "price": {"amount": "10", "compare_at_amount": "9"}}]},
+            "variants[0].price.compare_at_amount",
+            "invalid",
+        ),
+        (
+            {"variants": [{"sku": "X-4", "price": {"amount": "-1"}}]},
+            "variants[0].price.amount",
+            "min_value",
+        ),
+    ],
+)
+def test_product_create_validation_names_the_field(api, change, field, code):
+    category = f.CategoryFactory()
+    response = api.post("/api/v1/products/", _new_product(category, **change))
+    assert response.status_code == 400, response.json()
+    errors = {(e["field"], e["code"]) for e in error_of(response)["errors"]}
+    assert (field, code) in errors
+    assert not Product.objects.exists()
+
+
+def test_a_sku_already_in_the_catalog_is_reported_at_its_path(api):
+    f.VariantFactory(sku="MC-GREY-M")
+    response = api.post("/api/v1/products/", _new_product(f.CategoryFactory()))
+    assert response.status_code == 400
+    assert ("variants[1].sku", "duplicate") in {
+        (e["field"], e["code"]) for e in error_of(response)["errors"]
+    }
+
+
+def test_patch_a_product_and_take_it_off_sale(api):
+    product = f.ProductFactory(name="Old")
+    response = api.patch(f"/api/v1/products/{product.pk}/", {"name": "New", "is_active": False})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["name"], response.json()["is_active"]) == ("New", False)
+    taken = f.ProductFactory(slug="taken")
+    clash = api.patch(f"/api/v1/products/{product.pk}/", {"slug": taken.slug})
+    assert clash.status_code == 409
+    assert error_of(clash)["errors"][0]["field"] == "slug"
+
+
+def test_create_and_patch_a_variant_and_set_its_price(api):
+    product = f.ProductFactory()
+    created = api.post(
+        "/api/v1/variants/",
+        {"product": product.pk, "sku": "NEW-1", "size": "L", "price": {"amount": "20.00"}},
+    )
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/variants/{created.json()['id']}/"
+    patched = api.patch(
+        url, {"colour": "Navy", "price": {"amount": "15.00", "compare_at_amount": "20.00"}}
+    )
+    assert patched.status_code == 200, patched.json()
+    assert patched.json()["colour"] == "Navy"
+    assert patched.json()["price"]["amount"] == "15.00"
+    missing = api.post("/api/v1/variants/", {"product": 999999, "sku": "NEW-2"})
+    assert missing.status_code == 400
+    assert error_of(missing)["errors"][0]["field"] == "product"
+    dup = api.post("/api/v1/variants/", {"product": product.pk, "sku": "NEW-1"})
+    assert dup.status_code == 409 and error_of(dup)["code"] == "duplicate"
+
+
+def test_unknown_product_or_variant_is_404_on_patch(api):
+    assert api.patch("/api/v1/products/999999/", {"name": "x"}).status_code == 404
+    assert api.patch("/api/v1/variants/abc/", {"sku": "x"}).status_code == 404
+
+
+def test_permission_matrix_catalog_writes(client_for, anonymous, staff):
+    category = f.CategoryFactory()
+    counter = iter(range(100))
+
+    def fresh():
+        n = next(counter)
+        return "/api/v1/products/", {"name": f"P{n}", "category": category.slug}
+
+    assert_permission_matrix(
+        method="post",
+        url="/api/v1/products/",
+        scope=ApiScope.CATALOG_WRITE,
+        client_for=client_for,
+        anonymous=anonymous,
+        staff=staff,
+        ok=201,
+        fresh=fresh,
+    )
+    variant = f.VariantFactory()
+    assert_permission_matrix(
+        method="patch",
+        url=f"/api/v1/variants/{variant.pk}/",
+        data={"colour": "Red"},
+        scope=ApiScope.CATALOG_WRITE,
+        client_for=client_for,
+        anonymous=anonymous,
+        staff=staff,
+    )
+
+
+def test_product_create_queries_do_not_grow_with_variants(api):
+    category = f.CategoryFactory()
+
+    def queries(n, tag):
+        data = {
+            "name": f"Q{tag}",
+            "category": category.slug,
+            "variants": [{"sku": f"Q{tag}-{i}"} for i in range(n)],
+        }
+        with CaptureQueriesContext(connection) as captured:
+            assert api.post("/api/v1/products/", data).status_code == 201
+        return len(captured)
+
+    queries(1, "warm")
+    # Each variant is one service call (a few queries); the reads around them are flat.
+    few, more = queries(2, "a"), queries(12, "b")
+    per_variant = (more - few) / 10
+    assert per_variant <= 4

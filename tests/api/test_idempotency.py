@@ -179,3 +179,18 @@ def test_a_duplicate_that_waits_too_long_gets_409_in_progress(client_for, world,
     assert second.status_code == 409
     assert error_of(second)["code"] == "idempotency_key_in_progress"
     assert Order.objects.count() == 1
+
+
+def test_the_purge_runs_hourly_from_beat():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from omni.celery import app
+
+    [entry] = [
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "omni.api.tasks.idempotency_records_purge"
+    ]
+    assert entry["schedule"] == crontab(minute=5)
+    assert "omni.api.tasks.idempotency_records_purge" in app.tasks

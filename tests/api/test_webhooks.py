@@ -240,20 +240,6 @@ def test_the_delivery_log_pages_in_the_admin(
 # --- events from the domains --------------------------------------------------------------
 
 
-def _wired(module_name: str, function: str) -> bool:
-    import importlib
-    import inspect
-
-    return function in inspect.getsource(importlib.import_module(module_name))
-
-
-ORDERS_WIRED = pytest.mark.skipif(
-    not _wired("orders.services.events", "webhook_order_event_record"),
-    reason="orders.services.events.order_events_record does not call "
-    "omni.api.webhooks.webhook_order_event_record yet (a line for the lead to add)",
-)
-
-
 def test_every_order_event_is_a_webhook_event(receiver, django_capture_on_commit_callbacks):
     from orders.services.events import ORDER_EVENTS
 
@@ -327,7 +313,6 @@ def test_recording_an_event_nobody_wants_costs_no_query(
         assert record(key="order.created:orders.order:3") == 1
 
 
-@ORDERS_WIRED
 def test_an_order_placed_through_the_api_is_delivered_as_order_created(
     api, world, receiver, subscription, django_capture_on_commit_callbacks
 ):
@@ -349,7 +334,6 @@ def test_an_order_placed_through_the_api_is_delivered_as_order_created(
     assert envelope["data"]["order_id"] == response.json()["id"]
 
 
-@ORDERS_WIRED
 def test_a_pickup_made_ready_through_the_api_is_pickup_ready(
     api, world, receiver, django_capture_on_commit_callbacks
 ):
@@ -484,3 +468,68 @@ def test_webhook_lists_queries_do_not_grow(api, django_capture_on_commit_callbac
     grow(45)
     assert (queries("/api/v1/webhooks/", 50), queries(deliveries, 50)) == few
     assert isinstance(caller, Caller)
+
+
+# --- events from the domain services, end to end -----------------------------------------------
+
+
+def test_a_stock_count_batch_is_one_stock_changed_event(
+    api, world, receiver, django_capture_on_commit_callbacks
+):
+    webhook_subscription_create(url=receiver.url, events=["stock.changed"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/stock/counts/",
+            {
+                "location": "SPR",
+                "rows": [
+                    {"sku": "SHIRT-NAVY-M", "counted": 9},
+                    {"sku": "SHIRT-WHITE-M", "counted": 0},
+                ],
+            },
+        )
+    assert response.status_code == 200, response.json()
+    [request] = receiver.received  # one event for the batch, not one per row
+    changes = json.loads(request["body"])["data"]["changes"]
+    assert sorted((c["on_hand"], c["reason"]) for c in changes) == [
+        (0, "cycle_count"),
+        (9, "cycle_count"),
+    ]
+
+
+def test_a_return_received_through_the_api_is_return_received(
+    api, world, receiver, django_capture_on_commit_callbacks
+):
+    sale = api.post(
+        "/api/v1/orders/",
+        {
+            "channel": "store",
+            "location": "SPR",
+            "customer": {"email": "ana@example.com"},
+            "lines": [{"sku": "SHIRT-NAVY-M", "quantity": 1}],
+        },
+    ).json()
+    webhook_subscription_create(url=receiver.url, events=["return.received"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/returns/",
+            {
+                "order": sale["number"],
+                "location": "PEO",
+                "associate": "E-SPR",
+                "lines": [
+                    {
+                        "sku": "SHIRT-NAVY-M",
+                        "quantity": 1,
+                        "reason": "too_small",
+                        "condition": "A",
+                        "disposition": "restock",
+                    }
+                ],
+                "refund_method": "store_credit",
+            },
+        )
+    assert response.status_code == 201, response.json()
+    [request] = receiver.received
+    data = json.loads(request["body"])["data"]
+    assert (data["return_id"], data["status"]) == (response.json()["id"], "refunded")

@@ -6,12 +6,6 @@ from stores.models import Associate
 from tests import factories as f
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Associates are users with passwords; hashing them for real is most of the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def store(db):
     return f.LocationFactory(name="Springfield", code="SPR")

@@ -60,7 +60,8 @@ def expected_nearest_rows(variant_ids=None) -> set[tuple]:
         )
     }
     salable: dict[int, dict[int, int]] = defaultdict(dict)
-    stock = Stock.objects.all()
+    # Only what is on sale (the variant and its product active) has availability.
+    stock = Stock.objects.filter(variant__is_active=True, variant__product__is_active=True)
     if variant_ids is not None:
         stock = stock.filter(variant_id__in=variant_ids)
     for s in stock:

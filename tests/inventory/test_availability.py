@@ -120,13 +120,14 @@ def _random_world(rng: random.Random, *, locations=20, variants=12):
 
 @pytest.fixture(params=["direct", "rings"])
 def statement(request, monkeypatch):
-    """Both SQL paths: the direct ranking (a few variants) and the ring by ring one
-    (batches), with rings small enough that every ring is exercised."""
+    """Both SQL paths: the direct ranking (a few variants) and the batch one (a bitmask
+    over each store's nearest locations), with a ring small enough that many pairs stay
+    open and take the batch statement's direct path too."""
     from inventory.services import availability
 
     if request.param == "rings":
         monkeypatch.setattr(availability, "_TWO_STEP_FROM", 1)
-        monkeypatch.setattr(availability, "_rings", lambda depth: [3, 6])
+        monkeypatch.setattr(availability, "_ring_width", lambda depth: 3)
     else:
         monkeypatch.setattr(availability, "_TWO_STEP_FROM", 10**9)
     return request.param
@@ -185,11 +186,11 @@ def test_incremental_refresh_matches_a_full_recompute_after_random_stock_changes
                 pass
         assert nearest_rows() == expected_nearest_rows()
     incremental = nearest_rows()
-    # The full recompute takes the ring by ring path (batches); it must agree.
+    # The full recompute takes the batch (bitmask) path; it must agree.
     from inventory.services import availability
 
     monkeypatch.setattr(availability, "_TWO_STEP_FROM", 1)
-    monkeypatch.setattr(availability, "_rings", lambda depth: [3, 6])
+    monkeypatch.setattr(availability, "_ring_width", lambda depth: 3)
     services.availability_recompute_all(batch_size=4)
     assert nearest_rows() == incremental
 

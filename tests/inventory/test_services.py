@@ -576,3 +576,126 @@ def test_a_cart_hold_takes_the_same_number_of_queries_for_one_line_or_ten(store)
     with CaptureQueriesContext(connection) as ten:
         hold(10)
     assert len(ten) == len(one)
+
+
+# --- batch counts -------------------------------------------------------------------------
+
+
+def test_a_batch_count_sets_every_row_in_one_go(store, django_assert_max_num_queries):
+    rows = [f.StockFactory(location=store, on_hand=5) for _ in range(3)]
+    other = f.LocationFactory()
+    fresh_variant = f.VariantFactory()
+    with django_assert_max_num_queries(12):
+        result = services.stock_cycle_count_many(
+            rows=[
+                (rows[0].variant_id, store.pk, 2),
+                (rows[1].variant_id, store.pk, 5),  # matches: no movement
+                services.CountLine(rows[2].variant_id, store.pk, 9),
+                (fresh_variant.pk, other.pk, 4),  # first count there: makes the stock row
+            ],
+            actor="pos:till-1",
+            note="Aisle 4",
+        )
+    assert [(m.delta, m.on_hand_after) if m else None for m in result] == [
+        (-3, 2),
+        None,
+        (4, 9),
+        (4, 4),
+    ]
+    assert all(m.pk and m.reason == "cycle_count" and m.actor == "pos:till-1" for m in result if m)
+    assert [_stock(r.variant, store).on_hand for r in rows] == [2, 5, 9]
+    assert _stock(fresh_variant, other).on_hand == 4
+    assert_ledger_true()
+
+
+def test_a_batch_count_is_all_or_nothing_and_names_every_failing_row(store):
+    held = f.StockFactory(location=store, on_hand=6)
+    fine = f.StockFactory(location=store, on_hand=6)
+    services.reservation_create(
+        variant_id=held.variant_id, location_id=store.pk, quantity=4, kind=Kind.PICKUP
+    )
+    with pytest.raises(services.CountRejected) as rejected:
+        services.stock_cycle_count_many(
+            rows=[
+                (fine.variant_id, store.pk, 1),
+                (held.variant_id, store.pk, 3),  # 4 reserved
+                (fine.variant_id, store.pk, 2),  # twice
+                (fine.variant_id, store.pk + 999, 2),  # no such location
+                (fine.variant_id + 999, store.pk, 2),  # no such SKU
+                (fine.variant_id, f.LocationFactory().pk, -1),
+            ]
+        )
+    codes = {i: e["code"] for i, e in rejected.value.details["rows"].items()}
+    assert codes == {
+        2: "duplicate",
+        3: "unknown_location",
+        4: "unknown_variant",
+        5: "invalid_quantity",
+    }
+    # The reserved row is checked once the rows resolve; still nothing is written.
+    with pytest.raises(services.CountRejected) as rejected:
+        services.stock_cycle_count_many(
+            rows=[(fine.variant_id, store.pk, 1), (held.variant_id, store.pk, 3)]
+        )
+    assert rejected.value.details["rows"][1]["code"] == "insufficient_stock"
+    assert (_stock(fine.variant, store).on_hand, _stock(held.variant, store).on_hand) == (6, 6)
+    assert not StockMovement.objects.filter(reason="cycle_count").exists()
+
+
+def test_a_batch_count_takes_the_same_queries_for_5_rows_or_60(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stock = [f.StockFactory(location=store, on_hand=10) for _ in range(60)]
+
+    def queries(rows):
+        with CaptureQueriesContext(connection) as captured:
+            services.stock_cycle_count_many(rows=[(s.variant_id, store.pk, 3) for s in rows])
+        return len(captured)
+
+    queries(stock[:1])  # the first write reads (and caches) the webhook subscriptions
+    assert queries(stock[:5]) == queries(stock[5:])
+    assert_ledger_true()
+
+
+def test_a_batch_count_agrees_with_counting_row_by_row(store):
+    one_by_one = [f.StockFactory(location=store, on_hand=n) for n in (0, 4, 9)]
+    batched = [f.StockFactory(location=store, on_hand=n) for n in (0, 4, 9)]
+    figures = (3, 4, 1)
+    singles = [
+        services.stock_cycle_count(variant_id=s.variant_id, location_id=store.pk, counted=n)
+        for s, n in zip(one_by_one, figures, strict=True)
+    ]
+    many = services.stock_cycle_count_many(
+        rows=[(s.variant_id, store.pk, n) for s, n in zip(batched, figures, strict=True)]
+    )
+    assert [(m.delta, m.on_hand_after) if m else None for m in singles] == [
+        (m.delta, m.on_hand_after) if m else None for m in many
+    ]
+
+
+# --- one movement path: availability and the stock.changed webhook ---------------------------
+
+
+def test_every_movement_writer_schedules_availability_and_one_webhook_per_call(store, monkeypatch):
+    from inventory.services import stock as stock_module
+    from omni.api import webhooks
+
+    scheduled, events = [], []
+    monkeypatch.setattr(
+        stock_module, "schedule_availability", lambda ids: scheduled.append(set(ids))
+    )
+    monkeypatch.setattr(
+        webhooks, "webhook_stock_changed_record", lambda movements: events.append(list(movements))
+    )
+    a, b = f.VariantFactory(), f.VariantFactory()
+    services.stock_receive(variant_id=a.pk, location_id=store.pk, quantity=5)
+    services.stock_adjust(variant_id=a.pk, location_id=store.pk, delta=-1, reason="damage")
+    services.stock_cycle_count(variant_id=a.pk, location_id=store.pk, counted=2)
+    services.stock_receive(variant_id=b.pk, location_id=store.pk, quantity=3)
+    services.stock_sell(location_id=store.pk, lines=[(a.pk, 1), (b.pk, 1)])
+    services.stock_cycle_count_many(rows=[(a.pk, store.pk, 5), (b.pk, store.pk, 5)])
+    assert [len(batch) for batch in events] == [1, 1, 1, 1, 2, 2]
+    assert all(m.pk for batch in events for m in batch)
+    assert scheduled == [{a.pk}, {a.pk}, {a.pk}, {b.pk}, {a.pk, b.pk}, {a.pk, b.pk}]
+    assert_ledger_true()

@@ -2,11 +2,13 @@ import pytest
 
 
 @pytest.mark.django_db
-def test_home_links_to_every_surface(client):
+def test_home_is_the_storefront_with_links_to_every_surface(client):
     response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert "/admin/" in body and "/api/docs/" in body and "/accounts/login/" in body
+    assert 'class="storefront"' in body
+    assert "/admin/" in body and "/api/docs/" in body and "/backoffice/" in body
+    assert "/accounts/login/" in body
 
 
 @pytest.mark.django_db

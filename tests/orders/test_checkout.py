@@ -321,6 +321,25 @@ def test_a_member_order_is_theirs(places, variant):
     assert order.email == "member@example.com"
 
 
+def test_a_login_without_a_verified_address_does_not_take_over_a_guests_record(places, variant):
+    # Whoever signs up with someone else's address must not see that guest's orders by
+    # checking out: only a verified address joins a login to an existing customer.
+    guest = customer_services.customer_resolve(email="ana@example.com", first_name="Ana")
+    earlier = f.OrderFactory(customer=guest, email="ana@example.com")
+    intruder = f.UserFactory(email="ana@example.com")
+    receive(variant, places["warehouse"], 2)
+    cart = services.cart_get_or_create(user=intruder)
+    services.cart_add(cart=cart, variant_id=variant.pk, quantity=1)
+
+    order = place(cart=cart, user=intruder, contact=services.Contact())
+
+    assert order.customer != guest
+    assert order.customer.user == intruder
+    guest.refresh_from_db()
+    assert guest.user is None
+    assert earlier not in selectors.orders_for_customer(customer=order.customer)
+
+
 def test_marketing_consent_only_when_opted_in(places, variant):
     receive(variant, places["warehouse"], 4)
 

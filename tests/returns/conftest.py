@@ -38,12 +38,6 @@ def _at(factory, town: str, **kwargs) -> Location:
     )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Associates are users with passwords; hashing them for real is most of the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Places:
     springfield: Location  # a store that takes returns (where most returns happen)

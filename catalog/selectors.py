@@ -1,0 +1,226 @@
+"""Reads of the catalog used by the storefront (home, listings, search, product page) and
+anything else that shows products to shoppers. Each is a fixed number of queries, whatever
+the number of products, variants, images or prices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from catalog.models import Category, Price, Product, ProductImage, Variant, price_in_force
+
+SORTS = {
+    "new": ("-created_at", "-pk"),
+    "price_asc": ("min_price", "name", "pk"),
+    "price_desc": ("-min_price", "name", "pk"),
+    "name": ("name", "pk"),
+}
+DEFAULT_SORT = "new"
+
+
+def _cheapest(field: str) -> Subquery:
+    """``field`` of the cheapest price in force among the product's active variants."""
+    return Subquery(
+        Price.objects.in_force()
+        .filter(variant__product=OuterRef("pk"), variant__is_active=True)
+        .order_by("amount", "pk")
+        .values(field)[:1]
+    )
+
+
+def products_for_cards(qs: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """Active products ready for a product card: category joined; ``min_price`` and
+    ``compare_at`` (the cheapest active variant's price in force and its "was" price),
+    ``image`` (the first image's file name, or None) annotated. One query for any number
+    of cards."""
+    qs = Product.objects.all() if qs is None else qs
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
+    return (
+        qs.filter(is_active=True, category__is_active=True)
+        .select_related("category")
+        .annotate(
+            min_price=_cheapest("amount"),
+            compare_at=_cheapest("compare_at_amount"),
+            image=Subquery(first_image.values("image")[:1]),
+        )
+    )
+
+
+def products_by_ids(*, ids: Sequence[int]) -> list[Product]:
+    """Product cards for ``ids`` in that order (unknown or inactive ones left out). One
+    query."""
+    if not ids:
+        return []
+    found = {p.pk: p for p in products_for_cards(Product.objects.filter(pk__in=list(ids)))}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def categories_by_ids(*, ids: Sequence[int]) -> list[Category]:
+    """Active categories for ``ids`` in that order. One query."""
+    if not ids:
+        return []
+    found = {c.pk: c for c in Category.objects.filter(pk__in=list(ids), is_active=True)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def products_new_in(*, limit: int = 8) -> list[Product]:
+    """The newest active products that have a price. One query."""
+    return list(
+        products_for_cards().filter(min_price__isnull=False).order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def categories_top() -> list[Category]:
+    """Active top-level categories for navigation. One query."""
+    return list(Category.objects.filter(is_active=True, parent__isnull=True))
+
+
+def category_for_slug(*, slug: str) -> Category | None:
+    """An active category with its parent and its active children (for the breadcrumb and
+    the sub-navigation). Two queries."""
+    return (
+        Category.objects.filter(slug=slug, is_active=True)
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch("children", queryset=Category.objects.filter(is_active=True), to_attr="subs")
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    """What a shopper narrowed a listing to (all optional)."""
+
+    sizes: tuple[str, ...] = ()
+    colours: tuple[str, ...] = ()
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    # Product ids stocked at the shopper's store (a subquery from inventory), or None.
+    in_stock_ids: QuerySet | None = None
+    sort: str = DEFAULT_SORT
+
+
+def products_listing(*, category_ids: Iterable[int], filters: ListingFilters) -> QuerySet:
+    """The product cards of a category (and the categories given, e.g. its children),
+    narrowed and sorted as asked. Products without a price are never listed. Lazy: one
+    query when paged (plus one for the count)."""
+    qs = products_for_cards(Product.objects.filter(category_id__in=list(category_ids)))
+    qs = qs.filter(min_price__isnull=False)
+    variant_match = Q()
+    if filters.sizes:
+        variant_match &= Q(size__in=filters.sizes)
+    if filters.colours:
+        variant_match &= Q(colour__in=filters.colours)
+    if variant_match:
+        # One variant must have both the size and the colour asked for.
+        qs = qs.filter(
+            Exists(Variant.objects.filter(variant_match, product=OuterRef("pk"), is_active=True))
+        )
+    if filters.price_min is not None:
+        qs = qs.filter(min_price__gte=filters.price_min)
+    if filters.price_max is not None:
+        qs = qs.filter(min_price__lte=filters.price_max)
+    if filters.in_stock_ids is not None:
+        qs = qs.filter(pk__in=filters.in_stock_ids)
+    return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+
+
+def listing_facets(*, category_ids: Iterable[int]) -> tuple[list[str], list[str]]:
+    """The sizes (in size order) and colours the active variants of these categories come
+    in, for the filter form. Two queries."""
+    variants = Variant.objects.filter(
+        product__category_id__in=list(category_ids), product__is_active=True, is_active=True
+    ).order_by()
+    sizes: dict[str, int] = {}
+    for size, position in variants.exclude(size="").values_list("size", "position").distinct():
+        sizes[size] = min(position, sizes.get(size, position))
+    colours = sorted(set(variants.exclude(colour="").values_list("colour", flat=True)))
+    return sorted(sizes, key=lambda s: (sizes[s], s)), colours
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def variant_for_code(*, code: str) -> Variant | None:
+    """The active variant whose SKU or barcode is exactly ``code`` (typed or scanned),
+    product joined. One query."""
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return (
+        Variant.objects.filter(Q(sku__iexact=code) | Q(barcode=code), is_active=True)
+        .select_related("product")
+        .filter(product__is_active=True)
+        .first()
+    )
+
+
+def products_search(*, query: str) -> QuerySet[Product]:
+    """Product cards matching ``query`` in name, description (full-text with ranking on
+    PostgreSQL, substring elsewhere), or a SKU or barcode starting with it. Best match
+    first. Lazy: one query when paged."""
+    text = (query or "").strip()[:100]
+    if not text:
+        return Product.objects.none()
+    code_match = Exists(
+        Variant.objects.filter(
+            Q(sku__istartswith=text) | Q(barcode__startswith=text), product=OuterRef("pk")
+        )
+    )
+    qs = products_for_cards().filter(min_price__isnull=False)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        config = getattr(settings, "OMNI_SEARCH_CONFIG", "english")
+        vector = (
+            SearchVector("name", weight="A", config=config)
+            + SearchVector("brand", weight="B", config=config)
+            + SearchVector("description", weight="C", config=config)
+        )
+        search = SearchQuery(text, search_type="websearch", config=config)
+        return (
+            qs.annotate(rank=SearchRank(vector, search))
+            .filter(Q(rank__gt=0) | code_match | Q(name__icontains=text))
+            .order_by("-rank", "name", "pk")
+        )
+    words = text.split()
+    text_match = Q()
+    for word in words:
+        text_match &= Q(name__icontains=word) | Q(description__icontains=word)
+    return qs.filter(text_match | code_match).order_by("name", "pk")
+
+
+# --- product page ---------------------------------------------------------------------
+
+
+def product_for_page(*, slug: str) -> Product | None:
+    """An active product with its category (and parent) joined; its images and active
+    variants (each with ``price_amount`` / ``price_compare_at`` in force, size order)
+    prefetched as ``image_list`` and ``variant_list``. Three queries."""
+    variants = (
+        Variant.objects.filter(is_active=True)
+        .annotate(
+            price_amount=price_in_force("amount"),
+            price_compare_at=price_in_force("compare_at_amount"),
+        )
+        .order_by("position", "pk")
+    )
+    return (
+        Product.objects.filter(slug=slug, is_active=True, category__is_active=True)
+        .select_related("category__parent")
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=ProductImage.objects.order_by("position", "pk"),
+                to_attr="image_list",
+            ),
+            Prefetch("variants", queryset=variants, to_attr="variant_list"),
+        )
+        .first()
+    )

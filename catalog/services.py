@@ -1,0 +1,278 @@
+"""Catalog writes: products, variants, the one price book, and switching them on and off
+for sale. The admin, the API and imports call these; nothing else saves catalog rows.
+
+Whether a variant is on sale (it and its product active) decides whether it has
+nearest-store availability. Catalog sits below inventory and does not import it: a change
+of what is on sale sends ``variants_sellability_changed`` (variant ids) in the same
+transaction, and inventory refreshes those variants' availability after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.text import slugify
+
+from catalog.models import Category, Price, Product, Variant
+from omni.errors import DomainError
+
+# Sent with ``variant_ids`` (a sorted list) inside the transaction that changed whether
+# those variants are on sale.
+variants_sellability_changed = Signal()
+
+
+class CatalogError(DomainError):
+    """The catalog refused the change."""
+
+    code = "catalog_error"
+    http_status = 400
+
+
+class DuplicateValue(CatalogError):
+    """Another row already uses this unique value (slug, SKU, barcode)."""
+
+    code = "duplicate"
+    http_status = 409
+
+
+class InvalidPrice(CatalogError):
+    """The price is not valid."""
+
+    code = "invalid_price"
+
+
+PRODUCT_FIELDS = frozenset({"name", "slug", "category", "brand", "description", "is_final_sale"})
+VARIANT_FIELDS = frozenset({"sku", "barcode", "size", "colour", "colour_hex", "position"})
+
+
+def _sellability_changed(variant_ids: Iterable[int]) -> None:
+    ids = sorted(set(variant_ids))
+    if ids:
+        variants_sellability_changed.send(sender=Variant, variant_ids=ids)
+
+
+def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(name)[:200] or "product"
+    taken = set(
+        Product.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _ensure_free(model, field: str, value: Any, *, exclude_pk: int | None = None) -> None:
+    if value in (None, ""):
+        return
+    if model.objects.filter(**{field: value}).exclude(pk=exclude_pk).exists():
+        raise DuplicateValue(
+            f"Another {model._meta.verbose_name} already has the {field} “{value}”.",
+            field=field,
+            value=str(value),
+        )
+
+
+@transaction.atomic
+def product_create(
+    *,
+    name: str,
+    category: Category,
+    slug: str = "",
+    brand: str = "",
+    description: str = "",
+    is_active: bool = True,
+    is_final_sale: bool = False,
+) -> Product:
+    """A product (no variants yet). The slug is made from the name when not given.
+    Raises DuplicateValue (slug taken), CatalogError (blank name)."""
+    name = name.strip()
+    if not name:
+        raise CatalogError("A product needs a name.", field="name")
+    slug = slug.strip() or _unique_slug(name)
+    _ensure_free(Product, "slug", slug)
+    return Product.objects.create(
+        name=name,
+        slug=slug,
+        category=category,
+        brand=brand.strip(),
+        description=description,
+        is_active=is_active,
+        is_final_sale=is_final_sale,
+    )
+
+
+@transaction.atomic
+def product_update(*, product: Product, **fields: Any) -> Product:
+    """Change a product's details (``PRODUCT_FIELDS``; ``is_active`` goes through
+    product_activate / product_deactivate). Locks the product row. Raises DuplicateValue,
+    CatalogError (unknown field, blank name)."""
+    if unknown := set(fields) - PRODUCT_FIELDS - {"is_active"}:
+        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    is_active = fields.pop("is_active", None)
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+        if not fields["name"]:
+            raise CatalogError("A product needs a name.", field="name")
+    if fields.get("slug"):
+        _ensure_free(Product, "slug", fields["slug"], exclude_pk=product.pk)
+    for field, value in fields.items():
+        setattr(product, field, value)
+    if fields:
+        product.save(update_fields=[*fields, "updated_at"])
+    if is_active is not None and is_active != product.is_active:
+        products_set_active(product_ids=[product.pk], is_active=is_active)
+        product.refresh_from_db()
+    return product
+
+
+@transaction.atomic
+def products_set_active(*, product_ids: Iterable[int], is_active: bool) -> int:
+    """Put products on sale or take them off; the number whose state changed. Their
+    variants' availability is refreshed after commit (``variants_sellability_changed``)."""
+    changing = Product.objects.filter(pk__in=list(product_ids)).exclude(is_active=is_active)
+    ids = list(changing.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Product.objects.filter(pk__in=ids).update(is_active=is_active, updated_at=timezone.now())
+    _sellability_changed(Variant.objects.filter(product_id__in=ids).values_list("pk", flat=True))
+    return len(ids)
+
+
+def product_activate(*, product: Product) -> Product:
+    products_set_active(product_ids=[product.pk], is_active=True)
+    product.refresh_from_db()
+    return product
+
+
+def product_deactivate(*, product: Product) -> Product:
+    products_set_active(product_ids=[product.pk], is_active=False)
+    product.refresh_from_db()
+    return product
+
+
+@transaction.atomic
+def variants_set_active(*, variant_ids: Iterable[int], is_active: bool) -> int:
+    """Put variants on sale or take them off; the number whose state changed (their
+    availability is refreshed after commit)."""
+    changing = Variant.objects.filter(pk__in=list(variant_ids)).exclude(is_active=is_active)
+    ids = list(changing.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Variant.objects.filter(pk__in=ids).update(is_active=is_active, updated_at=timezone.now())
+    _sellability_changed(ids)
+    return len(ids)
+
+
+@transaction.atomic
+def variant_create(
+    *,
+    product: Product,
+    sku: str,
+    barcode: str | None = None,
+    size: str = "",
+    colour: str = "",
+    colour_hex: str = "",
+    position: int = 0,
+    is_active: bool = True,
+    price: Decimal | None = None,
+) -> Variant:
+    """A variant (SKU) of a product, with its first price when ``price`` is given.
+    Raises DuplicateValue (SKU or barcode taken), CatalogError, InvalidPrice."""
+    sku = sku.strip()
+    if not sku:
+        raise CatalogError("A variant needs a SKU.", field="sku")
+    barcode = (barcode or "").strip() or None
+    _ensure_free(Variant, "sku", sku)
+    _ensure_free(Variant, "barcode", barcode)
+    variant = Variant.objects.create(
+        product=product,
+        sku=sku,
+        barcode=barcode,
+        size=size,
+        colour=colour,
+        colour_hex=colour_hex,
+        position=position,
+        is_active=is_active,
+    )
+    if price is not None:
+        price_set(variant=variant, amount=price)
+    return variant
+
+
+@transaction.atomic
+def variant_update(*, variant: Variant, **fields: Any) -> Variant:
+    """Change a variant's details (``VARIANT_FIELDS`` and ``is_active``). Locks the
+    variant row. Raises DuplicateValue, CatalogError (unknown field, blank SKU)."""
+    if unknown := set(fields) - VARIANT_FIELDS - {"is_active"}:
+        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    is_active = fields.pop("is_active", None)
+    if "sku" in fields:
+        fields["sku"] = fields["sku"].strip()
+        if not fields["sku"]:
+            raise CatalogError("A variant needs a SKU.", field="sku")
+        _ensure_free(Variant, "sku", fields["sku"], exclude_pk=variant.pk)
+    if "barcode" in fields:
+        fields["barcode"] = (fields["barcode"] or "").strip() or None
+        _ensure_free(Variant, "barcode", fields["barcode"], exclude_pk=variant.pk)
+    for field, value in fields.items():
+        setattr(variant, field, value)
+    if fields:
+        variant.save(update_fields=[*fields, "updated_at"])
+    if is_active is not None and is_active != variant.is_active:
+        variants_set_active(variant_ids=[variant.pk], is_active=is_active)
+        variant.refresh_from_db()
+    return variant
+
+
+@transaction.atomic
+def price_set(
+    *,
+    variant: Variant,
+    amount: Decimal,
+    compare_at_amount: Decimal | None = None,
+    valid_from: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
+    currency: str | None = None,
+) -> Price:
+    """Price a variant in the one price book (every channel). An open-ended price is the
+    new base price: base prices still open from before it end where it starts. A price
+    with ``valid_until`` (a promotion, usually with ``compare_at_amount``) overlays the
+    base price for its window — the newest row in force wins. Locks the variant row.
+    Raises InvalidPrice."""
+    amount = Decimal(amount)
+    if amount < 0:
+        raise InvalidPrice("A price cannot be negative.", field="amount")
+    if compare_at_amount is not None and Decimal(compare_at_amount) <= amount:
+        raise InvalidPrice(
+            "The “was” price must be higher than the price.", field="compare_at_amount"
+        )
+    valid_from = valid_from or timezone.now()
+    if valid_until is not None and valid_until <= valid_from:
+        raise InvalidPrice("A price must end after it starts.", field="valid_until")
+    Variant.objects.select_for_update().filter(pk=variant.pk).first()
+    if valid_until is None:
+        Price.objects.filter(
+            variant=variant, valid_until__isnull=True, valid_from__lt=valid_from
+        ).update(valid_until=valid_from)
+    price = Price.objects.create(
+        variant=variant,
+        amount=amount,
+        compare_at_amount=compare_at_amount,
+        currency=currency or settings.OMNI_CURRENCY,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    Variant.objects.filter(pk=variant.pk).update(updated_at=timezone.now())
+    return price

@@ -1,0 +1,264 @@
+"""Storefront browsing: home, category listings, search and the product page.
+
+Thin: each view reads through the catalog, inventory and customers selectors and renders;
+the only write is remembering what the shopper looked at (a customers service for members,
+the session for guests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from catalog import selectors
+from catalog.models import Category, Product, Variant
+from customers import selectors as customer_selectors
+from customers import services as customer_services
+from customers.context_processors import ChosenStore, customer_of, my_store
+from inventory.models import NearestAvailability
+from inventory.selectors import (
+    ProductAvailability,
+    VariantAvailability,
+    availability_for_product,
+    stock_online_salable,
+)
+
+PAGE_SIZE = 24
+RECENT_LIMIT = 8
+RECENT_PRODUCTS = "omni_recent_products"
+RECENT_CATEGORIES = "omni_recent_categories"
+RESULTS = "storefront/catalog/_results.html"  # the fragment HTMX swaps on listings and search
+
+
+def _remember_view(
+    request: HttpRequest, *, product: Product | None = None, category: Category | None = None
+) -> None:
+    """Members: in the database (seen on every device they log in on); guests: in the
+    session, newest first."""
+    customer = customer_of(request)
+    if customer is not None:
+        customer_services.recent_view_record(customer=customer, product=product, category=category)
+        return
+    for key, thing in ((RECENT_PRODUCTS, product), (RECENT_CATEGORIES, category)):
+        if thing is None:
+            continue
+        current = request.session.get(key, [])
+        if current[:1] != [thing.pk]:  # already first: leave the session unsaved
+            others = [pk for pk in current if pk != thing.pk]
+            request.session[key] = [thing.pk, *others][:RECENT_LIMIT]
+
+
+def _recent(request: HttpRequest) -> tuple[list[int], list[int]]:
+    customer = customer_of(request)
+    if customer is not None:
+        return customer_selectors.recently_viewed(customer=customer, limit=RECENT_LIMIT)
+    return request.session.get(RECENT_PRODUCTS, []), request.session.get(RECENT_CATEGORIES, [])
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """New in, the top categories, and "continue where you left off"."""
+    product_ids, category_ids = _recent(request)
+    context = {
+        "new_in": selectors.products_new_in(limit=8),
+        "categories": selectors.categories_top(),
+        "recent_products": selectors.products_by_ids(ids=product_ids),
+        "recent_categories": selectors.categories_by_ids(ids=category_ids),
+    }
+    return render(request, "storefront/home.html", context)
+
+
+# --- listings ---------------------------------------------------------------------------
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    try:
+        number = Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def _in_stock_at(store: ChosenStore) -> object:
+    # The precomputed availability read: products with units at the store itself (rank
+    # rows whose source is the store), as a subquery, so the filter adds no query.
+    return NearestAvailability.objects.filter(
+        store_id=store.id, source_location_id=store.id, quantity__gt=0
+    ).values("product_id")
+
+
+def _paged(request: HttpRequest, qs) -> object:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    """A category's products (with its subcategories'), filtered by size, colour, price
+    and "in stock at my store", sorted, paginated. HTMX gets the results fragment."""
+    found = selectors.category_for_slug(slug=slug)
+    if found is None:
+        raise Http404("No such category")
+    category_ids = [found.pk, *(c.pk for c in found.subs)]
+    sizes, colours = selectors.listing_facets(category_ids=category_ids)
+    store = my_store(request)
+    chosen_sizes = tuple(s for s in request.GET.getlist("size") if s in sizes)
+    chosen_colours = tuple(c for c in request.GET.getlist("colour") if c in colours)
+    price_min = _decimal(request.GET.get("min"))
+    price_max = _decimal(request.GET.get("max"))
+    in_stock = bool(request.GET.get("instock")) and store is not None
+    sort = request.GET.get("sort") if request.GET.get("sort") in selectors.SORTS else "new"
+    filters = selectors.ListingFilters(
+        sizes=chosen_sizes,
+        colours=chosen_colours,
+        price_min=price_min,
+        price_max=price_max,
+        in_stock_ids=_in_stock_at(store) if in_stock else None,
+        sort=sort,
+    )
+    page = _paged(request, selectors.products_listing(category_ids=category_ids, filters=filters))
+    _remember_view(request, category=found)
+    context = {
+        "category": found,
+        "page": page,
+        "sizes": sizes,
+        "colours": colours,
+        "chosen_sizes": chosen_sizes,
+        "chosen_colours": chosen_colours,
+        "price_min": price_min,
+        "price_max": price_max,
+        "in_stock": in_stock,
+        "sort": sort,
+        "sorts": (
+            ("new", "Newest"),
+            ("price_asc", "Price: low to high"),
+            ("price_desc", "Price: high to low"),
+            ("name", "Name"),
+        ),
+        "query_string": _query_without_page(request),
+    }
+    return render(request, RESULTS if request.htmx else "storefront/catalog/category.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by words, SKU or barcode; an exact SKU or barcode (typed or scanned) goes
+    straight to its product page."""
+    query = (request.GET.get("q") or "").strip()
+    variant = selectors.variant_for_code(code=query)
+    if variant is not None:
+        return redirect(f"/p/{variant.product.slug}/?variant={variant.pk}")
+    page = _paged(request, selectors.products_search(query=query)) if query else None
+    context = {"query": query, "page": page, "query_string": _query_without_page(request)}
+    return render(request, RESULTS if request.htmx else "storefront/catalog/search.html", context)
+
+
+# --- product page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SizeOption:
+    """A variant as the size picker shows it, with what the shopper can do about it."""
+
+    variant: Variant
+    availability: VariantAvailability | None
+    ships: bool
+    headline: str  # "3 at Brooklyn — pick up today"
+    note: str  # "Only 2 left", "Ships in 3 days", ""
+    buyable: bool
+
+
+def ship_days() -> int:
+    return int(getattr(settings, "OMNI_SHIP_DAYS", 3))
+
+
+def _size_option(
+    variant: Variant,
+    availability: ProductAvailability | None,
+    store: ChosenStore | None,
+    online: dict[int, int],
+) -> SizeOption:
+    ships = online.get(variant.pk, 0) > 0
+    ship_note = f"Ships in {ship_days()} days" if ships else ""
+    if variant.price_amount is None:
+        return SizeOption(variant, None, False, "Not for sale", "", False)
+    if availability is None or store is None:
+        headline = ship_note or "Out of stock online"
+        return SizeOption(variant, None, ships, headline, "", ships)
+    here = availability.for_variant(variant.pk)
+    if here.in_stock_here:
+        note = f"Only {here.here} left" if here.low_stock else ship_note
+        headline = f"{here.here} at {store.name} — pick up today"
+        return SizeOption(variant, here, ships, headline, note, True)
+    nearest = here.nearest_elsewhere
+    if nearest is not None:
+        headline = (
+            f"Not at {store.name} — {nearest.quantity} at {nearest.location.name} "
+            f"({nearest.distance_km:.0f} km)"
+        )
+        return SizeOption(variant, here, ships, headline, ship_note, True)
+    return SizeOption(variant, here, ships, ship_note or "Out of stock", "", ships)
+
+
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    """Images, price, the colour and size picker (size preselected from the shopper's
+    size profile), availability at the shopper's store and nearby, add to cart / list."""
+    found = selectors.product_for_page(slug=slug)
+    if found is None:
+        raise Http404("No such product")
+    variants = [v for v in found.variant_list if v.price_amount is not None] or found.variant_list
+    colours = list(dict.fromkeys(v.colour for v in variants))
+    store = my_store(request)
+    availability = (
+        availability_for_product(product_id=found.pk, store_id=store.id) if store else None
+    )
+    online = stock_online_salable(variant_ids=[v.pk for v in variants]) if variants else {}
+    customer = customer_of(request)
+    preferred_size = (
+        customer_selectors.customer_size(customer=customer, size_group=found.category.size_group)
+        if customer is not None
+        else ""
+    )
+    # The variant asked for (a scanned barcode, a colour link) else the shopper's colour.
+    asked = request.GET.get("variant", "")
+    asked_variant = next((v for v in variants if str(v.pk) == asked), None)
+    colour = request.GET.get("colour")
+    if asked_variant is not None:
+        colour = asked_variant.colour
+    elif colour not in colours:
+        in_size = next((v for v in variants if preferred_size and v.size == preferred_size), None)
+        colour = in_size.colour if in_size else (colours[0] if colours else "")
+    in_colour = [v for v in variants if v.colour == colour]
+    options = [_size_option(v, availability, store, online) for v in in_colour]
+    selected = asked_variant
+    if selected is None and preferred_size:
+        selected = next((v for v in in_colour if v.size == preferred_size), None)
+    if selected is None and len(in_colour) == 1:
+        selected = in_colour[0]
+    images = [i for i in found.image_list if not i.colour or i.colour == colour] or found.image_list
+    prices = [v.price_amount for v in variants if v.price_amount is not None]
+    shown = selected or (min(in_colour, key=lambda v: v.price_amount or 0) if in_colour else None)
+    _remember_view(request, product=found)
+    context = {
+        "product": found,
+        "images": images,
+        "colours": [
+            (c, next((v.colour_hex for v in variants if v.colour == c), "")) for c in colours if c
+        ],
+        "colour": colour,
+        "options": options,
+        "selected": selected,
+        "preferred_size": preferred_size,
+        "price": shown.price_amount if shown else None,
+        "compare_at": shown.price_compare_at if shown else None,
+        "price_varies": len(set(prices)) > 1,
+        "store": store,
+        "low_stock_threshold": settings.OMNI_LOW_STOCK_THRESHOLD,
+    }
+    return render(request, "storefront/catalog/product.html", context)

@@ -1,0 +1,624 @@
+"""Back-office clienteling: find a customer, their record on one screen (the 360), lists
+shared with the shopper, the "sent to this store" queue and follow-up tasks.
+
+Every view is a ``backoffice_view`` (an active associate, working for ``request.location``)
+and stays thin: it parses a form, calls one service, renders the page or — for HTMX — the
+fragment of it that changed. Who may act where is checked again in the services.
+
+Orders know things about a customer that customers may not import (order numbers, what
+they bought, their carts): the search and the 360 ask for them through
+``customers.signals.customer_lookup`` / ``customer_record``, which ``orders`` answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Category, Variant
+from customers import selectors, services
+from customers.errors import CustomerNotFound
+from customers.models import ContactChannel, Customer, CustomerNote, FollowUpTask, List
+from customers.signals import customer_lookup, customer_record
+from omni.errors import DomainError
+from stores.backoffice import (
+    backoffice_done,
+    backoffice_error,
+    backoffice_render,
+    backoffice_view,
+    safe_next,
+)
+
+SEARCH_LIMIT = 20
+TIMELINE_PAGE = 10
+
+# --- forms: what the associate may type, validated before any service runs ------------
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    pinned = forms.BooleanField(label="Pin to the top", required=False)
+
+
+class TaskForm(forms.Form):
+    reason = forms.CharField(label="Follow up about", max_length=200)
+    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
+    assign_to_me = forms.BooleanField(label="Assign to me", required=False, initial=True)
+
+    def clean_due_on(self) -> dt.date:
+        due = self.cleaned_data["due_on"]
+        if due < dt.date.today() - dt.timedelta(days=1):
+            raise forms.ValidationError("The due date is in the past.")
+        return due
+
+
+class SizeForm(forms.Form):
+    size_group = forms.ChoiceField(
+        label="Size group", choices=[c for c in Category.SizeGroup.choices if c[0]]
+    )
+    size = forms.CharField(label="Size", max_length=20)
+
+
+class OutreachForm(forms.Form):
+    channel = forms.ChoiceField(label="How", choices=ContactChannel.choices)
+    note = forms.CharField(label="What about (optional)", max_length=200, required=False)
+
+
+class ListCreateForm(forms.Form):
+    name = forms.CharField(label="List name", max_length=120)
+    kind = forms.ChoiceField(label="Kind", choices=List.Kind.choices, initial=List.Kind.WISHLIST)
+
+
+class ListAddForm(forms.Form):
+    sku = forms.CharField(
+        label="SKU or barcode",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    quantity = forms.IntegerField(label="Quantity", min_value=1, max_value=20, initial=1)
+    note = forms.CharField(label="Note for the shopper (optional)", max_length=255, required=False)
+
+    def clean_sku(self) -> Variant:
+        code = self.cleaned_data["sku"].strip()
+        variant = (
+            Variant.objects.select_related("product")
+            .filter(Q(sku__iexact=code) | Q(barcode=code), is_active=True, product__is_active=True)
+            .first()
+        )
+        if variant is None:
+            raise forms.ValidationError(f"No item on sale has the SKU or barcode “{code}”.")
+        return variant
+
+
+# --- finding a customer ------------------------------------------------------------------
+
+
+def _customers_for_query(query: str) -> list[Customer]:
+    """Name, email, phone and loyalty number (customers' own search), plus the customers
+    whose orders match an order number or a scanned receipt code (asked of the apps
+    above through ``customer_lookup``). 2–3 queries."""
+    found = selectors.customer_search(query=query, limit=SEARCH_LIMIT)
+    known = {customer.pk for customer in found}
+    extra: list[int] = []
+    for _receiver, ids in customer_lookup.send(sender=Customer, query=query):
+        extra += [pk for pk in ids or () if pk not in known and pk not in extra]
+    if extra:
+        by_id = (
+            Customer.objects.filter(pk__in=extra, is_active=True)
+            .select_related("home_store", "primary_associate")
+            .in_bulk()
+        )
+        # Order matches are exact: they come first, in the order the lookup gave them.
+        found = [by_id[pk] for pk in extra if pk in by_id] + found
+    return found[:SEARCH_LIMIT]
+
+
+@require_GET
+@backoffice_view
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """One box over name, email, phone, loyalty number and order number; a scan field for
+    receipt codes (a scan that finds one customer opens their record). HTMX live search
+    returns the results list only; without JavaScript it is a plain GET form."""
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    code = request.GET.get("code", "").strip()[:100]
+    results = _customers_for_query(code or query) if (code or query) else []
+    if code and len(results) == 1:
+        url = reverse("backoffice:customer-detail", args=[results[0].pk])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    context = {"query": query, "code": code, "results": results, "searched": bool(code or query)}
+    return backoffice_render(
+        request,
+        "backoffice/customers/search.html",
+        context,
+        fragment="backoffice/customers/_search_results.html",
+    )
+
+
+# --- the customer 360 --------------------------------------------------------------------
+
+
+def _customer_or_404(customer_id: int) -> Customer:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None or (not customer.is_active and customer.merged_into_id is None):
+        raise Http404("No such customer.")
+    return customer
+
+
+def _detail_url(customer: Customer, anchor: str = "") -> str:
+    url = reverse("backoffice:customer-detail", args=[customer.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -> dict:
+    """Everything the 360 shows. A fixed number of queries whatever the history: the 360
+    selector, the first timeline page, notes, lists with items, the here-now panel and
+    what the apps above add (orders: purchases and carts)."""
+    record = selectors.customer_360(customer=customer, recent=0)
+    timeline = selectors.customer_timeline(customer=customer, limit=TIMELINE_PAGE)
+    context = {
+        "record": record,
+        "customer": record.customer,
+        "timeline": timeline,
+        "notes": selectors.customer_notes(customer=customer),
+        "lists": [*selectors.lists_for_customer(customer=customer)],
+        "here_now": selectors.customer_here_now(customer=customer, location=request.location),
+        "note_form": forms_given.get("note_form") or NoteForm(),
+        "task_form": forms_given.get("task_form")
+        or TaskForm(initial={"due_on": dt.date.today() + dt.timedelta(days=1)}),
+        "size_form": forms_given.get("size_form") or SizeForm(),
+        "outreach_form": forms_given.get("outreach_form") or OutreachForm(),
+        "list_form": forms_given.get("list_form") or ListCreateForm(),
+        "purchases": [],
+        "carts": [],
+        "today": selectors.store_today(location=request.location),
+        "allowed_location_ids": [loc.pk for loc in request.allowed_locations],
+    }
+    for _receiver, extra in customer_record.send(
+        sender=Customer, customer=record.customer, location=request.location
+    ):
+        context.update(extra or {})
+    return context
+
+
+@require_GET
+@backoffice_view
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's record on one screen. A customer is one record across every store
+    and channel, so any associate may open any active customer (the shopper walks into
+    any store); every view is written to the access log: who, whom, where, when."""
+    customer = _customer_or_404(customer_id)
+    if customer.merged_into_id is not None:
+        # An old link to a merged duplicate opens the surviving record.
+        return redirect("backoffice:customer-detail", customer.merged_into_id)
+    services.customer_access_record(
+        customer=customer, user=request.user, location=request.location, action="view"
+    )
+    return backoffice_render(
+        request, "backoffice/customers/detail.html", _customer_context(request, customer)
+    )
+
+
+@require_GET
+@backoffice_view
+def customer_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Older timeline entries (keyset paging). HTMX appends them under the last one; the
+    same link without JavaScript opens the page of entries on its own."""
+    customer = _customer_or_404(customer_id)
+    try:
+        page = selectors.customer_timeline(
+            customer=customer, before=request.GET.get("before") or None, limit=TIMELINE_PAGE
+        )
+    except CustomerNotFound:
+        raise Http404("That page of the timeline does not exist.") from None
+    services.customer_access_record(
+        customer=customer, user=request.user, location=request.location, action="timeline"
+    )
+    context = {"customer": customer, "timeline": page}
+    return backoffice_render(
+        request,
+        "backoffice/customers/timeline.html",
+        context,
+        fragment="backoffice/customers/_timeline_entries.html",
+    )
+
+
+def _section_response(
+    request: HttpRequest, customer: Customer, section: str, status: int = 200, **forms_given
+) -> HttpResponse:
+    """After an action on the 360: HTMX gets the section (and the timeline, which most
+    actions add to) re-rendered; a plain form post is redirected back to the section, or
+    — when the form had errors — the whole page is shown again with them (400)."""
+    if request.htmx:
+        context = _customer_context(request, customer, **forms_given)
+        return backoffice_render(
+            request,
+            "backoffice/customers/detail.html",
+            {**context, "refresh_timeline": True},
+            fragment=f"backoffice/customers/_{section}.html",
+        )
+    if status != 200:
+        context = _customer_context(request, customer, **forms_given)
+        return backoffice_render(
+            request, "backoffice/customers/detail.html", context, status=status
+        )
+    return backoffice_done(request, redirect_to=_detail_url(customer, section))
+
+
+@require_POST
+@backoffice_view
+def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _customer_or_404(customer_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, customer, "notes", status=400, note_form=form)
+    try:
+        services.note_add(
+            customer=customer,
+            associate=request.associate,
+            body=form.cleaned_data["body"],
+            location=request.location,
+            pinned=form.cleaned_data["pinned"],
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(request, "Note added.")
+    return _section_response(request, customer, "notes")
+
+
+@require_POST
+@backoffice_view
+def customer_note_pin(request: HttpRequest, customer_id: int, note_id: int) -> HttpResponse:
+    customer = _customer_or_404(customer_id)
+    note = CustomerNote.objects.filter(pk=note_id, customer=customer).first()
+    if note is None:
+        raise Http404("No such note on this record.")
+    pinned = request.POST.get("pinned") == "1"
+    services.note_pin(note=note, pinned=pinned)
+    messages.success(request, "Note pinned." if pinned else "Note unpinned.")
+    return _section_response(request, customer, "notes")
+
+
+@require_POST
+@backoffice_view
+def customer_size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _customer_or_404(customer_id)
+    form = SizeForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, customer, "sizes", status=400, size_form=form)
+    try:
+        pref = services.size_set(
+            customer=customer,
+            size_group=form.cleaned_data["size_group"],
+            size=form.cleaned_data["size"],
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(request, f"{pref.get_size_group_display()} size set to {pref.size}.")
+    return _section_response(request, customer, "sizes")
+
+
+@require_POST
+@backoffice_view
+def customer_outreach(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Record an email, text or call to the customer; refused without consent (the
+    service checks, whatever the buttons showed)."""
+    customer = _customer_or_404(customer_id)
+    form = OutreachForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, customer, "consent", status=400, outreach_form=form)
+    try:
+        entry = services.outreach_record(
+            customer=customer,
+            channel=form.cleaned_data["channel"],
+            associate=request.associate,
+            location=request.location,
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(request, f"Recorded: {entry.summary}.")
+    return _section_response(request, customer, "consent")
+
+
+@require_POST
+@backoffice_view
+def customer_task_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """A follow-up at the store the associate is working for (never another one)."""
+    customer = _customer_or_404(customer_id)
+    form = TaskForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, customer, "tasks", status=400, task_form=form)
+    try:
+        task = services.task_create(
+            customer=customer,
+            location=request.location,
+            reason=form.cleaned_data["reason"],
+            due_on=form.cleaned_data["due_on"],
+            created_by=request.associate,
+            assigned_to=request.associate if form.cleaned_data["assign_to_me"] else None,
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(request, f"Follow-up added for {task.due_on:%a %d %b}.")
+    return _section_response(request, customer, "tasks")
+
+
+@require_POST
+@backoffice_view
+def customer_list_create(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _customer_or_404(customer_id)
+    form = ListCreateForm(request.POST)
+    if not form.is_valid():
+        return _section_response(request, customer, "lists", status=400, list_form=form)
+    try:
+        shopping_list = services.list_create(
+            customer=customer,
+            name=form.cleaned_data["name"],
+            kind=form.cleaned_data["kind"],
+            associate=request.associate,
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+        return _section_response(request, customer, "lists")
+    messages.success(request, f"Created “{shopping_list.name}”. Add the first item.")
+    url = reverse("backoffice:customer-list", args=[customer.pk, shopping_list.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# --- a customer's list, shared with the shopper ------------------------------------------
+
+
+def _list_of_customer_or_404(customer: Customer, list_id: int) -> List:
+    found = selectors.lists_for_customer(customer=customer).filter(pk=list_id).first()
+    if found is None:
+        raise Http404("No such list for this customer.")
+    return found
+
+
+def _variants_matching(query: str, limit: int = 12) -> list[Variant]:
+    """Variants on sale whose SKU or barcode is the query, or whose product name contains
+    it: the associate finds the item to add by name when there is nothing to scan."""
+    query = query.strip()
+    if not query:
+        return []
+    return [
+        *Variant.objects.filter(is_active=True, product__is_active=True)
+        .filter(Q(sku__iexact=query) | Q(barcode=query) | Q(product__name__icontains=query))
+        .select_related("product")
+        .order_by("product__name", "position", "pk")[:limit]
+    ]
+
+
+def _list_context(request: HttpRequest, customer: Customer, shopping_list: List, form=None) -> dict:
+    finder = request.GET.get("find", "").strip()[:100]
+    return {
+        "customer": customer,
+        "list": shopping_list,
+        "form": form or ListAddForm(),
+        "find": finder,
+        "matches": _variants_matching(finder),
+    }
+
+
+@require_GET
+@backoffice_view
+def customer_list(request: HttpRequest, customer_id: int, list_id: int) -> HttpResponse:
+    """One of the customer's lists as the shopper sees it, with a form to add an item on
+    their behalf (scan or type the SKU; or find it by name)."""
+    customer = _customer_or_404(customer_id)
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    services.customer_access_record(
+        customer=customer, user=request.user, location=request.location, action="view_list"
+    )
+    return backoffice_render(
+        request,
+        "backoffice/lists/customer_list.html",
+        _list_context(request, customer, shopping_list),
+        fragment="backoffice/lists/_finder.html",
+    )
+
+
+@require_POST
+@backoffice_view
+def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> HttpResponse:
+    """Add an item to the customer's list as this associate: the shopper sees "added by
+    <name>" and the note online."""
+    customer = _customer_or_404(customer_id)
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    form = ListAddForm(request.POST)
+    url = reverse("backoffice:customer-list", args=[customer.pk, shopping_list.pk])
+    if form.is_valid():
+        variant = form.cleaned_data["sku"]
+        try:
+            services.list_add_item(
+                list=shopping_list,
+                product=variant.product,
+                variant=variant,
+                quantity=form.cleaned_data["quantity"],
+                note=form.cleaned_data["note"],
+                associate=request.associate,
+            )
+        except DomainError as error:
+            backoffice_error(request, error)
+        else:
+            label = " ".join(b for b in (variant.product.name, variant.size) if b)
+            messages.success(request, f"Added {label} to “{shopping_list.name}”.")
+            form = None
+        if form is None and not request.htmx:
+            return redirect(url)
+    status = 200 if form is None or request.htmx else 400
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    return backoffice_render(
+        request,
+        "backoffice/lists/customer_list.html",
+        _list_context(request, customer, shopping_list, form=form),
+        fragment="backoffice/lists/_customer_list_body.html",
+        status=status,
+    )
+
+
+# --- the store's queue of lists sent by shoppers --------------------------------------------
+
+
+def _queue_list_or_404(request: HttpRequest, list_id: int) -> List:
+    """A list sent to the store the associate is working for; another store's is 404."""
+    found = selectors.lists_sent_to_store(location=request.location, statuses=None, list_id=list_id)
+    if not found:
+        raise Http404("No such list in this store's queue.")
+    return found[0]
+
+
+def _queue_card(request: HttpRequest, list_id: int) -> HttpResponse:
+    shopping_list = _queue_list_or_404(request, list_id)
+    return backoffice_render(
+        request,
+        "backoffice/lists/queue.html",
+        {"lists": [shopping_list], "list": shopping_list},
+        fragment="backoffice/lists/_queue_card.html",
+    )
+
+
+@require_GET
+@backoffice_view
+def lists_queue(request: HttpRequest) -> HttpResponse:
+    """Lists shoppers sent to this store: items, what this store can sell of each now,
+    status, and a one-tap hold for the visit."""
+    show_all = request.GET.get("show") == "all"
+    statuses = None if show_all else selectors.DEFAULT_QUEUE_STATUSES
+    lists = selectors.lists_sent_to_store(location=request.location, statuses=statuses)
+    context = {"lists": lists, "show_all": show_all}
+    return backoffice_render(request, "backoffice/lists/queue.html", context)
+
+
+@require_POST
+@backoffice_view
+def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
+    shopping_list = _queue_list_or_404(request, list_id)
+    status = request.POST.get("status", "")
+    try:
+        services.list_set_store_status(
+            list=shopping_list, status=status, associate=request.associate
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(
+            request, f"“{shopping_list.name}” is {List.StoreStatus(status).label.lower()}."
+        )
+    if request.htmx:
+        return _queue_card(request, list_id)
+    return redirect(safe_next(request, reverse("backoffice:lists-queue")))
+
+
+@require_POST
+@backoffice_view
+def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
+    """Reserve every item of the list here for the shopper's visit, all or nothing; a
+    clear message names what is short."""
+    shopping_list = _queue_list_or_404(request, list_id)
+    try:
+        hours = int(request.POST.get("hours", "48"))
+    except ValueError:
+        hours = 0
+    try:
+        holds = services.list_hold_for_visit(
+            list=shopping_list,
+            location=request.location,
+            associate=request.associate,
+            hours=hours,
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        units = sum(hold.quantity for hold in holds)
+        messages.success(
+            request,
+            f"Held {units} unit{'s' if units != 1 else ''} for {shopping_list.customer} "
+            f"for {hours} hours.",
+        )
+    if request.htmx:
+        return _queue_card(request, list_id)
+    return redirect(safe_next(request, reverse("backoffice:lists-queue")))
+
+
+# --- follow-up tasks ------------------------------------------------------------------------
+
+
+def _task_or_404(request: HttpRequest, task_id: int) -> FollowUpTask:
+    """A task at a store the associate works for; another store's is 404."""
+    task = (
+        FollowUpTask.objects.select_related("customer", "assigned_to", "location")
+        .filter(pk=task_id, location__in=[loc.pk for loc in request.allowed_locations])
+        .first()
+    )
+    if task is None:
+        raise Http404("No such follow-up at your stores.")
+    return task
+
+
+@require_GET
+@backoffice_view
+def tasks(request: HttpRequest) -> HttpResponse:
+    """My tasks today: open follow-ups at this store due today or overdue, assigned to me
+    or to nobody yet."""
+    today = selectors.store_today(location=request.location)
+    due = [
+        *selectors.tasks_due(
+            location=request.location,
+            associate=request.associate,
+            on=today,
+            include_unassigned=True,
+        )
+    ]
+    return backoffice_render(request, "backoffice/tasks/list.html", {"tasks": due, "today": today})
+
+
+def _task_action(request: HttpRequest, task_id: int, action, verb: str) -> HttpResponse:
+    """Complete or cancel: HTMX gets the task's row back in its new state (a stale tap on
+    a task someone else closed shows what happened to it)."""
+    task = _task_or_404(request, task_id)
+    try:
+        action(task=task, associate=request.associate)
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(request, f"{verb}: {task.reason}")
+    task = _task_or_404(request, task_id)
+    fallback = reverse("backoffice:tasks")
+    return backoffice_done(
+        request,
+        redirect_to=safe_next(request, fallback),
+        fragment="backoffice/tasks/_task_row.html",
+        context={"task": task, "today": selectors.store_today(location=request.location)},
+    )
+
+
+@require_POST
+@backoffice_view
+def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _task_action(request, task_id, services.task_complete, "Done")
+
+
+@require_POST
+@backoffice_view
+def task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _task_action(request, task_id, services.task_cancel, "Cancelled")

@@ -1,0 +1,728 @@
+"""The shopper's account on the storefront: the account home, lists shared with the
+store, the profile (sizes, preferences, consent), and the public page of a shared list.
+The account's order pages are orders' (``orders.views``), and orders and returns add their
+panels to the account home through ``customers.signals.account_sections``: customers sits
+below them and never imports them.
+
+Every page finds objects through the logged-in shopper's own customer, so another
+person's order, list or return is simply "not found" (404). Views stay thin: reads come
+from selectors (or the small page-only reads below), writes go through services, and a
+``DomainError`` becomes a message next to the field it is about (``form_error_from``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from allauth.account.models import EmailAddress
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.models import Category, Product, ProductImage, Variant, price_in_force
+from customers import selectors, services
+from customers.context_processors import my_store
+from customers.errors import CustomerNotFound
+from customers.models import (
+    Consent,
+    ConsentState,
+    ContactChannel,
+    Customer,
+    List,
+    ListItem,
+    SizePreference,
+)
+from customers.signals import AccountPanel, account_sections
+from omni.errors import DomainError
+from stores.models import Location
+from stores.selectors import associate_for_user, locations_active
+from stores.signals import salable_at_location
+
+RECENT_ON_HOME = 3
+
+
+# --- one place for domain errors on forms ----------------------------------------------
+
+
+def form_error_from(form: forms.Form, exc: DomainError) -> None:
+    """Put a service's refusal next to the field it names (``details["field"]``), or at
+    the top of the form when it names none the form has."""
+    name = exc.details.get("field")
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+# --- the shopper behind the request -----------------------------------------------------
+
+
+def account_customer(request: HttpRequest) -> Customer:
+    """The logged-in shopper's customer (one query, cached on the request). A login made
+    before customers were linked at sign-up (staff, old accounts) gets one now, by its
+    address only if that address is verified."""
+    customer = getattr(request, "_omni_customer", None)
+    if customer is None:
+        customer = selectors.customer_for_user(user=request.user)
+    if customer is None:
+        user = request.user
+        if user.email:
+            verified = EmailAddress.objects.filter(
+                user=user, email__iexact=user.email, verified=True
+            ).exists()
+            customer = services.customer_link_login(user=user, email=user.email, verified=verified)
+        else:
+            customer = services.customer_resolve(user=user)
+    request._omni_customer = customer
+    return customer
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# --- account home ------------------------------------------------------------------------
+
+
+@login_required
+def account_home(request: HttpRequest) -> HttpResponse:
+    """Account home: balances, then panels — the latest orders (with pickup progress),
+    lists, returns. Orders and returns sit above customers, so they add their panels by
+    answering ``customers.signals.account_sections`` rather than being imported here."""
+    customer = account_customer(request)
+    lists = [
+        *List.objects.filter(customer=customer)
+        .select_related("sent_to_location")
+        .annotate(item_count=Count("items"))
+        .order_by("-updated_at", "-pk")[:RECENT_ON_HOME]
+    ]
+    panels = [AccountPanel(20, "storefront/account/_home_lists.html", {"lists": lists})]
+    for _, panel in account_sections.send(
+        sender=Customer, request=request, customer=customer, limit=RECENT_ON_HOME
+    ):
+        if panel is not None:
+            panels.append(panel)
+    panels.sort(key=lambda panel: panel.position)
+    return render(
+        request,
+        "storefront/account/home.html",
+        {
+            "customer": customer,
+            "loyalty_points": selectors.loyalty_balance(customer=customer),
+            "store_credit": selectors.store_credit_balance(customer=customer),
+            "panels": panels,
+            "associate": associate_for_user(user=request.user),
+            "section": "home",
+        },
+    )
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+def _store_label(location: Location) -> str:
+    return f"{location.name} · {location.city}" if location.city != location.name else location.name
+
+
+class ListCreateForm(forms.Form):
+    name = forms.CharField(max_length=120, label="List name")
+    kind = forms.ChoiceField(choices=List.Kind.choices, initial=List.Kind.WISHLIST, label="Kind")
+
+
+class ListRenameForm(forms.Form):
+    name = forms.CharField(max_length=120, label="New name")
+
+
+class SendToStoreForm(forms.Form):
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(), label="Store", empty_label="Choose a store"
+    )
+    visit_date = forms.DateField(
+        required=False,
+        label="Planned visit (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations_active(kind=Location.Kind.STORE).order_by(
+            "name"
+        )
+        self.fields["location"].label_from_instance = _store_label
+
+
+def _own_list(customer: Customer, pk: int) -> List:
+    found = List.objects.filter(pk=pk, customer=customer).select_related("sent_to_location").first()
+    if found is None:
+        raise Http404("No such list among yours.")
+    return found
+
+
+@dataclass
+class ItemView:
+    item: ListItem
+    image: ProductImage | None = None
+    price: Decimal | None = None  # the size's price, or the lowest of the product's
+    price_from: bool = False  # True when no size was chosen and sizes differ in price
+    here: int | None = None  # salable at my store (None: no store chosen)
+    sold: bool = True
+    sizes: list[tuple[int, str]] = field(default_factory=list)  # to choose one, when none is
+
+    @property
+    def added_by_associate(self) -> bool:
+        """An associate added it: their row, or only their name once they have left
+        (the services leave the name blank for the shopper's own additions)."""
+        item = self.item
+        return bool(item.added_by_associate_id or item.added_by_name)
+
+    @property
+    def added_by(self) -> str:
+        """The associate's name as it was when they added it (kept if they leave)."""
+        associate = self.item.added_by_associate
+        return self.item.added_by_name or (associate.display_name if associate else "")
+
+    @property
+    def added_at_store(self) -> str:
+        associate = self.item.added_by_associate
+        return associate.home_location.name if associate and associate.home_location else ""
+
+
+def _items_prefetch() -> Prefetch:
+    return Prefetch(
+        "items",
+        queryset=ListItem.objects.select_related(
+            "product", "variant", "added_by_associate__home_location"
+        ).order_by("-added_at", "-id"),
+    )
+
+
+def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]:
+    """The items as the list pages show them: first image, price (the catalog's price in
+    force), units at my store (inventory's answer to ``stores.signals.salable_at_location``).
+    Three queries (prices, images, stock), however many items."""
+    product_ids = {item.product_id for item in items}
+    if not product_ids:
+        return []
+    prices: dict[int, Decimal] = {}
+    product_prices: dict[int, list[Decimal]] = {}
+    options: dict[int, list[tuple[int, str, str]]] = {}
+    product_of: dict[int, int] = {}
+    for pk, product_id, active, amount, size, colour in (
+        Variant.objects.filter(product_id__in=product_ids)
+        .annotate(price_amount=price_in_force("amount"))
+        .order_by("product_id", "position", "pk")
+        .values_list("pk", "product_id", "is_active", "price_amount", "size", "colour")
+    ):
+        product_of[pk] = product_id
+        if amount is not None and active:
+            prices[pk] = amount
+            product_prices.setdefault(product_id, []).append(amount)
+            options.setdefault(product_id, []).append((pk, size, colour))
+    sizes: dict[int, list[tuple[int, str]]] = {}
+    for product_id, variants in options.items():
+        # The colour is named only when the product comes in more than one.
+        several = len({colour for _, _, colour in variants}) > 1
+        sizes[product_id] = [
+            (pk, " · ".join(b for b in (size, colour if several else "") if b) or "One size")
+            for pk, size, colour in variants
+        ]
+    images: dict[int, ProductImage] = {}
+    for image in ProductImage.objects.filter(product_id__in=product_ids).order_by(
+        "product_id", "position", "pk"
+    ):
+        images.setdefault(image.product_id, image)
+    here_variant: dict[int, int] = {}
+    here_product: dict[int, int] = {}
+    if store_id is not None and product_of:
+        for _, salable_by_variant in salable_at_location.send(
+            sender=Location, location_id=store_id, variant_ids=set(product_of)
+        ):
+            for variant_id, salable in (salable_by_variant or {}).items():
+                units = max(salable, 0)
+                here_variant[variant_id] = here_variant.get(variant_id, 0) + units
+                product_id = product_of[variant_id]
+                here_product[product_id] = here_product.get(product_id, 0) + units
+    views = []
+    for item in items:
+        if item.variant_id:
+            price, price_from = prices.get(item.variant_id), False
+            here = here_variant.get(item.variant_id, 0)
+            sold = item.product.is_active and item.variant.is_active and price is not None
+        else:
+            amounts = product_prices.get(item.product_id, [])
+            price = min(amounts) if amounts else None
+            price_from = len(set(amounts)) > 1
+            here = here_product.get(item.product_id, 0)
+            sold = item.product.is_active and price is not None
+        views.append(
+            ItemView(
+                item=item,
+                image=images.get(item.product_id),
+                price=price,
+                price_from=price_from,
+                here=here if store_id is not None else None,
+                sold=sold,
+                sizes=sizes.get(item.product_id, []) if not item.variant_id else [],
+            )
+        )
+    return views
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_lists(request: HttpRequest) -> HttpResponse:
+    """The shopper's lists, and a new one."""
+    customer = account_customer(request)
+    form = ListCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.list_create(
+                customer=customer,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                channel="web",
+            )
+        except DomainError as exc:
+            form_error_from(form, exc)
+        else:
+            messages.success(request, f"“{created.name}” created.")
+            return redirect("customers:list-detail", pk=created.pk)
+    lists = [
+        *List.objects.filter(customer=customer)
+        .select_related("sent_to_location")
+        .annotate(item_count=Count("items"))
+        .order_by("-updated_at", "-pk")
+    ]
+    return render(
+        request,
+        "storefront/lists/lists.html",
+        {"customer": customer, "lists": lists, "form": form, "section": "lists"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _list_detail_context(request: HttpRequest, customer: Customer, pk: int, **forms_given) -> dict:
+    shopping_list = (
+        List.objects.filter(pk=pk, customer=customer)
+        .select_related("sent_to_location", "customer")
+        .prefetch_related(_items_prefetch())
+        .first()
+    )
+    if shopping_list is None:
+        raise Http404("No such list among yours.")
+    store = my_store(request)
+    return {
+        "customer": customer,
+        "list": shopping_list,
+        "items": item_views([*shopping_list.items.all()], store_id=store.id if store else None),
+        "store": store,
+        "share_url": request.build_absolute_uri(
+            reverse("customers:list-shared", args=[shopping_list.share_token])
+        )
+        if shopping_list.is_shared
+        else "",
+        "rename_form": forms_given.get("rename_form")
+        or ListRenameForm(initial={"name": shopping_list.name}),
+        "send_form": forms_given.get("send_form")
+        or SendToStoreForm(
+            initial={"location": shopping_list.sent_to_location_id or (store.id if store else None)}
+        ),
+        "today": timezone.localdate(),
+        "section": "lists",
+    }
+
+
+@login_required
+def account_list_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A list: items with image, price and units at my store; who added them (the
+    shopper, or an associate at a store with a note); share, rename, send to a store."""
+    customer = account_customer(request)
+    return render(
+        request, "storefront/lists/detail.html", _list_detail_context(request, customer, pk)
+    )
+
+
+@login_required
+@require_POST
+def account_list_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = account_customer(request)
+    shopping_list = _own_list(customer, pk)
+    form = ListRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.list_rename(list=shopping_list, name=form.cleaned_data["name"], channel="web")
+        except DomainError as exc:
+            form_error_from(form, exc)
+        else:
+            messages.success(request, "List renamed.")
+            return redirect("customers:list-detail", pk=pk)
+    context = _list_detail_context(request, customer, pk, rename_form=form)
+    return render(request, "storefront/lists/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def account_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = account_customer(request)
+    shopping_list = _own_list(customer, pk)
+    name = shopping_list.name
+    try:
+        services.list_delete(list=shopping_list, channel="web")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:list-detail", pk=pk)
+    messages.success(request, f"“{name}” deleted.")
+    return redirect("customers:lists")
+
+
+@login_required
+@require_POST
+def account_list_item_remove(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    """Take an item off the list. HTMX: the item's row is replaced by nothing."""
+    customer = account_customer(request)
+    shopping_list = _own_list(customer, pk)
+    try:
+        services.list_remove_item(list=shopping_list, item_id=item_id, channel="web")
+    except CustomerNotFound:
+        raise Http404("That item is not on this list.") from None
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, "Removed from the list.")
+    return redirect("customers:list-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def account_list_share(request: HttpRequest, pk: int) -> HttpResponse:
+    """Share by link (``share=on``) or stop sharing (the old link stops working). HTMX:
+    the share panel is replaced."""
+    customer = account_customer(request)
+    shopping_list = _own_list(customer, pk)
+    if request.POST.get("share") == "on":
+        services.list_share(list=shopping_list, channel="web")
+        note = "Anyone with the link can now see this list."
+    else:
+        services.list_unshare(list=shopping_list, channel="web")
+        note = "The list is private again; the old link no longer works."
+    if request.htmx:
+        context = _list_detail_context(request, customer, pk)
+        context["share_note"] = note
+        return render(request, "storefront/lists/_list_share.html", context)
+    messages.success(request, note)
+    return redirect("customers:list-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def account_list_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Send to my store": the list goes to the chosen store's queue, with the planned
+    visit date; the page then shows the store's progress (new → prepared → visited)."""
+    customer = account_customer(request)
+    shopping_list = _own_list(customer, pk)
+    form = SendToStoreForm(request.POST)
+    if form.is_valid():
+        try:
+            services.list_send_to_store(
+                list=shopping_list,
+                location=form.cleaned_data["location"],
+                visit_date=form.cleaned_data["visit_date"],
+                channel="web",
+            )
+        except DomainError as exc:
+            form_error_from(form, exc)
+        else:
+            store = form.cleaned_data["location"].name
+            messages.success(request, f"Sent to {store}. An associate will prepare it for you.")
+            return redirect("customers:list-detail", pk=pk)
+    context = _list_detail_context(request, customer, pk, send_form=form)
+    return render(request, "storefront/lists/detail.html", context, status=400)
+
+
+def _list_add_refused(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    if request.htmx:
+        # HTMX does not swap error responses: the fragment says no with a 200.
+        return render(
+            request, "storefront/lists/_list_add_result.html", {"error": message}, status=200
+        )
+    return render(
+        request, "storefront/lists/list_add_error.html", {"error": message}, status=status
+    )
+
+
+@require_POST
+def list_add(request: HttpRequest) -> HttpResponse:
+    """Save a product (a size of it, with ``variant``) to a list: ``list`` or the
+    shopper's first wishlist (made if they have none). Guests are sent to log in first.
+    HTMX gets a confirmation fragment; otherwise a message and a redirect to ``next``."""
+    if not request.user.is_authenticated:
+        back = safe_next(request, request.META.get("HTTP_REFERER") or "/")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = "/"
+        login_url = f"{reverse('account_login')}?{urlencode({'next': back})}"
+        if request.htmx:
+            return HttpResponseClientRedirect(login_url)
+        return redirect(login_url)
+    customer = account_customer(request)
+    try:
+        product_id = int(request.POST.get("product", ""))
+    except ValueError:
+        return _list_add_refused(request, "Choose a product to save.")
+    product = Product.objects.filter(pk=product_id, is_active=True).first()
+    if product is None:
+        return _list_add_refused(request, "That product is not available.")
+    variant = None
+    if request.POST.get("variant"):
+        try:
+            variant_id = int(request.POST["variant"])
+        except ValueError:
+            return _list_add_refused(request, "Choose one of this product's sizes.")
+        variant = Variant.objects.filter(pk=variant_id, product=product).first()
+        if variant is None:
+            return _list_add_refused(request, "That size is not one of this product's sizes.")
+    if request.POST.get("list"):
+        try:
+            shopping_list = _own_list(customer, int(request.POST["list"]))
+        except ValueError:
+            raise Http404("No such list among yours.") from None
+    else:
+        shopping_list = (
+            List.objects.filter(customer=customer, kind=List.Kind.WISHLIST)
+            .order_by("created_at", "pk")
+            .first()
+        ) or services.list_create(customer=customer, name="My wishlist", channel="web")
+    try:
+        item = services.list_add_item(
+            list=shopping_list, product=product, variant=variant, channel="web"
+        )
+    except DomainError as exc:
+        return _list_add_refused(request, exc.message)
+    label = product.name + (f" ({variant.size})" if variant is not None and variant.size else "")
+    message = f"Saved {label} to “{shopping_list.name}”."
+    if request.htmx:
+        return render(
+            request,
+            "storefront/lists/_list_add_result.html",
+            {"message": message, "list": shopping_list, "item": item},
+        )
+    messages.success(request, message)
+    return redirect(safe_next(request, reverse("customers:list-detail", args=[shopping_list.pk])))
+
+
+def list_shared_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The public, read-only page of a list shared by link. Unknown or no-longer-shared
+    links are not found. Shows the items, not who added them or their notes."""
+    try:
+        shopping_list = selectors.list_shared(token=token)
+    except CustomerNotFound:
+        raise Http404("This list is not shared.") from None
+    return render(
+        request,
+        "storefront/lists/shared.html",
+        {
+            "list": shopping_list,
+            "owner_first_name": shopping_list.customer.first_name,
+            "items": item_views([*shopping_list.items.all()], store_id=None),
+        },
+    )
+
+
+# --- profile ------------------------------------------------------------------------------
+
+
+class DetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=80, required=False, label="First name")
+    last_name = forms.CharField(max_length=80, required=False, label="Last name")
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Phone",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    home_store = forms.ModelChoiceField(
+        queryset=Location.objects.none(), required=False, label="Home store", empty_label="None"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_store"].queryset = locations_active(kind=Location.Kind.STORE).order_by(
+            "name"
+        )
+        self.fields["home_store"].label_from_instance = _store_label
+
+
+SIZE_GROUPS = [(value, label) for value, label in Category.SizeGroup.choices if value]
+
+
+class SizesForm(forms.Form):
+    def __init__(self, *args, sizes: dict[str, SizePreference], **kwargs):
+        super().__init__(*args, **kwargs)
+        for group, label in SIZE_GROUPS:
+            pref = sizes.get(group)
+            self.fields[f"size_{group}"] = forms.CharField(
+                max_length=20,
+                required=False,
+                label=label,
+                initial=pref.size if pref else "",
+                help_text="Learned from your purchases"
+                if pref and pref.source == SizePreference.Source.LEARNED
+                else "",
+            )
+
+
+PREFERENCE_FIELDS = (
+    ("colours", "Colours you like"),
+    ("styles", "Styles"),
+    ("fits", "Fits"),
+)
+
+
+class PreferencesForm(forms.Form):
+    colours = forms.CharField(max_length=200, required=False, label="Colours you like")
+    styles = forms.CharField(max_length=200, required=False, label="Styles")
+    fits = forms.CharField(max_length=200, required=False, label="Fits")
+
+
+CONSENT_CHOICES = [
+    (ConsentState.MARKETING, "News and offers"),
+    (ConsentState.ONE_TO_ONE, "Only my store associate, one to one"),
+    (ConsentState.NONE, "Nothing"),
+]
+
+
+class ConsentForm(forms.Form):
+    def __init__(self, *args, consents: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for channel, label in ContactChannel.choices:
+            self.fields[f"consent_{channel}"] = forms.ChoiceField(
+                choices=CONSENT_CHOICES,
+                label=label,
+                initial=consents[channel].state,
+                widget=forms.RadioSelect,
+            )
+
+
+@dataclass
+class ProfileForms:
+    details: DetailsForm
+    sizes: SizesForm
+    preferences: PreferencesForm
+    consent: ConsentForm
+    invalid: set[str] = field(default_factory=set)
+
+
+def _preference_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value or "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_profile(request: HttpRequest) -> HttpResponse:
+    """Name, phone and home store; sizes (learned ones labelled); preferences; consent per
+    contact channel. Each section is its own form (``section``), so one can be saved
+    without touching the others; consent changes keep their history (``consent_set``)."""
+    customer = account_customer(request)
+    section = request.POST.get("section") if request.method == "POST" else None
+    sizes = {pref.size_group: pref for pref in SizePreference.objects.filter(customer=customer)}
+    stored = {consent.channel: consent for consent in Consent.objects.filter(customer=customer)}
+    consents = {
+        channel: stored.get(channel) or Consent(channel=channel, state=ConsentState.NONE)
+        for channel in ContactChannel.values
+    }
+    prefs = customer.preferences or {}
+    data = request.POST if section else None
+    profile = ProfileForms(
+        details=DetailsForm(
+            data if section == "details" else None,
+            initial={
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "phone": customer.phone,
+                "home_store": customer.home_store_id,
+            },
+            prefix="details",
+        ),
+        sizes=SizesForm(data if section == "sizes" else None, sizes=sizes, prefix="sizes"),
+        preferences=PreferencesForm(
+            data if section == "preferences" else None,
+            initial={key: _preference_text(prefs.get(key)) for key, _ in PREFERENCE_FIELDS},
+            prefix="preferences",
+        ),
+        consent=ConsentForm(
+            data if section == "consent" else None, consents=consents, prefix="consent"
+        ),
+    )
+    if section in ("details", "sizes", "preferences", "consent"):
+        form = getattr(profile, section)
+        if form.is_valid():
+            try:
+                _profile_save(customer, section, form, sizes)
+            except DomainError as exc:
+                form_error_from(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect(f"{reverse('customers:profile')}#{section}")
+        profile.invalid.add(section)
+    elif section is not None:
+        raise Http404("No such part of the profile.")
+    return render(
+        request,
+        "storefront/account/profile.html",
+        {
+            "customer": customer,
+            "profile": profile,
+            "consents": consents,
+            "section": "profile",
+        },
+        status=400 if profile.invalid else 200,
+    )
+
+
+def _profile_save(
+    customer: Customer, section: str, form: forms.Form, sizes: dict[str, SizePreference]
+) -> None:
+    data = form.cleaned_data
+    if section == "details":
+        services.customer_update_profile(
+            customer=customer,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            home_store=data["home_store"],
+            channel="web",
+        )
+        services.customer_set_phone(customer=customer, phone=data["phone"])
+    elif section == "sizes":
+        for group, _ in SIZE_GROUPS:
+            size = data[f"size_{group}"].strip()
+            current = sizes.get(group)
+            if size and (current is None or current.size != size):
+                services.size_set(customer=customer, size_group=group, size=size)
+    elif section == "preferences":
+        chosen = {
+            key: [part.strip() for part in data[key].split(",") if part.strip()]
+            for key, _ in PREFERENCE_FIELDS
+        }
+        kept = {k: v for k, v in (customer.preferences or {}).items() if k not in chosen}
+        services.customer_update_profile(
+            customer=customer,
+            preferences={**kept, **{k: v for k, v in chosen.items() if v}},
+            channel="web",
+        )
+    elif section == "consent":
+        for channel, _ in ContactChannel.choices:
+            services.consent_set(
+                customer=customer, channel=channel, state=data[f"consent_{channel}"], source="web"
+            )

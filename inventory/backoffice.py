@@ -1,0 +1,205 @@
+"""Back-office stock lookup: scan or type a SKU, barcode or product name and see what this
+store can sell of each size now, what the nearest stores and warehouses have (and how far
+they are), and ask for a transfer to this store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Product, Variant
+from inventory.selectors import stock_list
+from inventory.services import transfer_request
+from omni.errors import DomainError
+from stores.backoffice import backoffice_done, backoffice_error, backoffice_render, backoffice_view
+from stores.models import Location
+from stores.selectors import location_distances_from
+
+PRODUCTS_SHOWN = 6
+SOURCES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Source:
+    """Salable units of one variant at another location, and how far it is from here."""
+
+    location: Location
+    salable: int
+    distance_km: Decimal | None
+
+
+@dataclass(frozen=True)
+class VariantStock:
+    variant: Variant
+    here: int
+    elsewhere: tuple[Source, ...]
+    scanned: bool = False
+
+
+@dataclass(frozen=True)
+class ProductStock:
+    product: Product
+    variants: tuple[VariantStock, ...]
+
+
+def _products_matching(query: str) -> tuple[list[Variant], int | None]:
+    """The variants to show for a query and the one that was scanned (None when the query
+    was a name): a SKU or barcode shows every size of its product, a name up to
+    ``PRODUCTS_SHOWN`` products. 1 query."""
+    exact = Q(sku__iexact=query) | Q(barcode=query)
+    scanned = (
+        Variant.objects.filter(exact, product__is_active=True)
+        .values_list("pk", "product_id")
+        .first()
+    )
+    if scanned is not None:
+        products = Q(product_id=scanned[1])
+    else:
+        ids = (
+            Product.objects.filter(name__icontains=query, is_active=True)
+            .order_by("name")
+            .values("pk")[:PRODUCTS_SHOWN]
+        )
+        products = Q(product_id__in=ids)
+    variants = [
+        *Variant.objects.filter(products, is_active=True)
+        .select_related("product")
+        .order_by("product__name", "product_id", "position", "pk")
+    ]
+    return variants, (scanned[0] if scanned else None)
+
+
+def stock_lookup_results(*, query: str, location: Location) -> list[ProductStock]:
+    """Per product and size: salable here, and the nearest other active locations with
+    salable stock (distance from here, nearest first). 4 queries, however many sizes,
+    locations or stock rows."""
+    query = query.strip()
+    if not query:
+        return []
+    variants, scanned_id = _products_matching(query)
+    if not variants:
+        return []
+    rows = (
+        stock_list(variant_ids=[v.pk for v in variants])
+        .filter(location__is_active=True)
+        .filter(Q(location=location) | Q(salable__gt=0))
+    )
+    distances = location_distances_from(location_id=location.pk)
+    here: dict[int, int] = {}
+    elsewhere: dict[int, list[Source]] = {}
+    for stock in rows:
+        if stock.location_id == location.pk:
+            here[stock.variant_id] = stock.salable
+        else:
+            elsewhere.setdefault(stock.variant_id, []).append(
+                Source(stock.location, stock.salable, distances.get(stock.location_id))
+            )
+    far = Decimal("999999")
+    grouped: dict[int, list[VariantStock]] = {}
+    products: dict[int, Product] = {}
+    for variant in variants:
+        sources = sorted(
+            elsewhere.get(variant.pk, []),
+            key=lambda s: (s.distance_km if s.distance_km is not None else far, s.location.pk),
+        )
+        products[variant.product_id] = variant.product
+        grouped.setdefault(variant.product_id, []).append(
+            VariantStock(
+                variant,
+                here.get(variant.pk, 0),
+                tuple(sources[:SOURCES_SHOWN]),
+                scanned=variant.pk == scanned_id,
+            )
+        )
+    return [ProductStock(products[pid], tuple(rows)) for pid, rows in grouped.items()]
+
+
+class TransferForm(forms.Form):
+    variant = forms.IntegerField(widget=forms.HiddenInput)
+    source = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(
+        label="Units",
+        min_value=1,
+        max_value=99,
+        error_messages={
+            "required": "Say how many units to bring here.",
+            "invalid": "The quantity must be a whole number.",
+            "min_value": "Ask for at least 1 unit.",
+            "max_value": "Ask for at most 99 units at a time.",
+        },
+    )
+    note = forms.CharField(label="Note (optional)", max_length=200, required=False)
+
+
+def _lookup_url(query: str) -> str:
+    base = reverse("backoffice:stock-lookup")
+    return f"{base}?{urlencode({'q': query})}" if query else base
+
+
+@require_GET
+@backoffice_view
+def stock_lookup(request: HttpRequest) -> HttpResponse:
+    """Scan or search, then see stock here and nearby. HTMX live search swaps the results
+    only; without JavaScript it is a plain GET form."""
+    query = request.GET.get("q", "").strip()[:100]
+    context = {
+        "query": query,
+        "results": stock_lookup_results(query=query, location=request.location),
+    }
+    return backoffice_render(
+        request,
+        "backoffice/stock/lookup.html",
+        context,
+        fragment="backoffice/stock/_results.html",
+    )
+
+
+@require_POST
+@backoffice_view
+def stock_transfer_request(request: HttpRequest) -> HttpResponse:
+    """Ask another location to send units of one size to the store the associate works
+    for (never to another store). Bad quantities and short stock come back as messages."""
+    query = request.POST.get("q", "").strip()[:100]
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    elif form.cleaned_data["source"] == request.location.pk:
+        messages.error(request, "That is this store: pick another location to send it.")
+    else:
+        try:
+            transfer = transfer_request(
+                source_id=form.cleaned_data["source"],
+                destination_id=request.location.pk,
+                lines=[(form.cleaned_data["variant"], form.cleaned_data["quantity"])],
+                requested_by=request.associate,
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            backoffice_error(request, error)
+        else:
+            units = form.cleaned_data["quantity"]
+            messages.success(
+                request,
+                f"Transfer #{transfer.pk} requested: {units} unit{'s' if units != 1 else ''} "
+                f"to {request.location.name}, expected {localtime(transfer.expected_at):%a %d %b}.",
+            )
+    return backoffice_done(
+        request,
+        redirect_to=_lookup_url(query),
+        fragment="backoffice/stock/_results.html",
+        context={
+            "query": query,
+            "results": stock_lookup_results(query=query, location=request.location),
+        },
+    )

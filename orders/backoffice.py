@@ -1,0 +1,526 @@
+"""Associate screens of the orders domain: the store's pickup queue (BOPIS) and the
+endless aisle (an order placed at the counter for items not on this floor).
+
+Views stay thin: they read through ``orders.selectors``, write through
+``orders.services`` and turn a ``DomainError`` into a message in one place
+(:func:`domain_error_message`). Every screen works as plain HTML forms; with HTMX a queue
+row is swapped in place (``pickups/_row.html``, the element ``#pickup-row-<id>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from customers.models import Channel, Customer
+from customers.selectors import customer_search
+from inventory.selectors import stock_list
+from omni.errors import DomainError
+from omni.money import ZERO, to_money
+from orders import selectors
+from orders import services as order_services
+from orders.models import Fulfilment, Order, Payment
+from orders.services.checkout import ADDRESS_FIELDS
+from orders.services.fulfilments import pickup_reminder_before
+from orders.services.numbers import order_code_data_uri
+from stores.backoffice import backoffice_view
+from stores.models import Location
+from stores.selectors import location_distances_from, locations_active
+
+Status = Fulfilment.Status
+
+
+def domain_error_message(request: HttpRequest, error: DomainError) -> str:
+    """The one place an associate screen turns a business refusal into words: the
+    error's message, queued for the next page and returned for an in-place fragment."""
+    messages.error(request, error.message)
+    return error.message
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return fallback
+
+
+# --- pickup queue ---------------------------------------------------------------------
+
+# (tab key, label, statuses shown)
+PICKUP_TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("placed", "To prepare", (Status.PLACED,)),
+    ("picking", "Picking", (Status.PICKING,)),
+    ("ready", "Ready", (Status.READY,)),
+    ("collected", "Collected", (Status.COLLECTED, Status.PARTIALLY_COLLECTED)),
+    ("closed", "Not collected", (Status.EXPIRED, Status.CANCELLED)),
+)
+_TAB_STATUSES = {key: statuses for key, _, statuses in PICKUP_TABS}
+# Finished pickups are history: the newest of them are enough on a tablet.
+DONE_TAB_LIMIT = 50
+
+
+# Pay in store is taken at the counter: the row says how much (one query for the page).
+_PAYMENTS = Prefetch("order__payments", queryset=Payment.objects.order_by("pk"))
+
+
+def _pickup_or_404(request: HttpRequest, pk: int) -> Fulfilment:
+    """A pickup of the store the associate works for; another store's is not found."""
+    return get_object_or_404(
+        selectors.pickup_queue(location=request.location, statuses=Status.values).prefetch_related(
+            _PAYMENTS
+        ),
+        pk=pk,
+    )
+
+
+def _pickup_context(fulfilment: Fulfilment, now: dt.datetime, incoming: dict) -> dict:
+    """What a queue row shows; ``incoming`` is ``pickup_transfers_incoming`` for it."""
+    soon = now + pickup_reminder_before()
+    transfer = (
+        incoming.get(fulfilment.order_id)
+        if fulfilment.status in (Status.PLACED, Status.PICKING)
+        else None
+    )
+    return {
+        "pickup": fulfilment,
+        "arriving_by_transfer": transfer,
+        "expiring_soon": fulfilment.status == Status.READY
+        and fulfilment.hold_until is not None
+        and fulfilment.hold_until <= soon,
+        "item_count": sum(line.quantity for line in fulfilment.lines.all()),
+        "to_pay": sum(
+            (
+                p.amount
+                for p in fulfilment.order.payments.all()
+                if p.provider == Payment.Provider.PAY_IN_STORE
+                and p.status == Payment.Status.PENDING
+            ),
+            ZERO,
+        ),
+    }
+
+
+OPEN = (Status.PLACED, Status.PICKING)
+
+
+def _incoming_for(fulfilment: Fulfilment) -> dict:
+    if fulfilment.status not in OPEN:
+        return {}
+    return selectors.pickup_transfers_incoming(
+        location=fulfilment.location_id, order_ids=[fulfilment.order_id]
+    )
+
+
+@backoffice_view
+def pickup_queue(request: HttpRequest) -> HttpResponse:
+    """The store's pickups by status tab; a scanned or typed order code opens its pickup."""
+    code = request.GET.get("code", "").strip()
+    if code:
+        found = list(selectors.pickups_for_order_code(code=code))
+        here = [p for p in found if p.location_id == request.location.pk]
+        if here:
+            return redirect("backoffice:pickup-detail", pk=here[0].pk)
+        if found:
+            messages.error(
+                request,
+                f"Order {found[0].order.number} is for pickup at {found[0].location.name}, "
+                f"not at {request.location.name}.",
+            )
+        else:
+            messages.error(request, f"No pickup has the order code “{code}”.")
+    tab = request.GET.get("tab", "placed")
+    if tab not in _TAB_STATUSES:
+        tab = "placed"
+    now = timezone.now()
+    counts = selectors.pickup_counts(location=request.location)
+    queue = selectors.pickup_queue(
+        location=request.location, statuses=_TAB_STATUSES[tab]
+    ).prefetch_related(_PAYMENTS)
+    if tab in ("collected", "closed"):
+        queue = queue.order_by("-updated_at", "-pk")[:DONE_TAB_LIMIT]
+    queue = list(queue)
+    incoming = selectors.pickup_transfers_incoming(
+        location=request.location, order_ids=[p.order_id for p in queue if p.status in OPEN]
+    )
+    rows = [_pickup_context(p, now, incoming) for p in queue]
+    tabs = [
+        {"key": key, "label": label, "count": sum(counts[s] for s in statuses)}
+        for key, label, statuses in PICKUP_TABS
+    ]
+    context = {"tab": tab, "tabs": tabs, "rows": rows, "code": code}
+    if request.htmx and not code:
+        return render(request, "backoffice/pickups/_queue.html", context)
+    return render(request, "backoffice/pickups/queue.html", context)
+
+
+@backoffice_view
+def pickup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One pickup: who, what, when it is held until, and every step it can take next
+    (including a partial collection, line by line)."""
+    fulfilment = _pickup_or_404(request, pk)
+    return render(
+        request,
+        "backoffice/pickups/detail.html",
+        {
+            **_pickup_context(fulfilment, timezone.now(), _incoming_for(fulfilment)),
+            "order_code": order_code_data_uri(fulfilment.order.number, scale=3),
+        },
+    )
+
+
+def _quantities(request: HttpRequest, fulfilment: Fulfilment) -> dict[int, int]:
+    """{order line id: units} from a partial-collection form; a blank box counts as 0."""
+    taken = {}
+    for line in fulfilment.lines.all():
+        raw = request.POST.get(f"qty-{line.order_line_id}", "").strip() or "0"
+        try:
+            taken[line.order_line_id] = int(raw)
+        except ValueError:
+            raise order_services.InvalidQuantity(
+                f"Enter how many of {line.order_line.product_name} the shopper takes."
+            ) from None
+    return taken
+
+
+@require_POST
+@backoffice_view
+def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a pickup one step: start picking, ready for collection (the shopper is
+    emailed), or collect (the order code must match; with ``partial`` only the units
+    entered). A form posted after a colleague already moved the pickup says so instead
+    of acting twice."""
+    fulfilment = _pickup_or_404(request, pk)
+    action = request.POST.get("action", "")
+    seen_status = request.POST.get("status", "")
+    error = ""
+    done = ""
+    if seen_status and seen_status != fulfilment.status:
+        error = (
+            f"This pickup has already moved on: it is now “{fulfilment.get_status_display()}”. "
+            "Nothing was changed."
+        )
+        messages.error(request, error)
+    else:
+        try:
+            if action == "start_picking":
+                order_services.fulfilment_start_picking(
+                    fulfilment=fulfilment, associate=request.associate
+                )
+                done = f"Picking order {fulfilment.order.number}."
+            elif action == "ready":
+                order_services.fulfilment_ready(fulfilment=fulfilment, associate=request.associate)
+                done = (
+                    f"Order {fulfilment.order.number} is ready; the shopper has been told by email."
+                )
+            elif action == "collect":
+                quantities = (
+                    _quantities(request, fulfilment) if request.POST.get("partial") else None
+                )
+                order_services.fulfilment_collect(
+                    fulfilment=fulfilment,
+                    code=request.POST.get("code", ""),
+                    quantities=quantities,
+                    associate=request.associate,
+                )
+                done = f"Order {fulfilment.order.number} collected."
+            else:
+                error = "Choose what to do with this pickup."
+                messages.error(request, error)
+        except DomainError as refusal:
+            error = domain_error_message(request, refusal)
+        if done:
+            messages.success(request, done)
+    if request.htmx:
+        # The row answers in place; the queued message is for full pages only.
+        list(messages.get_messages(request))
+        fresh = _pickup_or_404(request, pk)
+        return render(
+            request,
+            "backoffice/pickups/_row.html",
+            {
+                **_pickup_context(fresh, timezone.now(), _incoming_for(fresh)),
+                "row_error": error,
+                "row_done": done,
+                "code_error": error if action == "collect" else "",
+                "next": _safe_next(request, reverse("backoffice:pickup-queue")),
+            },
+        )
+    return redirect(_safe_next(request, reverse("backoffice:pickup-detail", args=[pk])))
+
+
+# --- endless aisle --------------------------------------------------------------------
+
+AISLE_SESSION_KEY = "backoffice_aisle"
+
+
+def _aisle_state(request: HttpRequest) -> dict:
+    state = request.session.get(AISLE_SESSION_KEY) or {}
+    return {"lines": dict(state.get("lines") or {}), "customer_id": state.get("customer_id")}
+
+
+def _aisle_save(request: HttpRequest, state: dict) -> None:
+    request.session[AISLE_SESSION_KEY] = state
+
+
+class AisleCheckoutForm(forms.Form):
+    """How the order leaves: shipped to an address or picked up at a store; paid by card
+    now or at pickup. Who it is for, when no customer is attached."""
+
+    email = forms.EmailField(required=False, label="Email")
+    first_name = forms.CharField(required=False, max_length=80, label="First name")
+    last_name = forms.CharField(required=False, max_length=80, label="Last name")
+    phone = forms.CharField(required=False, max_length=32, label="Phone")
+    fulfilment = forms.ChoiceField(
+        choices=[("ship", "Ship to the customer"), ("pickup", "Pick up at a store")],
+        widget=forms.RadioSelect,
+        initial="ship",
+        label="Delivery",
+    )
+    pickup_store = forms.TypedChoiceField(coerce=int, required=False, label="Pickup store")
+    name = forms.CharField(required=False, max_length=120, label="Name on the parcel")
+    line1 = forms.CharField(required=False, max_length=200, label="Street")
+    line2 = forms.CharField(required=False, max_length=200, label="Flat, suite (optional)")
+    city = forms.CharField(required=False, max_length=100, label="Town or city")
+    region = forms.CharField(required=False, max_length=100, label="State")
+    postcode = forms.CharField(required=False, max_length=20, label="Postcode")
+    country = forms.CharField(required=False, max_length=2, initial="US", label="Country")
+    payment = forms.ChoiceField(
+        choices=[("card", "Card now"), ("pay_at_pickup", "Pay at pickup")],
+        widget=forms.RadioSelect,
+        initial="card",
+        label="Payment",
+    )
+    card_number = forms.CharField(required=False, max_length=30, label="Card number")
+
+    def __init__(self, *args, stores: list[Location], has_customer: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_customer = has_customer
+        self.fields["pickup_store"].choices = [("", "Choose a store")] + [
+            (store.pk, store.name) for store in stores
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_customer and not (data.get("email") or data.get("phone")):
+            self.add_error("email", "Attach a customer, or enter their email or phone.")
+        if data.get("fulfilment") == "pickup" and not data.get("pickup_store"):
+            self.add_error("pickup_store", "Choose the store to pick up from.")
+        if data.get("fulfilment") == "ship":
+            for field, label in (("line1", "street"), ("city", "town"), ("postcode", "postcode")):
+                if not data.get(field):
+                    self.add_error(field, f"Enter the {label}.")
+            if data.get("payment") == "pay_at_pickup":
+                self.add_error("payment", "Pay at pickup is only for a pickup.")
+        if data.get("payment") == "card" and not data.get("card_number"):
+            self.add_error("card_number", "Enter the card number.")
+        return data
+
+
+def _aisle_basket(state: dict) -> tuple[list[dict], Decimal]:
+    ids = [int(pk) for pk in state["lines"]]
+    priced = {v.pk: v for v in selectors.variants_priced(variant_ids=ids)} if ids else {}
+    basket, subtotal = [], ZERO
+    for key, quantity in state["lines"].items():
+        variant = priced.get(int(key))
+        if variant is None:
+            continue
+        unit = to_money(variant.price_amount) if variant.price_amount is not None else None
+        total = to_money(unit * quantity) if unit is not None else ZERO
+        basket.append({"variant": variant, "quantity": quantity, "unit": unit, "total": total})
+        subtotal += total
+    return basket, subtotal
+
+
+def _availability(variants: list, location: Location) -> dict[int, dict]:
+    """{variant id: {"here": units, "elsewhere": [(location, units), ...]}}, nearest
+    first: two queries for any number of variants and locations."""
+    if not variants:
+        return {}
+    distances = location_distances_from(location_id=location.pk)
+    rows = (
+        stock_list(variant_ids=[v.pk for v in variants])
+        .filter(location__is_active=True, salable__gt=0)
+        .order_by()
+    )
+    found: dict[int, dict] = {v.pk: {"here": 0, "elsewhere": []} for v in variants}
+    for stock in rows:
+        entry = found[stock.variant_id]
+        if stock.location_id == location.pk:
+            entry["here"] = stock.salable
+        else:
+            entry["elsewhere"].append((stock.location, stock.salable))
+    far = Decimal("1e9")
+    for entry in found.values():
+        entry["elsewhere"].sort(key=lambda pair: (distances.get(pair[0].pk, far), pair[0].pk))
+        entry["total_elsewhere"] = sum(units for _, units in entry["elsewhere"])
+    return found
+
+
+def _aisle_post(request: HttpRequest, state: dict) -> str | None:
+    """Apply a basket or customer change; the error to show, if any."""
+    action = request.POST.get("action", "")
+    if action in ("add", "remove"):
+        try:
+            variant_id = int(request.POST.get("variant", ""))
+            quantity = int(request.POST.get("quantity", "1") or 1)
+        except ValueError:
+            return "Choose an item and a whole number of units."
+        key = str(variant_id)
+        if action == "remove":
+            state["lines"].pop(key, None)
+            return None
+        if not 1 <= quantity <= 20:
+            return "Add between 1 and 20 units."
+        if variant_id not in selectors.variants_sellable(variant_ids=[variant_id]):
+            return "That item is not sold any more."
+        state["lines"][key] = min(state["lines"].get(key, 0) + quantity, 20)
+        return None
+    if action == "customer":
+        try:
+            customer_id = int(request.POST.get("customer", ""))
+        except ValueError:
+            return "Choose a customer."
+        if not Customer.objects.filter(pk=customer_id, is_active=True).exists():
+            return "That customer no longer exists."
+        state["customer_id"] = customer_id
+        return None
+    if action == "detach":
+        state["customer_id"] = None
+        return None
+    if action == "clear":
+        state["lines"], state["customer_id"] = {}, None
+        return None
+    return "Choose what to do."
+
+
+def _aisle_place(
+    request: HttpRequest, form: AisleCheckoutForm, state: dict, customer: Customer | None
+) -> Order:
+    data = form.cleaned_data
+    if data["fulfilment"] == "ship":
+        fulfilment = order_services.ShipTo({key: data.get(key, "") for key in ADDRESS_FIELDS})
+    else:
+        fulfilment = order_services.PickupAt(store_id=data["pickup_store"])
+    if data["payment"] == "card":
+        payment = order_services.PaymentChoice.card(data["card_number"])
+    else:
+        payment = order_services.PaymentChoice.pay_in_store()
+    contact = None
+    if customer is None:
+        contact = order_services.Contact(
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+        )
+    return order_services.order_place(
+        lines=[(int(key), quantity) for key, quantity in state["lines"].items()],
+        fulfilment=fulfilment,
+        payment=payment,
+        customer=customer,
+        contact=contact,
+        channel=Channel.STORE,
+        location=request.location,
+        associate=request.associate,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view
+def aisle(request: HttpRequest) -> HttpResponse:
+    """Build an order for the customer at the counter: find items (with where they are in
+    stock), attach or type the customer, ship it or have it picked up, pay by card or at
+    pickup. Nothing is written until ``order_place`` succeeds; its refusals (stock, a
+    declined card) are shown above the form."""
+    state = _aisle_state(request)
+    pickup_stores = list(locations_active(kind=Location.Kind.STORE, offers_pickup=True))
+    form = None
+    if request.method == "POST":
+        if request.POST.get("action") == "place":
+            customer = (
+                Customer.objects.filter(pk=state["customer_id"]).first()
+                if state["customer_id"]
+                else None
+            )
+            form = AisleCheckoutForm(
+                request.POST, stores=pickup_stores, has_customer=customer is not None
+            )
+            if not state["lines"]:
+                messages.error(request, "Add at least one item first.")
+            elif form.is_valid():
+                try:
+                    order = _aisle_place(request, form, state, customer)
+                except DomainError as refusal:
+                    field = refusal.details.get("field")
+                    if field in form.fields:
+                        form.add_error(field, refusal.message)
+                    domain_error_message(request, refusal)
+                else:
+                    _aisle_save(request, {"lines": {}, "customer_id": None})
+                    return redirect("backoffice:aisle-done", number=order.number)
+        else:
+            error = _aisle_post(request, state)
+            if error:
+                messages.error(request, error)
+            else:
+                _aisle_save(request, state)
+            back = reverse("backoffice:aisle")
+            query = request.POST.get("q", "")
+            return redirect(f"{back}?{urlencode({'q': query})}" if query else back)
+    query = request.GET.get("q", "").strip()
+    customer_query = request.GET.get("cq", "").strip()
+    results = selectors.variants_find(query=query) if query else []
+    availability = _availability(results, request.location)
+    basket, subtotal = _aisle_basket(state)
+    customer = (
+        Customer.objects.filter(pk=state["customer_id"]).first() if state["customer_id"] else None
+    )
+    if form is None:
+        form = AisleCheckoutForm(
+            stores=pickup_stores,
+            has_customer=customer is not None,
+            initial={"pickup_store": request.location.pk if request.location.offers_pickup else ""},
+        )
+    context = {
+        "query": query,
+        "results": [{"variant": v, "stock": availability[v.pk]} for v in results],
+        "basket": basket,
+        "subtotal": subtotal,
+        "customer": customer,
+        "customer_query": customer_query,
+        "customer_results": customer_search(query=customer_query, limit=8)
+        if customer_query
+        else [],
+        "form": form,
+    }
+    if request.htmx and request.method == "GET" and request.GET.get("part") == "results":
+        return render(request, "backoffice/aisle/_results.html", context)
+    return render(request, "backoffice/aisle/aisle.html", context)
+
+
+@backoffice_view
+def aisle_done(request: HttpRequest, number: str) -> HttpResponse:
+    """The confirmation: order number and scannable code, for an order placed at one of
+    the associate's stores."""
+    try:
+        order = selectors.order_detail(number=number)
+    except DomainError:
+        raise Http404("No such order") from None
+    allowed = {loc.pk for loc in request.allowed_locations}
+    if order.channel != Channel.STORE or order.location_id not in allowed:
+        raise Http404("No such order")
+    return render(
+        request,
+        "backoffice/aisle/done.html",
+        {"order": order, "order_code": order_code_data_uri(order.number, scale=4)},
+    )

@@ -1,0 +1,53 @@
+"""Receivers that keep the shopper's cart and store with them when they log in, and the
+signal orders' account order page sends to the apps above it.
+
+``order_sections`` (``request``, ``customer``, ``order``): sent by
+``orders.views.account_order_detail``; each receiver returns a
+``customers.signals.AccountPanel`` (or None) shown below the receipt by ``position``
+(returns: the order's returns and "Start a return"), so orders never imports returns.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import Signal, receiver
+
+from omni.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+order_sections = Signal()
+
+
+@receiver(user_logged_in, dispatch_uid="orders.cart_at_login")
+def cart_at_login(sender, request, user, **kwargs) -> None:
+    """What a guest put in the cart on this device joins the member's cart
+    (``cart_for_login``), and a member with a home store and no store chosen in this
+    session gets theirs back in the header."""
+    if request is None or not hasattr(request, "session"):
+        return
+    from customers.context_processors import STORE_SESSION_KEY
+    from orders import services
+    from orders.context_processors import CART_SESSION_KEY
+
+    key = request.session.get(CART_SESSION_KEY, "")
+    if key:
+        try:
+            services.cart_for_login(user=user, session_key=key)
+        except DomainError:
+            # A cart closed meanwhile must not stop the login; the items stay where they were.
+            logger.warning("Guest cart not merged at login", exc_info=True)
+        # The guest key is spent: the member's cart is found by user from now on.
+        request.session.pop(CART_SESSION_KEY, None)
+    if not request.session.get(STORE_SESSION_KEY):
+        from stores.models import Location
+
+        home = (
+            Location.objects.filter(home_customers__user=user, is_active=True)
+            .values("pk", "name")
+            .first()
+        )
+        if home:
+            request.session[STORE_SESSION_KEY] = {"id": home["pk"], "name": home["name"]}

@@ -1,0 +1,31 @@
+"""Storefront cart and checkout; back-office pickup queue and endless aisle.
+
+``urlpatterns`` are the storefront's (namespace ``orders``); ``backoffice_urlpatterns`` are
+mounted under ``/backoffice/`` by ``omni/urls.py`` in the shared ``backoffice`` namespace, so
+their names must be unique across apps."""
+
+from django.urls import path
+
+from orders import backoffice, views
+
+app_name = "orders"
+
+urlpatterns: list = [
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/line/<int:variant_id>/", views.cart_line_update, name="cart-line"),
+    path("cart/line/<int:variant_id>/remove/", views.cart_line_remove, name="cart-remove"),
+    path("cart/restore/<str:token>/", views.cart_restore, name="cart-restore"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/done/<str:number>/", views.confirmation, name="confirmation"),
+    path("account/orders/", views.account_orders, name="account-orders"),
+    path("account/orders/<str:number>/", views.account_order_detail, name="account-order-detail"),
+]
+
+backoffice_urlpatterns: list = [
+    path("pickups/", backoffice.pickup_queue, name="pickup-queue"),
+    path("pickups/<int:pk>/", backoffice.pickup_detail, name="pickup-detail"),
+    path("pickups/<int:pk>/act/", backoffice.pickup_action, name="pickup-action"),
+    path("aisle/", backoffice.aisle, name="aisle"),
+    path("aisle/done/<str:number>/", backoffice.aisle_done, name="aisle-done"),
+]

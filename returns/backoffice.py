@@ -1,0 +1,282 @@
+"""Associate screens of the returns domain — the returns desk (BORIS) — and the
+back-office's front page, "today at this store", which lives here because returns is the
+top of the dependency chain and the only app that may read all the others.
+
+Views stay thin: reads through the selectors, writes through ``returns.services``
+(``return_receive``: the one policy, the stock, the refund, the timeline and the email in
+one transaction); a refusal becomes a message next to the form, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from catalog.models import Variant
+from customers.models import List
+from customers.selectors import tasks_due
+from omni.errors import DomainError
+from orders.backoffice import domain_error_message
+from orders.errors import OrderNotFound
+from orders.selectors import order_detail, order_find, pickup_counts
+from orders.services.fulfilments import pickup_reminder_before
+from orders.services.numbers import order_number_normalise
+from returns.errors import ReturnNotFound
+from returns.models import Return, ReturnLine
+from returns.selectors import return_detail, returnable_lines
+from returns.services import return_receive
+from stores.backoffice import backoffice_view
+
+RETURN_CODE = re.compile(r"^R\d{8}$")
+SEARCH_LIMIT = 25
+EXPECTED_LIMIT = 20
+LINE_FIELDS = ("qty", "reason", "condition", "disposition", "exchange")
+
+
+# --- today ----------------------------------------------------------------------------
+
+
+def _store_day_start(request: HttpRequest) -> dt.datetime:
+    """Midnight today where the store is (an associate's "today" is the store's)."""
+    zone = ZoneInfo(request.location.timezone)
+    local = timezone.localtime(timezone.now(), zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@backoffice_view
+def today(request: HttpRequest) -> HttpResponse:
+    """What needs doing at this store now: pickups to prepare and to hand over, holds
+    about to lapse, lists shoppers sent here, the associate's follow-ups due, and the
+    returns taken today. Counts only: a fixed number of queries on any store."""
+    location = request.location
+    counts = pickup_counts(location=location, soon=timezone.now() + pickup_reminder_before())
+    context = {
+        "to_prepare": counts["placed"] + counts["picking"],
+        "ready": counts["ready"],
+        "expiring_soon": counts["expiring_soon"],
+        "lists_new": List.objects.filter(
+            sent_to_location=location, store_status=List.StoreStatus.NEW
+        ).count(),
+        "my_tasks": tasks_due(location=location, associate=request.associate).count(),
+        "returns_today": Return.objects.filter(
+            location=location, received_at__gte=_store_day_start(request)
+        ).count(),
+        "returns_expected": Return.objects.filter(
+            location=location, status=Return.Status.REQUESTED
+        ).count(),
+    }
+    return render(request, "backoffice/today.html", context)
+
+
+# --- returns desk ---------------------------------------------------------------------
+
+
+@backoffice_view
+def returns_desk(request: HttpRequest) -> HttpResponse:
+    """Find the order being returned, whatever channel or store sold it: by order
+    number or scanned order code, email or phone; a return code (started online) opens
+    that return. Also lists the online returns the shoppers said they would bring here."""
+    query = request.GET.get("q", "").strip()
+    orders: list = []
+    compact = "".join(query.split()).upper()
+    if RETURN_CODE.match(compact):
+        try:
+            found = return_detail(number=compact)
+        except ReturnNotFound:
+            messages.error(request, f"No return has the code {compact}.")
+        else:
+            if found.status == Return.Status.REQUESTED:
+                url = reverse("backoffice:return-form", args=[found.order.number])
+                return redirect(f"{url}?{urlencode({'return': found.number})}")
+            return redirect("backoffice:return-receipt", number=found.number)
+    elif query:
+        orders = list(order_find(query=query)[:SEARCH_LIMIT])
+        if len(orders) == 1 and order_number_normalise(query) == orders[0].number:
+            return redirect("backoffice:return-form", number=orders[0].number)
+    expected = list(
+        Return.objects.filter(location=request.location, status=Return.Status.REQUESTED)
+        .select_related("order", "customer")
+        .order_by("requested_at", "pk")[:EXPECTED_LIMIT]
+    )
+    context = {"query": query, "orders": orders, "expected": expected, "searched": bool(query)}
+    if request.htmx:
+        return render(request, "backoffice/returns/_results.html", context)
+    return render(request, "backoffice/returns/desk.html", context)
+
+
+def _exchange_options(rows) -> dict[int, list[Variant]]:
+    """{order line id: the other active sizes and colours of the same product}. 1 query."""
+    products = {row.order_line.variant.product_id for row in rows}
+    by_product: dict[int, list[Variant]] = {}
+    for variant in Variant.objects.filter(
+        product_id__in=products, is_active=True, product__is_active=True
+    ).order_by("position", "pk"):
+        by_product.setdefault(variant.product_id, []).append(variant)
+    return {
+        row.order_line.pk: [
+            v
+            for v in by_product.get(row.order_line.variant.product_id, [])
+            if v.pk != row.order_line.variant_id
+        ]
+        for row in rows
+    }
+
+
+class _FormError(Exception):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def _read_lines(
+    request: HttpRequest, rows, options: dict[int, list[Variant]]
+) -> tuple[list[tuple], list[tuple[int, int]]]:
+    """The associate's choices per line: (id, qty, reason, condition, disposition) for the
+    lines with a quantity, and (id, replacement variant) for an exchange — another size
+    or colour of the same product only (the desk swaps like for like; a different
+    product is a new sale)."""
+    lines, exchange = [], []
+    for row in rows:
+        pk = row.order_line.pk
+        raw = request.POST.get(f"qty-{pk}", "").strip() or "0"
+        try:
+            quantity = int(raw)
+        except ValueError:
+            raise _FormError("Enter a whole number.", f"qty-{pk}") from None
+        if quantity < 0:
+            raise _FormError("Enter 0 or more.", f"qty-{pk}")
+        if quantity == 0:
+            continue
+        reason = request.POST.get(f"reason-{pk}", "")
+        condition = request.POST.get(f"condition-{pk}", "")
+        disposition = request.POST.get(f"disposition-{pk}", "")
+        if not reason:
+            raise _FormError("Choose why it comes back.", f"reason-{pk}")
+        if not condition:
+            raise _FormError("Grade its condition.", f"condition-{pk}")
+        if not disposition:
+            raise _FormError("Say where it goes.", f"disposition-{pk}")
+        lines.append((pk, quantity, reason, condition, disposition))
+        replacement = request.POST.get(f"exchange-{pk}", "").strip()
+        if replacement:
+            allowed = {str(v.pk): v.pk for v in options[pk]}
+            if replacement not in allowed:
+                raise _FormError(
+                    "Exchange for another size or colour of the same product.", f"exchange-{pk}"
+                )
+            exchange.append((pk, allowed[replacement]))
+    if not lines:
+        raise _FormError("Enter how many of at least one item come back.", "lines")
+    return lines, exchange
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view
+def return_form(request: HttpRequest, number: str) -> HttpResponse:
+    """Take a return of one order at this store: per line the quantity, reason,
+    condition grade and disposition; how the money goes back (original payment, store
+    credit or an exchange for another size or colour); a manager may override the
+    policy with a reason. ``?return=<code>`` completes a return started online."""
+    try:
+        order = order_detail(number=number)
+    except OrderNotFound:
+        raise Http404("No such order") from None
+    existing = None
+    code = (request.POST.get("return") or request.GET.get("return") or "").strip()
+    if code:
+        try:
+            existing = return_detail(number=code)
+        except ReturnNotFound:
+            raise Http404("No such return") from None
+        if existing.order_id != order.pk:
+            raise Http404("That return is for another order")
+    rows = returnable_lines(order=order)
+    options = _exchange_options(rows)
+    errors: dict[str, str] = {}
+    error = ""
+    if request.method == "POST":
+        try:
+            lines, exchange = _read_lines(request, rows, options)
+            done = return_receive(
+                order=order,
+                location=request.location,
+                associate=request.associate,
+                lines=lines,
+                refund_method=request.POST.get("refund_method", ""),
+                exchange_variants=exchange,
+                override_reason=request.POST.get("override_reason", ""),
+                existing_return=existing,
+            )
+        except _FormError as bad:
+            errors[bad.field] = bad.message
+            error = bad.message
+        except DomainError as refusal:
+            error = domain_error_message(request, refusal)
+            list(messages.get_messages(request))  # shown beside the form, not twice
+            field = refusal.details.get("field")
+            line_id = refusal.details.get("order_line_id")
+            if field and line_id:
+                errors[f"{field}-{line_id}"] = refusal.message
+            elif line_id:
+                errors[f"qty-{line_id}"] = refusal.message
+            elif field:
+                errors[field] = refusal.message
+        else:
+            messages.success(request, f"Return {done.number} taken; the receipt has been emailed.")
+            return redirect("backoffice:return-receipt", number=done.number)
+    prefill = {line.order_line_id: line for line in existing.lines.all()} if existing else {}
+    items = [
+        {
+            "row": row,
+            "line": row.order_line,
+            "exchange_options": options[row.order_line.pk],
+            "requested": prefill.get(row.order_line.pk),
+            "posted": {
+                name: request.POST.get(f"{name}-{row.order_line.pk}", "") for name in LINE_FIELDS
+            },
+            "errors": {
+                name: errors[f"{name}-{row.order_line.pk}"]
+                for name in LINE_FIELDS
+                if f"{name}-{row.order_line.pk}" in errors
+            },
+        }
+        for row in rows
+    ]
+    context = {
+        "order": order,
+        "existing": existing,
+        "items": items,
+        "errors": errors,
+        "error": error,
+        "reasons": ReturnLine.Reason.choices,
+        "conditions": [c for c in ReturnLine.Condition.choices if c[0]],
+        "dispositions": [d for d in ReturnLine.Disposition.choices if d[0]],
+        "refund_methods": Return.RefundMethod.choices,
+        "refund_method": request.POST.get("refund_method", Return.RefundMethod.ORIGINAL),
+        "override_reason": request.POST.get("override_reason", ""),
+        "needs_override": any(item["row"].overridable for item in items),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "backoffice/returns/form.html", context, status=status)
+
+
+@backoffice_view
+def return_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The printable return receipt, for returns taken at one of the associate's
+    stores (another store's receipt is not found)."""
+    try:
+        found = return_detail(number=number)
+    except ReturnNotFound:
+        raise Http404("No such return") from None
+    if found.location_id not in {loc.pk for loc in request.allowed_locations}:
+        raise Http404("No such return")
+    return render(request, "backoffice/returns/receipt.html", {"ret": found})

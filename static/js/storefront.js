@@ -1,0 +1,94 @@
+/* Storefront enhancements. Everything here is optional: each page works without it. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Checkout: show only the section that matches the chosen option (delivery or pickup,
+  // card or pay at pickup). Without JavaScript every section stays visible.
+  function syncSections(form) {
+    form.querySelectorAll("input[type=radio][data-section]").forEach(function (radio) {
+      // Sections may sit outside the form too (the order summary's totals).
+      document.querySelectorAll('.section[data-for="' + radio.dataset.section + '"]').forEach(function (section) {
+        section.hidden = !radio.checked;
+      });
+    });
+    var pickup = form.querySelector('input[name=fulfilment][value=pickup]');
+    var payAtPickup = form.querySelector('input[name=payment][value=store]');
+    if (payAtPickup) {
+      var allowed = pickup && pickup.checked;
+      payAtPickup.disabled = !allowed;
+      if (!allowed && payAtPickup.checked) {
+        var card = form.querySelector('input[name=payment][value=card]');
+        if (card) { card.checked = true; syncSections(form); }
+      }
+    }
+  }
+  document.querySelectorAll(".checkout-form").forEach(function (form) {
+    syncSections(form);
+    form.addEventListener("change", function () { syncSections(form); });
+  });
+
+  // Stores: "use my location" sends the browser's coordinates as query parameters.
+  document.querySelectorAll("[data-geolocate]").forEach(function (button) {
+    if (!("geolocation" in navigator)) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.textContent = "Finding you…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var params = new URLSearchParams(window.location.search);
+        params.delete("postcode");
+        params.set("lat", pos.coords.latitude.toFixed(4));
+        params.set("lng", pos.coords.longitude.toFixed(4));
+        window.location.search = params.toString();
+      }, function () {
+        button.disabled = false;
+        button.textContent = "Location unavailable — enter a ZIP code";
+      }, { timeout: 10000, maximumAge: 600000 });
+    });
+  });
+
+  // Search: scan a barcode with the camera where the browser has BarcodeDetector; the
+  // code goes into the search box and the form is sent (an exact code opens its product).
+  var scanButton = document.querySelector("[data-scan]");
+  var dialog = document.getElementById("scan-dialog");
+  if (scanButton && dialog && "BarcodeDetector" in window && navigator.mediaDevices &&
+      typeof dialog.showModal === "function") {
+    // Some browsers expose the API without any format they can read: keep the button hidden.
+    window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+      if (formats.length) scanButton.hidden = false;
+    }).catch(function () {});
+    var video = document.getElementById("scan-video");
+    var status = document.getElementById("scan-status");
+    var stream = null;
+    var stop = function () {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+      if (dialog.open) dialog.close();
+    };
+    dialog.querySelector("[data-scan-close]").addEventListener("click", stop);
+    dialog.addEventListener("cancel", stop);
+    scanButton.addEventListener("click", function () {
+      var detector = new window.BarcodeDetector();
+      dialog.showModal();
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        return video.play();
+      }).then(function tick() {
+        if (!stream) return;
+        detector.detect(video).then(function (codes) {
+          if (codes.length) {
+            var input = document.getElementById("header-q");
+            input.value = codes[0].rawValue;
+            stop();
+            input.form.submit();
+          } else {
+            window.requestAnimationFrame(tick);
+          }
+        }).catch(function () { window.setTimeout(tick, 300); });
+      }).catch(function () {
+        status.textContent = "We could not use the camera. Type the code instead.";
+      });
+    });
+  }
+})();

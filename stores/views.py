@@ -1,0 +1,143 @@
+"""Storefront store finder: stores near a postcode or the browser's location, with their
+opening hours and services; choosing one makes it "my store" (session, and the member's
+home store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from stores.models import Location
+from stores.selectors import (
+    locations_active,
+    locations_nearest_to_point,
+    locations_nearest_to_postcode,
+)
+from stores.signals import store_chosen
+
+WEEKDAYS = (
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+)
+
+
+@dataclass(frozen=True)
+class StoreCard:
+    location: Location
+    distance_km: Decimal | None
+    today: str  # "Open today 10:00–20:00" / "Closed today"
+    week: tuple[tuple[str, str], ...]  # ("Monday", "10:00–20:00"), ...
+    services: tuple[str, ...]
+
+
+def _intervals(hours: dict, day: str) -> str:
+    spans = hours.get(day) or []
+    text = ", ".join(f"{span[0]}–{span[1]}" for span in spans if len(span) == 2)
+    return text or "Closed"
+
+
+def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetime) -> StoreCard:
+    hours = location.opening_hours if isinstance(location.opening_hours, dict) else {}
+    try:
+        local = now.astimezone(ZoneInfo(location.timezone))
+    except (KeyError, ValueError):
+        local = now
+    today_key = WEEKDAYS[local.weekday()][0]
+    today = _intervals(hours, today_key)
+    services = tuple(
+        label
+        for flag, label in (
+            (location.offers_pickup, "Pickup"),
+            (location.accepts_returns, "Returns"),
+            (location.ships_online_orders, "Ships online orders"),
+        )
+        if flag
+    )
+    return StoreCard(
+        location=location,
+        distance_km=distance_km,
+        today="Closed today" if today == "Closed" else f"Open today {today}",
+        week=tuple((name, _intervals(hours, key)) for key, name in WEEKDAYS) if hours else (),
+        services=services,
+    )
+
+
+def _coordinate(value: str | None, limit: int) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if -limit <= number <= limit else None
+
+
+def store_list(request: HttpRequest) -> HttpResponse:
+    """Stores nearest a postcode (``?postcode=``) or a point (``?lat=&lng=``, sent by the
+    "use my location" button), else all stores by name. One query."""
+    postcode = (request.GET.get("postcode") or "").strip()[:10]
+    lat = _coordinate(request.GET.get("lat"), 90)
+    lng = _coordinate(request.GET.get("lng"), 180)
+    error = ""
+    nearby = None
+    if postcode:
+        nearby = locations_nearest_to_postcode(postcode=postcode, kind=Location.Kind.STORE)
+        if nearby is None:
+            error = f"We don’t know the postcode “{postcode}”. Check it, or pick a store below."
+    elif lat is not None and lng is not None:
+        nearby = locations_nearest_to_point(latitude=lat, longitude=lng, kind=Location.Kind.STORE)
+    elif request.GET.get("lat") or request.GET.get("lng"):
+        error = "We could not read that location. Enter a postcode instead."
+    now = timezone.now()
+    if nearby is not None:
+        cards = [_store_card(n.location, n.distance_km, now) for n in nearby]
+    else:
+        cards = [_store_card(loc, None, now) for loc in locations_active(kind=Location.Kind.STORE)]
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    context = {
+        "cards": cards,
+        "postcode": postcode,
+        "error": error,
+        "sorted_by_distance": nearby is not None,
+        "next": next_url,
+    }
+    return render(request, "storefront/stores/list.html", context, status=200)
+
+
+@require_POST
+def store_choose(request: HttpRequest) -> HttpResponse:
+    """Make a store "my store": customers, who keeps the shopper's store, remembers it in
+    the session and, for a member, as their home store (it answers
+    ``stores.signals.store_chosen``). Back to ``next`` or the store list."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("stores:list")
+    location_id = request.POST.get("location", "")
+    location = (
+        locations_active(kind=Location.Kind.STORE).filter(pk=location_id).first()
+        if location_id.isdigit()
+        else None
+    )
+    if location is None:
+        messages.error(request, "Please choose one of our open stores.")
+        return redirect(reverse("stores:list"))
+    store_chosen.send(sender=Location, request=request, location=location)
+    messages.success(request, f"Your store is now {location.name}.")
+    return redirect(next_url)

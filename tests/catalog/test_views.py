@@ -1,0 +1,301 @@
+"""Storefront browsing through the views: home (new in, continue where you left off),
+category listings with filters, sort and paging, search (words, SKU, barcode), the product
+page (variant picker, size profile, availability at my store and nearby) and the query
+budgets, which must not grow with the data."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from catalog.models import Price
+from customers.models import RecentlyViewedCategory, RecentlyViewedProduct
+from tests import factories as f
+from tests.shop_data import add_product, grow, make_shop, refresh
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop(db):
+    return make_shop()
+
+
+def choose_store(client, store):
+    return client.post("/stores/choose/", {"location": store.pk, "next": "/"})
+
+
+@pytest.fixture
+def member(db):
+    user = f.UserFactory(email="olivia@example.com")
+    customer = f.CustomerFactory(user=user, email=user.email)
+    return user, customer
+
+
+# --- home -------------------------------------------------------------------------------
+
+
+def test_home_shows_new_in_and_the_footer_links_to_every_surface(client, shop):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "New in" in body and "Linen Shirt" in body and "Wool Sweater" in body
+    assert "/admin/" in body and "/api/docs/" in body and "/backoffice/" in body
+    assert "Choose your store" in body
+
+
+def test_home_continues_where_a_guest_left_off(client, shop):
+    client.get(f"/p/{shop.products[1].slug}/")
+    client.get("/c/tops/")
+    body = client.get("/").content.decode()
+    assert "Continue where you left off" in body
+    recent = body.split("Continue where you left off")[1].split("New in")[0]
+    assert "Wool Sweater" in recent and "Tops" in recent and "Linen Shirt" not in recent
+
+
+def test_a_members_recent_views_follow_them_to_another_device(client, shop, member):
+    user, customer = member
+    client.force_login(user)
+    client.get(f"/p/{shop.product.slug}/")
+    client.get(f"/p/{shop.product.slug}/")  # a second view moves the same row
+    client.get("/c/tops/")
+    assert RecentlyViewedProduct.objects.filter(customer=customer).count() == 1
+    assert RecentlyViewedCategory.objects.filter(customer=customer).count() == 1
+
+    other_device = client.__class__()
+    other_device.force_login(user)
+    recent = other_device.get("/").content.decode().split("Continue where you left off")[1]
+    assert "Linen Shirt" in recent.split("New in")[0]
+
+
+def test_home_with_no_products_says_so(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Nothing new yet" in response.content.decode()
+
+
+# --- category listing -------------------------------------------------------------------
+
+
+def test_category_lists_priced_active_products(client, shop):
+    hidden = add_product(shop, "Retired Shirt")
+    hidden.is_active = False
+    hidden.save()
+    unpriced = add_product(shop, "Unpriced Shirt")
+    Price.objects.filter(variant__product=unpriced).delete()
+    body = client.get("/c/tops/").content.decode()
+    assert "Linen Shirt" in body and "Wool Sweater" in body
+    assert "Retired Shirt" not in body and "Unpriced Shirt" not in body
+    assert "2 products" in body
+
+
+def test_unknown_or_inactive_category_is_404(client, shop):
+    assert client.get("/c/no-such-thing/").status_code == 404
+    f.CategoryFactory(slug="hidden", is_active=False)
+    assert client.get("/c/hidden/").status_code == 404
+
+
+def test_listing_filters_by_size_colour_and_price(client, shop):
+    add_product(shop, "Sand Shirt", price="19.00", colours=("Sand",), sizes=("XL",), warehouse=1)
+    names = lambda r: [p.name for p in r.context["page"].object_list]  # noqa: E731
+    assert names(client.get("/c/tops/?size=XL")) == ["Sand Shirt"]
+    assert names(client.get("/c/tops/?colour=Navy&sort=name")) == ["Linen Shirt", "Wool Sweater"]
+    # One variant must have both the size and the colour.
+    assert names(client.get("/c/tops/?colour=Navy&size=XL")) == []
+    assert names(client.get("/c/tops/?min=40&max=60")) == ["Linen Shirt"]
+    # Nonsense is ignored, never a 500.
+    response = client.get("/c/tops/?min=abc&max=-3&size=ZZZ&sort=bogus&page=999")
+    assert response.status_code == 200
+    assert response.context["sort"] == "new"
+
+
+def test_listing_in_stock_at_my_store(client, shop):
+    choose_store(client, shop.stores["springfield"])
+    response = client.get("/c/tops/?instock=1")
+    assert [p.name for p in response.context["page"].object_list] == ["Linen Shirt"]
+    assert "In stock at Springfield" in response.content.decode()
+
+
+def test_listing_sorts_by_price(client, shop):
+    add_product(shop, "Cheap Tee", price="9.00", warehouse=1)
+    asc = client.get("/c/tops/?sort=price_asc").context["page"].object_list
+    desc = client.get("/c/tops/?sort=price_desc").context["page"].object_list
+    assert [p.min_price for p in asc] == sorted(p.min_price for p in asc)
+    assert desc[0].name == "Wool Sweater"
+
+
+def test_listing_paginates(client, shop):
+    for n in range(25):
+        add_product(shop, f"Tee {n}", sizes=("M",))
+    first = client.get("/c/tops/")
+    assert len(first.context["page"].object_list) == 24
+    assert 'rel="next"' in first.content.decode()
+    second = client.get("/c/tops/?page=2")
+    assert len(second.context["page"].object_list) == 3
+
+
+def test_listing_htmx_gets_only_the_results_fragment(client, shop):
+    response = client.get("/c/tops/?size=M", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results"')
+    assert "<html" not in body and "Linen Shirt" in body
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def test_search_by_words(client, shop):
+    response = client.get("/search/?q=linen")
+    assert [p.name for p in response.context["page"].object_list] == ["Linen Shirt"]
+
+
+def test_search_by_exact_sku_or_barcode_opens_the_product(client, shop):
+    variant = shop.variant(size="L")
+    by_sku = client.get(f"/search/?q={variant.sku.lower()}")
+    assert by_sku.status_code == 302
+    assert by_sku.url == f"/p/{shop.product.slug}/?variant={variant.pk}"
+    by_barcode = client.get(f"/search/?q={variant.barcode}")
+    assert by_barcode.url == f"/p/{shop.product.slug}/?variant={variant.pk}"
+    # The product page then has that size chosen.
+    page = client.get(by_barcode.url)
+    assert page.context["selected"].pk == variant.pk
+
+
+def test_search_by_partial_sku_lists_the_product(client, shop):
+    prefix = shop.variant().sku[:6]
+    names = [p.name for p in client.get(f"/search/?q={prefix}").context["page"].object_list]
+    assert "Linen Shirt" in names
+
+
+def test_search_with_no_match_or_no_query(client, shop):
+    assert "No products match" in client.get("/search/?q=zebra").content.decode()
+    empty = client.get("/search/")
+    assert empty.status_code == 200 and empty.context["page"] is None
+
+
+# --- product page -----------------------------------------------------------------------
+
+
+def test_unknown_or_inactive_product_is_404(client, shop):
+    assert client.get("/p/nope/").status_code == 404
+    shop.product.is_active = False
+    shop.product.save()
+    assert client.get(f"/p/{shop.product.slug}/").status_code == 404
+
+
+def test_product_page_without_a_store_shows_shipping_and_a_placeholder(client, shop):
+    body = client.get(f"/p/{shop.product.slug}/").content.decode()
+    assert "Linen Shirt" in body and "$49.00" in body
+    assert "Image coming soon" in body
+    assert "Ships in 3 days" in body
+    assert "Choose your store" in body
+    assert 'name="variant"' in body and "Add to cart" in body
+
+
+def test_product_page_availability_at_my_store(client, shop):
+    choose_store(client, shop.stores["springfield"])
+    body = client.get(f"/p/{shop.product.slug}/").content.decode()
+    assert "My store:</span> <strong>Springfield" in body
+    assert "3 at Springfield — pick up today" in body
+    # 3 is the low-stock threshold by default.
+    assert "Only 3 left" in body
+
+
+def test_product_page_names_the_nearest_store_when_not_at_mine(client, shop):
+    choose_store(client, shop.stores["peoria"])
+    body = client.get(f"/p/{shop.product.slug}/").content.decode()
+    assert "Not at Peoria — 3 at Springfield (" in body
+
+
+@override_settings(OMNI_LOW_STOCK_THRESHOLD=1)
+def test_product_page_only_n_left_follows_the_threshold(client, shop):
+    choose_store(client, shop.stores["springfield"])
+    body = client.get(f"/p/{shop.product.slug}/").content.decode()
+    assert "Only 3 left" not in body and "3 at Springfield" in body
+
+
+def test_size_is_preselected_from_the_size_profile(client, shop, member):
+    user, customer = member
+    f.SizePreferenceFactory(customer=customer, size_group="tops", size="L")
+    client.force_login(user)
+    response = client.get(f"/p/{shop.product.slug}/")
+    assert response.context["selected"].size == "L"
+    assert "your usual: L" in response.content.decode()
+    # A guest has nothing preselected when there is more than one size.
+    client.logout()
+    assert client.get(f"/p/{shop.product.slug}/").context["selected"] is None
+
+
+def test_colour_links_switch_the_sizes_shown(client, shop):
+    product = add_product(shop, "Two Tone", colours=("Navy", "Sand"), warehouse=2)
+    refresh(shop)
+    response = client.get(f"/p/{product.slug}/?colour=Sand")
+    assert response.context["colour"] == "Sand"
+    assert {o.variant.colour for o in response.context["options"]} == {"Sand"}
+    # An unknown colour falls back to the first one.
+    assert client.get(f"/p/{product.slug}/?colour=Pink").context["colour"] == "Navy"
+
+
+def test_promotion_shows_the_was_price(client, shop):
+    variant = shop.variant(size="M")
+    f.PriceFactory(variant=variant, amount=Decimal("39.00"), compare_at_amount=Decimal("49.00"))
+    response = client.get(f"/p/{shop.product.slug}/?variant={variant.pk}")
+    body = response.content.decode()
+    assert '<s class="muted">$49.00</s>' in body and "$39.00" in body
+
+
+def test_product_page_renders_add_to_list_only_when_the_endpoint_exists(client, shop):
+    from django.urls import NoReverseMatch, reverse
+
+    body = client.get(f"/p/{shop.product.slug}/").content.decode()
+    try:
+        url = reverse("customers:list-add")
+    except NoReverseMatch:
+        assert "Add to list" not in body
+    else:
+        assert f'action="{url}"' in body and 'name="product"' in body
+
+
+# --- query budgets ----------------------------------------------------------------------
+
+
+def _member_with_store(client, shop, member):
+    user, customer = member
+    f.SizePreferenceFactory(customer=customer, size_group="tops", size="M")
+    client.force_login(user)
+    choose_store(client, shop.stores["springfield"])
+    client.get(f"/p/{shop.product.slug}/")  # recent views exist
+    return user
+
+
+@pytest.mark.parametrize("larger", [False, True])
+def test_browse_query_counts_are_flat(client, shop, member, larger, django_assert_max_num_queries):
+    _member_with_store(client, shop, member)
+    if larger:
+        grow(shop, products=14, more_stores=4)
+        for p in shop.products[2:10]:
+            client.get(f"/p/{p.slug}/")
+    product = shop.products[-1]
+    with django_assert_max_num_queries(10):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/c/tops/?sort=price_asc&instock=1&size=M").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/c/tops/").status_code == 200
+    with django_assert_max_num_queries(15):
+        assert client.get(f"/p/{product.slug}/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get("/search/?q=shirt").status_code == 200
+
+
+@pytest.mark.parametrize("larger", [False, True])
+def test_guest_browse_query_counts_are_flat(client, shop, larger, django_assert_max_num_queries):
+    choose_store(client, shop.stores["springfield"])
+    if larger:
+        grow(shop, products=14, more_stores=4)
+    with django_assert_max_num_queries(8):
+        client.get("/")
+    with django_assert_max_num_queries(12):
+        client.get("/c/tops/?instock=1")
+    with django_assert_max_num_queries(12):
+        client.get(f"/p/{shop.products[-1].slug}/")

@@ -1,0 +1,194 @@
+"""Dependencies run one way (docs: DESIGN.md "Layout"): ``catalog``, ``stores`` →
+``customers``, ``inventory`` → ``orders`` → ``returns``, so each app can be read without
+the ones above it. An app may import ``omni`` and the apps on a lower level, never one on
+its own level or above; where a lower app needs a higher one's answer it sends a signal
+the higher app answers (``customers.signals.account_sections``,
+``stores.signals.salable_at_location``, ...).
+
+The test reads every app's Python source (``ast``: module-level and function-local
+imports alike, relative ones resolved) and the model registry (relations between apps).
+The few known exceptions are listed below with their reason; an entry that no longer
+happens fails too, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# DESIGN.md's order. ``omni``'s shared pieces (outbox, geo, money, email, errors, the API
+# framework) sit below every domain app and import none.
+LEVEL = {
+    "omni": 0,
+    "catalog": 1,
+    "stores": 1,
+    "customers": 2,
+    "inventory": 2,
+    "orders": 3,
+    "returns": 4,
+}
+
+# The composition root: the parts of ``omni`` whose job is to know every app.
+COMPOSITION_ROOT = {
+    "omni/urls.py": "mounts every app's urlpatterns",
+    "omni/settings.py": "lists the installed apps and context processors",
+    "omni/celery.py": "discovers every app's tasks",
+    "omni/api/urls.py": "registers every app's API viewsets on the one router",
+    "omni/demo/": "seed_demo builds a whole demo world through every app's models",
+    "omni/management/": "project-wide commands (seed_demo) drive the demo builder",
+}
+
+# Known imports against the order, each with why it is still there. Remove an entry when
+# its import goes; the test fails on an entry that no longer happens.
+KNOWN_EXCEPTIONS = {
+    ("catalog/views.py", "customers"): (
+        "the product page records and shows recently viewed products and the shopper's "
+        "size (customers.selectors/services) and reads the shopper's store and customer "
+        "(customers.context_processors); to answer through signals"
+    ),
+    ("catalog/views.py", "inventory"): (
+        "the listing's 'in stock at my store' filter and the product page's availability "
+        "(inventory.selectors.availability_for_product); to answer through signals"
+    ),
+    ("customers/selectors.py", "inventory"): (
+        "the store's list queue and 'here now' show salable units per size "
+        "(inventory.selectors.stock_list, inventory.models.Stock); could ask "
+        "stores.signals.salable_at_location as the list pages do"
+    ),
+    ("customers/services.py", "inventory"): (
+        "list_hold_for_visit puts list items aside as inventory reservations "
+        "(inventory.services.reservations_create/release, inventory.models.Reservation)"
+    ),
+}
+
+
+def _python_files(app: str) -> list[Path]:
+    return sorted(p for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _composition_root(relative: str) -> bool:
+    return any(
+        relative == prefix or (prefix.endswith("/") and relative.startswith(prefix))
+        for prefix in COMPOSITION_ROOT
+    )
+
+
+def imported_apps(source: str, relative: str) -> set[str]:
+    """The first-party apps (``LEVEL``'s keys) that the module at ``relative`` (a path
+    from the project root) imports, anywhere in it."""
+    package = relative.removesuffix(".py").split("/")[:-1]
+    if relative.endswith("/__init__.py"):
+        package = relative.split("/")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source, filename=relative)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                modules = [".".join([*base, node.module] if node.module else base)]
+            else:
+                modules = [node.module or ""]
+        else:
+            continue
+        found |= {m.split(".")[0] for m in modules if m.split(".")[0] in LEVEL}
+    return found
+
+
+def violations(app: str, relative: str, imported: set[str]) -> set[str]:
+    """The apps in ``imported`` that ``app`` may not import."""
+    if app == "omni":
+        return set() if _composition_root(relative) else imported - {"omni"}
+    return {other for other in imported if other != app and LEVEL[other] >= LEVEL[app]}
+
+
+def _all_violations() -> set[tuple[str, str]]:
+    found = set()
+    for app in LEVEL:
+        for path in _python_files(app):
+            relative = _relative(path)
+            imported = imported_apps(path.read_text(encoding="utf-8"), relative)
+            found |= {(relative, other) for other in violations(app, relative, imported)}
+    return found
+
+
+def test_every_app_has_a_level():
+    """A new app must be placed in the order before this test means anything for it."""
+    local = {
+        config.name.split(".")[0]
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == ROOT  # the project's own, not the venv's
+    }
+    assert local <= set(LEVEL), f"apps missing from LEVEL: {sorted(local - set(LEVEL))}"
+
+
+def test_apps_import_only_the_apps_below_them():
+    unexpected = _all_violations() - set(KNOWN_EXCEPTIONS)
+    assert not unexpected, "imports against DESIGN.md's order:\n" + "\n".join(
+        f"  {path} imports {other}" for path, other in sorted(unexpected)
+    )
+
+
+def test_known_exceptions_still_happen():
+    """An exception that was fixed must leave the list, so the list stays true."""
+    gone = set(KNOWN_EXCEPTIONS) - _all_violations()
+    assert not gone, "fixed; remove from KNOWN_EXCEPTIONS: " + ", ".join(
+        f"{path} → {other}" for path, other in sorted(gone)
+    )
+
+
+def test_composition_root_paths_exist():
+    missing = [prefix for prefix in COMPOSITION_ROOT if not (ROOT / prefix.rstrip("/")).exists()]
+    assert not missing, f"stale COMPOSITION_ROOT entries: {missing}"
+
+
+def test_models_point_only_at_models_below_them():
+    """Relations are dependencies too: a lower app stores a typed reference to a higher
+    app's row, not a foreign key to it."""
+    wrong = []
+    for model in apps.get_models():
+        app = model._meta.app_label
+        if app not in LEVEL:
+            continue
+        for field in model._meta.get_fields(include_hidden=True):
+            if not field.is_relation or field.auto_created or field.related_model is None:
+                continue
+            other = field.related_model._meta.app_label
+            if other in LEVEL and other != app and LEVEL[other] >= LEVEL[app]:
+                wrong.append(
+                    f"{model._meta.label}.{field.name} → {field.related_model._meta.label}"
+                )
+    assert not wrong, "relations against DESIGN.md's order:\n" + "\n".join(wrong)
+
+
+# --- the checker itself catches what it must ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        ("customers/views.py", "from orders.models import Order\n", {"orders"}),
+        ("customers/views.py", "def f():\n    import returns.selectors\n", {"returns"}),
+        ("customers/views.py", "from inventory import selectors\n", {"inventory"}),
+        ("customers/views.py", "from catalog.models import Product\n", set()),
+        ("customers/views.py", "from . import services\nfrom .models import List\n", set()),
+        ("orders/services/checkout.py", "from ..models import Order\n", set()),
+        ("catalog/views.py", "from stores.models import Location\n", {"stores"}),
+        ("returns/views.py", "from orders.models import Order\nimport customers\n", set()),
+        ("omni/outbox.py", "from orders.models import Order\n", {"orders"}),
+        ("omni/urls.py", "from orders import urls\n", set()),
+        ("omni/demo/orders.py", "from orders.models import Order\n", set()),
+    ],
+)
+def test_checker_flags_imports_against_the_order(relative, source, expected):
+    app = relative.split("/")[0]
+    assert violations(app, relative, imported_apps(source, relative)) == expected
