@@ -46,6 +46,7 @@ migrate: install
 up: install
 	@test -n "$$REDIS_URL" || { echo "make up needs REDIS_URL (and DATABASE_URL) set: see README"; exit 2; }
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0  # whitenoise serves the hashed files when DEBUG is off
 	$(VENV)/bin/honcho start
 
 clean:

@@ -27,7 +27,7 @@ from customers.selectors import tasks_due
 from omni.errors import DomainError
 from orders.backoffice import domain_error_message
 from orders.errors import OrderNotFound
-from orders.selectors import order_detail, order_find, pickup_counts
+from orders.selectors import cart_recovery_metrics, order_detail, order_find, pickup_counts
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_number_normalise
 from returns.errors import ReturnNotFound
@@ -52,6 +52,10 @@ def _store_day_start(request: HttpRequest) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# The window of the "carts won back" panel on the today page.
+RECOVERY_DAYS = 30
+
+
 @backoffice_view
 def today(request: HttpRequest) -> HttpResponse:
     """What needs doing at this store now: pickups to prepare and to hand over, holds
@@ -73,6 +77,11 @@ def today(request: HttpRequest) -> HttpResponse:
         "returns_expected": Return.objects.filter(
             location=location, status=Return.Status.REQUESTED
         ).count(),
+        # Abandoned carts of this store's shoppers: what the emails brought back lately.
+        "recovery": cart_recovery_metrics(
+            since=timezone.now() - dt.timedelta(days=RECOVERY_DAYS), store=location
+        ),
+        "recovery_days": RECOVERY_DAYS,
     }
     return render(request, "backoffice/today.html", context)
 
