@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -250,14 +249,6 @@ class ProductUpdateSerializer(serializers.Serializer):
         return _category(value)
 
 
-def _variant_create(product: Product, data: dict) -> Variant:
-    price = data.pop("price", None)
-    variant = services.variant_create(product=product, **data)
-    if price:
-        services.price_set(variant=variant, **price)
-    return variant
-
-
 # --- filters ----------------------------------------------------------------------------------
 
 
@@ -316,11 +307,7 @@ class ProductViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
     @idempotent
     def create(self, request):
         data = self.input(ProductCreateSerializer)
-        variants = data.pop("variants", [])
-        with transaction.atomic():
-            product = services.product_create(**data)
-            for variant in variants:
-                _variant_create(product, dict(variant))
+        product = services.product_create(**data)
         return self.output(self._fresh(product), status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -388,20 +375,14 @@ class VariantViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
 
     @idempotent
     def create(self, request):
-        data = dict(self.input(VariantCreateSerializer))
-        with transaction.atomic():
-            variant = _variant_create(data.pop("product"), data)
+        data = self.input(VariantCreateSerializer)
+        variant = services.variant_create(**data)
         return self.output(self._fresh(variant), status_code=status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         variant = self.get_object()
-        data = dict(self.input(VariantUpdateSerializer))
-        price = data.pop("price", None)
-        with transaction.atomic():
-            if data:
-                variant = services.variant_update(variant=variant, **data)
-            if price:
-                services.price_set(variant=variant, **price)
+        data = self.input(VariantUpdateSerializer)
+        variant = services.variant_update(variant=variant, **data)
         return self.output(self._fresh(variant))
 
     def apply_filters(self, queryset, filters):

@@ -147,18 +147,48 @@ def listing_facets(*, category_ids: Iterable[int]) -> tuple[list[str], list[str]
 # --- search -----------------------------------------------------------------------------
 
 
-def variant_for_code(*, code: str) -> Variant | None:
+def _variants_on_sale(*, sellable: bool) -> QuerySet[Variant]:
+    """Active variants of active products, product joined; with ``sellable`` also only
+    those with a current price, annotated ``price_amount``, ``price_compare_at`` and
+    ``price_currency`` (the one price book, as orders' ``price_annotations``)."""
+    variants = Variant.objects.filter(is_active=True, product__is_active=True).select_related(
+        "product"
+    )
+    if not sellable:
+        return variants
+    return variants.annotate(
+        price_amount=price_in_force("amount"),
+        price_compare_at=price_in_force("compare_at_amount"),
+        price_currency=price_in_force("currency"),
+    ).filter(price_amount__isnull=False)
+
+
+def variant_for_code(*, code: str, sellable: bool = False) -> Variant | None:
     """The active variant whose SKU or barcode is exactly ``code`` (typed or scanned),
-    product joined. One query."""
+    product joined; with ``sellable`` only one that can be sold now (priced, price
+    annotated). The one lookup by code for the shop and the back-office. One query."""
     code = (code or "").strip()
     if not code or len(code) > 40:
         return None
-    return (
-        Variant.objects.filter(Q(sku__iexact=code) | Q(barcode=code), is_active=True)
-        .select_related("product")
-        .filter(product__is_active=True)
-        .first()
-    )
+    on_sale = _variants_on_sale(sellable=sellable)
+    return on_sale.filter(Q(sku__iexact=code) | Q(barcode=code)).first()
+
+
+def variants_find(*, query: str, limit: int = 20, sellable: bool = True) -> list[Variant]:
+    """Variants matching what an associate typed or scanned: an exact SKU or barcode, else
+    every word in the product name (or a colour). Product joined; with ``sellable`` (the
+    default) only priced ones, price annotated. Product then size order. One query."""
+    text = " ".join((query or "").split())[:100]
+    if not text:
+        return []
+    words = Q()
+    for word in text.split(" ")[:5]:
+        words &= Q(product__name__icontains=word) | Q(colour__iexact=word)
+    return [
+        *_variants_on_sale(sellable=sellable)
+        .filter(Q(sku__iexact=text) | Q(barcode=text) | words)
+        .order_by("product__name", "product_id", "position", "pk")[:limit]
+    ]
 
 
 def products_search(*, query: str) -> QuerySet[Product]:

@@ -10,7 +10,7 @@ transaction, and inventory refreshes those variants' availability after commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -92,15 +92,18 @@ def product_create(
     description: str = "",
     is_active: bool = True,
     is_final_sale: bool = False,
+    variants: Sequence[Mapping[str, Any]] = (),
 ) -> Product:
-    """A product (no variants yet). The slug is made from the name when not given.
-    Raises DuplicateValue (slug taken), CatalogError (blank name)."""
+    """A product, with its ``variants`` (each the keyword arguments of ``variant_create``,
+    ``price`` included) — all or nothing. The slug is made from the name when not given.
+    Raises DuplicateValue (slug taken), CatalogError (blank name), and a variant's errors
+    with the field at its path in ``variants`` (``field="variants[1].sku"``)."""
     name = name.strip()
     if not name:
         raise CatalogError("A product needs a name.", field="name")
     slug = slug.strip() or _unique_slug(name)
     _ensure_free(Product, "slug", slug)
-    return Product.objects.create(
+    product = Product.objects.create(
         name=name,
         slug=slug,
         category=category,
@@ -109,6 +112,16 @@ def product_create(
         is_active=is_active,
         is_final_sale=is_final_sale,
     )
+    for index, variant in enumerate(variants):
+        try:
+            variant_create(product=product, **variant)
+        except DomainError as error:
+            # Callers that sent a list need to know which entry was refused.
+            field = error.details.get("field")
+            if isinstance(field, str):
+                error.details = {**error.details, "field": f"variants[{index}].{field}"}
+            raise
+    return product
 
 
 @transaction.atomic
@@ -185,9 +198,10 @@ def variant_create(
     colour_hex: str = "",
     position: int = 0,
     is_active: bool = True,
-    price: Decimal | None = None,
+    price: Decimal | Mapping[str, Any] | None = None,
 ) -> Variant:
-    """A variant (SKU) of a product, with its first price when ``price`` is given.
+    """A variant (SKU) of a product, with its first price when ``price`` is given (an
+    amount, or the keyword arguments of ``price_set``: a "was" price, a window).
     Raises DuplicateValue (SKU or barcode taken), CatalogError, InvalidPrice."""
     sku = sku.strip()
     if not sku:
@@ -205,15 +219,27 @@ def variant_create(
         position=position,
         is_active=is_active,
     )
-    if price is not None:
-        price_set(variant=variant, amount=price)
+    _price_apply(variant, price)
     return variant
 
 
+def _price_apply(variant: Variant, price: Decimal | Mapping[str, Any] | None) -> None:
+    if price is None:
+        return
+    if isinstance(price, Mapping):
+        price_set(variant=variant, **price)
+    else:
+        price_set(variant=variant, amount=price)
+
+
 @transaction.atomic
-def variant_update(*, variant: Variant, **fields: Any) -> Variant:
-    """Change a variant's details (``VARIANT_FIELDS`` and ``is_active``). Locks the
-    variant row. Raises DuplicateValue, CatalogError (unknown field, blank SKU)."""
+def variant_update(
+    *, variant: Variant, price: Decimal | Mapping[str, Any] | None = None, **fields: Any
+) -> Variant:
+    """Change a variant's details (``VARIANT_FIELDS`` and ``is_active``) and, with
+    ``price`` (as for ``variant_create``), add its price — together or not at all. Locks
+    the variant row. Raises DuplicateValue, CatalogError (unknown field, blank SKU),
+    InvalidPrice."""
     if unknown := set(fields) - VARIANT_FIELDS - {"is_active"}:
         raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
@@ -233,6 +259,7 @@ def variant_update(*, variant: Variant, **fields: Any) -> Variant:
     if is_active is not None and is_active != variant.is_active:
         variants_set_active(variant_ids=[variant.pk], is_active=is_active)
         variant.refresh_from_db()
+    _price_apply(variant, price)
     return variant
 
 

@@ -7,8 +7,9 @@ the session for guests)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -74,12 +75,17 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- listings ---------------------------------------------------------------------------
 
 
-def _decimal(value: str | None) -> Decimal | None:
+# The bounds a price column can hold: anything else (``1E+999999999`` is finite, but no
+# numeric(12, 2) compares with it on PostgreSQL) is ignored rather than sent to the database.
+_PRICE_BOUND = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+
+
+def _price_bound(value: str | None) -> Decimal | None:
+    """A price filter from the query string, or None when absent or not a usable price."""
     try:
-        number = Decimal((value or "").strip())
-    except InvalidOperation:
+        return _PRICE_BOUND.clean((value or "").strip())
+    except forms.ValidationError:
         return None
-    return number if number.is_finite() and number >= 0 else None
 
 
 def _in_stock_at(store: ChosenStore) -> object:
@@ -111,8 +117,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     store = my_store(request)
     chosen_sizes = tuple(s for s in request.GET.getlist("size") if s in sizes)
     chosen_colours = tuple(c for c in request.GET.getlist("colour") if c in colours)
-    price_min = _decimal(request.GET.get("min"))
-    price_max = _decimal(request.GET.get("max"))
+    price_min = _price_bound(request.GET.get("min"))
+    price_max = _price_bound(request.GET.get("max"))
     in_stock = bool(request.GET.get("instock")) and store is not None
     sort = request.GET.get("sort") if request.GET.get("sort") in selectors.SORTS else "new"
     filters = selectors.ListingFilters(

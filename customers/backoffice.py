@@ -16,13 +16,13 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Category, Variant
+from catalog.selectors import variant_for_code, variants_find
 from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import ContactChannel, Customer, CustomerNote, FollowUpTask, List
@@ -87,14 +87,26 @@ class ListAddForm(forms.Form):
 
     def clean_sku(self) -> Variant:
         code = self.cleaned_data["sku"].strip()
-        variant = (
-            Variant.objects.select_related("product")
-            .filter(Q(sku__iexact=code) | Q(barcode=code), is_active=True, product__is_active=True)
-            .first()
-        )
+        # Only what the shopper can buy: on sale and priced (the one lookup by code).
+        variant = variant_for_code(code=code, sellable=True)
         if variant is None:
             raise forms.ValidationError(f"No item on sale has the SKU or barcode “{code}”.")
         return variant
+
+
+class HoldForm(forms.Form):
+    hours = forms.IntegerField(
+        label="Hold for (hours)",
+        min_value=1,
+        max_value=services.HOLD_HOURS_MAX,
+        initial=48,
+        error_messages={
+            "required": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "invalid": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "min_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "max_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+        },
+    )
 
 
 # --- finding a customer ------------------------------------------------------------------
@@ -148,9 +160,14 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 # --- the customer 360 --------------------------------------------------------------------
 
 
-def _customer_or_404(customer_id: int) -> Customer:
+def _customer_or_404(customer_id: int, *, merged: bool = False) -> Customer:
+    """An active customer. A duplicate merged into another is returned only with
+    ``merged`` (the GET pages redirect to the surviving record); anything written to it
+    would land on a dead record, so for every action it is 404."""
     customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None or (not customer.is_active and customer.merged_into_id is None):
+    if customer is None or not (
+        customer.is_active or (merged and customer.merged_into_id is not None)
+    ):
         raise Http404("No such customer.")
     return customer
 
@@ -162,8 +179,8 @@ def _detail_url(customer: Customer, anchor: str = "") -> str:
 
 def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -> dict:
     """Everything the 360 shows. A fixed number of queries whatever the history: the 360
-    selector, the first timeline page, notes, lists with items, the here-now panel and
-    what the apps above add (orders: purchases and carts)."""
+    selector, the first timeline page, notes, the here-now panel and
+    what the apps above add (orders: purchases and carts). Lists come from the 360."""
     record = selectors.customer_360(customer=customer, recent=0)
     timeline = selectors.customer_timeline(customer=customer, limit=TIMELINE_PAGE)
     context = {
@@ -171,7 +188,7 @@ def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -
         "customer": record.customer,
         "timeline": timeline,
         "notes": selectors.customer_notes(customer=customer),
-        "lists": [*selectors.lists_for_customer(customer=customer)],
+        "lists": record.lists,  # with ``item_count``
         "here_now": selectors.customer_here_now(customer=customer, location=request.location),
         "note_form": forms_given.get("note_form") or NoteForm(),
         "task_form": forms_given.get("task_form")
@@ -197,8 +214,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's record on one screen. A customer is one record across every store
     and channel, so any associate may open any active customer (the shopper walks into
     any store); every view is written to the access log: who, whom, where, when."""
-    customer = _customer_or_404(customer_id)
-    if customer.merged_into_id is not None:
+    customer = _customer_or_404(customer_id, merged=True)
+    if not customer.is_active:
         # An old link to a merged duplicate opens the surviving record.
         return redirect("backoffice:customer-detail", customer.merged_into_id)
     services.customer_access_record(
@@ -214,7 +231,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 def customer_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Older timeline entries (keyset paging). HTMX appends them under the last one; the
     same link without JavaScript opens the page of entries on its own."""
-    customer = _customer_or_404(customer_id)
+    customer = _customer_or_404(customer_id, merged=True)
+    if not customer.is_active:
+        url = reverse("backoffice:customer-timeline", args=[customer.merged_into_id])
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
     try:
         page = selectors.customer_timeline(
             customer=customer, before=request.GET.get("before") or None, limit=TIMELINE_PAGE
@@ -394,20 +414,6 @@ def _list_of_customer_or_404(customer: Customer, list_id: int) -> List:
     return found
 
 
-def _variants_matching(query: str, limit: int = 12) -> list[Variant]:
-    """Variants on sale whose SKU or barcode is the query, or whose product name contains
-    it: the associate finds the item to add by name when there is nothing to scan."""
-    query = query.strip()
-    if not query:
-        return []
-    return [
-        *Variant.objects.filter(is_active=True, product__is_active=True)
-        .filter(Q(sku__iexact=query) | Q(barcode=query) | Q(product__name__icontains=query))
-        .select_related("product")
-        .order_by("product__name", "position", "pk")[:limit]
-    ]
-
-
 def _list_context(request: HttpRequest, customer: Customer, shopping_list: List, form=None) -> dict:
     finder = request.GET.get("find", "").strip()[:100]
     return {
@@ -415,7 +421,8 @@ def _list_context(request: HttpRequest, customer: Customer, shopping_list: List,
         "list": shopping_list,
         "form": form or ListAddForm(),
         "find": finder,
-        "matches": _variants_matching(finder),
+        # The associate finds the item to add by name when there is nothing to scan.
+        "matches": variants_find(query=finder, limit=12),
     }
 
 
@@ -424,7 +431,9 @@ def _list_context(request: HttpRequest, customer: Customer, shopping_list: List,
 def customer_list(request: HttpRequest, customer_id: int, list_id: int) -> HttpResponse:
     """One of the customer's lists as the shopper sees it, with a form to add an item on
     their behalf (scan or type the SKU; or find it by name)."""
-    customer = _customer_or_404(customer_id)
+    customer = _customer_or_404(customer_id, merged=True)
+    if not customer.is_active:
+        return redirect("backoffice:customer-list", customer.merged_into_id, list_id)
     shopping_list = _list_of_customer_or_404(customer, list_id)
     services.customer_access_record(
         customer=customer, user=request.user, location=request.location, action="view_list"
@@ -535,10 +544,14 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
     """Reserve every item of the list here for the shopper's visit, all or nothing; a
     clear message names what is short."""
     shopping_list = _queue_list_or_404(request, list_id)
-    try:
-        hours = int(request.POST.get("hours", "48"))
-    except ValueError:
-        hours = 0
+    form = HoldForm({"hours": request.POST.get("hours", HoldForm.base_fields["hours"].initial)})
+    if not form.is_valid():
+        # The hours come from the queue card's button; the message names the bounds.
+        messages.error(request, " ".join(form.errors["hours"]))
+        if request.htmx:
+            return _queue_card(request, list_id)
+        return redirect(safe_next(request, reverse("backoffice:lists-queue")))
+    hours = form.cleaned_data["hours"]
     try:
         holds = services.list_hold_for_visit(
             list=shopping_list,

@@ -33,6 +33,7 @@ from customers.models import (
 )
 from omni.money import ZERO
 from stores.models import Associate, Location
+from stores.signals import salable_at_location
 
 # ``list`` stays the builtin here; the alias reads the same as in services.
 builtins_list = builtins.list
@@ -413,9 +414,8 @@ def customer_here_now(
     """For this customer, "here now": the sizes on their lists that this store can sell
     now (salable > 0 here) — the size they chose, or, for a product saved without one,
     the variant in their size for that product's size group (from their size profile).
-    3 queries, however many lists, items and sizes."""
-    from inventory.models import Stock
-
+    4 queries, however many lists, items and sizes; the units come from inventory's
+    answer to ``stores.signals.salable_at_location`` (customers does not read stock)."""
     items = [
         *ListItem.objects.filter(list__customer=customer)
         .select_related("list", "product__category")
@@ -430,28 +430,34 @@ def customer_here_now(
         for item in items
         if item.variant_id is None and sizes.get(item.product.category.size_group)
     }
-    condition = Q(variant_id__in=[*wanted_variants])
+    condition = Q(pk__in=[*wanted_variants])
     for product_id, item in sizeless.items():
-        condition |= Q(
-            variant__product_id=product_id,
-            variant__size=sizes[item.product.category.size_group],
-        )
-    rows = (
-        Stock.objects.with_salable()
-        .filter(condition, location=location, salable__gt=0, variant__is_active=True)
-        .select_related("variant__product")
-        .order_by("variant__product__name", "variant__position", "variant_id")
-    )
+        condition |= Q(product_id=product_id, size=sizes[item.product.category.size_group])
+    variants = [
+        *Variant.objects.filter(condition, is_active=True)
+        .select_related("product")
+        .order_by("product__name", "position", "pk")
+    ]
+    if not variants:
+        return []
+    salable: dict[int, int] = {}
+    for _receiver, answer in salable_at_location.send(
+        sender=Location, location_id=location.pk, variant_ids=[v.pk for v in variants]
+    ):
+        for variant_id, units in (answer or {}).items():
+            salable[variant_id] = salable.get(variant_id, 0) + max(units, 0)
     found: builtins_list[HereNowItem] = []
-    for stock in rows[: limit * 2]:
-        item = wanted_variants.get(stock.variant_id) or sizeless.get(stock.variant.product_id)
-        if item is None:
+    for variant in variants:
+        item = wanted_variants.get(variant.pk) or sizeless.get(variant.product_id)
+        if item is None or salable.get(variant.pk, 0) <= 0:
             continue
         reason = (
             f"On “{item.list.name}”" if item.variant_id else f"On “{item.list.name}”, in their size"
         )
-        found.append(HereNowItem(stock.variant, stock.salable, reason))
-    return found[:limit]
+        found.append(HereNowItem(variant, salable[variant.pk], reason))
+        if len(found) == limit:
+            break
+    return found
 
 
 def customer_size(*, customer: Customer, size_group: str) -> str:

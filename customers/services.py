@@ -826,6 +826,9 @@ def list_set_store_status(
     return shopping_list
 
 
+HOLD_HOURS_MAX = 168  # a week: the longest a list is held for a visit
+
+
 @transaction.atomic
 def list_hold_for_visit(
     *,
@@ -841,7 +844,7 @@ def list_hold_for_visit(
 
     Locks the list row, then (through inventory.services) the stock rows in primary-key
     order. Raises LocationNotAvailable (not an active store, or the associate does not
-    work there), InvalidList (empty list, hours below 1),
+    work there), InvalidList (empty list, hours outside 1–``HOLD_HOURS_MAX``),
     SizeNotChosen (items saved without a size), InsufficientStock naming every short
     item (details ``lines`` as inventory gives them)."""
     from inventory.errors import InsufficientStock
@@ -852,8 +855,12 @@ def list_hold_for_visit(
         raise LocationNotAvailable(
             f"{location.name} is not a store that can hold items.", location_id=location.pk
         )
-    if isinstance(hours, bool) or not isinstance(hours, int) or hours < 1:
-        raise InvalidList("Hold for at least one hour.", field="hours")
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= HOLD_HOURS_MAX:
+        # Capped: an unbounded hold would keep the units off sale for good (and a huge
+        # number overflows the expiry date).
+        raise InvalidList(
+            f"Hold for between 1 and {HOLD_HOURS_MAX} hours.", field="hours", maximum=HOLD_HOURS_MAX
+        )
     _ensure_assigned(associate=associate, location=location)
     shopping_list = _list_locked(list)
     items = [*ListItem.objects.filter(list=shopping_list).select_related("product", "variant")]
@@ -1114,15 +1121,21 @@ def customer_update_profile(
     home_store: Location | _Unset | None = UNSET,
     primary_associate: Associate | _Unset | None = UNSET,
     birthday: dt.date | _Unset | None = UNSET,
+    phone: str | _Unset = UNSET,
     associate: Associate | None = None,
     channel: str | None = None,
 ) -> Customer:
     """Change what is given (leave an argument out to keep it; ``None`` clears the home
-    store, the primary associate or the birthday). ``preferences`` replaces the whole
-    JSON object. The change goes on the timeline with the names of the fields changed.
+    store, the primary associate or the birthday; an empty ``phone`` clears the number,
+    as ``customer_set_phone``). ``preferences`` replaces the whole JSON object. The
+    change goes on the timeline with the names of the fields changed.
 
-    Locks the customer row. Raises InvalidProfile (home store not an active store,
-    inactive primary associate, preferences not an object, names too long)."""
+    All or nothing: a refused phone leaves the other fields unsaved. Locks the customer
+    row. Raises InvalidProfile (home store not an active store, inactive primary
+    associate, preferences not an object, names too long), InvalidContact (not a phone
+    number), IdentityConflict (the number is another customer's)."""
+    if phone is not UNSET and (phone or "").strip():
+        normalise_phone(phone)  # a malformed number is refused before the lock
     changes: dict[str, Any] = {}
     for field, value in (("first_name", first_name), ("last_name", last_name)):
         if value is not UNSET:
@@ -1147,6 +1160,9 @@ def customer_update_profile(
     if birthday is not UNSET:
         changes["birthday"] = birthday
     fresh = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
+    if phone is not UNSET:
+        # First: a number that is another customer's raises before anything is saved.
+        customer_set_phone(customer=customer, phone=phone, channel=_channel_for(associate, channel))
 
     def differs(name: str, value: Any) -> bool:
         field = Customer._meta.get_field(name)
@@ -1289,6 +1305,17 @@ def size_set(
         },
     )
     return pref
+
+
+@transaction.atomic
+def size_clear(*, customer: Customer, size_group: str) -> None:
+    """Forget the customer's size in a group (the shopper emptied it in their account).
+    Later purchases may teach it again. Locks the customer row. Raises InvalidProfile
+    (unknown group)."""
+    if not size_group or size_group not in Category.SizeGroup.values:
+        raise InvalidProfile(f"Unknown size group “{size_group}”.", field="size_group")
+    _customer_lock(customer)
+    SizePreference.objects.filter(customer=customer, size_group=size_group).delete()
 
 
 # --- merging duplicates ---------------------------------------------------------------

@@ -701,15 +701,18 @@ def _profile_save(
             first_name=data["first_name"],
             last_name=data["last_name"],
             home_store=data["home_store"],
+            phone=data["phone"],
             channel="web",
         )
-        services.customer_set_phone(customer=customer, phone=data["phone"])
     elif section == "sizes":
         for group, _ in SIZE_GROUPS:
             size = data[f"size_{group}"].strip()
             current = sizes.get(group)
             if size and (current is None or current.size != size):
                 services.size_set(customer=customer, size_group=group, size=size)
+            elif not size and current is not None and form.add_prefix(f"size_{group}") in form.data:
+                # Emptied by the shopper (a field missing from the post is left alone).
+                services.size_clear(customer=customer, size_group=group)
     elif section == "preferences":
         chosen = {
             key: [part.strip() for part in data[key].split(",") if part.strip()]

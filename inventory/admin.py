@@ -39,7 +39,9 @@ def export_stock_csv(modeladmin, request, queryset):
 ADMIN_REFRESH_INLINE_MAX = 200
 
 
-@admin.action(description="Recompute nearest availability for these variants", permissions=["view"])
+@admin.action(
+    description="Recompute nearest availability for these variants", permissions=["change"]
+)
 def recompute_availability(modeladmin, request, queryset):
     variant_ids = sorted(set(queryset.values_list("variant_id", flat=True)))
     if len(variant_ids) > ADMIN_REFRESH_INLINE_MAX:

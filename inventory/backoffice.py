@@ -5,7 +5,6 @@ they are), and ask for a transfer to this store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,31 +16,22 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Product, Variant
-from inventory.selectors import stock_list
+from catalog.selectors import variant_for_code
+from inventory.selectors import StockSource, stock_here_and_nearest
 from inventory.services import transfer_request
 from omni.errors import DomainError
 from stores.backoffice import backoffice_done, backoffice_error, backoffice_render, backoffice_view
 from stores.models import Location
-from stores.selectors import location_distances_from
 
 PRODUCTS_SHOWN = 6
 SOURCES_SHOWN = 5
 
 
 @dataclass(frozen=True)
-class Source:
-    """Salable units of one variant at another location, and how far it is from here."""
-
-    location: Location
-    salable: int
-    distance_km: Decimal | None
-
-
-@dataclass(frozen=True)
 class VariantStock:
     variant: Variant
     here: int
-    elsewhere: tuple[Source, ...]
+    elsewhere: tuple[StockSource, ...]
     scanned: bool = False
 
 
@@ -53,16 +43,11 @@ class ProductStock:
 
 def _products_matching(query: str) -> tuple[list[Variant], int | None]:
     """The variants to show for a query and the one that was scanned (None when the query
-    was a name): a SKU or barcode shows every size of its product, a name up to
-    ``PRODUCTS_SHOWN`` products. 1 query."""
-    exact = Q(sku__iexact=query) | Q(barcode=query)
-    scanned = (
-        Variant.objects.filter(exact, product__is_active=True)
-        .values_list("pk", "product_id")
-        .first()
-    )
+    was a name): a SKU or barcode (``catalog.selectors.variant_for_code``) shows every
+    size of its product, a name up to ``PRODUCTS_SHOWN`` products. 2 queries."""
+    scanned = variant_for_code(code=query)
     if scanned is not None:
-        products = Q(product_id=scanned[1])
+        products = Q(product_id=scanned.product_id)
     else:
         ids = (
             Product.objects.filter(name__icontains=query, is_active=True)
@@ -75,50 +60,29 @@ def _products_matching(query: str) -> tuple[list[Variant], int | None]:
         .select_related("product")
         .order_by("product__name", "product_id", "position", "pk")
     ]
-    return variants, (scanned[0] if scanned else None)
+    return variants, (scanned.pk if scanned else None)
 
 
 def stock_lookup_results(*, query: str, location: Location) -> list[ProductStock]:
     """Per product and size: salable here, and the nearest other active locations with
-    salable stock (distance from here, nearest first). 4 queries, however many sizes,
-    locations or stock rows."""
+    salable stock (``inventory.selectors.stock_here_and_nearest``). 4–5 queries, however
+    many sizes, locations or stock rows."""
     query = query.strip()
     if not query:
         return []
     variants, scanned_id = _products_matching(query)
     if not variants:
         return []
-    rows = (
-        stock_list(variant_ids=[v.pk for v in variants])
-        .filter(location__is_active=True)
-        .filter(Q(location=location) | Q(salable__gt=0))
+    stock = stock_here_and_nearest(
+        variant_ids=[v.pk for v in variants], location=location, limit=SOURCES_SHOWN
     )
-    distances = location_distances_from(location_id=location.pk)
-    here: dict[int, int] = {}
-    elsewhere: dict[int, list[Source]] = {}
-    for stock in rows:
-        if stock.location_id == location.pk:
-            here[stock.variant_id] = stock.salable
-        else:
-            elsewhere.setdefault(stock.variant_id, []).append(
-                Source(stock.location, stock.salable, distances.get(stock.location_id))
-            )
-    far = Decimal("999999")
     grouped: dict[int, list[VariantStock]] = {}
     products: dict[int, Product] = {}
     for variant in variants:
-        sources = sorted(
-            elsewhere.get(variant.pk, []),
-            key=lambda s: (s.distance_km if s.distance_km is not None else far, s.location.pk),
-        )
+        found = stock[variant.pk]
         products[variant.product_id] = variant.product
         grouped.setdefault(variant.product_id, []).append(
-            VariantStock(
-                variant,
-                here.get(variant.pk, 0),
-                tuple(sources[:SOURCES_SHOWN]),
-                scanned=variant.pk == scanned_id,
-            )
+            VariantStock(variant, found.here, found.elsewhere, scanned=variant.pk == scanned_id)
         )
     return [ProductStock(products[pid], tuple(rows)) for pid, rows in grouped.items()]
 

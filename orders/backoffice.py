@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalog.selectors import variants_find
 from customers.models import Channel, Customer
 from customers.selectors import customer_search
-from inventory.selectors import stock_list
+from inventory.selectors import stock_here_and_nearest
 from omni.errors import DomainError
 from omni.money import ZERO, to_money
 from orders import selectors
@@ -35,7 +36,7 @@ from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
 from stores.backoffice import backoffice_view
 from stores.models import Location
-from stores.selectors import location_distances_from, locations_active
+from stores.selectors import locations_active
 
 Status = Fulfilment.Status
 
@@ -341,31 +342,6 @@ def _aisle_basket(state: dict) -> tuple[list[dict], Decimal]:
     return basket, subtotal
 
 
-def _availability(variants: list, location: Location) -> dict[int, dict]:
-    """{variant id: {"here": units, "elsewhere": [(location, units), ...]}}, nearest
-    first: two queries for any number of variants and locations."""
-    if not variants:
-        return {}
-    distances = location_distances_from(location_id=location.pk)
-    rows = (
-        stock_list(variant_ids=[v.pk for v in variants])
-        .filter(location__is_active=True, salable__gt=0)
-        .order_by()
-    )
-    found: dict[int, dict] = {v.pk: {"here": 0, "elsewhere": []} for v in variants}
-    for stock in rows:
-        entry = found[stock.variant_id]
-        if stock.location_id == location.pk:
-            entry["here"] = stock.salable
-        else:
-            entry["elsewhere"].append((stock.location, stock.salable))
-    far = Decimal("1e9")
-    for entry in found.values():
-        entry["elsewhere"].sort(key=lambda pair: (distances.get(pair[0].pk, far), pair[0].pk))
-        entry["total_elsewhere"] = sum(units for _, units in entry["elsewhere"])
-    return found
-
-
 def _aisle_post(request: HttpRequest, state: dict) -> str | None:
     """Apply a basket or customer change; the error to show, if any."""
     action = request.POST.get("action", "")
@@ -479,8 +455,10 @@ def aisle(request: HttpRequest) -> HttpResponse:
             return redirect(f"{back}?{urlencode({'q': query})}" if query else back)
     query = request.GET.get("q", "").strip()
     customer_query = request.GET.get("cq", "").strip()
-    results = selectors.variants_find(query=query) if query else []
-    availability = _availability(results, request.location)
+    results = variants_find(query=query) if query else []
+    availability = stock_here_and_nearest(
+        variant_ids=[v.pk for v in results], location=request.location
+    )
     basket, subtotal = _aisle_basket(state)
     customer = (
         Customer.objects.filter(pk=state["customer_id"]).first() if state["customer_id"] else None

@@ -32,6 +32,7 @@ from orders.models import (
     OrderLine,
     Payment,
 )
+from orders.recovery_stages import cart_recovery_stages
 from orders.services.numbers import NUMBER_PREFIX, order_number_normalise
 from stores.models import Location
 
@@ -309,10 +310,9 @@ def carts_open_for_customer(*, customer: Customer) -> list[Cart]:
     abandoned-cart delay). 2 queries."""
     import datetime as dt
 
-    from django.conf import settings
     from django.utils import timezone
 
-    first_delay = (getattr(settings, "OMNI_ABANDONED_CART_STAGES", None) or [60])[0]
+    first_delay = (cart_recovery_stages() or [60])[0]
     idle_since = timezone.now() - dt.timedelta(minutes=first_delay)
     carts = list(
         Cart.objects.filter(customer=customer, status=Cart.Status.OPEN, lines__isnull=False)
@@ -373,27 +373,6 @@ def pickups_for_order_code(*, code: str) -> QuerySet[Fulfilment]:
         .select_related("location", "order")
         .order_by("pk")
     )
-
-
-def variants_find(*, query: str, limit: int = 20) -> list[Variant]:
-    """Sellable variants matching what an associate typed or scanned: an exact SKU or
-    barcode, else words of the product name (or a colour). Product joined and the
-    current price annotated; in product then size order. One query."""
-    text = " ".join((query or "").split())
-    if not text:
-        return []
-    condition = Q(sku__iexact=text) | Q(barcode=text)
-    words = Q()
-    for word in text.split(" ")[:5]:
-        words &= Q(product__name__icontains=word) | Q(colour__iexact=word)
-    condition |= words
-    return [
-        *Variant.objects.filter(condition, is_active=True, product__is_active=True)
-        .select_related("product")
-        .annotate(**price_annotations("pk"))
-        .filter(price_amount__isnull=False)
-        .order_by("product__name", "product_id", "position", "pk")[:limit]
-    ]
 
 
 # --- abandoned-cart recovery metrics ---------------------------------------------------------
@@ -498,7 +477,7 @@ def cart_recovery_metrics(
         .order_by("stage")
     )
     found = {row["stage"]: row for row in rows}
-    delays = [int(m) for m in getattr(settings, "OMNI_ABANDONED_CART_STAGES", [])]
+    delays = cart_recovery_stages()
     numbers = sorted(set(range(1, len(delays) + 1)) | set(found))
     return RecoveryMetrics(
         since=since,

@@ -1,4 +1,4 @@
-"""Receivers that keep the shopper's cart and store with them when they log in, and the
+"""Receivers that keep the shopper's cart with them when they log in, and the
 signal orders' account order page sends to the apps above it.
 
 ``order_sections`` (``request``, ``customer``, ``order``): sent by
@@ -24,11 +24,9 @@ order_sections = Signal()
 @receiver(user_logged_in, dispatch_uid="orders.cart_at_login")
 def cart_at_login(sender, request, user, **kwargs) -> None:
     """What a guest put in the cart on this device joins the member's cart
-    (``cart_for_login``), and a member with a home store and no store chosen in this
-    session gets theirs back in the header."""
+    (``cart_for_login``)."""
     if request is None or not hasattr(request, "session"):
         return
-    from customers.context_processors import STORE_SESSION_KEY
     from orders import services
     from orders.context_processors import CART_SESSION_KEY
 
@@ -41,13 +39,5 @@ def cart_at_login(sender, request, user, **kwargs) -> None:
             logger.warning("Guest cart not merged at login", exc_info=True)
         # The guest key is spent: the member's cart is found by user from now on.
         request.session.pop(CART_SESSION_KEY, None)
-    if not request.session.get(STORE_SESSION_KEY):
-        from stores.models import Location
-
-        home = (
-            Location.objects.filter(home_customers__user=user, is_active=True)
-            .values("pk", "name")
-            .first()
-        )
-        if home:
-            request.session[STORE_SESSION_KEY] = {"id": home["pk"], "name": home["name"]}
+    # No store written here: ``customers.context_processors.my_store`` already falls back
+    # to the member's home store (stores only) on their next page and remembers it.

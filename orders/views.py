@@ -24,9 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from customers import services as customer_services
 from customers.context_processors import customer_of, my_store
-from customers.models import ConsentState, ContactChannel, Customer
+from customers.models import Customer
 from customers.signals import AccountPanel
 from customers.views import account_customer
 from inventory.errors import InsufficientStock as InventoryShort
@@ -380,6 +379,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             customer=customer,
             contact=contact,
             marketing_email_opt_in=data["marketing_email"],
+            marketing_sms_opt_in=data["marketing_sms"],
             user=request.user if member else None,
         )
     except DomainError as exc:
@@ -389,16 +389,6 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return _checkout_render(
             request, cart_obj, summary, form, status=exc.http_status, error=str(exc)
         )
-    if data["marketing_sms"] and data["phone"]:
-        try:
-            customer_services.consent_set(
-                customer=order.customer,
-                channel=ContactChannel.SMS,
-                state=ConsentState.MARKETING,
-                source="web",
-            )
-        except DomainError:
-            messages.warning(request, "We could not record your text-message choice.")
     placed = request.session.get(PLACED_SESSION_KEY, [])
     request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
     return redirect("orders:confirmation", number=order.number)

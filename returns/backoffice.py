@@ -10,7 +10,6 @@ one transaction); a refusal becomes a message next to the form, never a 500.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -32,11 +31,15 @@ from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_number_normalise
 from returns.errors import ReturnNotFound
 from returns.models import Return, ReturnLine
-from returns.selectors import return_detail, returnable_lines
+from returns.selectors import (
+    looks_like_return_number,
+    return_detail,
+    return_number_normalise,
+    returnable_lines,
+)
 from returns.services import return_receive
 from stores.backoffice import backoffice_view
 
-RETURN_CODE = re.compile(r"^R\d{8}$")
 SEARCH_LIMIT = 25
 EXPECTED_LIMIT = 20
 LINE_FIELDS = ("qty", "reason", "condition", "disposition", "exchange")
@@ -96,8 +99,8 @@ def returns_desk(request: HttpRequest) -> HttpResponse:
     that return. Also lists the online returns the shoppers said they would bring here."""
     query = request.GET.get("q", "").strip()
     orders: list = []
-    compact = "".join(query.split()).upper()
-    if RETURN_CODE.match(compact):
+    if looks_like_return_number(query):
+        compact = return_number_normalise(query)
         try:
             found = return_detail(number=compact)
         except ReturnNotFound:
@@ -208,7 +211,14 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             raise Http404("No such return") from None
         if existing.order_id != order.pk:
             raise Http404("That return is for another order")
-    rows = returnable_lines(order=order)
+        if existing.status != Return.Status.REQUESTED and request.method == "GET":
+            # Already taken (here or elsewhere): its receipt, not a form to take it again.
+            messages.info(request, f"Return {existing.number} has already been received.")
+            return redirect("backoffice:return-receipt", number=existing.number)
+    # The return being completed does not count against itself: its requested units are
+    # still to be taken (and are pre-filled below). Once received it counts like any other.
+    completing = existing if existing and existing.status == Return.Status.REQUESTED else None
+    rows = returnable_lines(order=order, exclude_return_id=completing.pk if completing else None)
     options = _exchange_options(rows)
     errors: dict[str, str] = {}
     error = ""
@@ -242,7 +252,7 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, f"Return {done.number} taken; the receipt has been emailed.")
             return redirect("backoffice:return-receipt", number=done.number)
-    prefill = {line.order_line_id: line for line in existing.lines.all()} if existing else {}
+    prefill = {line.order_line_id: line for line in completing.lines.all()} if completing else {}
     items = [
         {
             "row": row,

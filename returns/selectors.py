@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
@@ -13,6 +14,19 @@ from orders.models import Order, OrderLine
 from returns.errors import ReturnNotFound
 from returns.models import Return, ReturnLine
 from returns.services.policy import OVERRIDABLE, line_refusals, order_line_facts
+from returns.services.records import NUMBER_DIGITS
+
+_RETURN_NUMBER = re.compile(rf"^R\d{{{NUMBER_DIGITS}}}$")
+
+
+def return_number_normalise(text: str) -> str:
+    """A return code as typed, said or scanned, as stored: " r1234 5678 " → "R12345678"."""
+    return "".join((text or "").split()).upper()
+
+
+def looks_like_return_number(text: str) -> bool:
+    """Whether this is a return code (once normalised) rather than an order or a shopper."""
+    return bool(_RETURN_NUMBER.match(return_number_normalise(text)))
 
 
 def _lines_prefetch() -> Prefetch:
@@ -36,7 +50,7 @@ def return_detail(*, number: str) -> Return:
     """One return by its code (any case, spaces ignored), with everything a receipt or
     a case screen shows joined. 2 queries. Raises ReturnNotFound."""
     found = (
-        Return.objects.filter(number="".join((number or "").split()).upper())
+        Return.objects.filter(number=return_number_normalise(number))
         .select_related(
             "order",
             "customer",
@@ -71,13 +85,18 @@ class ReturnableLine:
         return self.bought - self.already_returned
 
 
-def returnable_lines(*, order: Order, at: dt.datetime | None = None) -> list[ReturnableLine]:
+def returnable_lines(
+    *, order: Order, at: dt.datetime | None = None, exclude_return_id: int | None = None
+) -> list[ReturnableLine]:
     """Per order line: bought, already returned (not counting cancelled returns),
     returnable now, and the policy's reason when not — the same rules
-    ``return_policy_check`` applies. 3 queries, however many lines and returns."""
+    ``return_policy_check`` applies. 3 queries, however many lines and returns.
+    ``exclude_return_id``: a return requested online and now being received at the desk;
+    its own lines do not count against it (else nothing of it could be taken)."""
     at = at or timezone.now()
     rows = []
-    for facts in order_line_facts(order=order).values():
+    facts_by_line = order_line_facts(order=order, exclude_return_id=exclude_return_id)
+    for facts in facts_by_line.values():
         refusals = line_refusals(facts, max(facts.remaining, 1), at)
         first = refusals[0] if refusals else None
         rows.append(

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from customers.context_processors import my_store
 from customers.models import Channel
 from customers.views import account_customer
 from omni.errors import DomainError
@@ -74,9 +75,11 @@ def return_start(request: HttpRequest, number: str) -> HttpResponse:
     lines = [LineForm(row=row) for row in rows]
     stores = [*_return_stores()]
     method = request.POST.get("method", Return.Method.IN_STORE)
-    # The shopper's home store is the likely place to bring it back.
-    home = str(customer.home_store_id or "")
-    location_id = request.POST.get("location", home if request.method == "GET" else "")
+    # "My store" (chosen in this session, else the home store) is the likely place to
+    # bring it back; offered only when it takes returns (the list below).
+    mine = my_store(request)
+    preselect = str(mine.id) if mine and any(s.pk == mine.id for s in stores) else ""
+    location_id = request.POST.get("location", preselect if request.method == "GET" else "")
     errors: dict[str, str] = {}
     if request.method == "POST":
         chosen = _read_lines(request, lines)

@@ -56,9 +56,9 @@ KNOWN_EXCEPTIONS = {
         "(inventory.selectors.availability_for_product); to answer through signals"
     ),
     ("customers/selectors.py", "inventory"): (
-        "the store's list queue and 'here now' show salable units per size "
-        "(inventory.selectors.stock_list, inventory.models.Stock); could ask "
-        "stores.signals.salable_at_location as the list pages do"
+        "the store's list queue (lists_sent_to_store) shows salable units per size "
+        "(inventory.selectors.stock_list); could ask stores.signals.salable_at_location "
+        "as 'here now' and the list pages do"
     ),
     ("customers/services.py", "inventory"): (
         "list_hold_for_visit puts list items aside as inventory reservations "

@@ -32,22 +32,14 @@ from orders.errors import (
     VariantUnavailable,
 )
 from orders.models import Cart, CartLine, CartRecoveryStep
+from orders.recovery_stages import cart_recovery_stages
 from stores.models import Location
 
 RESTORE_SALT = "omni.cart.restore"
-DEFAULT_RECOVERY_STAGES = (60, 1440, 4320)  # minutes: 1 hour, 1 day, 3 days
 
 
 def cart_max_line_quantity() -> int:
     return int(getattr(settings, "OMNI_CART_MAX_LINE_QUANTITY", 20))
-
-
-def cart_recovery_stages() -> list[int]:
-    """Minutes of idleness before each abandoned-cart email (``OMNI_ABANDONED_CART_STAGES``,
-    default 60, 1440, 4320). Stage n is due that many minutes after the last change."""
-    return [
-        int(m) for m in getattr(settings, "OMNI_ABANDONED_CART_STAGES", DEFAULT_RECOVERY_STAGES)
-    ]
 
 
 def cart_restore_max_age() -> dt.timedelta:

@@ -278,6 +278,7 @@ def order_place(
     location: Location | None = None,
     associate: Associate | None = None,
     marketing_email_opt_in: bool = False,
+    marketing_sms_opt_in: bool = False,
     user=None,
     external_reference: str = "",
 ) -> Order:
@@ -332,6 +333,7 @@ def order_place(
         location=location,
         associate=associate,
         marketing_email_opt_in=marketing_email_opt_in,
+        marketing_sms_opt_in=marketing_sms_opt_in,
         user=user,
         external_reference=external_reference,
     )
@@ -365,6 +367,7 @@ class _Request:
     location: Location | None
     associate: Associate | None
     marketing_email_opt_in: bool
+    marketing_sms_opt_in: bool
     user: Any
     external_reference: str
 
@@ -751,6 +754,16 @@ def _customer_record(
         customer_services.consent_set(
             customer=customer,
             channel=ContactChannel.EMAIL,
+            state=ConsentState.MARKETING,
+            source=request.channel,
+            associate=request.associate,
+            location=request.location,
+        )
+    # Texts need a number to go to: the opt-in without one would be a consent for nothing.
+    if request.marketing_sms_opt_in and (customer.phone or request.contact.phone):
+        customer_services.consent_set(
+            customer=customer,
+            channel=ContactChannel.SMS,
             state=ConsentState.MARKETING,
             source=request.channel,
             associate=request.associate,

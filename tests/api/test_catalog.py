@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, Variant
 from omni.models import ApiScope
 from tests import factories as f
 from tests.api.conftest import assert_permission_matrix, error_of, priced_variant
@@ -424,3 +424,32 @@ def test_product_create_queries_do_not_grow_with_variants(api):
     few, more = queries(2, "a"), queries(12, "b")
     per_variant = (more - few) / 10
     assert per_variant <= 4
+
+
+def test_a_refused_variant_change_adds_no_price(api):
+    f.VariantFactory(sku="TAKEN-1")
+    variant = f.VariantFactory(sku="MINE-1")
+    response = api.patch(
+        f"/api/v1/variants/{variant.pk}/", {"sku": "TAKEN-1", "price": {"amount": "15.00"}}
+    )
+    assert response.status_code == 409
+    assert ("sku", "duplicate") in {(e["field"], e["code"]) for e in error_of(response)["errors"]}
+    assert not variant.prices.exists()
+
+
+def test_a_sku_taken_after_validation_is_still_reported_at_its_path(api, monkeypatch):
+    # A SKU taken between validation and the write (a concurrent request) is refused by
+    # the service, and the error still names the entry in the list.
+    from catalog import api as catalog_api
+
+    monkeypatch.setattr(
+        catalog_api.ProductCreateSerializer, "validate_variants", lambda self, value: value
+    )
+    f.VariantFactory(sku="MC-GREY-M")
+    response = api.post("/api/v1/products/", _new_product(f.CategoryFactory()))
+    assert response.status_code == 409, response.json()
+    assert ("variants[1].sku", "duplicate") in {
+        (e["field"], e["code"]) for e in error_of(response)["errors"]
+    }
+    assert not Product.objects.filter(name="Merino Crew").exists()
+    assert not Variant.objects.filter(sku="MC-GREY-S").exists()

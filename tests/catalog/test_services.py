@@ -150,3 +150,53 @@ def test_sellability_changes_are_announced_once_per_change(monkeypatch):
     finally:
         services.variants_sellability_changed.disconnect(listener)
     assert received == [ids]
+
+
+def test_product_create_with_variants_and_prices_is_all_or_nothing():
+    category = f.CategoryFactory()
+    product = services.product_create(
+        name="Merino crew",
+        category=category,
+        variants=[
+            {"sku": "MC-S", "size": "S", "price": Decimal("60.00")},
+            {
+                "sku": "MC-M",
+                "size": "M",
+                "price": {"amount": Decimal("50.00"), "compare_at_amount": Decimal("60.00")},
+            },
+        ],
+    )
+    medium, small = product.variants.order_by("sku")
+    assert (small.sku, small.prices.get().amount) == ("MC-S", Decimal("60.00"))
+    assert medium.prices.get().compare_at_amount == Decimal("60.00")
+
+    f.VariantFactory(sku="TAKEN")
+    with pytest.raises(services.DuplicateValue) as refused:
+        services.product_create(
+            name="Wool cap",
+            category=category,
+            variants=[{"sku": "CAP-1", "price": Decimal("9.00")}, {"sku": "TAKEN"}],
+        )
+    # The refused entry is named at its place in the list, and nothing was kept.
+    assert refused.value.details["field"] == "variants[1].sku"
+    assert not Product.objects.filter(name="Wool cap").exists()
+    assert not Variant.objects.filter(sku="CAP-1").exists()
+
+
+def test_variant_update_with_a_price_is_one_change():
+    variant = f.VariantFactory(colour="Grey")
+    services.variant_update(variant=variant, colour="Navy", price={"amount": Decimal("15.00")})
+    variant.refresh_from_db()
+    assert variant.colour == "Navy"
+    assert variant.prices.get().amount == Decimal("15.00")
+
+    # A refused price leaves the details unchanged too.
+    with pytest.raises(services.InvalidPrice):
+        services.variant_update(variant=variant, colour="Red", price={"amount": Decimal("-1")})
+    variant.refresh_from_db()
+    assert variant.colour == "Navy"
+    assert variant.prices.count() == 1
+
+    # A price alone is fine.
+    services.variant_update(variant=variant, price=Decimal("12.00"))
+    assert Price.objects.filter(variant=variant, amount=Decimal("12.00")).exists()

@@ -109,6 +109,30 @@ def test_listing_filters_by_size_colour_and_price(client, shop):
     assert response.context["sort"] == "new"
 
 
+HUGE_OR_BAD_PRICES = ("1E+999999999", "-1E+999999999", "NaN", "Infinity", "1e-999", "0.001")
+
+
+def _price_filter_is_ignored(client, value):
+    everything = [p.name for p in client.get("/c/tops/").context["page"].object_list]
+    for param in ("min", "max"):
+        response = client.get(f"/c/tops/?{param}={value}")
+        assert response.status_code == 200
+        assert response.context[f"price_{param}"] is None
+        assert [p.name for p in response.context["page"].object_list] == everything
+
+
+@pytest.mark.parametrize("value", HUGE_OR_BAD_PRICES)
+def test_a_price_filter_a_price_cannot_be_is_ignored(client, shop, value):
+    _price_filter_is_ignored(client, value)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("value", HUGE_OR_BAD_PRICES)
+def test_a_price_filter_a_price_cannot_be_is_ignored_on_postgres(client, shop, value):
+    # PostgreSQL is where an out-of-range numeric would fail (a 500), so check it there.
+    _price_filter_is_ignored(client, value)
+
+
 def test_listing_in_stock_at_my_store(client, shop):
     choose_store(client, shop.stores["springfield"])
     response = client.get("/c/tops/?instock=1")

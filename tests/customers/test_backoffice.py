@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers import services
-from customers.errors import LocationNotAvailable
+from customers.errors import InvalidList, LocationNotAvailable
 from customers.models import (
     ConsentState,
     ContactChannel,
@@ -206,6 +206,59 @@ def test_a_merged_duplicate_opens_the_surviving_record_and_unknown_ids_are_404(
     assert bo.get(reverse("backoffice:customer-detail", args=[999999])).status_code == 404
 
 
+def test_old_links_to_a_merged_duplicate_redirect_to_the_survivor(bo, customer, associate):
+    duplicate = f.CustomerFactory()
+    wishlist = f.ListFactory(customer=duplicate)
+    services.customer_merge(source=duplicate, target=customer, associate=associate)
+    timeline = bo.get(reverse("backoffice:customer-timeline", args=[duplicate.pk]), {"before": "x"})
+    assert timeline.status_code == 302
+    assert timeline["Location"] == (
+        reverse("backoffice:customer-timeline", args=[customer.pk]) + "?before=x"
+    )
+    old_list = bo.get(reverse("backoffice:customer-list", args=[duplicate.pk, wishlist.pk]))
+    assert old_list["Location"] == reverse(
+        "backoffice:customer-list", args=[customer.pk, wishlist.pk]
+    )
+    assert bo.get(old_list["Location"]).status_code == 200  # the list moved with the merge
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("customer-note-add", {"body": "Prefers slim fits"}),
+        ("customer-task-create", {"reason": "Call back", "due_on": "2030-01-01"}),
+        ("customer-list-create", {"name": "Wedding", "kind": "shopping"}),
+        ("customer-outreach", {"channel": "email"}),
+        ("customer-size-set", {"size_group": "tops", "size": "M"}),
+    ],
+)
+def test_actions_on_a_merged_duplicate_are_404_and_write_nothing(
+    bo, customer, associate, name, data
+):
+    duplicate = f.CustomerFactory()
+    services.customer_merge(source=duplicate, target=customer, associate=associate)
+    before = Interaction.objects.count()
+    assert bo.post(reverse(f"backoffice:{name}", args=[duplicate.pk]), data).status_code == 404
+    assert (
+        bo.post(reverse(f"backoffice:{name}", args=[duplicate.pk]), data, **HX).status_code == 404
+    )
+    assert Interaction.objects.count() == before
+    assert not CustomerNote.objects.filter(customer=duplicate).exists()
+    assert not FollowUpTask.objects.filter(customer=duplicate).exists()
+    assert not List.objects.filter(customer=duplicate).exists()
+    assert not SizePreference.objects.filter(customer=duplicate).exists()
+
+
+def test_the_360_lists_show_item_counts(bo, customer):
+    wishlist = f.ListFactory(customer=customer, name="Autumn")
+    f.ListItemFactory(list=wishlist)
+    f.ListItemFactory(list=wishlist)
+    f.ListFactory(customer=customer, name="Empty one")
+    page = bo.get(detail_url(customer)).content.decode()
+    lists = page.split('id="lists"')[1].split("</section>")[0]
+    assert "Autumn</strong>" in lists and "2 items" in lists and "0 items" in lists
+
+
 def test_the_timeline_pages_older_entries_with_a_cursor(bo, customer):
     now = timezone.now()
     for n in range(40):
@@ -280,6 +333,28 @@ def test_here_now_lists_their_sizes_in_stock_at_this_store(bo, customer, store, 
     here = page.split('id="here-now"')[1].split("</section>")[0]
     assert "Oxford shirt" in here and shirt_m.sku in here and shirt_l.sku not in here
     assert "Rain coat" not in here and "Sold-out scarf" not in here
+
+
+def test_here_now_asks_inventory_for_salable_units_through_the_signal(customer, store):
+    from customers import selectors
+    from stores.signals import salable_at_location
+
+    held = f.VariantFactory(product__name="Held boots")
+    free = f.VariantFactory(product__name="Free boots")
+    wishlist = f.ListFactory(customer=customer)
+    for variant in (held, free):
+        services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    f.StockFactory(variant=held, location=store, on_hand=2, reserved=2)  # all put aside
+    f.StockFactory(variant=free, location=store, on_hand=3, reserved=1)
+    found = selectors.customer_here_now(customer=customer, location=store)
+    assert [(item.variant, item.salable) for item in found] == [(free, 2)]
+    receivers = salable_at_location.receivers
+    salable_at_location.receivers = []
+    try:  # with nobody answering, nobody knows: nothing is offered
+        assert selectors.customer_here_now(customer=customer, location=store) == []
+    finally:
+        salable_at_location.receivers = receivers
+        salable_at_location.sender_receivers_cache.clear()
 
 
 # --- consent and outreach -------------------------------------------------------------------
@@ -475,7 +550,7 @@ def test_tasks_page_queries_stay_flat(bo, store, associate, django_assert_max_nu
 
 def test_an_associate_adds_an_item_with_a_note_on_behalf_of_the_shopper(bo, customer, associate):
     wishlist = f.ListFactory(customer=customer, name="Autumn")
-    variant = f.VariantFactory(product__name="Linen blazer", size="38")
+    variant = f.PriceFactory(variant__product__name="Linen blazer", variant__size="38").variant
     url = reverse("backoffice:customer-list-add", args=[customer.pk, wishlist.pk])
     response = bo.post(url, {"sku": variant.sku.lower(), "quantity": 1, "note": "Runs small"})
     assert response.status_code == 302
@@ -507,10 +582,31 @@ def test_another_customers_list_is_404(bo, customer):
 
 def test_the_list_page_finds_items_by_name(bo, customer):
     wishlist = f.ListFactory(customer=customer)
-    variant = f.VariantFactory(product__name="Cashmere beanie")
+    variant = f.PriceFactory(variant__product__name="Cashmere beanie").variant
+    unpriced = f.VariantFactory(product__name="Cashmere socks")
     url = reverse("backoffice:customer-list", args=[customer.pk, wishlist.pk])
     page = bo.get(url, {"find": "cashmere"}, **HX).content.decode()
     assert 'id="finder"' in page and f'data-fill-sku="{variant.sku}"' in page
+    assert unpriced.sku not in page  # only what can be sold is offered
+
+
+@pytest.mark.parametrize("unsellable", ["unpriced", "inactive", "product_off_sale"])
+def test_an_unsellable_variant_cannot_be_added_to_a_list(bo, customer, unsellable):
+    wishlist = f.ListFactory(customer=customer)
+    variant = f.PriceFactory().variant
+    if unsellable == "unpriced":
+        variant.prices.all().delete()
+    elif unsellable == "inactive":
+        variant.is_active = False
+        variant.save()
+    else:
+        variant.product.is_active = False
+        variant.product.save()
+    url = reverse("backoffice:customer-list-add", args=[customer.pk, wishlist.pk])
+    response = bo.post(url, {"sku": variant.barcode, "quantity": 1})
+    assert response.status_code == 400
+    assert "No item on sale has the SKU or barcode" in response.content.decode()
+    assert not ListItem.objects.exists()
 
 
 def test_an_associate_creates_a_list_for_the_customer(bo, customer):
@@ -587,6 +683,36 @@ def test_another_stores_list_cannot_be_held_or_moved(bo, customer, other_store):
     assert bo.post(reverse("backoffice:list-hold", args=[theirs.pk])).status_code == 404
     status = reverse("backoffice:list-status", args=[theirs.pk])
     assert bo.post(status, {"status": "prepared"}).status_code == 404
+    assert not Reservation.objects.exists()
+
+
+@pytest.mark.parametrize("hours", ["0", "169", str(10**9), "abc", ""])
+def test_holding_for_hours_out_of_bounds_is_a_message_not_a_500(bo, customer, store, hours):
+    shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
+    url = reverse("backoffice:list-hold", args=[shopping_list.pk])
+    page = bo.post(url, {"hours": hours}, **HX)
+    assert page.status_code == 200 and "Hold for between 1 and 168 hours." in page.content.decode()
+    plain = bo.post(url, {"hours": hours}, follow=True)
+    assert plain.status_code == 200 and "Hold for between 1 and 168" in plain.content.decode()
+    assert not Reservation.objects.exists()
+
+
+def test_holding_for_the_longest_allowed_hours_works(bo, customer, store):
+    shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
+    page = bo.post(reverse("backoffice:list-hold", args=[shopping_list.pk]), {"hours": "168"}, **HX)
+    assert "for 168 hours" in page.content.decode()
+    hold = Reservation.objects.get()
+    assert dt.timedelta(hours=167) < hold.expires_at - timezone.now() <= dt.timedelta(hours=168)
+
+
+@pytest.mark.parametrize("hours", [0, 169, 10**9, True])
+def test_the_hold_service_caps_the_hours(customer, store, associate, hours):
+    shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
+    with pytest.raises(InvalidList) as raised:
+        services.list_hold_for_visit(
+            list=shopping_list, location=store, associate=associate, hours=hours
+        )
+    assert raised.value.details["field"] == "hours"
     assert not Reservation.objects.exists()
 
 

@@ -618,6 +618,39 @@ def test_profile_phone_refusals_are_next_to_the_field(member_client, member, pho
     assert text.index(message) > text.index('name="details-phone"')
 
 
+def test_a_refused_phone_saves_nothing_of_the_details(member_client, member, store):
+    f.CustomerIdentityFactory(kind="phone", value="+15550007777")
+    member.first_name, member.last_name, member.phone = "Ana", "Old", ""
+    member.save(update_fields=["first_name", "last_name", "phone"])
+    response = member_client.post(
+        reverse("customers:profile"),
+        {
+            "section": "details",
+            "details-first_name": "Changed",
+            "details-last_name": "Name",
+            "details-phone": "+1 555 000 7777",
+            "details-home_store": store.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert "belongs to another customer" in response.content.decode()
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name, member.home_store) == ("Ana", "Old", None)
+    assert member.phone == ""
+
+
+def test_profile_sizes_can_be_cleared(member_client, member):
+    SizePreference.objects.create(customer=member, size_group="tops", size="M")
+    SizePreference.objects.create(customer=member, size_group="shoes", size="39")
+    response = member_client.post(
+        reverse("customers:profile"),
+        {"section": "sizes", "sizes-size_tops": "", "sizes-size_shoes": "39"},
+    )
+    assert response.status_code == 302
+    sizes = dict(SizePreference.objects.filter(customer=member).values_list("size_group", "size"))
+    assert sizes == {"shoes": "39"}
+
+
 def test_profile_sizes_edit_marks_them_edited(member_client, member):
     SizePreference.objects.create(customer=member, size_group="tops", size="M")
     response = member_client.post(

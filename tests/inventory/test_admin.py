@@ -72,3 +72,25 @@ def test_deactivating_products_in_the_admin_takes_their_availability_down(
         _act(admin_client, url, "activate", [product.pk])
     assert nearest_rows() == expected_nearest_rows()
     assert NearestAvailability.objects.filter(product=product).exists()
+
+
+def test_a_view_only_staff_user_is_not_offered_the_recompute_action(client, places):
+    # Recomputing writes the availability rows: seeing stock is not enough to do it.
+    from django.contrib.auth.models import Permission
+
+    user = f.UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_stock"))
+    client.force_login(user)
+    f.StockFactory(location=places["peoria"], on_hand=1)
+    url = reverse("admin:inventory_stock_changelist")
+    response = client.get(url)
+    assert response.status_code == 200
+    actions = dict(response.context["action_form"].fields["action"].choices)
+    assert "export_stock_csv" in actions
+    assert "recompute_availability" not in actions
+
+    user.user_permissions.add(Permission.objects.get(codename="change_stock"))
+    user = type(user).objects.get(pk=user.pk)  # drop the cached permissions
+    client.force_login(user)
+    actions = dict(client.get(url).context["action_form"].fields["action"].choices)
+    assert "recompute_availability" in actions

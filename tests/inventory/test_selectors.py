@@ -82,3 +82,53 @@ def test_sku_and_location_code_lookups(places):
     assert error.value.details == {"sku": "NOPE"}
     with pytest.raises(services.UnknownLocation):
         selectors.location_id_for_code(code="NOPE")
+
+
+def test_stock_here_and_nearest_orders_the_others_by_distance(
+    places, django_assert_max_num_queries
+):
+    here = places["springfield"]
+    shirt, scarf, none = f.VariantFactory(), f.VariantFactory(), f.VariantFactory()
+    f.StockFactory(variant=shirt, location=here, on_hand=4, reserved=1)
+    f.StockFactory(variant=shirt, location=places["chicago"], on_hand=2)
+    f.StockFactory(variant=shirt, location=places["peoria"], on_hand=1)
+    f.StockFactory(variant=shirt, location=places["stlouis"], on_hand=0)  # nothing to sell
+    closed = f.LocationFactory(is_active=False)
+    f.StockFactory(variant=shirt, location=closed, on_hand=9)  # closed: not offered
+    f.StockFactory(variant=scarf, location=places["warehouse"], on_hand=7)
+    with django_assert_max_num_queries(3):
+        found = selectors.stock_here_and_nearest(
+            variant_ids=[shirt.pk, scarf.pk, none.pk], location=here
+        )
+    assert found[shirt.pk].here == 3
+    codes = [source.location.code for source in found[shirt.pk].elsewhere]
+    assert codes == ["PEO", "CHI"]  # Peoria is nearer Springfield than Chicago
+    distances = [source.distance_km for source in found[shirt.pk].elsewhere]
+    assert distances == sorted(distances) and distances[0] > 0
+    assert found[shirt.pk].total_elsewhere == 3
+    assert (found[scarf.pk].here, found[scarf.pk].total_elsewhere) == (0, 7)
+    assert (found[none.pk].here, found[none.pk].elsewhere) == (0, ())
+    limited = selectors.stock_here_and_nearest(variant_ids=[shirt.pk], location=here, limit=1)
+    assert [s.location.code for s in limited[shirt.pk].elsewhere] == ["PEO"]
+    assert selectors.stock_here_and_nearest(variant_ids=[], location=here) == {}
+
+
+def test_stock_here_and_nearest_is_flat_in_variants_and_locations(
+    places, django_assert_max_num_queries
+):
+    here = places["springfield"]
+    variants = [f.VariantFactory() for _ in range(3)]
+    for variant in variants:
+        f.StockFactory(variant=variant, location=places["peoria"], on_hand=1)
+    selectors.stock_here_and_nearest(variant_ids=[v.pk for v in variants], location=here)
+    with django_assert_max_num_queries(2):
+        selectors.stock_here_and_nearest(variant_ids=[v.pk for v in variants], location=here)
+    more = [f.VariantFactory() for _ in range(10)]
+    for variant in more:
+        for town in ("peoria", "chicago", "stlouis", "warehouse"):
+            f.StockFactory(variant=variant, location=places[town], on_hand=2)
+    with django_assert_max_num_queries(2):
+        found = selectors.stock_here_and_nearest(
+            variant_ids=[v.pk for v in variants + more], location=here
+        )
+    assert all(len(found[v.pk].elsewhere) == 4 for v in more)

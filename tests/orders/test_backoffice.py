@@ -367,6 +367,22 @@ class TestAisle:
         assert "Here: <strong>0</strong>" in page
         assert "Peoria 4" in page
 
+    def test_search_lists_the_nearest_elsewhere_first_and_only_what_can_be_sold(
+        self, desk, store, places, django_assert_max_num_queries
+    ):
+        wanted = make_variant("60.00", size="S")
+        wanted.product.name = "Waxed Jacket"
+        wanted.product.save()
+        unpriced = f.VariantFactory(product=wanted.product, size="M")
+        receive(wanted, places["chicago"], 2)
+        receive(wanted, places["peoria"], 1)
+        receive(unpriced, store, 5)
+        desk.get(reverse("backoffice:aisle"), {"q": "waxed"})
+        with django_assert_max_num_queries(12):
+            page = desk.get(reverse("backoffice:aisle"), {"q": "waxed"}).content.decode()
+        assert "Elsewhere: Peoria 1, Chicago 2" in page  # Peoria is nearer Springfield
+        assert wanted.sku in page and unpriced.sku not in page
+
     def test_htmx_search_is_the_results_fragment(self, desk, store):
         wanted = make_variant("15.00", size="M")
         receive(wanted, store, 2)

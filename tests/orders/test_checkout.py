@@ -12,6 +12,7 @@ from django.utils import timezone
 from customers import services as customer_services
 from customers.models import (
     Channel,
+    Consent,
     ConsentState,
     ContactChannel,
     Customer,
@@ -349,6 +350,29 @@ def test_marketing_consent_only_when_opted_in(places, variant):
     opted = place([(variant.pk, 1)], marketing_email_opt_in=True)
     consent = opted.customer.consents.get(channel=ContactChannel.EMAIL)
     assert (consent.state, consent.source) == (ConsentState.MARKETING, Channel.WEB)
+
+
+def test_sms_opt_in_is_recorded_with_the_order_and_needs_a_number(places, variant):
+    receive(variant, places["warehouse"], 4)
+
+    # No number to text: nothing to consent to.
+    no_phone = place([(variant.pk, 1)], marketing_sms_opt_in=True)
+    assert not no_phone.customer.consents.filter(channel=ContactChannel.SMS).exists()
+
+    texting = services.Contact(email="tex@example.com", phone="2175550199", first_name="Tex")
+    opted = place([(variant.pk, 1)], contact=texting, marketing_sms_opt_in=True)
+    consent = opted.customer.consents.get(channel=ContactChannel.SMS)
+    assert (consent.state, consent.source) == (ConsentState.MARKETING, Channel.WEB)
+    assert not opted.customer.consents.filter(channel=ContactChannel.EMAIL).exists()
+
+
+def test_sms_opt_in_is_not_kept_when_the_order_fails(places, variant):
+    # Part of checkout's one transaction: an order that is refused records no consent.
+    receive(variant, places["warehouse"], 1)
+    texting = services.Contact(email="tex@example.com", phone="2175550199", first_name="Tex")
+    with pytest.raises(services.InsufficientStock):
+        place([(variant.pk, 2)], contact=texting, marketing_sms_opt_in=True)
+    assert not Consent.objects.filter(channel=ContactChannel.SMS).exists()
 
 
 def test_store_credit_pays_for_the_order(places, variant):

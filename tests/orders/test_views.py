@@ -177,6 +177,22 @@ def test_guest_cart_is_merged_into_the_members_cart_at_login(client, shop):
     ]
 
 
+def test_after_login_my_store_is_the_members_home_store_only_if_a_store(client, shop):
+    from customers.context_processors import STORE_SESSION_KEY
+
+    springfield = shop.stores["springfield"]
+    for home, expected in (
+        (springfield, {"id": springfield.pk, "name": springfield.name}),
+        (f.WarehouseFactory(), None),
+    ):
+        user = f.UserFactory()
+        f.CustomerFactory(user=user, email=user.email, home_store=home)
+        browser = Client()
+        browser.post("/accounts/login/", {"login": user.email, "password": "pass-word-123"})
+        browser.get("/cart/")
+        assert browser.session.get(STORE_SESSION_KEY) == expected
+
+
 # --- restore links ----------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -47,6 +48,56 @@ def form_url(order, **query):
     if query:
         url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
     return url
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would submit from a rendered page: inputs with their value
+    (radios and checkboxes when checked), the selected option of each select (else its
+    first), textareas."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in {"submit", "button"}:
+            if a.get("type") in {"radio", "checkbox"} and "checked" not in a:
+                return
+            self.fields[name] = a.get("value") or ""
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select:
+            if self._select not in self.fields or "selected" in a:
+                self.fields[self._select] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def rendered_fields(html: str) -> dict[str, str]:
+    parser = _FormFields()
+    parser.feed(html)
+    return parser.fields
+
+
+def _input_tag(html: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert found, f"no input {name} on the page"
+    return found.group(0)
 
 
 def line_data(line, quantity=1, *, reason="too_small", condition="A", disposition="restock"):
@@ -162,6 +213,9 @@ class TestDesk:
         assert requested.number in desk_page  # expected here
         response = desk.get(reverse("backoffice:returns-desk"), {"q": requested.number.lower()})
         assert response["Location"] == form_url(order, **{"return": requested.number})
+        spaced = f" {requested.number[:5]} {requested.number[5:]} "  # as read out
+        response = desk.get(reverse("backoffice:returns-desk"), {"q": spaced})
+        assert response["Location"] == form_url(order, **{"return": requested.number})
         form = desk.get(response["Location"]).content.decode()
         assert f"Completing return <strong>{requested.number}</strong>" in form
 
@@ -274,25 +328,73 @@ class TestReturnForm:
         assert "Choose what the shopper takes in exchange." in response.content.decode()
         assert not Return.objects.exists()
 
-    def test_completing_an_online_return(self, desk, make_order, places):
-        order = make_order()
+    def test_completing_an_online_return_with_what_the_page_renders(
+        self, desk, make_order, places, associate
+    ):
+        order = make_order(lines=[LineSpec(quantity=3)])
+        line = order.lines.get()
+        # One unit already came back at a till: it still counts; the online return's own
+        # two units must not count against it.
+        return_receive(
+            order=order,
+            location=places.springfield,
+            associate=associate,
+            lines=[(line.pk, 1, "too_small", "A", "restock")],
+            refund_method="store_credit",
+        )
+        requested = return_request(
+            order=order,
+            customer=order.customer,
+            lines=[(line.pk, 2, "too_large", "")],
+            method="in_store",
+            location=places.springfield,
+        )
+        page = desk.get(form_url(order, **{"return": requested.number})).content.decode()
+        assert "has already been returned" not in page
+        quantity = _input_tag(page, f"qty-{line.pk}")
+        assert 'value="2"' in quantity and 'max="2"' in quantity
+        fields = rendered_fields(page)
+        assert fields[f"qty-{line.pk}"] == "2"
+        assert fields[f"reason-{line.pk}"] == "too_large"  # as the shopper said online
+        assert fields["return"] == requested.number
+        # What the associate adds at the counter: the grade and where the items go.
+        fields |= {f"condition-{line.pk}": "A", f"disposition-{line.pk}": "restock"}
+        response = desk.post(form_url(order), fields)
+        assert response.status_code == 302, response.content.decode()
+        assert response["Location"] == reverse("backoffice:return-receipt", args=[requested.number])
+        assert Return.objects.count() == 2  # the till's and the completed online one
+        requested.refresh_from_db()
+        assert requested.status == Return.Status.REFUNDED
+        assert requested.location == places.springfield
+        assert [(rl.quantity, rl.condition) for rl in requested.lines.all()] == [(2, "A")]
+        # Received, its code opens the receipt, not a form to take it again...
+        again = desk.get(form_url(order, **{"return": requested.number}))
+        assert again["Location"] == reverse("backoffice:return-receipt", args=[requested.number])
+        # ...and it counts like any other: nothing of the line is left to take.
+        page = desk.get(form_url(order)).content.decode()
+        assert f'name="qty-{line.pk}"' not in page
+
+    def test_completing_an_online_return_with_fewer_than_requested(self, desk, make_order, places):
+        order = make_order(lines=[LineSpec(quantity=2)])
         line = order.lines.get()
         requested = return_request(
             order=order,
             customer=order.customer,
-            lines=[(line.pk, 1, "too_large", "")],
+            lines=[(line.pk, 2, "too_large", "")],
             method="in_store",
             location=places.springfield,
         )
-        response = desk.post(
-            form_url(order),
-            {**line_data(line), "refund_method": "original", "return": requested.number},
+        fields = rendered_fields(
+            desk.get(form_url(order, **{"return": requested.number})).content.decode()
         )
-        assert response.status_code == 302
-        assert Return.objects.count() == 1
+        fields |= {
+            f"qty-{line.pk}": "1",
+            f"condition-{line.pk}": "B",
+            f"disposition-{line.pk}": "restock",
+        }
+        assert desk.post(form_url(order), fields).status_code == 302
         requested.refresh_from_db()
-        assert requested.status == Return.Status.REFUNDED
-        assert requested.location == places.springfield
+        assert [rl.quantity for rl in requested.lines.all()] == [1]
 
     def test_a_return_code_of_another_order_is_not_found(self, desk, make_order, places):
         order, other = make_order(), make_order()
@@ -534,6 +636,23 @@ class TestDeskQueryCounts:
         with django_assert_max_num_queries(17):
             response = desk.get(form_url(order))
         assert response.content.decode().count("ops-line") >= n
+
+    @pytest.mark.parametrize("n", [1, 6])
+    def test_form_completing_an_online_return(
+        self, desk, make_order, places, n, django_assert_max_num_queries
+    ):
+        order = make_order(lines=[LineSpec() for _ in range(n)])
+        requested = return_request(
+            order=order,
+            customer=order.customer,
+            lines=[(line.pk, 1, "too_large", "") for line in order.lines.all()],
+            method="in_store",
+            location=places.springfield,
+        )
+        # As above, and 2 for the return and its lines.
+        with django_assert_max_num_queries(19):
+            response = desk.get(form_url(order, **{"return": requested.number}))
+        assert response.content.decode().count('name="qty-') == n
 
     @pytest.mark.parametrize("n", [1, 6])
     def test_receipt(self, desk, make_order, places, associate, n, django_assert_max_num_queries):

@@ -7,7 +7,13 @@ import pytest
 
 from returns import errors
 from returns.models import Return, ReturnLine
-from returns.selectors import return_detail, returnable_lines, returns_for_customer
+from returns.selectors import (
+    looks_like_return_number,
+    return_detail,
+    return_number_normalise,
+    returnable_lines,
+    returns_for_customer,
+)
 from returns.services import return_receive, return_request
 from tests import factories as f
 from tests.returns.conftest import LineSpec
@@ -47,6 +53,52 @@ def test_returnable_lines_show_the_window(make_order, settings):
     assert row.window_ends_on is not None and row.overridable
     (row,) = returnable_lines(order=make_order(received="shipped"))
     assert row.refusal_code == "not_yet_received" and row.window_ends_on is None
+
+
+def test_returnable_lines_leave_out_the_return_being_completed(
+    make_order, places, associate, django_assert_max_num_queries
+):
+    order = make_order(lines=[LineSpec(quantity=4), LineSpec(quantity=1)])
+    four, one = order.lines.order_by("pk")
+    return_receive(
+        order=order,
+        location=places.springfield,
+        associate=associate,
+        lines=[(four.pk, 1, ReturnLine.Reason.TOO_SMALL, "A", "restock")],
+        refund_method=Return.RefundMethod.STORE_CREDIT,
+    )
+    cancelled = return_request(
+        order=order, lines=[(four.pk, 1, "other", "")], method=Return.Method.BY_POST
+    )
+    cancelled.status = Return.Status.CANCELLED
+    cancelled.save(update_fields=["status"])
+    requested = return_request(
+        order=order,
+        lines=[(four.pk, 2, "other", ""), (one.pk, 1, "other", "")],
+        method=Return.Method.IN_STORE,
+        location=places.springfield,
+    )
+    rows = {row.order_line.pk: row for row in returnable_lines(order=order)}
+    assert (rows[four.pk].already_returned, rows[four.pk].returnable) == (3, 1)
+    assert rows[one.pk].remaining == 0
+    assert rows[one.pk].refusal_code == "quantity_exceeds_purchase"
+    with django_assert_max_num_queries(3):
+        rows = {
+            row.order_line.pk: row
+            for row in returnable_lines(order=order, exclude_return_id=requested.pk)
+        }
+    # Its own units are back on offer; the till's return still counts, the cancelled not.
+    assert (rows[four.pk].already_returned, rows[four.pk].returnable) == (1, 3)
+    assert (rows[one.pk].remaining, rows[one.pk].refusal_code) == (1, "")
+
+
+def test_return_numbers_are_read_as_typed_or_said():
+    assert return_number_normalise(" r1234 5678 ") == "R12345678"
+    assert return_number_normalise("") == ""
+    assert looks_like_return_number("r 1234 5678")
+    assert not looks_like_return_number("R1234567")  # a digit short
+    assert not looks_like_return_number("W00001234")  # an order number
+    assert not looks_like_return_number("olivia@example.com")
 
 
 def test_returnable_lines_is_a_fixed_number_of_queries(

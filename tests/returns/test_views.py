@@ -301,3 +301,31 @@ def test_start_and_detail_query_counts_are_flat(
         f.ReturnFactory(order=order, customer=member)
     with django_assert_max_num_queries(8):
         assert member_client.get(reverse("returns:list")).status_code == 200
+
+
+def test_the_store_chosen_in_the_session_is_preselected_over_the_home_store(
+    member_client, member, order, places
+):
+    from customers.context_processors import STORE_SESSION_KEY
+
+    member.home_store = places.springfield
+    member.save(update_fields=["home_store"])
+    url = reverse("returns:start", args=[order.number])
+
+    def selected(response):
+        text = response.content.decode()
+        stores = (places.springfield, places.peoria, places.chicago)
+        return [s.pk for s in stores if f'<option value="{s.pk}" selected>' in text]
+
+    # No store chosen yet: "my store" falls back to the home store.
+    assert selected(member_client.get(url)) == [places.springfield.pk]
+
+    session = member_client.session
+    session[STORE_SESSION_KEY] = {"id": places.peoria.pk, "name": places.peoria.name}
+    session.save()
+    assert selected(member_client.get(url)) == [places.peoria.pk]
+
+    # A store that does not take returns is not offered, so nothing is preselected.
+    session[STORE_SESSION_KEY] = {"id": places.chicago.pk, "name": places.chicago.name}
+    session.save()
+    assert selected(member_client.get(url)) == []

@@ -86,6 +86,8 @@ def test_home_store_comes_back_at_login(client, stores):
     user = f.UserFactory(email="olivia@example.com")
     f.CustomerFactory(user=user, email=user.email, home_store=stores["springfield"])
     client.post("/accounts/login/", {"login": "olivia@example.com", "password": "pass-word-123"})
+    # The first page after login shows the member's home store, and remembers it.
+    assert "My store:</span> <strong>Springfield" in client.get("/").content.decode()
     assert client.session["omni_store"]["name"] == "Springfield"
 
 
