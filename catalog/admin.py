@@ -3,8 +3,7 @@ prices. Counts and price ranges are annotated in SQL so a changelist costs the s
 for 2 rows as for 100."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from catalog import services as catalog_services
@@ -13,6 +12,7 @@ from omni.admin import (
     EXPORT_CHUNK_SIZE,
     TIMESTAMPS,
     admin_changelist_link,
+    count_of,
     money,
     streamed_csv,
 )
@@ -158,18 +158,11 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        variants = (
-            Variant.objects.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             super()
             .get_queryset(request)
             .annotate(
-                variant_count=Coalesce(Subquery(variants), Value(0), output_field=IntegerField()),
+                variant_count=count_of(Variant, "product"),
                 min_price=_product_price_bound(Min, now),
                 max_price=_product_price_bound(Max, now),
             )

@@ -1,7 +1,10 @@
 """Categories, products, variants (the sellable SKU) and the one price book."""
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from omni.models import TimeStampedModel
@@ -38,6 +41,21 @@ class Category(TimeStampedModel):
         return self.name
 
 
+# The text search configuration of the product search index; the query must use the same.
+SEARCH_CONFIG = "english"
+
+
+def product_search_vector() -> SearchVector:
+    """Name (A), brand (B) and description (C) as one weighted document. The GIN index
+    ``product_search_idx`` is on exactly this expression, so a search that filters on it
+    is served by the index (PostgreSQL only; any change here needs a new migration)."""
+    return (
+        SearchVector("name", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("brand", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("description", weight="C", config=SEARCH_CONFIG)
+    )
+
+
 class Product(TimeStampedModel):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
@@ -54,6 +72,10 @@ class Product(TimeStampedModel):
         indexes = [
             models.Index(fields=["category", "is_active"], name="product_category_active_idx"),
             models.Index(fields=["-created_at"], name="product_newest_idx"),
+            # PostgreSQL only (the migration skips them elsewhere): full-text search, and
+            # trigrams for the substring fallback (``name__icontains`` is UPPER(name) LIKE).
+            GinIndex(product_search_vector(), name="product_search_idx"),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="product_name_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -88,7 +110,14 @@ class Variant(TimeStampedModel):
 
     class Meta:
         ordering = ["product_id", "position", "id"]
-        indexes = [models.Index(fields=["product", "position"], name="variant_product_pos_idx")]
+        indexes = [
+            models.Index(fields=["product", "position"], name="variant_product_pos_idx"),
+            # SKU prefix search (``sku__istartswith`` is UPPER(sku) LIKE 'X%'); PostgreSQL
+            # only, the migration skips it elsewhere.
+            models.Index(
+                OpClass(Upper("sku"), name="text_pattern_ops"), name="variant_sku_upper_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         bits = " / ".join(b for b in (self.colour, self.size) if b)

@@ -8,11 +8,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from catalog.models import Category, Price, Product, ProductImage, Variant, price_in_force
+from catalog.models import (
+    SEARCH_CONFIG,
+    Category,
+    Price,
+    Product,
+    ProductImage,
+    Variant,
+    price_in_force,
+    product_search_vector,
+)
 
 SORTS = {
     "new": ("-created_at", "-pk"),
@@ -192,38 +200,46 @@ def variants_find(*, query: str, limit: int = 20, sellable: bool = True) -> list
 
 
 def products_search(*, query: str) -> QuerySet[Product]:
-    """Product cards matching ``query`` in name, description (full-text with ranking on
-    PostgreSQL, substring elsewhere), or a SKU or barcode starting with it. Best match
-    first. Lazy: one query when paged."""
+    """Product cards matching ``query`` in name, brand, description (full-text with
+    ranking on PostgreSQL, substring elsewhere), or a SKU or barcode starting with it.
+    Best match first. Lazy: one query when paged."""
     text = (query or "").strip()[:100]
     if not text:
         return Product.objects.none()
-    code_match = Exists(
-        Variant.objects.filter(
-            Q(sku__istartswith=text) | Q(barcode__startswith=text), product=OuterRef("pk")
-        )
-    )
+    # Each branch is its own id subquery so PostgreSQL can serve it from an index: the
+    # GIN index on the search document, the trigram index on UPPER(name), the
+    # UPPER(sku) pattern index and barcode's own pattern index. One OR over the joined
+    # rows (an Exists on variants, a rank > 0) would compute the document per product.
+    code_ids = Variant.objects.filter(
+        Q(sku__istartswith=text) | Q(barcode__startswith=text)
+    ).values("product_id")
     qs = products_for_cards().filter(min_price__isnull=False)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        config = getattr(settings, "OMNI_SEARCH_CONFIG", "english")
-        vector = (
-            SearchVector("name", weight="A", config=config)
-            + SearchVector("brand", weight="B", config=config)
-            + SearchVector("description", weight="C", config=config)
+        # Websearch syntax never raises on stray quotes, dashes or "or".
+        search = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        # Substring fallback for what stemming misses ("wool" in "Lambswool"): every
+        # word in the name, as on SQLite.
+        in_name = Q()
+        for word in text.replace('"', " ").split()[:5]:
+            in_name &= Q(name__icontains=word)
+        text_ids = (
+            Product.objects.alias(document=product_search_vector())
+            .filter(Q(document=search) | in_name)
+            .values("pk")
         )
-        search = SearchQuery(text, search_type="websearch", config=config)
         return (
-            qs.annotate(rank=SearchRank(vector, search))
-            .filter(Q(rank__gt=0) | code_match | Q(name__icontains=text))
+            qs.filter(pk__in=text_ids.union(code_ids))
+            .annotate(rank=SearchRank(product_search_vector(), search))
             .order_by("-rank", "name", "pk")
         )
-    words = text.split()
+    # Without full-text search, quotes (a phrase on PostgreSQL) are just word separators.
+    words = text.replace('"', " ").split()
     text_match = Q()
     for word in words:
         text_match &= Q(name__icontains=word) | Q(description__icontains=word)
-    return qs.filter(text_match | code_match).order_by("name", "pk")
+    return qs.filter(text_match | Q(pk__in=code_ids)).order_by("name", "pk")
 
 
 # --- product page ---------------------------------------------------------------------

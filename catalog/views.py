@@ -1,8 +1,9 @@
 """Storefront browsing: home, category listings, search and the product page.
 
-Thin: each view reads through the catalog, inventory and customers selectors and renders;
-the only write is remembering what the shopper looked at (a customers service for members,
-the session for guests)."""
+Thin: each view reads through the catalog selectors and renders. What catalog, the lowest
+app, cannot know — the shopper's store, size and recent views (customers), stock
+(inventory) — it asks through ``catalog.signals``; the only write is telling customers what
+the shopper looked at."""
 
 from __future__ import annotations
 
@@ -15,49 +16,29 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from catalog import selectors
+from catalog import selectors, signals
 from catalog.models import Category, Product, Variant
-from customers import selectors as customer_selectors
-from customers import services as customer_services
-from customers.context_processors import ChosenStore, customer_of, my_store
-from inventory.models import NearestAvailability
-from inventory.selectors import (
-    ProductAvailability,
-    VariantAvailability,
-    availability_for_product,
-    stock_online_salable,
-)
+from catalog.signals import ProductStock, ShopperStore, StoreStock, VariantStock
 
 PAGE_SIZE = 24
 RECENT_LIMIT = 8
-RECENT_PRODUCTS = "omni_recent_products"
-RECENT_CATEGORIES = "omni_recent_categories"
 RESULTS = "storefront/catalog/_results.html"  # the fragment HTMX swaps on listings and search
 
 
 def _remember_view(
     request: HttpRequest, *, product: Product | None = None, category: Category | None = None
 ) -> None:
-    """Members: in the database (seen on every device they log in on); guests: in the
-    session, newest first."""
-    customer = customer_of(request)
-    if customer is not None:
-        customer_services.recent_view_record(customer=customer, product=product, category=category)
-        return
-    for key, thing in ((RECENT_PRODUCTS, product), (RECENT_CATEGORIES, category)):
-        if thing is None:
-            continue
-        current = request.session.get(key, [])
-        if current[:1] != [thing.pk]:  # already first: leave the session unsaved
-            others = [pk for pk in current if pk != thing.pk]
-            request.session[key] = [thing.pk, *others][:RECENT_LIMIT]
+    """Customers keeps what the shopper looked at (``customers.receivers``)."""
+    signals.product_viewed.send(sender=None, request=request, product=product, category=category)
 
 
 def _recent(request: HttpRequest) -> tuple[list[int], list[int]]:
-    customer = customer_of(request)
-    if customer is not None:
-        return customer_selectors.recently_viewed(customer=customer, limit=RECENT_LIMIT)
-    return request.session.get(RECENT_PRODUCTS, []), request.session.get(RECENT_CATEGORIES, [])
+    return signals.answer(signals.recently_viewed, ([], []), request=request, limit=RECENT_LIMIT)
+
+
+def _my_store(request: HttpRequest) -> ShopperStore | None:
+    """The shopper's store (``id``, ``name``) as customers keeps it, or None."""
+    return signals.answer(signals.shopper_store, request=request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -88,14 +69,6 @@ def _price_bound(value: str | None) -> Decimal | None:
         return None
 
 
-def _in_stock_at(store: ChosenStore) -> object:
-    # The precomputed availability read: products with units at the store itself (rank
-    # rows whose source is the store), as a subquery, so the filter adds no query.
-    return NearestAvailability.objects.filter(
-        store_id=store.id, source_location_id=store.id, quantity__gt=0
-    ).values("product_id")
-
-
 def _paged(request: HttpRequest, qs) -> object:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -114,19 +87,25 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such category")
     category_ids = [found.pk, *(c.pk for c in found.subs)]
     sizes, colours = selectors.listing_facets(category_ids=category_ids)
-    store = my_store(request)
+    store = _my_store(request)
+    # Inventory's subquery of the products with units at the store (None: nobody knows).
+    in_stock_ids = (
+        signals.answer(signals.listing_in_stock, store_id=store.id)
+        if request.GET.get("instock") and store is not None
+        else None
+    )
     chosen_sizes = tuple(s for s in request.GET.getlist("size") if s in sizes)
     chosen_colours = tuple(c for c in request.GET.getlist("colour") if c in colours)
     price_min = _price_bound(request.GET.get("min"))
     price_max = _price_bound(request.GET.get("max"))
-    in_stock = bool(request.GET.get("instock")) and store is not None
+    in_stock = in_stock_ids is not None
     sort = request.GET.get("sort") if request.GET.get("sort") in selectors.SORTS else "new"
     filters = selectors.ListingFilters(
         sizes=chosen_sizes,
         colours=chosen_colours,
         price_min=price_min,
         price_max=price_max,
-        in_stock_ids=_in_stock_at(store) if in_stock else None,
+        in_stock_ids=in_stock_ids,
         sort=sort,
     )
     page = _paged(request, selectors.products_listing(category_ids=category_ids, filters=filters))
@@ -173,7 +152,7 @@ class SizeOption:
     """A variant as the size picker shows it, with what the shopper can do about it."""
 
     variant: Variant
-    availability: VariantAvailability | None
+    availability: VariantStock | None
     ships: bool
     headline: str  # "3 at Brooklyn — pick up today"
     note: str  # "Only 2 left", "Ships in 3 days", ""
@@ -186,8 +165,8 @@ def ship_days() -> int:
 
 def _size_option(
     variant: Variant,
-    availability: ProductAvailability | None,
-    store: ChosenStore | None,
+    availability: StoreStock | None,
+    store: ShopperStore | None,
     online: dict[int, int],
 ) -> SizeOption:
     ships = online.get(variant.pk, 0) > 0
@@ -220,16 +199,18 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such product")
     variants = [v for v in found.variant_list if v.price_amount is not None] or found.variant_list
     colours = list(dict.fromkeys(v.colour for v in variants))
-    store = my_store(request)
-    availability = (
-        availability_for_product(product_id=found.pk, store_id=store.id) if store else None
+    store = _my_store(request)
+    stock: ProductStock = signals.answer(
+        signals.product_stock,
+        ProductStock(),
+        product_id=found.pk,
+        variant_ids=[v.pk for v in variants],
+        store_id=store.id if store else None,
     )
-    online = stock_online_salable(variant_ids=[v.pk for v in variants]) if variants else {}
-    customer = customer_of(request)
-    preferred_size = (
-        customer_selectors.customer_size(customer=customer, size_group=found.category.size_group)
-        if customer is not None
-        else ""
+    availability = stock.at_store if store else None
+    online = stock.online
+    preferred_size = signals.answer(
+        signals.shopper_size, "", request=request, size_group=found.category.size_group
     )
     # The variant asked for (a scanned barcode, a colour link) else the shopper's colour.
     asked = request.GET.get("variant", "")

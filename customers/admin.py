@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html_join
 from django.utils.text import Truncator
@@ -35,6 +35,7 @@ from omni.admin import (
     LedgerAdminMixin,
     ReadOnlyAdminMixin,
     admin_changelist_link,
+    count_of,
     money,
 )
 from stores.models import Associate
@@ -399,18 +400,7 @@ class ListAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        items = (
-            ListItem.objects.filter(list=OuterRef("pk"))
-            .order_by()
-            .values("list")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(item_count=Coalesce(Subquery(items), Value(0), output_field=IntegerField()))
-        )
+        return super().get_queryset(request).annotate(item_count=count_of(ListItem, "list"))
 
     @admin.display(description="Items", ordering="item_count")
     def items(self, obj):

@@ -1,6 +1,7 @@
 """Receivers of allauth's signals: a new login gets its customer record, and a verified
 email address joins the login to the customer who already used that address (a guest
-who ordered before signing up sees those orders in the account)."""
+who ordered before signing up sees those orders in the account). Also customers' answers
+to what lower apps ask about the shopper (``stores.signals``, ``catalog.signals``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import logging
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 
-from customers.context_processors import customer_of, my_store_remember
-from customers.services import customer_link_login, customer_update_profile
+from customers.context_processors import ChosenStore, customer_of, my_store, my_store_remember
+from customers.selectors import customer_size, recently_viewed
+from customers.services import customer_link_login, customer_update_profile, recent_view_record
 from omni.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -54,3 +56,53 @@ def store_chosen_remember(sender, *, request, location, **kwargs) -> None:
             customer_update_profile(customer=customer, home_store=location, channel="web")
         except DomainError as error:
             messages.warning(request, str(error))
+
+
+# --- catalog's questions about the shopper (``catalog.signals``) --------------------------
+
+# A guest's recent views live in the session, newest first; a member's in the database.
+RECENT_PRODUCTS = "omni_recent_products"
+RECENT_CATEGORIES = "omni_recent_categories"
+RECENT_KEPT = 8
+
+
+def shopper_store(sender, *, request, **kwargs) -> ChosenStore | None:
+    """``catalog.signals.shopper_store`` receiver: "my store" (no query once in the
+    session)."""
+    return my_store(request)
+
+
+def shopper_size(sender, *, request, size_group: str, **kwargs) -> str:
+    """``catalog.signals.shopper_size`` receiver: a member's size in the group, else ""."""
+    customer = customer_of(request)
+    if customer is None:
+        return ""
+    return customer_size(customer=customer, size_group=size_group)
+
+
+def shopper_recently_viewed(
+    sender, *, request, limit: int, **kwargs
+) -> tuple[list[int], list[int]]:
+    """``catalog.signals.recently_viewed`` receiver: a member's on every device they log
+    in on (two queries), a guest's from the session."""
+    customer = customer_of(request)
+    if customer is not None:
+        return recently_viewed(customer=customer, limit=limit)
+    session = request.session
+    return session.get(RECENT_PRODUCTS, [])[:limit], session.get(RECENT_CATEGORIES, [])[:limit]
+
+
+def shopper_viewed(sender, *, request, product=None, category=None, **kwargs) -> None:
+    """``catalog.signals.product_viewed`` receiver: one upsert for a member, the session
+    for a guest."""
+    customer = customer_of(request)
+    if customer is not None:
+        recent_view_record(customer=customer, product=product, category=category)
+        return
+    for key, thing in ((RECENT_PRODUCTS, product), (RECENT_CATEGORIES, category)):
+        if thing is None:
+            continue
+        current = request.session.get(key, [])
+        if current[:1] != [thing.pk]:  # already first: leave the session unsaved
+            others = [pk for pk in current if pk != thing.pk]
+            request.session[key] = [thing.pk, *others][:RECENT_KEPT]

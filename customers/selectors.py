@@ -300,9 +300,8 @@ def lists_sent_to_store(
     its customer, its items with product and size, and each item ``salable_here``: the
     units of that size the store can still sell (0 when it has none, or no size was
     chosen). ``list_id`` narrows it to one list of this store's queue (empty when that list
-    was not sent here). 3 queries, however many lists, items and stores."""
-    from inventory.selectors import stock_list
-
+    was not sent here). 3 queries, however many lists, items and stores; the units come
+    from inventory's answer to ``stores.signals.salable_at_location``."""
     qs = List.objects.filter(sent_to_location=location).exclude(
         store_status=List.StoreStatus.NOT_SENT
     )
@@ -316,15 +315,13 @@ def lists_sent_to_store(
         .order_by(F("visit_planned_for").asc(nulls_last=True), "sent_at", "pk")
     ]
     variant_ids = {item.variant_id for sl in lists for item in sl.items.all() if item.variant_id}
-    salable = (
-        dict(
-            stock_list(location_id=location.pk, variant_ids=variant_ids).values_list(
-                "variant_id", "salable"
-            )
-        )
-        if variant_ids
-        else {}
-    )
+    salable: dict[int, int] = {}
+    if variant_ids:
+        for _receiver, answer in salable_at_location.send(
+            sender=Location, location_id=location.pk, variant_ids=[*variant_ids]
+        ):
+            for variant_id, units in (answer or {}).items():
+                salable[variant_id] = salable.get(variant_id, 0) + max(units, 0)
     for shopping_list in lists:
         for item in shopping_list.items.all():
             item.salable_here = salable.get(item.variant_id, 0)

@@ -55,11 +55,12 @@ from customers.models import (
     new_share_token,
 )
 from customers.signals import customer_merged
-from inventory.models import Reservation
+from omni.errors import DomainError
 from omni.models import EmailLog
 from omni.money import to_money
 from omni.outbox import outbox_record
 from stores.models import Associate, Location
+from stores.signals import hold_for_visit
 
 # ``list`` is a parameter name of the list services (the callers' vocabulary).
 builtins_list = builtins.list
@@ -836,20 +837,22 @@ def list_hold_for_visit(
     location: Location,
     associate: Associate,
     hours: int = 48,
-) -> builtins_list[Reservation]:
+) -> builtins_list[Any]:
     """Put the list's items aside at this store for the shopper's visit: one expiring
     hold (kind ``visit``) per item, all or none. Holding again replaces the earlier visit
     holds, so the same units are never held twice. A list sent to this store and still
     new becomes prepared.
 
-    Locks the list row, then (through inventory.services) the stock rows in primary-key
-    order. Raises LocationNotAvailable (not an active store, or the associate does not
-    work there), InvalidList (empty list, hours outside 1–``HOLD_HOURS_MAX``),
-    SizeNotChosen (items saved without a size), InsufficientStock naming every short
-    item (details ``lines`` as inventory gives them)."""
-    from inventory.errors import InsufficientStock
-    from inventory.selectors import reservations_for_reference
-    from inventory.services import StockLine, reservations_create, reservations_release
+    Returns the holds as inventory makes them (each with ``quantity`` and
+    ``expires_at``): customers asks through ``stores.signals.hold_for_visit``, which
+    inventory answers, so it never imports inventory.
+
+    Locks the list row, then (inventory, in this transaction) the stock rows in
+    primary-key order. Raises LocationNotAvailable (not an active store, the associate does
+    not work there, or nothing answers to hold stock), InvalidList (empty list, hours
+    outside 1–``HOLD_HOURS_MAX``), SizeNotChosen (items saved without a size), inventory's
+    InsufficientStock naming every short item (details ``lines`` as inventory gives
+    them)."""
 
     if location.kind != Location.Kind.STORE or not location.is_active:
         raise LocationNotAvailable(
@@ -872,22 +875,18 @@ def list_hold_for_visit(
             f"Choose a size for {names} before holding the list.",
             product_ids=[item.product_id for item in sizeless],
         )
-    previous = [
-        hold.pk
-        for hold in reservations_for_reference(reference=shopping_list)
-        if hold.kind == Reservation.Kind.VISIT
-    ]
-    if previous:
-        reservations_release(reservation_ids=previous)
     until = timezone.now() + dt.timedelta(hours=hours)
     try:
-        holds = reservations_create(
-            lines=[StockLine(item.variant_id, location.pk, item.quantity) for item in items],
-            kind=Reservation.Kind.VISIT,
+        answers = hold_for_visit.send(
+            sender=Location,
+            location_id=location.pk,
+            lines=[(item.variant_id, item.quantity) for item in items],
             expires_at=until,
             reference=shopping_list,
         )
-    except InsufficientStock as exc:
+    except DomainError as exc:
+        if exc.code != "insufficient_stock":
+            raise
         by_variant = {item.variant_id: item for item in items}
         short = exc.details.get("lines", [])
         described = [
@@ -896,11 +895,17 @@ def list_hold_for_visit(
             for line in short
             if line.get("variant_id") in by_variant
         ]
-        raise InsufficientStock(
+        # The same error type, worded in the list's terms (the items' names).
+        raise type(exc)(
             f"Not enough in stock at {location.name} to hold: {'; '.join(described)}.",
             lines=short,
             location_id=location.pk,
         ) from exc
+    holds = next((answer for _receiver, answer in answers if answer is not None), None)
+    if holds is None:
+        raise LocationNotAvailable(
+            f"{location.name} cannot hold items right now.", location_id=location.pk
+        )
     if (
         shopping_list.sent_to_location_id == location.pk
         and shopping_list.store_status == List.StoreStatus.NEW

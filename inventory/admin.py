@@ -3,7 +3,7 @@ on-hand and reserved but never writes them: stock is viewed (and its safety stoc
 the movement ledger and reservations are read-only, precomputed availability too."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from inventory.models import (
@@ -21,6 +21,7 @@ from omni.admin import (
     LedgerAdminMixin,
     ReadOnlyAdminMixin,
     admin_changelist_link,
+    count_of,
     streamed_csv,
 )
 
@@ -243,17 +244,8 @@ class TransferAdmin(admin.ModelAdmin):
     inlines = (TransferLineInline,)
 
     def get_queryset(self, request):
-        lines = (
-            TransferLine.objects.filter(transfer=OuterRef("pk"))
-            .order_by()
-            .values("transfer")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
-            super()
-            .get_queryset(request)
-            .annotate(lines_total=Coalesce(Subquery(lines), Value(0), output_field=IntegerField()))
+            super().get_queryset(request).annotate(lines_total=count_of(TransferLine, "transfer"))
         )
 
     @admin.display(description="Lines", ordering="lines_total")

@@ -21,6 +21,18 @@ class InventoryConfig(AppConfig):
         salable_at_location_asked.connect(
             salable_at_location, dispatch_uid="inventory.salable_at_location"
         )
+        # Customers' back-office holds a list for a visit through stores' signal too.
+        from inventory import receivers
+        from stores.signals import hold_for_visit
+
+        hold_for_visit.connect(receivers.hold_for_visit, dispatch_uid="inventory.hold_for_visit")
+        # And catalog: its product page and listings ask what can be sold.
+        from catalog.signals import listing_in_stock, product_stock
+
+        product_stock.connect(receivers.product_stock, dispatch_uid="inventory.product_stock")
+        listing_in_stock.connect(
+            receivers.listing_in_stock, dispatch_uid="inventory.listing_in_stock"
+        )
 
 
 def _sellability_changed(sender, *, variant_ids, **kwargs) -> None:

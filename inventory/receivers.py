@@ -3,9 +3,20 @@ they may not import inventory)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
-from inventory.models import Stock
+from django.db import models
+from django.db.models import QuerySet
+
+from catalog.signals import ProductStock
+from inventory.models import NearestAvailability, Reservation, Stock
+from inventory.selectors import (
+    availability_for_product,
+    reservations_for_reference,
+    stock_online_salable,
+)
+from inventory.services import StockLine, reservations_create, reservations_release
 
 
 def salable_at_location(
@@ -18,4 +29,57 @@ def salable_at_location(
         Stock.objects.with_salable()
         .filter(location_id=location_id, variant_id__in=list(variant_ids))
         .values_list("variant_id", "salable")
+    )
+
+
+def product_stock(
+    sender, *, product_id: int, variant_ids: Iterable[int], store_id: int | None, **kwargs
+) -> ProductStock:
+    """``catalog.signals.product_stock`` receiver: what can ship online (one query) and,
+    with a store, each variant there and at the nearest stores (one indexed query)."""
+    variant_ids = list(variant_ids)
+    return ProductStock(
+        online=stock_online_salable(variant_ids=variant_ids) if variant_ids else {},
+        at_store=(
+            availability_for_product(product_id=product_id, store_id=store_id)
+            if store_id is not None
+            else None
+        ),
+    )
+
+
+def listing_in_stock(sender, *, store_id: int, **kwargs) -> QuerySet:
+    """``catalog.signals.listing_in_stock`` receiver: the products with units at the
+    store itself (the precomputed rows whose source is the store), as a subquery, so the
+    listing's filter adds no query."""
+    return NearestAvailability.objects.filter(
+        store_id=store_id, source_location_id=store_id, quantity__gt=0
+    ).values("product_id")
+
+
+def hold_for_visit(
+    sender,
+    *,
+    location_id: int,
+    lines: Sequence[tuple[int, int]],
+    expires_at: dt.datetime,
+    reference: models.Model,
+    **kwargs,
+) -> list[Reservation]:
+    """``stores.signals.hold_for_visit`` receiver: let go of the visit holds made earlier
+    for ``reference``, then hold every line at the location (kind ``visit``), all or none,
+    so the same units are never held twice. Runs in the sender's transaction; raises
+    InsufficientStock naming every short line."""
+    previous = [
+        hold.pk
+        for hold in reservations_for_reference(reference=reference)
+        if hold.kind == Reservation.Kind.VISIT
+    ]
+    if previous:
+        reservations_release(reservation_ids=previous)
+    return reservations_create(
+        lines=[StockLine(variant_id, location_id, quantity) for variant_id, quantity in lines],
+        kind=Reservation.Kind.VISIT,
+        expires_at=expires_at,
+        reference=reference,
     )

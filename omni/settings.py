@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Operator classes in index expressions (catalog search indexes); inert on SQLite.
+    "django.contrib.postgres",
     "django.contrib.sites",
     "allauth",
     "allauth.account",

@@ -2,14 +2,13 @@
 and refunds. Order lines are the receipt as sold and are shown, not edited."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 
 from omni.admin import (
     TIMESTAMPS,
     FlatQueriesInlineMixin,
     ReadOnlyAdminMixin,
     admin_changelist_link,
+    count_of,
     money,
 )
 from orders import selectors
@@ -57,18 +56,7 @@ class CartAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        lines = (
-            CartLine.objects.filter(cart=OuterRef("pk"))
-            .order_by()
-            .values("cart")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(lines_total=Coalesce(Subquery(lines), Value(0), output_field=IntegerField()))
-        )
+        return super().get_queryset(request).annotate(lines_total=count_of(CartLine, "cart"))
 
     @admin.display(description="Lines", ordering="lines_total")
     def line_count(self, obj):

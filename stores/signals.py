@@ -9,9 +9,17 @@ it for the session and makes it a member's home store (``customers.receivers``).
 ``{variant_id: units}`` the location can still sell of those variants (absent: none).
 Inventory answers it (``inventory.receivers``); with no receiver, nobody knows, and the
 sender shows no stock.
+
+``hold_for_visit`` (``location_id``, ``lines`` of ``(variant_id, quantity)``,
+``expires_at``, ``reference``): put the units aside at the location for a shopper's visit,
+all or none, replacing the visit holds made earlier for ``reference`` (a model instance).
+Inventory answers with the holds (each with ``quantity`` and ``expires_at``) or raises its
+``InsufficientStock``; with no receiver nothing is held and the sender refuses
+(``customers.services.list_hold_for_visit``).
 """
 
 from django.dispatch import Signal
 
+hold_for_visit = Signal()
 salable_at_location = Signal()
 store_chosen = Signal()

@@ -3,12 +3,12 @@
 the ones above it. An app may import ``omni`` and the apps on a lower level, never one on
 its own level or above; where a lower app needs a higher one's answer it sends a signal
 the higher app answers (``customers.signals.account_sections``,
-``stores.signals.salable_at_location``, ...).
+``stores.signals.salable_at_location``, ``catalog.signals.product_stock``, ...).
 
 The test reads every app's Python source (``ast``: module-level and function-local
 imports alike, relative ones resolved) and the model registry (relations between apps).
-The few known exceptions are listed below with their reason; an entry that no longer
-happens fails too, so the list only shrinks.
+A known exception would be listed below with its reason (none is left); an entry that
+no longer happens fails too, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -45,26 +45,8 @@ COMPOSITION_ROOT = {
 
 # Known imports against the order, each with why it is still there. Remove an entry when
 # its import goes; the test fails on an entry that no longer happens.
-KNOWN_EXCEPTIONS = {
-    ("catalog/views.py", "customers"): (
-        "the product page records and shows recently viewed products and the shopper's "
-        "size (customers.selectors/services) and reads the shopper's store and customer "
-        "(customers.context_processors); to answer through signals"
-    ),
-    ("catalog/views.py", "inventory"): (
-        "the listing's 'in stock at my store' filter and the product page's availability "
-        "(inventory.selectors.availability_for_product); to answer through signals"
-    ),
-    ("customers/selectors.py", "inventory"): (
-        "the store's list queue (lists_sent_to_store) shows salable units per size "
-        "(inventory.selectors.stock_list); could ask stores.signals.salable_at_location "
-        "as 'here now' and the list pages do"
-    ),
-    ("customers/services.py", "inventory"): (
-        "list_hold_for_visit puts list items aside as inventory reservations "
-        "(inventory.services.reservations_create/release, inventory.models.Reservation)"
-    ),
-}
+# None are left: keep it that way.
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def _python_files(app: str) -> list[Path]:

@@ -255,3 +255,27 @@ def test_a_hold_needs_sizes_chosen(wishlist, store, associate):
     with pytest.raises(SizeNotChosen) as exc:
         services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
     assert "Blazer" in exc.value.message
+
+
+def test_a_hold_with_nobody_to_hold_stock_is_refused_and_changes_nothing(
+    wishlist, store, associate
+):
+    # Customers asks inventory through stores.signals.hold_for_visit; without its answer
+    # nothing is held and the list stays as it was.
+    from stores.signals import hold_for_visit
+
+    shirt = f.VariantFactory()
+    f.StockFactory(variant=shirt, location=store, on_hand=3)
+    services.list_add_item(list=wishlist, product=shirt.product, variant=shirt)
+    services.list_send_to_store(list=wishlist, location=store)
+    assert hold_for_visit.disconnect(dispatch_uid="inventory.hold_for_visit")
+    try:
+        with pytest.raises(LocationNotAvailable):
+            services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
+    finally:
+        from inventory.receivers import hold_for_visit as inventory_holds
+
+        hold_for_visit.connect(inventory_holds, dispatch_uid="inventory.hold_for_visit")
+    assert not Reservation.objects.exists()
+    wishlist.refresh_from_db()
+    assert wishlist.store_status == List.StoreStatus.NEW
