@@ -26,6 +26,10 @@ class InventoryConfig(AppConfig):
         from stores.signals import hold_for_visit
 
         hold_for_visit.connect(receivers.hold_for_visit, dispatch_uid="inventory.hold_for_visit")
+        # A location added or moved changes which store is nearest for everyone.
+        from stores.signals import location_moved
+
+        location_moved.connect(receivers.location_moved, dispatch_uid="inventory.location_moved")
         # And catalog: its product page and listings ask what can be sold.
         from catalog.signals import listing_in_stock, product_stock
 

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from omni.geo import haversine_km
 from stores.models import Location, LocationDistance
+from stores.signals import location_moved
 
 _BATCH = 5000
 
@@ -76,6 +77,9 @@ def location_distances_update(*, location_id: int) -> int:
         return 0
     rows = _rows_from(mine, points) + _rows_from([p for p in points if p[0] != location_id], mine)
     LocationDistance.objects.bulk_create(rows, batch_size=_BATCH)
+    # Nearest-store availability is built on these distances; inventory (above stores)
+    # answers by rebuilding it.
+    location_moved.send(sender=Location, location_id=location_id)
     return len(rows)
 
 

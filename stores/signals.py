@@ -16,10 +16,16 @@ all or none, replacing the visit holds made earlier for ``reference`` (a model i
 Inventory answers with the holds (each with ``quantity`` and ``expires_at``) or raises its
 ``InsufficientStock``; with no receiver nothing is held and the sender refuses
 (``customers.services.list_hold_for_visit``).
+
+``location_moved`` (``location_id``): a location was added or its coordinates changed, and
+its distances were just rewritten (``stores.services.location_distances_update``).
+Inventory answers by rebuilding nearest availability after commit, since every store's
+"nearest that has it" may now be another one.
 """
 
 from django.dispatch import Signal
 
 hold_for_visit = Signal()
+location_moved = Signal()
 salable_at_location = Signal()
 store_chosen = Signal()

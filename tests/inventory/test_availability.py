@@ -16,7 +16,7 @@ from django.test import override_settings
 from inventory import services
 from inventory.models import NearestAvailability, Reservation
 from inventory.selectors import availability_for_product
-from stores.services import location_distances_rebuild
+from stores.services import location_distances_rebuild, location_distances_update
 from tests import factories as f
 from tests.inventory.checks import expected_nearest_rows, nearest_rows
 
@@ -49,6 +49,26 @@ def test_recompute_lists_the_store_itself_first_then_the_nearest_others(places, 
     assert [c for c, _, _ in _rows_for(variant, places["stlouis"])] == ["SPR", "PEO", "IND"]
     # A warehouse is a source, never a "store" a shopper picks.
     assert not NearestAvailability.objects.filter(store=places["warehouse"]).exists()
+    assert nearest_rows() == expected_nearest_rows()
+
+
+def test_moving_a_location_rebuilds_availability_after_commit(
+    places, variant, django_capture_on_commit_callbacks
+):
+    # Chicago's stock is the third nearest for St. Louis until Chicago "moves" next door.
+    for town, units in (("springfield", 3), ("peoria", 2), ("chicago", 9)):
+        f.StockFactory(variant=variant, location=places[town], on_hand=units)
+    services.availability_recompute_all()
+    assert [c for c, _, _ in _rows_for(variant, places["stlouis"])] == ["SPR", "PEO", "CHI"]
+
+    chicago = places["chicago"]
+    chicago.latitude, chicago.longitude = Decimal("38.630000"), Decimal("-90.200000")
+    chicago.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        location_distances_update(location_id=chicago.pk)
+
+    nearest = _rows_for(variant, places["stlouis"])
+    assert nearest[0][0] == "CHI" and nearest[0][2] < 1  # now a few hundred metres away
     assert nearest_rows() == expected_nearest_rows()
 
 
