@@ -163,13 +163,23 @@ class Reservation(TypedReference):
 
 class Transfer(TypedReference):
     """Stock moving between locations: requested → shipped (leaves the source) →
-    received (arrives at the destination). ``expected_at`` dates a pickup's readiness."""
+    received (arrives at the destination), or cancelled (with a reason) before it left.
+    ``expected_at`` dates a pickup's readiness.
+
+    Short and damaged deliveries: a receipt counts, per line, the units that arrived in
+    good order (they land in the destination's on-hand) and the damaged ones (written off
+    at the door: recorded on the line, never in stock). Whatever is still missing stays
+    *in transit*: the transfer stays ``shipped`` ("partly received") until a later
+    receipt accounts for every unit sent."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
         SHIPPED = "shipped", "Shipped"
         RECEIVED = "received", "Received"
         CANCELLED = "cancelled", "Cancelled"
+
+    # The printed, scannable transfer number is this prefix and the zero-padded id.
+    NUMBER_PREFIX = "TR"
 
     source = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
     destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
@@ -182,6 +192,9 @@ class Transfer(TypedReference):
     created_at = models.DateTimeField(default=timezone.now)
     shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
@@ -193,17 +206,29 @@ class Transfer(TypedReference):
         indexes = [
             models.Index(fields=["destination", "status"], name="transfer_destination_idx"),
             models.Index(fields=["source", "status"], name="transfer_source_idx"),
+            models.Index(fields=["updated_at", "id"], name="transfer_updated_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Transfer {self.pk}: {self.source_id}→{self.destination_id} [{self.status}]"
+        return f"Transfer {self.number}: {self.source_id}→{self.destination_id} [{self.status}]"
+
+    @property
+    def number(self) -> str:
+        """What the packing slip prints and its code encodes: ``TR000042``."""
+        return f"{self.NUMBER_PREFIX}{self.pk:06d}" if self.pk else ""
 
 
 class TransferLine(models.Model):
+    """``quantity`` was asked for, ``quantity_shipped`` left the source (fewer is
+    allowed), ``quantity_received`` arrived in good order and ``quantity_damaged`` arrived
+    unsellable (written off). Shipped − received − damaged is still in transit."""
+
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
+    quantity_shipped = models.PositiveIntegerField(default=0)
     quantity_received = models.PositiveIntegerField(default=0)
+    quantity_damaged = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -211,7 +236,13 @@ class TransferLine(models.Model):
                 condition=Q(quantity__gte=1), name="transfer_line_quantity_positive"
             ),
             models.CheckConstraint(
-                condition=Q(quantity_received__lte=F("quantity")),
+                condition=Q(quantity_shipped__lte=F("quantity")),
+                name="transfer_line_shipped_within_requested",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    quantity_received__lte=F("quantity_shipped") - F("quantity_damaged")
+                ),
                 name="transfer_line_received_within_sent",
             ),
             models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_unique"),
@@ -219,6 +250,10 @@ class TransferLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.variant_id}"
+
+    @property
+    def in_transit(self) -> int:
+        return self.quantity_shipped - self.quantity_received - self.quantity_damaged
 
 
 class NearestAvailability(models.Model):

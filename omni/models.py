@@ -193,6 +193,9 @@ class WebhookEvent(models.TextChoices):
     STOCK_CHANGED = "stock.changed", "Stock changed"
     RETURN_RECEIVED = "return.received", "Return received"
     PICKUP_READY = "pickup.ready", "Pickup ready"
+    TRANSFER_SHIPPED = "transfer.shipped", "Transfer shipped"
+    TRANSFER_RECEIVED = "transfer.received", "Transfer received"
+    FULFILMENT_SHIPPED = "fulfilment.shipped", "Fulfilment shipped (tracking)"
 
 
 class WebhookSubscription(TimeStampedModel):

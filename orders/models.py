@@ -204,6 +204,7 @@ class Fulfilment(TimeStampedModel):
     class Status(models.TextChoices):
         PLACED = "placed", "Placed"
         PICKING = "picking", "Picking"
+        PACKED = "packed", "Packed"
         READY = "ready", "Ready for pickup"
         SHIPPED = "shipped", "Shipped"
         DELIVERED = "delivered", "Delivered"
@@ -229,6 +230,12 @@ class Fulfilment(TimeStampedModel):
     delivered_at = models.DateTimeField(null=True, blank=True)
     collected_at = models.DateTimeField(null=True, blank=True)
     tracking_number = models.CharField(max_length=60, blank=True)
+    carrier = models.CharField(
+        max_length=20, blank=True, help_text="A key of OMNI_CARRIER_TRACKING_URLS, e.g. ups"
+    )
+    # A pickup that waited for a transfer: when its last unit arrived ("all items here"),
+    # which puts it at the top of the store's queue.
+    all_items_here_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order_id", "id"]

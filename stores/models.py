@@ -30,6 +30,11 @@ class Location(TimeStampedModel):
     opening_hours = models.JSONField(default=dict, blank=True)
     ships_online_orders = models.BooleanField(default=False)
     offers_pickup = models.BooleanField(default=False)
+    ready_on_transfer_receipt = models.BooleanField(
+        default=False,
+        help_text="A pickup whose last items arrive by transfer is made ready (and the "
+        "shopper emailed) on receipt, without staging it first",
+    )
     accepts_returns = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     # Units per SKU kept back from online sale (display shelf); a Stock row may override it.
