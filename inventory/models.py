@@ -240,9 +240,7 @@ class TransferLine(models.Model):
                 name="transfer_line_shipped_within_requested",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    quantity_received__lte=F("quantity_shipped") - F("quantity_damaged")
-                ),
+                condition=Q(quantity_received__lte=F("quantity_shipped") - F("quantity_damaged")),
                 name="transfer_line_received_within_sent",
             ),
             models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_unique"),

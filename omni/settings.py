@@ -291,6 +291,26 @@ OMNI_CART_HOLD_MINUTES = env.int("OMNI_CART_HOLD_MINUTES", default=30)
 OMNI_RETURN_WINDOW_DAYS = env.int("OMNI_RETURN_WINDOW_DAYS", default=30)
 OMNI_PICKUP_PREPARATION_MINUTES = env.int("OMNI_PICKUP_PREPARATION_MINUTES", default=120)
 OMNI_PICKUP_REMINDER_HOURS = env.int("OMNI_PICKUP_REMINDER_HOURS", default=24)
+# Carriers a store can ship with: key → display name and tracking-page URL template
+# ({tracking} is the URL-quoted tracking number). Override with OMNI_CARRIERS_JSON.
+OMNI_CARRIERS = env.json(
+    "OMNI_CARRIERS_JSON",
+    default={
+        "ups": {"name": "UPS", "url": "https://www.ups.com/track?tracknum={tracking}"},
+        "fedex": {
+            "name": "FedEx",
+            "url": "https://www.fedex.com/fedextrack/?trknbr={tracking}",
+        },
+        "usps": {
+            "name": "USPS",
+            "url": "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}",
+        },
+        "dhl": {
+            "name": "DHL",
+            "url": "https://www.dhl.com/en/express/tracking.html?AWB={tracking}",
+        },
+    },
+)
 # Stock changes to one variant within this window collapse into one availability refresh.
 OMNI_AVAILABILITY_DEBOUNCE_SECONDS = env.int("OMNI_AVAILABILITY_DEBOUNCE_SECONDS", default=5)
 # Abandoned-cart emails: minutes of inactivity before each stage.

@@ -27,5 +27,10 @@ class OrdersConfig(AppConfig):
         from orders.views import account_orders_panel
 
         account_sections.connect(account_orders_panel, dispatch_uid="orders.account_orders")
+        # A transfer a pickup waited for arrived (inventory's one notification to orders).
+        from inventory.signals import transfer_received
+        from orders.receivers import transfer_received as pickup_transfer_received
+
+        transfer_received.connect(pickup_transfer_received, dispatch_uid="orders.transfer_received")
         # Carts follow the shopper across login (guest cart merged into the member's).
         from orders import signals  # noqa: F401

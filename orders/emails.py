@@ -12,6 +12,7 @@ Registered in ``OrdersConfig.ready()``:
 - ``email.pickup_ready`` {"fulfilment_id"}: come and collect, until when
 - ``email.pickup_reminder`` {"fulfilment_id"}: the day before the hold ends
 - ``email.pickup_expired`` {"fulfilment_id"}: not collected, items released, money back
+- ``email.order_shipped`` {"fulfilment_id"}: a parcel left, carrier and tracking link
 - ``email.refund_issued`` {"refund_id"}: a refund that is not a return's (those have theirs)
 """
 
@@ -147,6 +148,9 @@ def _fulfilment_context(fulfilment: Fulfilment) -> dict[str, Any]:
         "paid_in_store": order.payments.filter(provider="pay_in_store").exists(),
         "order_url": order_url(order),
         "order_code_uri": order_code_data_uri(order.number),
+        "carrier": fulfilment.carrier_name,
+        "tracking_number": fulfilment.tracking_number,
+        "tracking_url": fulfilment.tracking_url,
     }
 
 
@@ -235,6 +239,11 @@ def pickup_expired_send(payload: dict[str, Any]) -> EmailLog | None:
     return _fulfilment_send("pickup_expired", payload)
 
 
+def order_shipped_send(payload: dict[str, Any]) -> EmailLog | None:
+    """Outbox handler for ``email.order_shipped``: on its way, with the tracking link."""
+    return _fulfilment_send("order_shipped", payload)
+
+
 def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
     """Outbox handler for ``email.refund_issued``: money back, how much, to what."""
     refund = (
@@ -280,4 +289,5 @@ HANDLERS = {
     "email.pickup_ready": pickup_ready_send,
     "email.pickup_reminder": pickup_reminder_send,
     "email.pickup_expired": pickup_expired_send,
+    "email.order_shipped": order_shipped_send,
 }

@@ -251,6 +251,23 @@ class Fulfilment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk} [{self.status}]"
 
+    @property
+    def carrier_name(self) -> str:
+        carrier = settings.OMNI_CARRIERS.get(self.carrier) or {}
+        return carrier.get("name", self.carrier)
+
+    @property
+    def tracking_url(self) -> str:
+        """The carrier's tracking page for this parcel (``OMNI_CARRIERS`` URL template);
+        empty without a carrier template or tracking number."""
+        carrier = settings.OMNI_CARRIERS.get(self.carrier) or {}
+        template = carrier.get("url", "")
+        if not template or not self.tracking_number:
+            return ""
+        from urllib.parse import quote
+
+        return template.format(tracking=quote(self.tracking_number, safe=""))
+
 
 class FulfilmentLine(models.Model):
     fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="lines")

@@ -263,8 +263,9 @@ def pickup_queue(
     *, location: Location | int, statuses: Sequence[str] | None = None
 ) -> QuerySet[Fulfilment]:
     """A store's pickups (default: placed, picking and ready), with order, customer and
-    lines (with their order line) loaded; the ones expected soonest first. Two queries
-    for any queue length."""
+    lines (with their order line) loaded; pickups whose transferred items just all
+    arrived ("all items here", latest first) on top, then the ones expected soonest. Two
+    queries for any queue length."""
     location_id = location.pk if isinstance(location, Location) else location
     return (
         Fulfilment.objects.filter(
@@ -279,7 +280,13 @@ def pickup_queue(
                 queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
             )
         )
-        .order_by("hold_until", "expected_ready_at", "created_at", "pk")
+        .order_by(
+            F("all_items_here_at").desc(nulls_last=True),
+            "hold_until",
+            "expected_ready_at",
+            "created_at",
+            "pk",
+        )
     )
 
 

@@ -37,6 +37,7 @@ from inventory.services.reservations import (
     reservations_commit,
     reservations_create,
     reservations_expire,
+    reservations_rehold,
     reservations_release,
     stock_collect,
     stock_ship,
@@ -64,6 +65,7 @@ from inventory.services.stock import (
 )
 from inventory.services.transfers import (
     transfer_cancel,
+    transfer_number_parse,
     transfer_receive,
     transfer_request,
     transfer_ship,
@@ -104,6 +106,7 @@ __all__ = [
     "reservations_commit",
     "reservations_create",
     "reservations_expire",
+    "reservations_rehold",
     "reservations_release",
     "sourcing_for_pickup",
     "sourcing_for_shipment",
@@ -116,6 +119,7 @@ __all__ = [
     "stock_sell",
     "stock_ship",
     "transfer_cancel",
+    "transfer_number_parse",
     "transfer_receive",
     "transfer_request",
     "transfer_ship",

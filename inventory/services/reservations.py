@@ -316,6 +316,30 @@ def reservation_commit(
     return reservation
 
 
+@transaction.atomic
+def reservations_rehold(
+    *,
+    reservation_ids: Sequence[int],
+    lines: Sequence[StockLine],
+    kind: str,
+    reference: Reference = None,
+    expires_at: dt.datetime | None = None,
+) -> list[Reservation]:
+    """Replace holds by holds of exactly ``lines`` (a part of what they held: a short
+    shipment, a line sent elsewhere). The released units were held a moment ago, so the
+    new holds ignore safety stock. All or nothing, in the caller's transaction.
+
+    Locks the reservations, then the stock rows, in primary-key order. Raises
+    ReservationNotFound, InsufficientStock (``lines`` more than was held)."""
+    reservations_release(reservation_ids=reservation_ids)
+    lines = [line for line in lines if line.quantity]
+    if not lines:
+        return []
+    return reserve_lines(
+        lines, kind=kind, expires_at=expires_at, reference=reference, within_salable=False
+    )
+
+
 def stock_ship(
     *,
     reservation_ids: Sequence[int],

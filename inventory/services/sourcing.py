@@ -207,6 +207,7 @@ def sourcing_for_shipment(
     latitude: float | Decimal | None = None,
     longitude: float | Decimal | None = None,
     store_id: int | None = None,
+    exclude_location_ids: Sequence[int] = (),
 ) -> ShipmentPlan:
     """Where to ship ``lines`` from, to a postcode, a point or a store: the nearest active
     location that ships online orders and can send every line; else the fewest such
@@ -219,7 +220,8 @@ def sourcing_for_shipment(
         postcode=postcode, latitude=latitude, longitude=longitude, store_id=store_id
     )
     nearby = locations_nearest_to_point(latitude=lat, longitude=lon, ships_online_orders=True)
-    candidates = [n.location.pk for n in nearby]
+    # A location whose shelf turned out empty ("can't find it") is skipped.
+    candidates = [n.location.pk for n in nearby if n.location.pk not in exclude_location_ids]
     names = {n.location.pk: n.location.name for n in nearby}
     distance = {n.location.pk: n.distance_km for n in nearby}
     salable = _salable([ln.variant_id for ln in lines], candidates)

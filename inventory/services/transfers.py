@@ -37,6 +37,7 @@ from inventory.services.stock import (
     stock_change,
     stock_id_for_incoming,
 )
+from inventory.signals import transfer_received
 from stores.models import Associate
 from stores.selectors import location_distances_from
 
@@ -44,6 +45,16 @@ Status = Transfer.Status
 
 # A transfer arrives the next day within this distance, and a day later per further step.
 TRANSFER_KM_PER_DAY = 500
+
+
+def transfer_number_parse(text: str) -> int | None:
+    """The transfer id a scanned or typed slip code names: "TR000042", "tr 42", "42" →
+    42; None when it names none."""
+    compact = "".join(ch for ch in (text or "") if ch.isalnum()).upper()
+    compact = compact.removeprefix(Transfer.NUMBER_PREFIX)
+    if not compact.isdigit() or len(compact) > 18:
+        return None
+    return int(compact) or None
 
 
 def transfer_transit_time(*, distance_km: Decimal | float) -> dt.timedelta:
@@ -118,26 +129,129 @@ def transfer_request(
     return transfer
 
 
+def _transfer_webhook(transfer: Transfer, event: str, lines: list[TransferLine]) -> None:
+    from omni.api.webhooks import webhook_event_record
+
+    webhook_event_record(
+        event=event,
+        payload={
+            "transfer_id": transfer.pk,
+            "number": transfer.number,
+            "status": transfer.status,
+            "source_id": transfer.source_id,
+            "destination_id": transfer.destination_id,
+            "reference_type": transfer.reference_type,
+            "reference_id": transfer.reference_id,
+            "lines": [
+                {
+                    "variant_id": ln.variant_id,
+                    "requested": ln.quantity,
+                    "shipped": ln.quantity_shipped,
+                    "received": ln.quantity_received,
+                    "damaged": ln.quantity_damaged,
+                }
+                for ln in lines
+            ],
+        },
+        dedupe_key=f"{event}:inventory.transfer:{transfer.pk}:"
+        + "-".join(f"{ln.quantity_received}.{ln.quantity_damaged}" for ln in lines),
+    )
+
+
+def _refuse(transfer: Transfer, action: str) -> InvalidTransition:
+    """The clear sentence for a step the transfer's state does not allow."""
+    status = transfer.status
+    if status == Status.CANCELLED:
+        why = f" ({transfer.cancel_reason})" if transfer.cancel_reason else ""
+        message = f"Transfer {transfer.number} was cancelled{why}; it cannot be {action}."
+    elif status == Status.RECEIVED:
+        message = f"Transfer {transfer.number} was received already; nothing was changed."
+    elif status == Status.SHIPPED:
+        message = f"Transfer {transfer.number} has already been shipped."
+    else:
+        message = f"Transfer {transfer.number} has not been shipped yet."
+    return InvalidTransition(message, transfer_id=transfer.pk, status=status, action=action)
+
+
+def _counts(
+    lines: list[TransferLine], given: Mapping[int, int] | None, default, what: str
+) -> dict[int, int]:
+    """{variant_id: units} checked against the transfer's lines (unknown SKUs and
+    non-integers refused); a line not named counts ``default(line)``."""
+    given = dict(given) if given is not None else None
+    known = {ln.variant_id for ln in lines}
+    if given is not None and (unknown := sorted(set(given) - known)):
+        raise InvalidQuantity("These SKUs are not on the transfer.", variant_ids=unknown)
+    counts = {}
+    for line in lines:
+        count = default(line) if given is None else given.get(line.variant_id, 0)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidQuantity(
+                f"Enter a whole number of units {what} for {line.variant.sku}.",
+                variant_id=line.variant_id,
+            )
+        counts[line.variant_id] = count
+    return counts
+
+
 @transaction.atomic
 def transfer_ship(
-    *, transfer_id: int, associate: Associate | None = None, actor: str = ""
+    *,
+    transfer_id: int,
+    shipped: Mapping[int, int] | None = None,
+    associate: Associate | None = None,
+    actor: str = "",
 ) -> Transfer:
-    """The units left the source: its holds are committed (on-hand and reserved down,
-    ``transfer_out`` movements referencing the transfer).
+    """The units left the source. ``shipped`` ({variant_id: units}) is what actually went
+    in the box — fewer than requested is allowed (a line not named ships 0); by default
+    everything requested. The sent units leave on-hand (``transfer_out`` movements
+    referencing the transfer); holds for units not sent are released back to sale.
 
-    Locks the transfer, its holds, then the source stock rows. Raises InvalidTransition
-    (not in ``requested``, e.g. shipped twice, or its holds are gone), TransferNotFound."""
+    Locks the transfer, its holds, then the source stock rows in primary-key order. Raises
+    InvalidTransition (cancelled, shipped already — two associates at once: the second
+    waits for the lock and is refused — or its holds are gone), InvalidQuantity (more than
+    requested, nothing at all, a SKU not on it), TransferNotFound."""
     transfer = _locked_transfer(transfer_id)
     if transfer.status != Status.REQUESTED:
-        raise InvalidTransition(
-            f"The transfer is {transfer.get_status_display().lower()}; only a requested "
-            "transfer can be shipped.",
+        raise _refuse(transfer, "shipped")
+    lines = list(transfer.lines.select_related("variant").order_by("pk"))
+    counts = _counts(lines, shipped, lambda ln: ln.quantity, "sent")
+    for line in lines:
+        if counts[line.variant_id] > line.quantity:
+            raise InvalidQuantity(
+                f"Only {line.quantity} of {line.variant.sku} were requested; ship at most "
+                f"{line.quantity}.",
+                variant_id=line.variant_id,
+                requested=line.quantity,
+                shipped=counts[line.variant_id],
+            )
+    if not any(counts.values()):
+        raise InvalidQuantity(
+            "Ship at least one unit, or cancel the transfer with a reason.",
             transfer_id=transfer.pk,
-            status=transfer.status,
         )
     holds = _holds(transfer)
     if not holds:
         raise InvalidTransition("The transfer's held stock was released.", transfer_id=transfer.pk)
+    if any(counts[ln.variant_id] != ln.quantity for ln in lines):
+        # A short shipment: let every hold go, then hold and commit exactly what was sent
+        # (the units were held a moment ago, so safety stock does not stand in the way).
+        reservations_release(reservation_ids=holds)
+        sent = [
+            StockLine(ln.variant_id, transfer.source_id, counts[ln.variant_id])
+            for ln in lines
+            if counts[ln.variant_id]
+        ]
+        holds = [
+            r.pk
+            for r in reserve_lines(
+                sent,
+                kind=Reservation.Kind.TRANSFER,
+                expires_at=None,
+                reference=transfer,
+                within_salable=False,
+            )
+        ]
     reservations_commit(
         reservation_ids=holds,
         reason=StockMovement.Reason.TRANSFER_OUT,
@@ -145,9 +259,15 @@ def transfer_ship(
         associate=associate,
         actor=actor,
     )
+    for line in lines:
+        line.quantity_shipped = counts[line.variant_id]
+    TransferLine.objects.bulk_update(lines, ["quantity_shipped"])
+    now = timezone.now()
     transfer.status = Status.SHIPPED
-    transfer.shipped_at = timezone.now()
-    transfer.save(update_fields=["status", "shipped_at"])
+    transfer.shipped_at = now
+    transfer.updated_at = now
+    transfer.save(update_fields=["status", "shipped_at", "updated_at"])
+    _transfer_webhook(transfer, "transfer.shipped", lines)
     return transfer
 
 
@@ -156,42 +276,49 @@ def transfer_receive(
     *,
     transfer_id: int,
     received: Mapping[int, int] | None = None,
+    damaged: Mapping[int, int] | None = None,
     associate: Associate | None = None,
     actor: str = "",
 ) -> Transfer:
-    """The units arrived: the destination's on-hand goes up (``transfer_in`` movements).
-    ``received`` ({variant_id: units}) records a short delivery; by default everything
-    sent arrived. When the transfer was made for an order (it has a reference), the
-    arrived units are held at the destination for it (a pickup hold with the same
-    reference), so nobody else can buy them before the shopper comes.
+    """Units arrived at the destination. ``received`` ({variant_id: units}) counts what
+    arrived in good order: it lands in the destination's on-hand (``transfer_in``
+    movements). ``damaged`` counts units that arrived unsellable: they are written off at
+    the door (recorded on the line, never in stock — the source's ``transfer_out`` already
+    took them off its books). By default everything still in transit arrived in good
+    order. What is neither stays in transit: the transfer stays ``shipped`` until a later
+    receipt accounts for it, and only then is ``received``.
+
+    When the transfer was made for an order (it has a reference), the arrived units are
+    held at the destination for it (a pickup hold with the same reference) and
+    ``inventory.signals.transfer_received`` tells orders, in this transaction.
 
     Locks the transfer, then the destination stock rows in primary-key order. Raises
-    InvalidTransition (not shipped, or received already), InvalidQuantity (more than was
-    sent, or a variant not on the transfer), TransferNotFound."""
+    InvalidTransition (not shipped, cancelled, or received already — also the second of
+    two receipts at once), InvalidQuantity (more than is in transit, nothing counted, a
+    SKU not on it), TransferNotFound."""
     transfer = _locked_transfer(transfer_id)
     if transfer.status != Status.SHIPPED:
-        raise InvalidTransition(
-            f"The transfer is {transfer.get_status_display().lower()}; only a shipped "
-            "transfer can be received.",
-            transfer_id=transfer.pk,
-            status=transfer.status,
-        )
-    lines = list(transfer.lines.order_by("pk"))
-    received = (
-        dict(received) if received is not None else {ln.variant_id: ln.quantity for ln in lines}
-    )
-    if unknown := sorted(set(received) - {ln.variant_id for ln in lines}):
-        raise InvalidQuantity("These SKUs are not on the transfer.", variant_ids=unknown)
+        raise _refuse(transfer, "received")
+    lines = list(transfer.lines.select_related("variant").order_by("pk"))
+    good = _counts(lines, received, lambda ln: ln.in_transit if damaged is None else 0, "received")
+    broken = _counts(lines, damaged, lambda ln: 0, "damaged")
     for line in lines:
-        count = received.get(line.variant_id, 0)
-        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= line.quantity:
+        count = good[line.variant_id] + broken[line.variant_id]
+        if count > line.in_transit:
             raise InvalidQuantity(
-                f"Between 0 and {line.quantity} units of this SKU can arrive.",
+                f"Only {line.in_transit} of {line.variant.sku} are still on their way "
+                f"({line.quantity_shipped} shipped, {line.quantity_received} received"
+                + (f", {line.quantity_damaged} damaged" if line.quantity_damaged else "")
+                + f"); {count} cannot arrive.",
                 variant_id=line.variant_id,
+                in_transit=line.in_transit,
                 received=count,
             )
-        line.quantity_received = count
-    arriving = [ln for ln in lines if ln.quantity_received]
+    if not any(good.values()) and not any(broken.values()):
+        raise InvalidQuantity(
+            "Count at least one unit in (received or damaged).", transfer_id=transfer.pk
+        )
+    arriving = [ln for ln in lines if good[ln.variant_id]]
     stock_ids = {
         ln.variant_id: stock_id_for_incoming(
             variant_id=ln.variant_id, location_id=transfer.destination_id
@@ -200,12 +327,12 @@ def transfer_receive(
     }
     entries = []
     for line in sorted(arriving, key=lambda ln: stock_ids[ln.variant_id]):
-        on_hand, _ = stock_change(stock_ids[line.variant_id], on_hand_delta=line.quantity_received)
+        on_hand, _ = stock_change(stock_ids[line.variant_id], on_hand_delta=good[line.variant_id])
         entries.append(
             movement(
                 variant_id=line.variant_id,
                 location_id=transfer.destination_id,
-                delta=line.quantity_received,
+                delta=good[line.variant_id],
                 on_hand_after=on_hand,
                 reason=StockMovement.Reason.TRANSFER_IN,
                 reference=transfer,
@@ -214,16 +341,22 @@ def transfer_receive(
             )
         )
     movements_record(entries)
-    TransferLine.objects.bulk_update(lines, ["quantity_received"])
+    for line in lines:
+        line.quantity_received += good[line.variant_id]
+        line.quantity_damaged += broken[line.variant_id]
+    TransferLine.objects.bulk_update(lines, ["quantity_received", "quantity_damaged"])
     now = timezone.now()
-    transfer.status = Status.RECEIVED
-    transfer.received_at = now
-    transfer.save(update_fields=["status", "received_at"])
+    complete = all(ln.in_transit == 0 for ln in lines)
+    if complete:
+        transfer.status = Status.RECEIVED
+        transfer.received_at = now
+    transfer.updated_at = now
+    transfer.save(update_fields=["status", "received_at", "updated_at"])
     if transfer.reference_type and arriving:
         # Earmarked units: held whatever the destination's safety stock.
         reserve_lines(
             [
-                StockLine(ln.variant_id, transfer.destination_id, ln.quantity_received)
+                StockLine(ln.variant_id, transfer.destination_id, good[ln.variant_id])
                 for ln in arriving
             ],
             kind=Reservation.Kind.PICKUP,
@@ -231,13 +364,17 @@ def transfer_receive(
             reference=(transfer.reference_type, transfer.reference_id),
             within_salable=False,
         )
+    _transfer_webhook(transfer, "transfer.received", lines)
+    transfer_received.send(sender=Transfer, transfer=transfer, complete=complete)
     return transfer
 
 
 @transaction.atomic
-def transfer_cancel(*, transfer_id: int) -> Transfer:
-    """Call off a transfer that has not left: its holds at the source are released.
-    Idempotent: cancelling a cancelled transfer changes nothing.
+def transfer_cancel(
+    *, transfer_id: int, reason: str = "", associate: Associate | None = None
+) -> Transfer:
+    """Call off a transfer that has not left: its holds at the source are released and
+    the reason is kept. Idempotent: cancelling a cancelled transfer changes nothing.
 
     Locks the transfer, its holds, then the source stock rows. Raises InvalidTransition
     (already shipped or received), TransferNotFound."""
@@ -246,12 +383,16 @@ def transfer_cancel(*, transfer_id: int) -> Transfer:
         return transfer
     if transfer.status != Status.REQUESTED:
         raise InvalidTransition(
-            f"The transfer is {transfer.get_status_display().lower()}; it can no longer be "
-            "cancelled.",
+            f"Transfer {transfer.number} is {transfer.get_status_display().lower()}; it can "
+            "no longer be cancelled.",
             transfer_id=transfer.pk,
             status=transfer.status,
         )
     reservations_release(reservation_ids=_holds(transfer))
+    now = timezone.now()
     transfer.status = Status.CANCELLED
-    transfer.save(update_fields=["status"])
+    transfer.cancelled_at = now
+    transfer.cancel_reason = reason.strip()[:255]
+    transfer.updated_at = now
+    transfer.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     return transfer
