@@ -533,3 +533,40 @@ def pickup_transfers_incoming(
             "source": transfer.source,
         }
     return incoming
+
+
+def shipment_queue(*, location: Location | int, statuses: Sequence[str]) -> QuerySet[Fulfilment]:
+    """A store's delivery fulfilments (ship from store) in the given statuses, oldest
+    first, with order, customer and lines (order line, variant, product images) loaded.
+    Four queries for any queue length."""
+    location_id = location.pk if isinstance(location, Location) else location
+    return (
+        Fulfilment.objects.filter(
+            location_id=location_id, kind=Fulfilment.Kind.SHIP, status__in=list(statuses)
+        )
+        .select_related("order__customer", "location")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=FulfilmentLine.objects.select_related(
+                    "order_line__variant__product"
+                ).order_by("pk"),
+            ),
+            "lines__order_line__variant__product__images",
+        )
+        .order_by("created_at", "pk")
+    )
+
+
+def shipment_counts(*, location: Location | int) -> dict[str, int]:
+    """How many of a store's delivery fulfilments are in each status. One query."""
+    location_id = location.pk if isinstance(location, Location) else location
+    counts = dict.fromkeys(Fulfilment.Status.values, 0)
+    counts.update(
+        Fulfilment.objects.filter(location_id=location_id, kind=Fulfilment.Kind.SHIP)
+        .order_by()
+        .values("status")
+        .annotate(total=Count("pk"))
+        .values_list("status", "total")
+    )
+    return counts

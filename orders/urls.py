@@ -6,7 +6,7 @@ their names must be unique across apps."""
 
 from django.urls import path
 
-from orders import backoffice, views
+from orders import backoffice, backoffice_shipments, backoffice_transfers, views
 
 app_name = "orders"
 
@@ -26,6 +26,14 @@ backoffice_urlpatterns: list = [
     path("pickups/", backoffice.pickup_queue, name="pickup-queue"),
     path("pickups/<int:pk>/", backoffice.pickup_detail, name="pickup-detail"),
     path("pickups/<int:pk>/act/", backoffice.pickup_action, name="pickup-action"),
+    path("transfers/", backoffice_transfers.transfer_queue, name="transfer-queue"),
+    path("transfers/<int:pk>/", backoffice_transfers.transfer_detail, name="transfer-detail"),
+    path("transfers/<int:pk>/slip/", backoffice_transfers.transfer_slip, name="transfer-slip"),
+    path("transfers/<int:pk>/act/", backoffice_transfers.transfer_action, name="transfer-action"),
+    path("shipments/", backoffice_shipments.shipment_queue, name="shipment-queue"),
+    path("shipments/<int:pk>/", backoffice_shipments.shipment_detail, name="shipment-detail"),
+    path("shipments/<int:pk>/slip/", backoffice_shipments.shipment_slip, name="shipment-slip"),
+    path("shipments/<int:pk>/act/", backoffice_shipments.shipment_action, name="shipment-action"),
     path("aisle/", backoffice.aisle, name="aisle"),
     path("aisle/done/<str:number>/", backoffice.aisle_done, name="aisle-done"),
 ]
