@@ -30,6 +30,7 @@ from omni.errors import DomainError
 from omni.money import ZERO, to_money
 from orders import selectors
 from orders import services as order_services
+from orders.backoffice_transfers import pickup_missing_lines
 from orders.models import Fulfilment, Order, Payment
 from orders.services.checkout import ADDRESS_FIELDS
 from orders.services.fulfilments import pickup_reminder_before
@@ -175,6 +176,8 @@ def pickup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_pickup_context(fulfilment, timezone.now(), _incoming_for(fulfilment)),
             "order_code": order_code_data_uri(fulfilment.order.number, scale=3),
+            # A pickup waiting for a transfer: what has not arrived yet (transfers screens).
+            "missing": pickup_missing_lines(fulfilment),
         },
     )
 

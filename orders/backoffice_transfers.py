@@ -30,6 +30,7 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.models import Transfer
 from omni.errors import DomainError
+from orders import services as order_services
 from orders.models import Fulfilment
 from orders.services.numbers import order_code_data_uri
 from stores.backoffice import backoffice_error, backoffice_view, safe_next
@@ -63,6 +64,24 @@ def transfer_purposes(transfers: list[Transfer]) -> dict[int, Fulfilment]:
         order_id__in=order_ids, kind=Fulfilment.Kind.PICKUP
     ).select_related("order")
     return {f.order_id: f for f in pickups.order_by("pk")}
+
+
+def pickup_missing_lines(fulfilment: Fulfilment) -> list[dict]:
+    """What a pickup still waits for, line by line ({"line", "missing"}), for its detail
+    page; empty once every unit is in the store. Two queries, none when it is not
+    waiting."""
+    if fulfilment.kind != Fulfilment.Kind.PICKUP or fulfilment.status not in (
+        Fulfilment.Status.PLACED,
+        Fulfilment.Status.PICKING,
+    ):
+        return []
+    missing = order_services.pickup_missing(fulfilment=fulfilment)
+    rows = []
+    for line in fulfilment.lines.all():
+        short = min(missing.get(line.order_line.variant_id, 0), line.quantity)
+        if short:
+            rows.append({"line": line, "missing": short})
+    return rows
 
 
 def _rows(transfers: list[Transfer], location_id: int) -> list[dict]:
