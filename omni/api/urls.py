@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from catalog.api import ProductViewSet, VariantViewSet
 from customers.api import CustomerViewSet
 from inventory.api import AvailabilityViewSet, StockViewSet
+from inventory.api_transfers import TransferViewSet
 from omni.api import schema  # noqa: F401  (registers the OpenAPI security schemes)
 from omni.api.errors import error_body
 from omni.api.views import WebhookSubscriptionViewSet
@@ -21,6 +22,7 @@ router.register("variants", VariantViewSet, basename="variant")
 router.register("locations", LocationViewSet, basename="location")
 router.register("stock", StockViewSet, basename="stock")
 router.register("availability", AvailabilityViewSet, basename="availability")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("orders", OrderViewSet, basename="order")
 router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
