@@ -209,27 +209,106 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class TransferLineInline(FlatQueriesInlineMixin, admin.TabularInline):
     model = TransferLine
-    fields = ("variant", "quantity", "quantity_received")
-    readonly_fields = ("quantity_received",)
-    raw_id_fields = ("variant",)
+    fields = ("variant", "quantity", "quantity_shipped", "quantity_received", "quantity_damaged")
+    # Quantities move stock, which only inventory.services may do: read-only here.
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# --- transfer actions: one per transition, each through inventory.services ---------------
+
+
+def _transfer_action(modeladmin, request, queryset, step, done: str) -> None:
+    """Run ``step(transfer)`` for each selected transfer, each in its own transaction;
+    a refusal is reported by transfer number and the others still go ahead."""
+    from omni.errors import DomainError
+
+    ok = 0
+    for transfer in queryset.order_by("pk"):
+        try:
+            step(transfer)
+        except DomainError as refusal:
+            modeladmin.message_user(
+                request, f"{transfer.number}: {refusal.message}", level=messages.ERROR
+            )
+        else:
+            ok += 1
+    if ok:
+        modeladmin.message_user(request, f"{ok} transfer(s) {done}.", level=messages.SUCCESS)
+
+
+def _admin_actor(request) -> str:
+    return f"admin:{request.user.get_username()}"[:120]
+
+
+@admin.action(description="Ship selected transfers (everything requested)", permissions=["change"])
+def transfers_ship(modeladmin, request, queryset):
+    from inventory.services import transfer_ship
+
+    _transfer_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda t: transfer_ship(transfer_id=t.pk, actor=_admin_actor(request)),
+        "shipped",
+    )
+
+
+@admin.action(
+    description="Receive selected transfers (everything in transit, in good order)",
+    permissions=["change"],
+)
+def transfers_receive(modeladmin, request, queryset):
+    from inventory.services import transfer_receive
+
+    _transfer_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda t: transfer_receive(transfer_id=t.pk, actor=_admin_actor(request)),
+        "received",
+    )
+
+
+@admin.action(description="Cancel selected transfers", permissions=["change"])
+def transfers_cancel(modeladmin, request, queryset):
+    from inventory.services import transfer_cancel
+
+    _transfer_action(
+        modeladmin,
+        request,
+        queryset,
+        lambda t: transfer_cancel(
+            transfer_id=t.pk, reason=f"Cancelled in the admin by {request.user.get_username()}"
+        ),
+        "cancelled",
+    )
 
 
 @admin.register(Transfer)
 class TransferAdmin(admin.ModelAdmin):
+    """Transfers by state, with an action per transition (ship, receive, cancel) calling
+    the same inventory services as the back-office and the API; state and quantities are
+    never edited here. New transfers are requested from the back-office or the API."""
+
     list_display = (
-        "__str__",
+        "number",
         "source",
         "destination",
         "status",
         "line_count",
         "expected_at",
-        "created_at",
+        "updated_at",
     )
     list_filter = ("status", "source", "destination")
     list_select_related = ("source", "destination")
     search_fields = ("=reference_id", "note", "source__code", "destination__code")
     date_hierarchy = "created_at"
+    actions = (transfers_ship, transfers_receive, transfers_cancel)
     fields = (
         ("source", "destination"),
         "status",
@@ -237,16 +316,38 @@ class TransferAdmin(admin.ModelAdmin):
         "requested_by",
         "note",
         "reference_label",
-        ("created_at", "shipped_at", "received_at"),
+        "cancel_reason",
+        ("created_at", "shipped_at", "received_at", "cancelled_at"),
     )
-    # Shipping and receiving move stock, which only inventory.services may do.
-    readonly_fields = ("status", "reference_label", "created_at", "shipped_at", "received_at")
+    readonly_fields = (
+        "source",
+        "destination",
+        "status",
+        "expected_at",
+        "requested_by",
+        "reference_label",
+        "cancel_reason",
+        "created_at",
+        "shipped_at",
+        "received_at",
+        "cancelled_at",
+    )
     inlines = (TransferLineInline,)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return (
             super().get_queryset(request).annotate(lines_total=count_of(TransferLine, "transfer"))
         )
+
+    @admin.display(description="Transfer", ordering="pk")
+    def number(self, obj):
+        return obj.number
 
     @admin.display(description="Lines", ordering="lines_total")
     def line_count(self, obj):
@@ -254,12 +355,19 @@ class TransferAdmin(admin.ModelAdmin):
 
 
 @admin.register(TransferLine)
-class TransferLineAdmin(admin.ModelAdmin):
-    list_display = ("transfer", "variant", "quantity", "quantity_received")
+class TransferLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: quantities move through the transfer's actions (inventory.services)."""
+
+    list_display = (
+        "transfer",
+        "variant",
+        "quantity",
+        "quantity_shipped",
+        "quantity_received",
+        "quantity_damaged",
+    )
     list_select_related = ("transfer", "variant")
     search_fields = ("=variant__sku", "transfer__note")
-    autocomplete_fields = ("transfer", "variant")
-    readonly_fields = ("quantity_received",)
 
 
 @admin.register(NearestAvailability)
