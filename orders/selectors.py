@@ -570,3 +570,15 @@ def shipment_counts(*, location: Location | int) -> dict[str, int]:
         .values_list("status", "total")
     )
     return counts
+
+
+def order_transfers(*, order: Order) -> list:
+    """The transfers made for an order (its pickup waiting for stock from another
+    store), sources loaded, oldest first. One query."""
+    from inventory.models import Transfer
+
+    return list(
+        Transfer.objects.filter(reference_type="orders.order", reference_id=str(order.pk))
+        .select_related("source")
+        .order_by("pk")
+    )

@@ -24,6 +24,7 @@ from catalog.models import Variant
 from customers.models import List
 from customers.selectors import tasks_due
 from omni.errors import DomainError
+from inventory.selectors import transfer_counts
 from orders.backoffice import domain_error_message
 from orders.errors import OrderNotFound
 from orders.selectors import cart_recovery_metrics, order_detail, order_find, pickup_counts
@@ -66,7 +67,13 @@ def today(request: HttpRequest) -> HttpResponse:
     returns taken today. Counts only: a fixed number of queries on any store."""
     location = request.location
     counts = pickup_counts(location=location, soon=timezone.now() + pickup_reminder_before())
+    transfers = transfer_counts(
+        location=location, day_start=_store_day_start(request), now=timezone.now()
+    )
     context = {
+        "transfers_to_ship": transfers["to_ship"],
+        "transfers_arriving_today": transfers["arriving_today"],
+        "transfers_late": transfers["late"],
         "to_prepare": counts["placed"] + counts["picking"],
         "ready": counts["ready"],
         "expiring_soon": counts["expiring_soon"],

@@ -311,6 +311,47 @@ class TestIncoming:
         assert "Only the receiving store" in page_messages(response)
 
 
+@pytest.mark.django_db
+def test_today_counts_to_ship_arriving_today_and_late(client, variant, places):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    spr, peo, chi = places["springfield"], places["peoria"], places["chicago"]
+    receive(variant, peo, 10)
+    receive(variant, chi, 10)
+    now = timezone.now()
+    # Peoria must ship two; one of them is already late.
+    inventory.transfer_request(source_id=peo.pk, destination_id=spr.pk, lines=[(variant.pk, 1)])
+    inventory.transfer_request(
+        source_id=peo.pk,
+        destination_id=chi.pk,
+        lines=[(variant.pk, 1)],
+        expected_at=now - dt.timedelta(hours=2),
+    )
+    # On its way to Peoria, expected within the hour.
+    coming = inventory.transfer_request(
+        source_id=chi.pk,
+        destination_id=peo.pk,
+        lines=[(variant.pk, 1)],
+        expected_at=now + dt.timedelta(minutes=30),
+    )
+    inventory.transfer_ship(transfer_id=coming.pk)
+    _login(client, peo)
+    body = client.get(reverse("backoffice:today")).content.decode()
+    import re
+
+    counts = {
+        label: int(n)
+        for n, label in re.findall(
+            r'<strong class="ops-count">(\d+)</strong><span>([^<]+)</span>', body
+        )
+    }
+    assert counts["Transfers to ship"] == 2
+    assert counts["Transfers arriving today"] == 1
+    assert counts["Transfers late"] == 1
+
+
 def _many_transfers(variant, store, source, count):
     receive(variant, source, count + 1)
     for _ in range(count):
