@@ -74,6 +74,9 @@ class FulfilmentLineSerializer(serializers.ModelSerializer):
 class FulfilmentSerializer(serializers.ModelSerializer):
     location = serializers.CharField(source="location.code", help_text="Location code")
     order_number = serializers.CharField(source="order.number")
+    tracking_url = serializers.CharField(
+        read_only=True, help_text="The carrier's tracking page, when carrier and number are known"
+    )
     lines = FulfilmentLineSerializer(many=True)
 
     class Meta:
@@ -92,6 +95,8 @@ class FulfilmentSerializer(serializers.ModelSerializer):
             "delivered_at",
             "collected_at",
             "tracking_number",
+            "carrier",
+            "tracking_url",
             "lines",
             "updated_at",
         ]
@@ -309,18 +314,26 @@ class FulfilmentFilter(UpdatedSinceFilter):
     kind = serializers.ChoiceField(choices=Fulfilment.Kind.choices, required=False)
 
 
-TRANSITIONS = ["picking", "ready", "shipped", "delivered", "collected", "cancelled"]
+TRANSITIONS = ["picking", "packed", "ready", "shipped", "delivered", "collected", "cancelled"]
 
 
 class FulfilmentStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=TRANSITIONS,
-        help_text="picking (placed → picking), ready (a pickup waits at the store), shipped, "
-        "delivered, collected (the shopper took the pickup), cancelled",
+        help_text="picking (placed → picking), packed (a parcel waits for the carrier), ready "
+        "(a pickup waits at the store), shipped, delivered, collected (the shopper took the "
+        "pickup), cancelled",
     )
     associate = serializers.CharField(max_length=30, required=False, help_text="Employee code")
     tracking_number = serializers.CharField(
         max_length=60, required=False, allow_blank=True, default=""
+    )
+    carrier = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="shipped: a carrier key (OMNI_CARRIERS, e.g. ups) for the tracking link",
     )
     code = serializers.CharField(
         max_length=40, required=False, help_text="collected: the order number the shopper shows"
@@ -328,7 +341,7 @@ class FulfilmentStatusSerializer(serializers.Serializer):
     quantities = serializers.DictField(
         child=serializers.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY),
         required=False,
-        help_text="collected, partly: {order_line_id: units taken}",
+        help_text="collected or shipped, partly: {order_line_id: units}",
     )
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
@@ -543,8 +556,9 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
     transition=extend_schema(
         summary="Move a fulfilment to its next status",
         description=(
-            "placed → picking → shipped → delivered for a shipment; placed → picking → "
-            "ready → collected for a pickup; cancelled while not left. Each step is the "
+            "placed → picking → packed → shipped → delivered for a shipment (shipped with "
+            "`quantities` sends part of it, the rest follows as a new shipment); placed → "
+            "picking → ready → collected for a pickup; cancelled while not left. Each step is the "
             "back-office's own (stock committed or released, the shopper told, refunds). A "
             "step the status does not allow is 409 `invalid_transition`. A key bound to "
             "locations may only move their fulfilments."
@@ -586,12 +600,16 @@ class FulfilmentViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         step = data["status"]
         if step == "picking":
             services.fulfilment_start_picking(fulfilment=fulfilment, associate=associate)
+        elif step == "packed":
+            services.fulfilment_pack(fulfilment=fulfilment, associate=associate)
         elif step == "ready":
             services.fulfilment_ready(fulfilment=fulfilment, associate=associate)
         elif step == "shipped":
             services.fulfilment_ship(
                 fulfilment=fulfilment,
                 tracking_number=data["tracking_number"],
+                carrier=data["carrier"],
+                quantities=data.get("quantities"),
                 associate=associate,
             )
         elif step == "delivered":
