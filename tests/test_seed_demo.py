@@ -189,7 +189,9 @@ def test_printed_counts_match_the_database(seeded):
     assert 35 <= printed["products"] <= 45
     assert 350 <= printed["variants"] <= 450
     assert printed["customers"] == 200
-    assert printed["orders"] == 360
+    # 360 orders of history, and the few parcels the "transfers" phase sends from a store.
+    assert 360 < printed["orders"] <= 367
+    assert printed["transfers"] == 9
     assert printed["returns"] > 0
     assert printed["carts"] > 0
 

@@ -32,7 +32,7 @@ from customers.models import (
     SizePreference,
     StoreCreditEntry,
 )
-from inventory.models import Reservation, Stock, StockMovement
+from inventory.models import Reservation, Stock, StockMovement, Transfer
 from omni.demo.catalog import product_specs
 from omni.demo.config import DemoScale
 from omni.demo.customers import customer_probe_emails
@@ -75,6 +75,7 @@ COUNTED: dict[str, type[models.Model]] = {
     "stock rows": Stock,
     "stock movements": StockMovement,
     "reservations": Reservation,
+    "transfers": Transfer,
     "orders": Order,
     "order lines": OrderLine,
     "fulfilments": Fulfilment,

@@ -42,6 +42,7 @@ from omni.demo.state import (
 )
 from omni.demo.stock import stock_create
 from omni.demo.stores import locations_create
+from omni.demo.transfers import transfers_create
 from omni.demo.world import DemoWorld
 
 PHASES = (
@@ -53,6 +54,7 @@ PHASES = (
     ("orders", orders_create),
     ("returns", returns_create),
     ("carts", open_carts_create),
+    ("transfers", transfers_create),
     ("profiles", customer_history_complete),
     ("superuser", admin_create),  # last: its presence marks a complete seed
 )

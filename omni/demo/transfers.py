@@ -1,0 +1,144 @@
+"""Transfers between stores and ship-from-store parcels, a few in each state, so the
+back-office queues at ``/backoffice/transfers/`` and ``/backoffice/shipments/`` are filled
+on a fresh demo.
+
+Unlike the bulk phases, these go through the real services (``inventory.services``
+transfer steps, ``orders.services`` checkout and fulfilment steps): there are only a few
+of each, and the services keep the ledger, holds, timelines and outbox exactly as the
+screens do. Centred on the demo logins' stores: Brookline Village (BRK01, Luis) and
+Boston Back Bay (BOS01, Maya — it ships online orders), with Cambridge (CAM01) as a third
+place.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from inventory import services as inventory
+from inventory.models import Stock
+from omni.demo.world import DemoWorld
+from orders import services as orders
+from stores.models import Location
+
+DEMO_CARD = "4242 4242 4242 4242"
+
+
+def _variants_at(location_id: int, count: int, *, skip: int = 0) -> list[int]:
+    """Variants with at least 4 units the location can still sell (deterministic)."""
+    return list(
+        Stock.objects.with_salable()
+        .filter(location_id=location_id, salable__gte=4)
+        .order_by("variant_id")
+        .values_list("variant_id", flat=True)[skip : skip + count]
+    )
+
+
+def _transfers(brk: Location, bos: Location, cam: Location) -> int:
+    made = 0
+
+    def request(source: Location, destination: Location, skip: int, note: str):
+        nonlocal made
+        variants = _variants_at(source.pk, 2, skip=skip) or _variants_at(source.pk, 1)
+        made += 1
+        return inventory.transfer_request(
+            source_id=source.pk,
+            destination_id=destination.pk,
+            lines=[(variant_id, 2) for variant_id in variants],
+            note=note,
+        )
+
+    # To ship from Brookline (Luis's "To ship" tab) and from Boston.
+    request(brk, bos, 0, "Size run for the Back Bay window")
+    request(brk, cam, 2, "Cambridge asked for these")
+    request(bos, brk, 4, "Replenishment")
+    # On their way to Brookline: one in full, one shipped short; one partly received.
+    inventory.transfer_ship(transfer_id=request(bos, brk, 6, "Weekend top-up").pk)
+    short = request(cam, brk, 0, "Student promo")
+    lines = list(short.lines.order_by("pk"))
+    inventory.transfer_ship(transfer_id=short.pk, shipped={line.variant_id: 1 for line in lines})
+    partly = request(bos, brk, 8, "Display refresh")
+    inventory.transfer_ship(transfer_id=partly.pk)
+    first = partly.lines.order_by("pk").first()
+    inventory.transfer_receive(
+        transfer_id=partly.pk, received={first.variant_id: 1}, damaged={first.variant_id: 1}
+    )
+    # Done: received at Brookline and at Boston, and one cancelled with its reason.
+    for source, destination, skip in ((cam, brk, 2), (brk, bos, 4)):
+        done = request(source, destination, skip, "Rebalancing")
+        inventory.transfer_ship(transfer_id=done.pk)
+        inventory.transfer_receive(transfer_id=done.pk)
+    inventory.transfer_cancel(
+        transfer_id=request(brk, cam, 6, "Event stock").pk, reason="Event postponed"
+    )
+    return made
+
+
+def _shipments(bos: Location) -> int:
+    """Parcels sourced to Boston Back Bay (the nearest shipping location for an address
+    next door): two to pick, one being picked, one packed, two shipped, one delivered."""
+    address = {
+        "name": "Demo Shopper",
+        "line1": "300 Boylston Street",
+        "city": "Boston",
+        "region": "MA",
+        "postcode": bos.postcode,
+        "country": "US",
+    }
+    variants = _variants_at(bos.pk, 7, skip=12)
+    fulfilments = []
+    for index, variant_id in enumerate(variants):
+        order = orders.order_place(
+            lines=[(variant_id, 1)],
+            fulfilment=orders.ShipTo(address),
+            payment=orders.PaymentChoice.card(DEMO_CARD),
+            contact=orders.Contact(
+                email=f"parcel{index + 1}@demo.omni.example",
+                first_name="Demo",
+                last_name=f"Parcel {index + 1}",
+            ),
+        )
+        fulfilment = order.fulfilments.get()
+        if fulfilment.location_id == bos.pk:
+            fulfilments.append(fulfilment)
+    steps = ["placed", "placed", "picking", "packed", "shipped", "shipped", "delivered"]
+    for fulfilment, step in zip(fulfilments, steps, strict=False):
+        if step == "placed":
+            continue
+        orders.fulfilment_start_picking(fulfilment=fulfilment)
+        if step == "picking":
+            continue
+        orders.fulfilment_pack(fulfilment=fulfilment)
+        if step == "packed":
+            continue
+        orders.fulfilment_ship(
+            fulfilment=fulfilment, carrier="ups", tracking_number=f"1Z999AA1{fulfilment.pk:08d}"
+        )
+        if step == "delivered":
+            orders.fulfilment_deliver(fulfilment=fulfilment)
+    return len(fulfilments)
+
+
+def transfers_create(world: DemoWorld) -> None:
+    stores = {
+        loc.code: loc for loc in Location.objects.filter(code__in=["BRK01", "BOS01", "CAM01"])
+    }
+    if len(stores) < 3:
+        # The large scale names its stores differently: take the first three stores.
+        picked = list(
+            Location.objects.filter(kind=Location.Kind.STORE).order_by(
+                F("ships_online_orders").desc(), "code"
+            )[:3]
+        )
+        stores = dict(zip(["BOS01", "BRK01", "CAM01"], picked, strict=False))
+    if len(stores) < 3:
+        return
+    from omni.demo.state import database_counts
+
+    # The services write rows in many tables (orders, ledger, holds, timeline): count
+    # what this phase added to each, so the seed's created == stored check holds.
+    before = database_counts()
+    _transfers(stores["BRK01"], stores["BOS01"], stores["CAM01"])
+    if stores["BOS01"].ships_online_orders:
+        _shipments(stores["BOS01"])
+    for label, total in database_counts().items():
+        world.created[label] += total - before[label]
