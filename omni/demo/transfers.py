@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from customers.models import Customer
 from inventory import services as inventory
 from inventory.models import Stock
 from omni.demo.world import DemoWorld
@@ -85,17 +86,17 @@ def _shipments(bos: Location) -> int:
         "country": "US",
     }
     variants = _variants_at(bos.pk, 7, skip=12)
+    # Boston's own shoppers (demo customers with an email), oldest first.
+    shoppers = list(
+        Customer.objects.filter(home_store=bos).exclude(email="").order_by("pk")[: len(variants)]
+    ) or list(Customer.objects.exclude(email="").order_by("pk")[: len(variants)])
     fulfilments = []
-    for index, variant_id in enumerate(variants):
+    for variant_id, shopper in zip(variants, shoppers, strict=False):
         order = orders.order_place(
             lines=[(variant_id, 1)],
-            fulfilment=orders.ShipTo(address),
+            fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
             payment=orders.PaymentChoice.card(DEMO_CARD),
-            contact=orders.Contact(
-                email=f"parcel{index + 1}@demo.omni.example",
-                first_name="Demo",
-                last_name=f"Parcel {index + 1}",
-            ),
+            customer=shopper,
         )
         fulfilment = order.fulfilments.get()
         if fulfilment.location_id == bos.pk:

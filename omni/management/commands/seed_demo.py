@@ -54,8 +54,9 @@ PHASES = (
     ("orders", orders_create),
     ("returns", returns_create),
     ("carts", open_carts_create),
-    ("transfers", transfers_create),
     ("profiles", customer_history_complete),
+    # Through the real services, after the bulk phases (they read the rows those wrote).
+    ("transfers", transfers_create),
     ("superuser", admin_create),  # last: its presence marks a complete seed
 )
 AVAILABILITY_COMMAND = "recompute_availability"
