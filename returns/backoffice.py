@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Variant
 from customers.models import List
 from customers.selectors import tasks_due
-from omni.errors import DomainError
 from inventory.selectors import transfer_counts
+from omni.errors import DomainError
 from orders.backoffice import domain_error_message
 from orders.errors import OrderNotFound
 from orders.selectors import cart_recovery_metrics, order_detail, order_find, pickup_counts
