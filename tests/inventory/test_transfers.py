@@ -165,3 +165,79 @@ def test_a_transfer_for_an_order_holds_the_arrived_units_for_it(route):
     assert _on_hand(jeans, store) == (0, 0)
     assert Reservation.objects.get(pk=hold.pk).status == "committed"
     assert_ledger_true()
+
+
+def test_a_short_shipment_sends_what_went_in_the_box_and_frees_the_rest(route):
+    warehouse, store, jeans, belt = route
+    transfer = services.transfer_request(
+        source_id=warehouse.pk, destination_id=store.pk, lines=[(jeans.pk, 3), (belt.pk, 2)]
+    )
+
+    services.transfer_ship(transfer_id=transfer.pk, shipped={jeans.pk: 2})
+
+    lines = {ln.variant_id: ln for ln in transfer.lines.all()}
+    assert (lines[jeans.pk].quantity_shipped, lines[belt.pk].quantity_shipped) == (2, 0)
+    assert _on_hand(jeans, warehouse) == (8, 0)
+    assert _on_hand(belt, warehouse) == (4, 0)  # not sent: back on sale
+    assert not reservations_for_reference(reference=transfer).exists()
+    # Only what was sent can arrive.
+    services.transfer_receive(transfer_id=transfer.pk)
+    assert _on_hand(jeans, store) == (2, 0)
+    assert Transfer.objects.get(pk=transfer.pk).status == "received"
+    assert_ledger_true()
+
+
+def test_receipts_in_parts_write_off_damage_and_keep_the_rest_in_transit(route):
+    warehouse, store, jeans, _ = route
+    transfer = services.transfer_request(
+        source_id=warehouse.pk, destination_id=store.pk, lines=[(jeans.pk, 4)]
+    )
+    services.transfer_ship(transfer_id=transfer.pk)
+
+    services.transfer_receive(
+        transfer_id=transfer.pk, received={jeans.pk: 1}, damaged={jeans.pk: 1}
+    )
+    line = transfer.lines.get()
+    assert (line.quantity_received, line.quantity_damaged, line.in_transit) == (1, 1, 2)
+    assert Transfer.objects.get(pk=transfer.pk).status == "shipped"
+    assert _on_hand(jeans, store) == (1, 0)  # the damaged one never entered stock
+
+    with pytest.raises(services.InvalidQuantity, match="Only 2 of"):
+        services.transfer_receive(transfer_id=transfer.pk, received={jeans.pk: 3})
+    services.transfer_receive(transfer_id=transfer.pk, received={jeans.pk: 2})
+    transfer.refresh_from_db()
+    assert transfer.status == "received" and transfer.received_at is not None
+    assert _on_hand(jeans, store) == (3, 0)
+    assert StockMovement.objects.filter(reason="transfer_in").count() == 2
+    assert_ledger_true()
+
+
+def test_receipt_tells_the_apps_above_through_the_signal(route):
+    from inventory.signals import transfer_received
+
+    warehouse, store, jeans, _ = route
+    heard = []
+
+    def listener(sender, *, transfer, complete, **kwargs):
+        heard.append((transfer.pk, complete))
+
+    transfer_received.connect(listener, dispatch_uid="test.listener")
+    try:
+        transfer = services.transfer_request(
+            source_id=warehouse.pk, destination_id=store.pk, lines=[(jeans.pk, 2)]
+        )
+        services.transfer_ship(transfer_id=transfer.pk)
+        services.transfer_receive(transfer_id=transfer.pk, received={jeans.pk: 1})
+        services.transfer_receive(transfer_id=transfer.pk)
+    finally:
+        transfer_received.disconnect(dispatch_uid="test.listener")
+    assert heard == [(transfer.pk, False), (transfer.pk, True)]
+
+
+def test_the_slip_code_parses_typed_and_scanned_forms():
+    assert services.transfer_number_parse("TR000042") == 42
+    assert services.transfer_number_parse(" tr-42 ") == 42
+    assert services.transfer_number_parse("42") == 42
+    assert services.transfer_number_parse("W0000042") is None
+    assert services.transfer_number_parse("") is None
+    assert services.transfer_number_parse("TR0") is None

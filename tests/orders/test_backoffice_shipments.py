@@ -79,6 +79,16 @@ class TestShipFromStore:
         assert "https://www.fedex.com/fedextrack/?trknbr=7777" in sent.body
         assert "https://www.fedex.com/fedextrack/?trknbr=7777" in sent.alternatives[0][0]
 
+    def test_shipping_sends_the_fulfilment_shipped_webhook(self, desk, variant, store):
+        f.WebhookSubscriptionFactory(events=["fulfilment.shipped"])
+        _, shipment = delivery([variant], store)
+        act(desk, shipment, "ship", carrier="dhl", tracking_number="JD0001")
+        (message,) = OutboxMessage.objects.filter(topic="webhook.deliver")
+        envelope = message.payload["envelope"]
+        assert envelope["event"] == "fulfilment.shipped"
+        assert envelope["data"]["tracking_number"] == "JD0001"
+        assert envelope["data"]["tracking_url"].endswith("AWB=JD0001")
+
     def test_ship_needs_a_tracking_number_and_a_known_carrier(self, desk, variant, store):
         _, shipment = delivery([variant], store)
         response = act(desk, shipment, "ship", carrier="ups", tracking_number="")
