@@ -170,14 +170,15 @@ def pickup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One pickup: who, what, when it is held until, and every step it can take next
     (including a partial collection, line by line)."""
     fulfilment = _pickup_or_404(request, pk)
+    context = _pickup_context(fulfilment, timezone.now(), _incoming_for(fulfilment))
     return render(
         request,
         "backoffice/pickups/detail.html",
         {
-            **_pickup_context(fulfilment, timezone.now(), _incoming_for(fulfilment)),
+            **context,
             "order_code": order_code_data_uri(fulfilment.order.number, scale=3),
-            # A pickup waiting for a transfer: what has not arrived yet (transfers screens).
-            "missing": pickup_missing_lines(fulfilment),
+            # Waiting for a transfer: what has not arrived yet (2 queries, only then).
+            "missing": pickup_missing_lines(fulfilment) if context["arriving_by_transfer"] else [],
         },
     )
 
