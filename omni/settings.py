@@ -105,16 +105,27 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
+
+# --- Cache (best-effort: issue 12) ------------------------------------------------------
+# CACHE_URL (default REDIS_URL) may point the cache at a Redis of its own. A Redis cache
+# is omni.cache.BestEffortRedisCache: when Redis is down, reads miss and go to the
+# database, writes are skipped, one warning per minute per process; nothing fails.
+# Other schemes (locmem://, dummy://) are Django's own backends.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "omni.cache.BestEffortRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="omni"),
+            "ALIAS": "default",
         }
     }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end cache ----------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,6 +264,34 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# --- Celery under faults (issue 12) -------------------------------------------------------
+# A worker whose process dies mid-task puts the message back (acks are late), so the task
+# runs again instead of being acknowledged as done; the outbox row lock and the email log
+# keep that second run from repeating a side effect (see omni.email for the one window).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Reconnect to the broker forever, every few seconds, after any outage.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message delivered to a worker that vanished is redelivered after this long; it must
+    # be longer than the longest task (the nightly recompute) and any countdown.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
+# Publishing from a web request while the broker is down fails fast (the outbox keeps the
+# message pending and the sweep hands it over later): no request waits seconds for Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# --- end Celery under faults ------------------------------------------------------------
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule lives in code. Every scheduled task is idempotent and safe to run
 # twice at once (two beats by mistake, a retry overlapping a run).
