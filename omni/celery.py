@@ -12,8 +12,10 @@ It also carries two things every worker needs whatever starts it:
 import functools
 import logging
 import os
+import socket
+import time
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni.settings")
 
@@ -22,6 +24,9 @@ logger = logging.getLogger(__name__)
 app = Celery("omni")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Request ids into task headers and log lines, task failure counts (signal receivers).
+from omni import observability  # noqa: E402, F401
 
 
 def _tolerant_restore(restore_unacked):
@@ -63,3 +68,56 @@ def _install_transport_guard() -> None:
 
 
 _install_transport_guard()
+
+
+# --- beat's heartbeat ----------------------------------------------------------------------
+
+_beat = {"running": False, "recorded_at": 0.0}
+
+
+@signals.beat_init.connect
+def _beat_started(**kwargs) -> None:
+    _beat["running"] = True
+
+
+@signals.before_task_publish.connect
+def _beat_heartbeat(**kwargs) -> None:
+    """In the beat process, every task sent shows beat is alive: record it (at most every
+    few seconds, so a burst of due tasks is one write). Never stops beat."""
+    now = time.monotonic()
+    if not _beat["running"] or now - _beat["recorded_at"] < 10:
+        return
+    _beat["recorded_at"] = now
+    try:
+        import django
+        from django.apps import apps
+
+        if not apps.ready:
+            django.setup()
+        from django.db import close_old_connections
+
+        from omni.health import heartbeat_record
+
+        close_old_connections()
+        heartbeat_record(name="beat", detail=socket.gethostname())
+    except Exception as exc:  # the database is down: beat keeps scheduling
+        logger.warning("beat heartbeat not recorded: %r", exc, extra={"event": "beat_heartbeat"})
+
+
+@signals.worker_ready.connect
+def _worker_metrics_served(**kwargs) -> None:
+    """``OMNI_WORKER_METRICS_PORT``: a worker on a machine of its own serves its counters
+    (task failures, emails sent) for the scraper."""
+    port = os.environ.get("OMNI_WORKER_METRICS_PORT")
+    if not port:
+        return
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(int(port), registry=registry)
+    logger.info("worker metrics on port %s", port)

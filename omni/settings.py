@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one JSON log line per request cover everything below.
+    "omni.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,7 +112,7 @@ REDIS_URL = env("REDIS_URL", default="")
 # CACHE_URL (default REDIS_URL) may point the cache at a Redis of its own. A Redis cache
 # is omni.cache.BestEffortRedisCache: when Redis is down, reads miss and go to the
 # database, writes are skipped, one warning per minute per process; nothing fails.
-# Other schemes (locmem://, dummy://) are Django's own backends.
+# Other schemes (locmemcache://, dummycache://) are Django's own backends.
 CACHE_URL = env("CACHE_URL", default=REDIS_URL)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
@@ -319,6 +321,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "omni.api.tasks.idempotency_records_purge",
         "schedule": crontab(minute=5),
     },
+    # A worker ran a task / beat sent one: /healthz/ shows their age (issue 12).
+    "heartbeat": {
+        "task": "omni.tasks.heartbeat",
+        "schedule": env.float("OMNI_HEARTBEAT_SECONDS", default=30.0),
+        "options": {"expires": env.float("OMNI_HEARTBEAT_SECONDS", default=30.0)},
+    },
 }
 
 # --- Omni business settings -------------------------------------------------------------
@@ -375,11 +383,52 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# --- Operations: logs, health, metrics, error reporting (issue 12) -------------------------
+# LOG_FORMAT=json (default with DEBUG off): one JSON object per line, with the request id
+# of the request or task (omni.observability); "plain" for reading in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "omni.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The middleware logs each request once; Django's own line would repeat 4xx/5xx.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "omni.request": {"level": env("LOG_REQUESTS_LEVEL", default="INFO")},
+    },
 }
+# Workers log through LOGGING too (same format, request ids), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /healthz/: a heartbeat older than this, or an outbox message waiting longer, is a fault.
+OMNI_HEARTBEAT_SECONDS = env.float("OMNI_HEARTBEAT_SECONDS", default=30.0)
+OMNI_HEALTH_STALE_SECONDS = env.float("OMNI_HEALTH_STALE_SECONDS", default=180.0)
+OMNI_HEALTH_OUTBOX_MAX_AGE_SECONDS = env.float("OMNI_HEALTH_OUTBOX_MAX_AGE_SECONDS", default=600.0)
+# /metrics: with a token set, the scraper sends "Authorization: Bearer <token>".
+OMNI_METRICS_TOKEN = env("OMNI_METRICS_TOKEN", default="")
+# Optional error reporting: set SENTRY_DSN and errors of web and workers go to Sentry.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+    )
+# --- end operations ---------------------------------------------------------------------

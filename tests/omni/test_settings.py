@@ -51,7 +51,7 @@ def test_production_passes_check_deploy_without_warnings():
         ({}, "sqlite3 True LocMemCache console"),
         (
             {"DATABASE_URL": "postgres://u@db.example:5432/shop", "REDIS_URL": "redis://r:6379/0"},
-            "postgresql False RedisCache console",
+            "postgresql False BestEffortRedisCache console",
         ),
     ],
 )
@@ -60,6 +60,33 @@ def test_embedded_defaults_and_real_services_from_the_environment(env, expected)
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'].rsplit('.',1)[1], s.CELERY_TASK_ALWAYS_EAGER,"
         " s.CACHES['default']['BACKEND'].rsplit('.',1)[1], s.EMAIL_BACKEND.rsplit('.',2)[1])"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"REDIS_URL": "redis://r:6379/0"},
+            "BestEffortRedisCache redis://r:6379/0 redis://r:6379/0",
+        ),
+        (
+            {"REDIS_URL": "redis://r:6379/0", "CACHE_URL": "redis://c:6379/2"},
+            "BestEffortRedisCache redis://c:6379/2 redis://r:6379/0",
+        ),
+        (
+            {"REDIS_URL": "redis://r:6379/0", "CACHE_URL": "locmemcache://"},
+            "LocMemCache  redis://r:6379/0",
+        ),
+    ],
+)
+def test_cache_url_defaults_to_redis_url_and_may_point_elsewhere(env, expected):
+    probe = (
+        "from django.conf import settings as s; c = s.CACHES['default'];"
+        "print(c['BACKEND'].rsplit('.',1)[1], c.get('LOCATION', ''), s.CELERY_BROKER_URL)"
     )
     result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
     assert result.returncode == 0, result.stderr
