@@ -304,7 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-sweep": {
         "task": "omni.tasks.outbox_sweep",
-        "schedule": 60.0,
+        "schedule": env.float("OMNI_OUTBOX_SWEEP_SECONDS", default=60.0),
     },
     "pickups-expire": {"task": "orders.tasks.pickups_expire", "schedule": 900.0},
     "abandoned-carts": {
