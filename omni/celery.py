@@ -4,7 +4,8 @@ It also carries two things every worker needs whatever starts it:
 
 - a guard for kombu's Redis transport (5.7.0), whose worker could exit with
   ``Unrecoverable error: AttributeError("'NoneType' object has no attribute 'hostname'")``
-  when the broker dropped while messages were unacknowledged (see ``_tolerant_restore``);
+  (or ``'client'``) when the broker dropped while messages were unacknowledged (see
+  ``_guarded_connparams`` and ``_tolerant_restore``);
 - the request id of the web request (or task) that sent a task travels in the task's
   headers and tags the task's log lines (``omni.observability``).
 """
@@ -29,20 +30,43 @@ app.autodiscover_tasks()
 from omni import observability  # noqa: E402, F401
 
 
+def _guarded_connparams(connparams):
+    """kombu 5.7's Redis channel builds a new client from ``self.connection.client`` when
+    it needs one; after a broker loss the consumer's connection is already released
+    (``connection`` or its ``client`` is None), and the AttributeError that follows escapes
+    every ``except connection_errors`` — a late ack or the restore of unacknowledged
+    messages then stops the worker (``Unrecoverable error: AttributeError("'NoneType' object
+    has no attribute 'hostname'")`` or ``... 'client'``). Raising the broker's own
+    connection error instead lets kombu and Celery do what they do for a lost broker: log,
+    reconnect, carry on."""
+
+    @functools.wraps(connparams)
+    def guarded(self, *args, **kwargs):
+        transport = getattr(self, "connection", None)
+        if transport is None or getattr(transport, "client", None) is None:
+            import redis
+
+            raise redis.exceptions.ConnectionError("broker connection already closed")
+        return connparams(self, *args, **kwargs)
+
+    guarded.omni_guarded = True
+    return guarded
+
+
 def _tolerant_restore(restore_unacked):
-    """kombu closes the consumer's channel after a broker loss; the channel then restores
-    its unacknowledged messages through a connection whose client is already gone
-    (``self.connection.client`` is None) and the AttributeError escapes
-    ``ignore_errors``, stopping the worker. Restoring cannot work then anyway (the broker
-    is down): the messages stay in Redis's ``unacked`` set, which kombu restores after
-    ``visibility_timeout``, and the outbox sweep hands over again any side effect not done
-    within ``omni.outbox.REDISPATCH_AFTER``. So: forget them locally, log, carry on."""
+    """Restoring unacknowledged messages while closing after a broker loss cannot work (the
+    broker is down): the messages stay in Redis's ``unacked`` set, which kombu restores
+    after ``visibility_timeout``, and the outbox sweep hands over again any side effect not
+    done within ``omni.outbox.REDISPATCH_AFTER``. So: forget them locally, log, let the
+    close finish (and the consumer reconnect)."""
 
     @functools.wraps(restore_unacked)
     def restore(self, client=None):
+        import redis
+
         try:
             return restore_unacked(self, client)
-        except AttributeError as exc:
+        except (AttributeError, redis.exceptions.ConnectionError, OSError) as exc:
             count = len(self._delivered)
             self._delivered.clear()
             logger.warning(
@@ -54,7 +78,7 @@ def _tolerant_restore(restore_unacked):
             )
             return None
 
-    restore.omni_tolerant = True
+    restore.omni_guarded = True
     return restore
 
 
@@ -63,8 +87,10 @@ def _install_transport_guard() -> None:
         from kombu.transport import redis as kombu_redis
     except ImportError:  # pragma: no cover - celery[redis] is a dependency
         return
-    if not getattr(kombu_redis.QoS.restore_unacked, "omni_tolerant", False):
+    if not getattr(kombu_redis.QoS.restore_unacked, "omni_guarded", False):
         kombu_redis.QoS.restore_unacked = _tolerant_restore(kombu_redis.QoS.restore_unacked)
+    if not getattr(kombu_redis.Channel._connparams, "omni_guarded", False):
+        kombu_redis.Channel._connparams = _guarded_connparams(kombu_redis.Channel._connparams)
 
 
 _install_transport_guard()
