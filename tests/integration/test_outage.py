@@ -11,6 +11,7 @@ afterwards, and that the worker is processing again without anyone restarting it
 from __future__ import annotations
 
 import re
+import statistics
 import sys
 import time
 
@@ -209,6 +210,15 @@ def test_orders_placed_while_redis_is_down_succeed_and_are_confirmed_once_it_is_
     before = api_order(base, shop["key"], 0, "before@example.com")
     assert before.status_code == 201, before.text
     wait_for(lambda: emails_to(shop["mail"], "before@example.com"), what="a normal confirmation")
+    normal = []
+    for n in range(2):
+        started = time.monotonic()
+        web = Shopper(base).checkout(
+            variant_id=shop["navy"].pk, store_id=shop["spr"].pk, email=f"normal{n}@example.com"
+        )
+        assert web.status_code == 302, web.text[:300]
+        normal.append(time.monotonic() - started)
+    figures["web order seconds with Redis up (last of 2)"] = round(normal[-1], 2)
 
     redis.stop()  # the outage: cache and broker both gone
     outage_started = time.monotonic()
@@ -248,10 +258,12 @@ def test_orders_placed_while_redis_is_down_succeed_and_are_confirmed_once_it_is_
     pending = OutboxMessage.objects.filter(topic="email.order_confirmation").exclude(status="done")
     assert pending.count() == 2 * OUTAGE_ORDERS  # waiting, not lost
     figures["outage orders (placed/succeeded)"] = (len(results), len(results) - len(failed))
-    figures["outage order seconds (max web, max api)"] = (
-        round(max(t for k, *_, t, _ in results if k == "web"), 2),
-        round(max(t for k, *_, t, _ in results if k == "api"), 2),
-    )
+    for kind in ("web", "api"):
+        seconds = sorted(t for k, *_, t, _ in results if k == kind)
+        figures[f"{kind} order seconds during the outage (median, max)"] = (
+            round(statistics.median(seconds), 2),
+            round(seconds[-1], 2),
+        )
     time.sleep(3)
     assert not any(emails_to(shop["mail"], f"{k}{n}@example.com") for k, n, *_ in results)
 
