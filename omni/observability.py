@@ -105,8 +105,25 @@ def _latency_observed(*, view: str, method: str, status: int, seconds: float) ->
 
 # --- logs ------------------------------------------------------------------------------------
 
-# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+# Attributes every LogRecord has; anything else on a record came from ``extra=`` (or from
+# the factory below).
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_previous_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args, **kwargs) -> logging.LogRecord:
+    """Every record made while a request or task runs carries its id (and the task), taken
+    when the record is made, so a handler that formats it later still has it."""
+    record = _previous_factory(*args, **kwargs)
+    request_id = _request_id.get()
+    if request_id:
+        record.request_id = request_id
+    for key, value in _current_task().items():
+        setattr(record, key, value)
+    return record
+
+
+logging.setLogRecordFactory(_record_with_request_id)
 
 
 class JsonFormatter(logging.Formatter):
@@ -122,12 +139,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = current_request_id()
-        if request_id:
-            entry["request_id"] = request_id
-        task = _current_task()
-        if task:
-            entry.update(task)
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

@@ -72,12 +72,14 @@ def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python -m omni.respawn COMMAND [ARGS...]", file=sys.stderr)
         return 2
-    return respawn(
+    code = respawn(
         argv,
         first_delay=float(os.environ.get("RESPAWN_FIRST_DELAY", "1")),
         max_delay=float(os.environ.get("RESPAWN_MAX_DELAY", "30")),
         stable_after=float(os.environ.get("RESPAWN_STABLE_SECONDS", "60")),
     )
+    # A command ended by a signal exits as a shell reports it: 128 + the signal number.
+    return 128 - code if code < 0 else code
 
 
 if __name__ == "__main__":
