@@ -10,6 +10,7 @@ afterwards, and that the worker is processing again without anyone restarting it
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import sys
@@ -268,8 +269,18 @@ def test_orders_placed_while_redis_is_down_succeed_and_are_confirmed_once_it_is_
     assert not any(emails_to(shop["mail"], f"{k}{n}@example.com") for k, n, *_ in results)
 
     outage_seconds = time.monotonic() - outage_started
+    connected_before = shop["worker_log"].read_text(errors="replace").count("Connected to redis")
     redis.start()  # Redis is back (empty: no persistence)
     back = time.monotonic()
+    reconnected = wait_for(
+        lambda: (
+            shop["worker_log"].read_text(errors="replace").count("Connected to redis")
+            > connected_before
+        ),
+        what="the worker to reconnect",
+        timeout=60,
+    )
+    figures["worker reconnected, seconds after Redis is back"] = round(reconnected, 1)
 
     everyone = [f"{kind}{n}@example.com" for kind, n, *_ in results]
     wait_for(
@@ -301,6 +312,15 @@ def test_orders_placed_while_redis_is_down_succeed_and_are_confirmed_once_it_is_
         timeout=60,
     )
     worker_log = shop["worker_log"].read_text(errors="replace")
+    # The checkout's request id tagged the email the worker sent for it, after the outage.
+    [web1] = [r for kind, n, _, _, r in results if (kind, n) == ("web", 1)]
+    request_id = web1.headers["X-Request-ID"]
+    sent_lines = [
+        json.loads(line)
+        for line in worker_log.splitlines()
+        if line.startswith("{") and '"email_sent"' in line and request_id in line
+    ]
+    assert [line["email_kind"] for line in sent_lines] == ["order_confirmation"]
     restarts = worker_log.count("omni.respawn") and worker_log.count("restarting in")
     figures["worker restarts by omni.respawn"] = restarts
     figures["outage seconds"] = round(outage_seconds, 1)
