@@ -91,3 +91,28 @@ def test_cache_url_defaults_to_redis_url_and_may_point_elsewhere(env, expected):
     result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_sentry_is_off_by_default_and_on_with_one_variable():
+    probe = "import sentry_sdk; print(sentry_sdk.get_client().is_active())"
+    assert run_manage("shell", "--verbosity", "0", "-c", probe).stdout.strip() == "False"
+    on = run_manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        probe,
+        SENTRY_DSN="https://public@sentry.example.com/1",
+    )
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "True"
+
+
+def test_logs_are_json_lines_with_debug_off():
+    probe = (
+        "import logging; from django.conf import settings as s;"
+        "print(s.LOGGING['handlers']['console']['formatter'])"
+    )
+    off = run_manage("shell", "--verbosity", "0", "-c", probe, DEBUG="False", SECRET_KEY=PROD_KEY)
+    assert off.stdout.strip() == "json", off.stderr
+    assert run_manage("shell", "--verbosity", "0", "-c", probe).stdout.strip() == "plain"
