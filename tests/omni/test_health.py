@@ -155,3 +155,15 @@ def test_the_request_id_follows_the_work_into_the_outbox_and_its_handler(rf):
     assert current_request_id() == ""  # the request is over
     outbox.outbox_deliver(message_id=message.pk)  # later, in a worker (the sweep)
     assert seen == ["checkout-7"]
+
+
+@pytest.mark.django_db(transaction=True)  # beat closes its old connections first
+def test_beat_records_its_heartbeat_when_it_sends_a_task(client, with_a_worker, monkeypatch):
+    from omni import celery as omni_celery
+
+    monkeypatch.setitem(omni_celery._beat, "recorded_at", 0.0)
+    omni_celery._beat_heartbeat()  # not the beat process: nothing recorded
+    assert client.get("/healthz/").json()["beat"]["status"] == "error: never seen"
+    monkeypatch.setitem(omni_celery._beat, "running", True)
+    omni_celery._beat_heartbeat()
+    assert client.get("/healthz/").json()["beat"]["status"] == "ok"
