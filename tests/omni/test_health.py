@@ -167,3 +167,32 @@ def test_beat_records_its_heartbeat_when_it_sends_a_task(client, with_a_worker, 
     monkeypatch.setitem(omni_celery._beat, "running", True)
     omni_celery._beat_heartbeat()
     assert client.get("/healthz/").json()["beat"]["status"] == "ok"
+
+
+def test_metrics_add_up_every_process_of_the_machine(tmp_path):
+    """``make up`` sets PROMETHEUS_MULTIPROC_DIR: what a worker process counted (emails
+    sent) shows in the web process's /metrics."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.integration.harness import database_url
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    worker = (
+        "from omni.metrics import EMAILS_SENT; EMAILS_SENT.labels(kind='order_confirmation').inc(3)"
+    )
+    subprocess.run([sys.executable, "-c", worker], env=env, check=True, timeout=60)
+    web = (
+        "import django; django.setup(); from omni.metrics import metrics_text;"
+        "print(metrics_text().decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", web],
+        env={**env, "DJANGO_SETTINGS_MODULE": "omni.settings", "DATABASE_URL": database_url()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert 'omni_emails_sent_total{kind="order_confirmation"} 3.0' in out.stdout
