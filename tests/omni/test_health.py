@@ -169,6 +169,7 @@ def test_beat_records_its_heartbeat_when_it_sends_a_task(client, with_a_worker, 
     assert client.get("/healthz/").json()["beat"]["status"] == "ok"
 
 
+@pytest.mark.postgres  # the second process reads the test database
 def test_metrics_add_up_every_process_of_the_machine(tmp_path):
     """``make up`` sets PROMETHEUS_MULTIPROC_DIR: what a worker process counted (emails
     sent) shows in the web process's /metrics."""
