@@ -42,12 +42,15 @@ format: install
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-# Web (gunicorn), a Celery worker and beat, against DATABASE_URL and REDIS_URL.
+# Web (gunicorn), a Celery worker and beat, against DATABASE_URL and REDIS_URL; worker and
+# beat run under omni.respawn, which restarts them if they exit (honcho does not).
 up: install
 	@test -n "$$REDIS_URL" || { echo "make up needs REDIS_URL (and DATABASE_URL) set: see README"; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0  # whitenoise serves the hashed files when DEBUG is off
-	$(VENV)/bin/honcho start
+	@# /metrics adds up every process of this machine from here; emptied at each start.
+	rm -rf var/prometheus && mkdir -p var/prometheus
+	PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/prometheus} $(VENV)/bin/honcho start
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var media

@@ -25,6 +25,7 @@ from omni.models import (
     ApiKey,
     ApiScope,
     EmailLog,
+    Heartbeat,
     IdempotencyRecord,
     OutboxMessage,
     WebhookDelivery,
@@ -201,6 +202,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "dispatched_at", "done_at")
     show_full_result_count = False
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    """When the worker and beat last showed they were alive (written by them only)."""
+
+    list_display = ("name", "at", "detail")
 
 
 @admin.register(EmailLog)

@@ -40,6 +40,8 @@ class OutboxMessage(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The web request (or task) that recorded it: its log lines and the task's share it.
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -49,10 +51,29 @@ class OutboxMessage(models.Model):
                 name="outbox_pending_due_idx",
                 condition=models.Q(status__in=["pending", "dispatched"]),
             ),
+            # /healthz/ and the metrics count the failed ones without reading the rest.
+            models.Index(
+                fields=["created_at"],
+                name="outbox_failed_idx",
+                condition=models.Q(status="failed"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.topic} [{self.status}]"
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it was alive: ``worker`` (a worker ran the
+    heartbeat task) and ``beat`` (the scheduler sent a task). One row per name, upserted
+    every ``OMNI_HEARTBEAT_SECONDS``; ``/healthz/`` reports their age."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True, help_text="Host or process")
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class EmailLog(models.Model):

@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from omni.models import OutboxMessage
+from omni.observability import HEADER as REQUEST_ID_HEADER
+from omni.observability import current_request_id, request_id_reset, request_id_set
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ def outbox_record(
     ``dedupe_key`` names the side effect ("email.pickup_ready:orders.fulfilment:42"): a
     second record with the same key is ignored and returns None.
     """
+    request_id = current_request_id()
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
@@ -68,32 +71,57 @@ def outbox_record(
                 payload=payload,
                 dedupe_key=dedupe_key,
                 available_at=available_at or timezone.now(),
+                request_id=request_id,
             )
     except IntegrityError:
         return None
     if message.available_at <= timezone.now():
-        transaction.on_commit(lambda: outbox_dispatch(message_ids=[message.pk]))
+        transaction.on_commit(
+            lambda: outbox_dispatch(message_ids=[message.pk], request_ids={message.pk: request_id})
+        )
     return message
 
 
-def outbox_dispatch(*, message_ids: list[int]) -> int:
-    """Hand messages to the broker. A broker failure is logged, not raised: the rows stay
+def outbox_dispatch(*, message_ids: list[int], request_ids: dict[int, str] | None = None) -> int:
+    """Hand messages to the broker, each tagged with the request id that recorded it. A
+    broker failure is logged (once per call, not per message), not raised: the rows stay
     pending and the sweep retries them. Returns how many were handed over."""
+    from omni.metrics import OUTBOX_DISPATCH_FAILURES
     from omni.tasks import outbox_deliver
 
+    request_ids = request_ids or {}
     handed = 0
+    failures = 0
     for message_id in message_ids:
         try:
             OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).update(
                 status=OutboxMessage.Status.DISPATCHED, dispatched_at=timezone.now()
             )
-            outbox_deliver.delay(message_id)
+            headers = (
+                {REQUEST_ID_HEADER: request_ids[message_id]} if request_ids.get(message_id) else {}
+            )
+            outbox_deliver.apply_async(args=[message_id], headers=headers)
             handed += 1
         except Exception as exc:  # broker down: the sweep will retry
             OutboxMessage.objects.filter(
                 pk=message_id, status=OutboxMessage.Status.DISPATCHED
             ).update(status=OutboxMessage.Status.PENDING, last_error=f"dispatch: {exc!r}"[:2000])
-            logger.warning("outbox: could not dispatch message %s: %r", message_id, exc)
+            OUTBOX_DISPATCH_FAILURES.inc()
+            if not failures:
+                logger.warning(
+                    "outbox: broker did not take message %s (%r); left pending for the sweep",
+                    message_id,
+                    exc,
+                    extra={"event": "outbox_dispatch_failed", "outbox_message_id": message_id},
+                )
+            failures += 1
+    if failures > 1:
+        logger.warning(
+            "outbox: %s of %s message(s) left pending for the sweep",
+            failures,
+            len(message_ids),
+            extra={"event": "outbox_dispatch_failed"},
+        )
     return handed
 
 
@@ -113,7 +141,12 @@ def outbox_deliver(*, message_id: int) -> bool:
             )
             if message is None:
                 return False
-            handler_for(message.topic)(message.payload)
+            token = request_id_set(message.request_id) if message.request_id else None
+            try:
+                handler_for(message.topic)(message.payload)
+            finally:
+                if token is not None:
+                    request_id_reset(token)
             message.status = OutboxMessage.Status.DONE
             message.done_at = timezone.now()
             message.attempts += 1
@@ -137,7 +170,21 @@ def _record_failure(message_id: int, exc: Exception) -> None:
             message.status = OutboxMessage.Status.PENDING
             message.available_at = timezone.now() + dt.timedelta(seconds=30 * 2**message.attempts)
         message.save(update_fields=["attempts", "last_error", "status", "available_at"])
-    logger.warning("outbox: message %s failed (attempt %s): %r", message_id, message.attempts, exc)
+    logger.warning(
+        "outbox: message %s (%s) failed, attempt %s of %s%s: %r",
+        message_id,
+        message.topic,
+        message.attempts,
+        MAX_ATTEMPTS,
+        ", giving up" if message.status == OutboxMessage.Status.FAILED else ", will retry",
+        exc,
+        extra={
+            "event": "outbox_message_failed",
+            "outbox_message_id": message_id,
+            "topic": message.topic,
+            "gave_up": message.status == OutboxMessage.Status.FAILED,
+        },
+    )
 
 
 def outbox_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
@@ -150,6 +197,13 @@ def outbox_sweep(*, now: dt.datetime | None = None, batch_size: int = 500) -> in
     stale = OutboxMessage.objects.filter(
         status=OutboxMessage.Status.DISPATCHED, dispatched_at__lt=now - REDISPATCH_AFTER
     )
-    stale.update(status=OutboxMessage.Status.PENDING)
-    ids = list(due.values_list("id", flat=True)[:batch_size])
-    return outbox_dispatch(message_ids=ids)
+    lost = stale.update(status=OutboxMessage.Status.PENDING)
+    if lost:
+        logger.warning(
+            "outbox: %s message(s) handed to the broker over %s ago and not done: again",
+            lost,
+            REDISPATCH_AFTER,
+            extra={"event": "outbox_redispatch", "count": lost},
+        )
+    rows = list(due.values_list("id", "request_id")[:batch_size])
+    return outbox_dispatch(message_ids=[pk for pk, _ in rows], request_ids=dict(rows))

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the one JSON log line per request cover everything below.
+    "omni.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,16 +107,27 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
+
+# --- Cache (best-effort: issue 12) ------------------------------------------------------
+# CACHE_URL (default REDIS_URL) may point the cache at a Redis of its own. A Redis cache
+# is omni.cache.BestEffortRedisCache: when Redis is down, reads miss and go to the
+# database, writes are skipped, one warning per minute per process; nothing fails.
+# Other schemes (locmemcache://, dummycache://) are Django's own backends.
+CACHE_URL = env("CACHE_URL", default=REDIS_URL)
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "omni.cache.BestEffortRedisCache",
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="omni"),
+            "ALIAS": "default",
         }
     }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- end cache ----------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -253,6 +266,34 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# --- Celery under faults (issue 12) -------------------------------------------------------
+# A worker whose process dies mid-task puts the message back (acks are late), so the task
+# runs again instead of being acknowledged as done; the outbox row lock and the email log
+# keep that second run from repeating a side effect (see omni.email for the one window).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Reconnect to the broker forever, every few seconds, after any outage.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message delivered to a worker that vanished is redelivered after this long; it must
+    # be longer than the longest task (the nightly recompute) and any countdown.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "retry_on_timeout": True,
+    "health_check_interval": 25,
+}
+# Publishing from a web request while the broker is down fails fast (the outbox keeps the
+# message pending and the sweep hands it over later): no request waits seconds for Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# --- end Celery under faults ------------------------------------------------------------
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule lives in code. Every scheduled task is idempotent and safe to run
 # twice at once (two beats by mistake, a retry overlapping a run).
@@ -263,7 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "outbox-sweep": {
         "task": "omni.tasks.outbox_sweep",
-        "schedule": 60.0,
+        "schedule": env.float("OMNI_OUTBOX_SWEEP_SECONDS", default=60.0),
     },
     "pickups-expire": {"task": "orders.tasks.pickups_expire", "schedule": 900.0},
     "abandoned-carts": {
@@ -279,6 +320,12 @@ CELERY_BEAT_SCHEDULE = {
     "api-idempotency-purge": {
         "task": "omni.api.tasks.idempotency_records_purge",
         "schedule": crontab(minute=5),
+    },
+    # A worker ran a task / beat sent one: /healthz/ shows their age (issue 12).
+    "heartbeat": {
+        "task": "omni.tasks.heartbeat",
+        "schedule": env.float("OMNI_HEARTBEAT_SECONDS", default=30.0),
+        "options": {"expires": env.float("OMNI_HEARTBEAT_SECONDS", default=30.0)},
     },
 }
 
@@ -356,11 +403,52 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# --- Operations: logs, health, metrics, error reporting (issue 12) -------------------------
+# LOG_FORMAT=json (default with DEBUG off): one JSON object per line, with the request id
+# of the request or task (omni.observability); "plain" for reading in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "omni.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The middleware logs each request once; Django's own line would repeat 4xx/5xx.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+        "omni.request": {"level": env("LOG_REQUESTS_LEVEL", default="INFO")},
+    },
 }
+# Workers log through LOGGING too (same format, request ids), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /healthz/: a heartbeat older than this, or an outbox message waiting longer, is a fault.
+OMNI_HEARTBEAT_SECONDS = env.float("OMNI_HEARTBEAT_SECONDS", default=30.0)
+OMNI_HEALTH_STALE_SECONDS = env.float("OMNI_HEALTH_STALE_SECONDS", default=180.0)
+OMNI_HEALTH_OUTBOX_MAX_AGE_SECONDS = env.float("OMNI_HEALTH_OUTBOX_MAX_AGE_SECONDS", default=600.0)
+# /metrics: with a token set, the scraper sends "Authorization: Bearer <token>".
+OMNI_METRICS_TOKEN = env("OMNI_METRICS_TOKEN", default="")
+# Optional error reporting: set SENTRY_DSN and errors of web and workers go to Sentry.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production" if not DEBUG else "development"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+    )
+# --- end operations ---------------------------------------------------------------------

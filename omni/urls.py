@@ -36,6 +36,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", views.healthz, name="healthz"),
+    path("healthz/live/", views.healthz_live, name="healthz-live"),
+    path("metrics", views.metrics, name="metrics"),
     path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
     *[path("", include(app)) for app in STOREFRONT_APPS],
 ]

@@ -47,6 +47,7 @@ from inventory.models import (
 from omni.models import (
     ApiKey,
     EmailLog,
+    Heartbeat,
     IdempotencyRecord,
     OutboxMessage,
     WebhookDelivery,
@@ -569,6 +570,15 @@ class EmailLogFactory(DjangoModelFactory):
     object_id = factory.Sequence(str)
     to = factory.Sequence(lambda n: f"shopper{n}@example.com")
     subject = "Your order"
+
+
+class HeartbeatFactory(DjangoModelFactory):
+    class Meta:
+        model = Heartbeat
+
+    name = factory.Sequence(lambda n: f"worker-{n}")
+    at = factory.LazyFunction(timezone.now)
+    detail = "worker-host"
 
 
 class ApiKeyFactory(DjangoModelFactory):

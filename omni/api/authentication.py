@@ -3,6 +3,10 @@
 A key reads ``omni_<prefix>_<secret>``. The prefix is stored in clear and indexed (it
 finds the row); the whole key is stored only as its SHA-256 and compared in constant time,
 so a database dump gives nobody a usable key. A key is shown once, when it is made.
+
+Authentication reads only the database; the cache (best-effort) merely spares the
+``last_used_at`` write on most calls, so a cache outage costs one UPDATE per call and
+refuses nobody.
 """
 
 from __future__ import annotations

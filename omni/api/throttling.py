@@ -8,6 +8,11 @@ answer is 429 with ``Retry-After`` (seconds until the window ends).
 
 Rates: ``ApiKey.rate_per_minute`` when set, else ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``
 ``"api_key"``; staff sessions use ``"staff"``, unauthenticated callers ``"anon"`` per IP.
+
+When the cache is down the throttle fails open: ``omni.cache.BestEffortRedisCache``
+answers ``incr`` as for a missing key, the window starts again at 1 and the call goes
+through (the cache logs one warning per minute). Refusing every API call because nobody
+can count them would be worse than not limiting them for the length of an outage.
 """
 
 from __future__ import annotations

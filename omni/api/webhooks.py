@@ -5,9 +5,10 @@ its transaction; it records one outbox message (topic ``webhook.deliver``) per a
 subscription that wants the event, so a rolled-back change sends nothing and a broker
 outage only delays deliveries. The active subscriptions are read from the cache (cleared
 whenever one changes), so recording an event nobody subscribed to costs no query — the
-checkout's query budget does not move. Order events come from the orders' one hook
-(``orders.services.events.order_events_record`` calls ``webhook_order_event_record``),
-stock movements through ``webhook_stock_changed_record``.
+checkout's query budget does not move. With the cache down (best-effort, ``omni.cache``)
+the list is read from the database on every event and checkout goes on. Order events
+come from the orders' one hook (``orders.services.events.order_events_record`` calls
+``webhook_order_event_record``), stock movements through ``webhook_stock_changed_record``.
 
 Each delivery POSTs the JSON envelope ``{"id", "event", "created_at", "data"}`` with:
 

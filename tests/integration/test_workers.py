@@ -18,26 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from customers import services as customer_services
 from customers.models import Channel, ConsentState, ContactChannel
 from omni.celery import app
-from omni.management.commands.emails_show import messages_in
 from omni.models import EmailLog, OutboxMessage
 from omni.outbox import outbox_sweep
 from orders import services
 from orders.models import Cart
 from tests import factories as f
+from tests.integration.harness import DEAD_BROKER, Workers, use_broker
+from tests.integration.harness import wait_for as _wait_for
 from tests.orders import conftest as orders_fixtures
 from tests.orders.helpers import place, receive
 
@@ -46,110 +42,6 @@ places = orders_fixtures.places
 variant = orders_fixtures.variant
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(settings.BASE_DIR)
-DEAD_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    auth = f"{user}:{db['PASSWORD']}" if db.get("PASSWORD") else user
-    return (
-        f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-
-
-class Workers:
-    """Celery worker subprocesses on one queue; stopped (then killed) at teardown."""
-
-    def __init__(self, tmp_path: Path):
-        self.queue = f"omni-it-{uuid.uuid4().hex[:8]}"
-        self.mail_dir = tmp_path / "mail"
-        self.mail_dir.mkdir()
-        self.logs = tmp_path
-        self.processes: list[tuple[subprocess.Popen, Path]] = []
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(self.mail_dir),
-            "SITE_URL": "https://shop.example.com",
-            "DJANGO_SETTINGS_MODULE": "omni.settings",
-        }
-
-    def start(self, count: int = 1) -> None:
-        for _ in range(count):
-            n = len(self.processes) + 1
-            log = self.logs / f"worker{n}.log"
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "omni",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "-Q",
-                    self.queue,
-                    "-n",
-                    f"it{n}-{self.queue}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--loglevel",
-                    "INFO",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log.open("wb"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.processes.append((process, log))
-        for process, log in self.processes:
-            _wait_for(lambda log=log: b"ready." in log.read_bytes(), what=f"worker ready ({log})")
-            assert process.poll() is None, log.read_text()
-
-    def stop(self) -> None:
-        for process, _log in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process, _log in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-
-    def emails_to(self, address: str) -> list:
-        return [m for m in messages_in(self.mail_dir) if address in (m["To"] or "")]
-
-    def log_text(self) -> str:
-        return "\n".join(log.read_text(errors="replace") for _p, log in self.processes)
-
-
-def _wait_for(condition, *, what: str, timeout: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _use_broker(url: str) -> None:
-    """Point this process's Celery producer at ``url`` (dropping pooled connections)."""
-    app.conf.broker_url = url
-    app.conf.broker_write_url = url
-    # New pools are made on next use; the old ones are left to the garbage collector
-    # (closing them would break a producer still holding one).
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -164,14 +56,14 @@ def workers(transactional_db, tmp_path):
     app.conf.task_always_eager = False
     app.conf.task_default_queue = pool.queue
     app.conf.task_publish_retry_policy = {"max_retries": 1, "interval_start": 0}
-    _use_broker(settings.REDIS_URL)
+    use_broker(settings.REDIS_URL)
     try:
         yield pool
     finally:
         pool.stop()
         for key, value in saved.items():
             app.conf[key] = value
-        _use_broker(saved["broker_url"])
+        use_broker(saved["broker_url"])
 
 
 @pytest.fixture
@@ -209,7 +101,7 @@ def test_an_order_placed_gets_its_confirmation_exactly_once(workers, stocked):
 
 def test_an_order_placed_while_the_broker_is_down_is_emailed_once_it_is_back(workers, stocked):
     workers.start(1)
-    _use_broker(DEAD_BROKER)
+    use_broker(DEAD_BROKER)
 
     order = place([(stocked.pk, 1)])  # the order itself succeeds
 
@@ -219,7 +111,7 @@ def test_an_order_placed_while_the_broker_is_down_is_emailed_once_it_is_back(wor
     time.sleep(2)
     assert workers.emails_to(order.email) == []
 
-    _use_broker(settings.REDIS_URL)  # Redis is back; beat's sweep runs
+    use_broker(settings.REDIS_URL)  # Redis is back; beat's sweep runs
     assert outbox_sweep() >= 1
     assert outbox_sweep() == 0  # a second sweep finds nothing left to hand over
 
@@ -274,3 +166,45 @@ def test_two_workers_scanning_the_same_due_carts_send_each_email_once(workers, s
         assert len(workers.emails_to(f"cart{n}@example.com")) == 1
     assert sorted(log.stage for log in _email_log("abandoned_cart")) == ["1"] * len(carts)
     assert "Traceback" not in workers.log_text()
+
+
+def test_a_worker_process_killed_while_sending_an_email_sends_it_once_after_recovery(
+    workers, stocked
+):
+    """SIGKILL of the process running the email task, while the mail server has not yet
+    accepted the message: the task is not acknowledged (``task_reject_on_worker_lost``),
+    the broker hands it to the new process at once, and exactly one email goes out, logged
+    once. (The window that remains — a kill after the mail server accepted and before the
+    commit — is the few statements between them; its duplicate has the same Message-ID.)"""
+    workers.env["EMAIL_BACKEND"] = "tests.integration.mail.HeldFileBackend"
+    (workers.mail_dir / ".hold").write_text("hold")
+    workers.start(1, pool="prefork", extra=("--concurrency", "1"))
+
+    order = place([(stocked.pk, 1)])
+
+    _wait_for(lambda: list(workers.mail_dir.glob(".sending-*")), what="the send to begin")
+    [marker] = workers.mail_dir.glob(".sending-*")
+    child = int(marker.read_text())
+    marker.unlink()
+    os.kill(child, signal.SIGKILL)  # inside the send, before the mail server has it
+    killed_at = time.monotonic()
+    (workers.mail_dir / ".hold").unlink()
+
+    _wait_for(lambda: workers.emails_to(order.email), what="the confirmation after the kill")
+    redelivered_in = time.monotonic() - killed_at
+    message = OutboxMessage.objects.get(topic="email.order_confirmation")
+    _wait_for(
+        lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.DONE,
+        what="the outbox row marked done",
+    )
+    time.sleep(2)  # anything still on its way would have arrived
+    [email] = workers.emails_to(order.email)
+    assert (
+        email["Message-ID"] == f"<omni.order_confirmation.orders-order.{order.pk}.0@omni.example>"
+    )
+    assert len(_email_log("order_confirmation")) == 1
+    log = workers.log_text()
+    assert "WorkerLostError" in log  # the kill was seen as a lost worker, not a success
+    # Redelivered by the broker at once, not by the outbox sweep 10 minutes later.
+    assert redelivered_in < 30, redelivered_in
+    print(f"\nworker killed mid-send: confirmation redelivered in {redelivered_in:.1f}s, 1 email")

@@ -73,7 +73,9 @@ def test_same_dedupe_key_is_one_side_effect():
 def test_broker_outage_delays_and_the_sweep_delivers():
     from omni.tasks import outbox_deliver
 
-    with mock.patch.object(outbox_deliver, "delay", side_effect=ConnectionError("broker down")):
+    with mock.patch.object(
+        outbox_deliver, "apply_async", side_effect=ConnectionError("broker down")
+    ):
         outbox.outbox_record(topic="test.echo", payload={"n": 7}, dedupe_key="echo:outage")
     message = OutboxMessage.objects.get(dedupe_key="echo:outage")
     assert message.status == OutboxMessage.Status.PENDING

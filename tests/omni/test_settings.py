@@ -51,7 +51,7 @@ def test_production_passes_check_deploy_without_warnings():
         ({}, "sqlite3 True LocMemCache console"),
         (
             {"DATABASE_URL": "postgres://u@db.example:5432/shop", "REDIS_URL": "redis://r:6379/0"},
-            "postgresql False RedisCache console",
+            "postgresql False BestEffortRedisCache console",
         ),
     ],
 )
@@ -64,3 +64,55 @@ def test_embedded_defaults_and_real_services_from_the_environment(env, expected)
     result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"REDIS_URL": "redis://r:6379/0"},
+            "BestEffortRedisCache redis://r:6379/0 redis://r:6379/0",
+        ),
+        (
+            {"REDIS_URL": "redis://r:6379/0", "CACHE_URL": "redis://c:6379/2"},
+            "BestEffortRedisCache redis://c:6379/2 redis://r:6379/0",
+        ),
+        (
+            {"REDIS_URL": "redis://r:6379/0", "CACHE_URL": "locmemcache://"},
+            "LocMemCache  redis://r:6379/0",
+        ),
+    ],
+)
+def test_cache_url_defaults_to_redis_url_and_may_point_elsewhere(env, expected):
+    probe = (
+        "from django.conf import settings as s; c = s.CACHES['default'];"
+        "print(c['BACKEND'].rsplit('.',1)[1], c.get('LOCATION', ''), s.CELERY_BROKER_URL)"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_sentry_is_off_by_default_and_on_with_one_variable():
+    probe = "import sentry_sdk; print(sentry_sdk.get_client().is_active())"
+    assert run_manage("shell", "--verbosity", "0", "-c", probe).stdout.strip() == "False"
+    on = run_manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        probe,
+        SENTRY_DSN="https://public@sentry.example.com/1",
+    )
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "True"
+
+
+def test_logs_are_json_lines_with_debug_off():
+    probe = (
+        "import logging; from django.conf import settings as s;"
+        "print(s.LOGGING['handlers']['console']['formatter'])"
+    )
+    off = run_manage("shell", "--verbosity", "0", "-c", probe, DEBUG="False", SECRET_KEY=PROD_KEY)
+    assert off.stdout.strip() == "json", off.stderr
+    assert run_manage("shell", "--verbosity", "0", "-c", probe).stdout.strip() == "plain"
