@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a refused request (control characters, an over-long query
+    # value) is a 400 that writes nothing.
+    "omni.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,7 +195,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "omni.api.pagination.KeysetCursorPagination",
     "EXCEPTION_HANDLER": "omni.api.errors.api_exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size, depth and control-character limits (see "Input limits" below).
+    "DEFAULT_PARSER_CLASSES": ["omni.api.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -242,6 +246,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
+
+# --- Input limits (omni.input_guard, omni.api.parsers) -----------------------------------
+# Longest query-string value any page or endpoint reads (search words, codes, cursors).
+OMNI_MAX_QUERY_VALUE_LENGTH = env.int("OMNI_MAX_QUERY_VALUE_LENGTH", default=2000)
+# An API JSON body: at most this many bytes and this many levels of nesting.
+OMNI_API_MAX_BODY_BYTES = env.int("OMNI_API_MAX_BODY_BYTES", default=1_000_000)
+OMNI_API_MAX_JSON_DEPTH = env.int("OMNI_API_MAX_JSON_DEPTH", default=32)
 
 # --- Celery ---------------------------------------------------------------------------
 # Without Redis, tasks run in-process so the embedded default needs no broker.
