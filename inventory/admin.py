@@ -16,8 +16,8 @@ from inventory.models import (
 )
 from inventory.services import availability_refresh_later, availability_refresh_variants
 from omni.admin import (
-    EstimatedCountPaginator,
     EXPORT_CHUNK_SIZE,
+    EstimatedCountPaginator,
     FlatQueriesInlineMixin,
     LedgerAdminMixin,
     ReadOnlyAdminMixin,

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A guest's recently viewed products in a signed cookie, not a session row.
+    "customers.middleware.RecentlyViewedCookieMiddleware",
 ]
 
 ROOT_URLCONF = "omni.urls"
@@ -97,7 +99,13 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# --- Database connections --------------------------------------------------------------
+# Persistent connections: opening a PostgreSQL connection per request cost more than many
+# pages' own queries. Seconds a connection is reused (0: one per request, which the
+# development server needs: it runs each request in a new thread); health checks replace
+# a connection the database dropped before a request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a seed or an eager task writes.
     DATABASES["default"].setdefault("OPTIONS", {})
