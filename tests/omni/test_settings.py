@@ -64,3 +64,29 @@ def test_embedded_defaults_and_real_services_from_the_environment(env, expected)
     result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0 True"),  # the development server: a new thread (and connection) per request
+        ({"DEBUG": "False", "SECRET_KEY": PROD_KEY}, "60 True"),
+        (
+            {
+                "DEBUG": "False",
+                "SECRET_KEY": PROD_KEY,
+                "CONN_MAX_AGE": "300",
+                "CONN_HEALTH_CHECKS": "False",
+            },
+            "300 False",
+        ),
+    ],
+)
+def test_database_connections_are_reused_in_production(env, expected):
+    probe = (
+        "from django.conf import settings as s;"
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
