@@ -39,7 +39,7 @@ def has_control_characters(text: str) -> bool:
 
 
 def _max_query_value_length() -> int:
-    return int(getattr(settings, "OMNI_MAX_QUERY_VALUE_LENGTH", 2000))
+    return int(getattr(settings, "OMNI_MAX_QUERY_VALUE_LENGTH", 4096))
 
 
 def _first_bad_item(items: Iterable[tuple[str, list[str]]]) -> str | None:

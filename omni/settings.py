@@ -256,8 +256,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Input limits (omni.input_guard, omni.api.parsers) -----------------------------------
-# Longest query-string value any page or endpoint reads (search words, codes, cursors).
-OMNI_MAX_QUERY_VALUE_LENGTH = env.int("OMNI_MAX_QUERY_VALUE_LENGTH", default=2000)
+# Longest query-string value any page or endpoint reads (search words, codes, cursors,
+# a comma-separated list of SKUs).
+OMNI_MAX_QUERY_VALUE_LENGTH = env.int("OMNI_MAX_QUERY_VALUE_LENGTH", default=4096)
 # An API JSON body: at most this many bytes and this many levels of nesting.
 OMNI_API_MAX_BODY_BYTES = env.int("OMNI_API_MAX_BODY_BYTES", default=1_000_000)
 OMNI_API_MAX_JSON_DEPTH = env.int("OMNI_API_MAX_JSON_DEPTH", default=32)
