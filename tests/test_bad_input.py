@@ -299,6 +299,19 @@ def test_no_api_field_is_a_server_error(api, operations, payload):
         _assert_no_server_error(response, (path, payload))
 
 
+def test_a_control_character_in_json_names_the_value(api):
+    response = api.generic(
+        "POST",
+        "/api/v1/orders/",
+        '{"lines": [{"sku": "a\\u0000b", "quantity": 1}]}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["type"], body["code"]) == ("parse_error", "invalid_characters")
+    assert body["errors"][0]["field"] == "lines[0].sku"
+
+
 @pytest.mark.parametrize("url", ["/api/v1/orders/", "/api/v1/stock/adjustments/"])
 def test_deep_json_says_what_limit_it_broke(api, url):
     response = api.generic("POST", url, _deep(3000), content_type="application/json")

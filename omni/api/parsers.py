@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 from django.conf import settings
-from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
+from omni.api.errors import ApiError
 from omni.input_guard import has_control_characters
 
 
@@ -21,19 +21,32 @@ def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-class BodyRefused(exceptions.ParseError):
-    """A JSON body the API will not read, with a stable code."""
+class BodyRefused(ApiError):
+    """A JSON body the API will not read: 400 ``parse_error`` with a stable code and, when
+    one value is to blame, its path in the body ("lines[0].sku") in ``errors``."""
 
-    def __init__(self, detail: str, code: str) -> None:
-        super().__init__(detail, code)
+    def __init__(self, detail: str, code: str, *, field: str | None = None) -> None:
+        super().__init__(
+            detail,
+            code=code,
+            status_code=400,
+            type="parse_error",
+            errors=[{"field": field, "code": code, "message": detail}] if field else [],
+        )
+
+
+def _path(parent: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
 
 
 def json_checked(value: Any, *, max_depth: int) -> None:
     """Walk a parsed body without recursion; raise BodyRefused when it is deeper than
     ``max_depth`` or a key or string holds a control character."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
-        item, depth = stack.pop()
+        item, depth, path = stack.pop()
         if isinstance(item, dict | list):
             if depth > max_depth:
                 raise BodyRefused(
@@ -47,15 +60,19 @@ def json_checked(value: Any, *, max_depth: int) -> None:
                             "A key in the JSON body contains control characters "
                             "(such as NUL), which are not allowed.",
                             "invalid_characters",
+                            field=path or None,
                         )
-                    stack.append((child, depth + 1))
+                    stack.append((child, depth + 1, _path(path, key)))
             else:
-                stack.extend((child, depth + 1) for child in item)
+                stack.extend(
+                    (child, depth + 1, _path(path, index)) for index, child in enumerate(item)
+                )
         elif isinstance(item, str) and has_control_characters(item):
             raise BodyRefused(
-                "A value in the JSON body contains control characters (such as NUL), "
+                f"“{path or 'The body'}” contains control characters (such as NUL), "
                 "which are not allowed.",
                 "invalid_characters",
+                field=path or None,
             )
 
 
