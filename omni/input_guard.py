@@ -10,7 +10,10 @@ answers such a request with a 400 and a clear message, once for every surface
   multipart; file contents are not read) may hold tab, line feed and carriage return but
   no other control character (U+0000–U+001F, U+007F);
 - a query-string value is at most ``OMNI_MAX_QUERY_VALUE_LENGTH`` characters (search
-  words, codes, cursors and filters are short; ten thousand characters is never a search).
+  words, codes, cursors and filters are short; ten thousand characters is never a search);
+- a search box (``q``) holds at most ``OMNI_MAX_SEARCH_WORDS`` words: the admin's search
+  turns every word into its own OR over the search fields, so a few hundred words made
+  one query that took seconds to plan.
 
 JSON bodies are checked by the API's parser (``omni.api.parsers``), which also bounds
 their depth and size. The API answers in its one error body; other surfaces get a small
@@ -40,6 +43,10 @@ def has_control_characters(text: str) -> bool:
 
 def _max_query_value_length() -> int:
     return int(getattr(settings, "OMNI_MAX_QUERY_VALUE_LENGTH", 4096))
+
+
+def _max_search_words() -> int:
+    return int(getattr(settings, "OMNI_MAX_SEARCH_WORDS", 32))
 
 
 def _first_bad_item(items: Iterable[tuple[str, list[str]]]) -> str | None:
@@ -99,6 +106,13 @@ class InputGuardMiddleware:
                 _("“%(field)s” is too long: at most %(limit)s characters.")
                 % {"field": CONTROL_CHARACTERS.sub("", field)[:50], "limit": limit},
                 field,
+            )
+        words = _max_search_words()
+        if any(len(value.split()) > words for value in request.GET.getlist("q")):
+            return (
+                "too_many_words",
+                _("Search for at most %(words)s words at a time.") % {"words": words},
+                "q",
             )
         if request.method in ("POST", "PUT", "PATCH") and request.content_type in (
             FORM_CONTENT_TYPES

@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
 # Longest query-string value any page or endpoint reads (search words, codes, cursors,
 # a comma-separated list of SKUs).
 OMNI_MAX_QUERY_VALUE_LENGTH = env.int("OMNI_MAX_QUERY_VALUE_LENGTH", default=4096)
+# Most words a search box (?q=) takes; the admin's search is one OR group per word.
+OMNI_MAX_SEARCH_WORDS = env.int("OMNI_MAX_SEARCH_WORDS", default=32)
 # An API JSON body: at most this many bytes and this many levels of nesting.
 OMNI_API_MAX_BODY_BYTES = env.int("OMNI_API_MAX_BODY_BYTES", default=1_000_000)
 OMNI_API_MAX_JSON_DEPTH = env.int("OMNI_API_MAX_JSON_DEPTH", default=32)

@@ -28,8 +28,10 @@ pytestmark = pytest.mark.django_db
 NUL = "a\x00b"
 CONTROL = "tee\x01\x1b[31m\x7f"
 LONG = "x" * 10_000
-# Passes the input guard, so it reaches the view itself.
-ALMOST_LONG = "linen " * 330
+# These pass the input guard, so they reach the views themselves: one long word, and
+# as many words as a search box takes.
+ALMOST_LONG = "x" * 4000
+MANY_WORDS = " ".join(["linen"] * 32)
 TRICKY = "%_\\'\"<script>*(?[ 🙂 ﷺ\t\n"
 
 PAYLOADS = {
@@ -37,6 +39,7 @@ PAYLOADS = {
     "control": CONTROL,
     "long": LONG,
     "almost_long": ALMOST_LONG,
+    "many_words": MANY_WORDS,
     "tricky": TRICKY,
 }
 REFUSED = {"nul", "control", "long"}
@@ -182,6 +185,13 @@ def test_the_known_500s_are_400s(staff_client):
         "/backoffice/pickups/?code=%00",
     ):
         assert staff_client.get(url).status_code == 400, url
+
+
+def test_a_search_of_hundreds_of_words_is_a_clear_400(staff_client):
+    for url in ("/search/", "/admin/customers/customer/", "/backoffice/customers/"):
+        response = staff_client.get(url, {"q": "linen " * 300})
+        assert response.status_code == 400, url
+        assert "at most 32 words" in response.content.decode()
 
 
 def test_tab_and_newline_are_not_control_characters_a_user_did_not_mean(client, shop):
