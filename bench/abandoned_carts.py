@@ -10,9 +10,16 @@ carts in all, then up to 100,000, and times one full scan (``carts_recover``: se
 through the partial index ``cart_recovery_due_idx``, the batch reads, one email per cart
 to Django's in-memory email backend) and counts its queries at each size. Prints both, the
 ratio (should be ~1) and the plan of the due-carts query. Scans commit per cart as in
-production; between runs the due carts are made due again, and at the end every bench
-cart, customer and email log is deleted (the 20-product bench catalog stays, for the
-next run). The machine may be shared: the load average is printed.
+production; between runs the due carts are made due again.
+
+The same due count at both sizes on any database: carts that were already due before the
+bench (a freshly seeded demo has some) are set aside for the run — their due time is
+cleared, and put back at the end — so each scan finds exactly the bench's DUE carts (the
+script checks that every scan emailed exactly DUE). It cleans up after itself: every bench
+cart, customer, email, timeline entry, recovery step, follow-up task and outbox message
+(rows above the high-water mark taken at the start), and the 20-product bench catalog
+with its stock, ledger and availability rows. Run it without REDIS_URL (tasks in-process)
+so nothing is left queued. The machine may be shared: the load average is printed.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.db.models import F  # noqa: E402
+from django.db.models import F, Max  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -44,10 +51,12 @@ from customers.models import (  # noqa: E402
     ConsentState,
     ContactChannel,
     Customer,
+    FollowUpTask,
     Interaction,
 )
 from inventory import services as inventory  # noqa: E402
-from omni.models import EmailLog  # noqa: E402
+from inventory.models import NearestAvailability, Stock, StockMovement  # noqa: E402
+from omni.models import EmailLog, OutboxMessage  # noqa: E402
 from orders.models import Cart, CartLine, CartRecoveryStep  # noqa: E402
 from orders.services import carts_recover, carts_recovery_due  # noqa: E402
 from stores.models import Location  # noqa: E402
@@ -57,12 +66,42 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+BENCH_CATEGORY = "bench-carts"
+BENCH_WAREHOUSE = "BNCHW"
+# Rows a scan writes besides the carts: whatever lies above the start's high-water mark
+# is the bench's (nothing else writes to the bench database meanwhile).
+WRITTEN_BY_SCAN = (CartRecoveryStep, EmailLog, Interaction, FollowUpTask, OutboxMessage)
+
+
+def high_water() -> dict:
+    return {model: model.objects.aggregate(top=Max("pk"))["top"] or 0 for model in WRITTEN_BY_SCAN}
+
+
+def others_set_aside(now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """Carts already due (the seed's own): cleared for the run so the scans find only
+    the bench's; returned for ``others_restore``."""
+    due = Cart.objects.filter(
+        status=Cart.Status.OPEN, recovery_due_at__lte=now + dt.timedelta(days=1)
+    ).exclude(email__endswith="@bench.example")
+    rows = list(due.values_list("pk", "recovery_due_at"))
+    Cart.objects.filter(pk__in=[pk for pk, _ in rows]).update(recovery_due_at=None)
+    return rows
+
+
+def others_restore(rows: list[tuple[int, dt.datetime]]) -> None:
+    Cart.objects.bulk_update(
+        [Cart(pk=pk, recovery_due_at=due) for pk, due in rows],
+        ["recovery_due_at"],
+        batch_size=2_000,
+    )
+
+
 def catalog(variants: int = 20) -> list[int]:
-    """A small priced, stocked catalog, made once and reused (stock has a ledger that is
-    never deleted, so the bench leaves these 20 products behind)."""
-    category, _ = Category.objects.get_or_create(slug="bench-carts", defaults={"name": "Bench"})
+    """A small priced, stocked catalog of the bench's own (deleted again by
+    ``catalog_remove``)."""
+    category, _ = Category.objects.get_or_create(slug=BENCH_CATEGORY, defaults={"name": "Bench"})
     warehouse, _ = Location.objects.get_or_create(
-        code="BNCHW",
+        code=BENCH_WAREHOUSE,
         defaults={
             "name": "Bench warehouse",
             "kind": Location.Kind.WAREHOUSE,
@@ -180,10 +219,26 @@ def measure(now: dt.datetime, repeat: int, due_ids: list[int]) -> tuple[float, i
     return statistics.median(r[0] for r in runs), runs[0][1], runs[0][2]
 
 
-def clean_up() -> None:
+def catalog_remove() -> None:
+    variants = Variant.objects.filter(product__category__slug=BENCH_CATEGORY)
+    NearestAvailability.objects.filter(variant__in=variants).delete()
+    NearestAvailability.objects.filter(source_location__code=BENCH_WAREHOUSE).delete()
+    StockMovement.objects.filter(variant__in=variants).delete()
+    Stock.objects.filter(variant__in=variants).delete()
+    Price.objects.filter(variant__in=variants).delete()
+    variants.delete()
+    Product.objects.filter(category__slug=BENCH_CATEGORY).delete()
+    Category.objects.filter(slug=BENCH_CATEGORY).delete()
+    Location.objects.filter(code=BENCH_WAREHOUSE).delete()
+
+
+def clean_up(marks: dict | None = None) -> None:
     Cart.objects.filter(email__endswith="@bench.example").delete()
     EmailLog.objects.filter(to__endswith="@bench.example").delete()
     Customer.objects.filter(email__endswith="@bench.example").delete()
+    for model, top in (marks or {}).items():
+        model.objects.filter(pk__gt=top).delete()
+    catalog_remove()
 
 
 def plan(now: dt.datetime) -> str:
@@ -206,7 +261,10 @@ def main() -> None:
     print(f"abandoned-cart scan: {args.due:,} due carts among {args.small:,} then {args.large:,}")
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     results = {}
-    clean_up()
+    clean_up()  # what an interrupted earlier run left
+    marks = high_water()
+    set_aside = others_set_aside(now)
+    print(f"carts already due, set aside for the run: {len(set_aside):,}")
     with override_settings(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         OMNI_ABANDONED_CART_STAGES=[60, 1440, 4320],
@@ -233,8 +291,14 @@ def main() -> None:
             results["large"] = measure(now, args.repeat, due_ids)
             large_plan = plan(now)
         finally:
-            clean_up()
+            clean_up(marks)
+            others_restore(set_aside)
     (t_small, q_small, e_small), (t_large, q_large, e_large) = results["small"], results["large"]
+    same = e_small == e_large == args.due
+    print(
+        f"due carts found by each scan: {e_small:,} and {e_large:,} (expected {args.due:,}): "
+        f"{'same' if same else 'DIFFERENT'}"
+    )
     print(f"{'carts':>10} {'due':>6} {'emails':>7} {'queries':>8} {'seconds':>8}")
     print(f"{args.small:>10,} {args.due:>6,} {e_small:>7,} {q_small:>8,} {t_small:>8.2f}")
     print(f"{args.large:>10,} {args.due:>6,} {e_large:>7,} {q_large:>8,} {t_large:>8.2f}")

@@ -12,8 +12,8 @@ term, the median ms of ``--runs`` first pages (the rows plus the paginator's cou
 through ``products_search`` and through the old query (a search document computed per
 row, kept below for comparison, PostgreSQL only), whether both find the same products and
 which indexes the plan uses; then, through the Django test client, the median ms and the
-query count of ``/healthz/`` (the baseline), search pages, a product page and a category
-listing, each also as a ratio to the baseline.
+query count of ``/healthz/`` (the baseline), search pages, a product page, a category
+listing and the same listing "in stock at my store", each also as a ratio to the baseline.
 """
 
 from __future__ import annotations
@@ -33,13 +33,15 @@ import django
 
 django.setup()
 
+from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Exists, OuterRef, Q  # noqa: E402
+from django.db.models import Count, Exists, OuterRef, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from catalog.models import SEARCH_CONFIG, Category, Product, Variant  # noqa: E402
 from catalog.selectors import products_for_cards, products_search  # noqa: E402
+from stores.models import Location  # noqa: E402
 
 PAGE = 24
 
@@ -141,6 +143,19 @@ def main() -> None:
         pages.append(("product page", f"/p/{product.slug}/"))
     if category:
         pages.append(("category listing", f"/c/{category.slug}/"))
+    store = (
+        Location.objects.filter(kind=Location.Kind.STORE, is_active=True)
+        .annotate(n=Count("stock"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    top = Category.objects.filter(is_active=True, parent=None).order_by("pk").first()
+    if top and store:
+        # "In stock at my store" on a top-level listing (every subcategory's products),
+        # the shopper's store chosen once, like on the site.
+        client.post("/stores/choose/", {"location": store.pk, "next": "/"})
+        pages.append(("top listing", f"/c/{top.slug}/"))
+        pages.append(("top listing, in stock", f"/c/{top.slug}/?instock=1"))
 
     print(f"\npages through the test client (median of {runs}, anonymous, rolled back)")
     print(f"{'page':<28}{'ms':>8}{'x base':>8}{'queries':>9}")
@@ -152,6 +167,8 @@ def main() -> None:
             transaction.set_rollback(True)
         base = base or ms
         print(f"{label:<28}{ms:8.1f}{ms / base:8.1f}{queries:>9}")
+    if client.session.session_key:
+        Session.objects.filter(session_key=client.session.session_key).delete()
 
 
 if __name__ == "__main__":

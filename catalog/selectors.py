@@ -189,13 +189,43 @@ def variants_find(*, query: str, limit: int = 20, sellable: bool = True) -> list
     text = " ".join((query or "").split())[:100]
     if not text:
         return []
+    word_list = text.split(" ")[:5]
     words = Q()
-    for word in text.split(" ")[:5]:
+    for word in word_list:
         words &= Q(product__name__icontains=word) | Q(colour__iexact=word)
+    # Bounded like the storefront search: every branch is an id subquery an index can
+    # serve (the UPPER(sku) index, barcode's unique index, the trigram index on product
+    # names; a colour is compared on the variants alone), and the price in force is
+    # looked up only for the page of matches, not for every variant in the catalogue.
+    in_names = Q()
+    for word in word_list:
+        in_names |= Q(name__icontains=word)
+    as_colour = Q()
+    for word in word_list:
+        as_colour |= Q(colour__iexact=word)
+    candidates = (
+        Variant.objects.filter(Q(sku__iexact=text) | Q(barcode=text))
+        .values("pk")
+        .union(
+            Variant.objects.filter(
+                product_id__in=Product.objects.filter(in_names).values("pk")
+            ).values("pk"),
+            Variant.objects.filter(as_colour).values("pk"),
+        )
+    )
+    matches = Variant.objects.filter(
+        Q(sku__iexact=text) | Q(barcode=text) | words,
+        pk__in=candidates,
+        is_active=True,
+        product__is_active=True,
+    )
+    if sellable:
+        matches = matches.filter(Exists(Price.objects.in_force().filter(variant_id=OuterRef("pk"))))
+    page = matches.order_by("product__name", "product_id", "position", "pk").values("pk")[:limit]
     return [
         *_variants_on_sale(sellable=sellable)
-        .filter(Q(sku__iexact=text) | Q(barcode=text) | words)
-        .order_by("product__name", "product_id", "position", "pk")[:limit]
+        .filter(pk__in=page)
+        .order_by("product__name", "product_id", "position", "pk")
     ]
 
 

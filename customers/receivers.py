@@ -60,10 +60,37 @@ def store_chosen_remember(sender, *, request, location, **kwargs) -> None:
 
 # --- catalog's questions about the shopper (``catalog.signals``) --------------------------
 
-# A guest's recent views live in the session, newest first; a member's in the database.
-RECENT_PRODUCTS = "omni_recent_products"
-RECENT_CATEGORIES = "omni_recent_categories"
+# A guest's recent views live in a signed cookie, newest first ("12.7.3|4.1": product ids,
+# then category ids), so a page view by a visitor without cookies (a crawler) writes no
+# session row; a member's live in the database. The cookie is set on the response by
+# customers.middleware.RecentlyViewedCookieMiddleware.
+RECENT_COOKIE = "omni_recent"
+RECENT_COOKIE_SALT = "customers.recently_viewed"
+RECENT_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
 RECENT_KEPT = 8
+
+
+def _ids(text: str) -> list[int]:
+    return [int(part) for part in text.split(".") if part.isdigit()][:RECENT_KEPT]
+
+
+def guest_recent(request) -> tuple[list[int], list[int]]:
+    """A guest's (product ids, category ids) from the signed cookie; a forged or
+    malformed cookie counts as none."""
+    pending = getattr(request, "recently_viewed_cookie", None)
+    raw = (
+        pending
+        if pending is not None
+        else request.get_signed_cookie(
+            RECENT_COOKIE, default="", salt=RECENT_COOKIE_SALT, max_age=RECENT_COOKIE_MAX_AGE
+        )
+    )
+    products, _, categories = (raw or "").partition("|")
+    return _ids(products), _ids(categories)
+
+
+def _cookie_value(products: list[int], categories: list[int]) -> str:
+    return ".".join(map(str, products)) + "|" + ".".join(map(str, categories))
 
 
 def shopper_store(sender, *, request, **kwargs) -> ChosenStore | None:
@@ -84,25 +111,26 @@ def shopper_recently_viewed(
     sender, *, request, limit: int, **kwargs
 ) -> tuple[list[int], list[int]]:
     """``catalog.signals.recently_viewed`` receiver: a member's on every device they log
-    in on (two queries), a guest's from the session."""
+    in on (two queries), a guest's from the signed cookie."""
     customer = customer_of(request)
     if customer is not None:
         return recently_viewed(customer=customer, limit=limit)
-    session = request.session
-    return session.get(RECENT_PRODUCTS, [])[:limit], session.get(RECENT_CATEGORIES, [])[:limit]
+    products, categories = guest_recent(request)
+    return products[:limit], categories[:limit]
 
 
 def shopper_viewed(sender, *, request, product=None, category=None, **kwargs) -> None:
-    """``catalog.signals.product_viewed`` receiver: one upsert for a member, the session
-    for a guest."""
+    """``catalog.signals.product_viewed`` receiver: one upsert for a member, the signed
+    cookie for a guest (nothing stored on the server)."""
     customer = customer_of(request)
     if customer is not None:
         recent_view_record(customer=customer, product=product, category=category)
         return
-    for key, thing in ((RECENT_PRODUCTS, product), (RECENT_CATEGORIES, category)):
-        if thing is None:
-            continue
-        current = request.session.get(key, [])
-        if current[:1] != [thing.pk]:  # already first: leave the session unsaved
-            others = [pk for pk in current if pk != thing.pk]
-            request.session[key] = [thing.pk, *others][:RECENT_KEPT]
+    products, categories = guest_recent(request)
+    changed = False
+    for current, thing in ((products, product), (categories, category)):
+        if thing is not None and current[:1] != [thing.pk]:  # already first: no new cookie
+            current[:] = [thing.pk, *(pk for pk in current if pk != thing.pk)][:RECENT_KEPT]
+            changed = True
+    if changed:
+        request.recently_viewed_cookie = _cookie_value(products, categories)

@@ -25,7 +25,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -44,6 +43,7 @@ from customers.models import (
 )
 from customers.signals import AccountPanel, account_sections
 from omni.errors import DomainError
+from omni.http import is_local_path
 from stores.models import Location
 from stores.selectors import associate_for_user, locations_active
 from stores.signals import salable_at_location
@@ -86,9 +86,7 @@ def account_customer(request: HttpRequest) -> Customer:
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if is_local_path(request, target):
         return target
     return fallback
 
@@ -468,7 +466,7 @@ def list_add(request: HttpRequest) -> HttpResponse:
     HTMX gets a confirmation fragment; otherwise a message and a redirect to ``next``."""
     if not request.user.is_authenticated:
         back = safe_next(request, request.META.get("HTTP_REFERER") or "/")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        if not is_local_path(request, back):
             back = "/"
         login_url = f"{reverse('account_login')}?{urlencode({'next': back})}"
         if request.htmx:

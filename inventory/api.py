@@ -16,7 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -440,6 +440,8 @@ class StoreRefSerializer(serializers.Serializer):
     )
 
 
+# One object (the store and a row per SKU), not a list, though it answers the list route.
+@extend_schema_serializer(many=False)
 class AvailabilitySerializer(serializers.Serializer):
     store = StoreRefSerializer()
     results = VariantAvailabilitySerializer(many=True)

@@ -53,7 +53,12 @@ class Stock(models.Model):
                 condition=Q(reserved__lte=F("on_hand")), name="stock_reserved_within_on_hand"
             ),
         ]
-        indexes = [models.Index(fields=["location", "variant"], name="stock_location_variant_idx")]
+        indexes = [
+            models.Index(fields=["location", "variant"], name="stock_location_variant_idx"),
+            # The API's list order and sync key (updated_at, id): an index range, not a
+            # sort of every stock row.
+            models.Index(fields=["updated_at", "id"], name="stock_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.variant_id}@{self.location_id}: {self.on_hand} ({self.reserved} reserved)"
@@ -100,6 +105,8 @@ class StockMovement(TypedReference):
         indexes = [
             models.Index(fields=["variant", "location", "-created_at"], name="movement_stock_idx"),
             models.Index(fields=["location", "-created_at"], name="movement_location_idx"),
+            # The default order (the admin's list, newest first) read from an index.
+            models.Index(fields=["-created_at", "-id"], name="movement_created_idx"),
             models.Index(fields=["reference_type", "reference_id"], name="movement_reference_idx"),
         ]
         constraints = [
@@ -297,6 +304,15 @@ class NearestAvailability(models.Model):
         ]
         indexes = [
             models.Index(fields=["product", "store", "rank"], name="nearest_product_store_idx"),
+            # The listing's "in stock at my store": only the rows 0 km away (the store's
+            # own stock: a twentieth of the rows), by store, so the filter and its count
+            # read only the chosen store's rows. (A predicate "source = store" cannot be
+            # used: PostgreSQL turns it into two constants and can no longer match it.)
+            models.Index(
+                fields=["store", "source_location", "product"],
+                name="nearest_in_store_idx",
+                condition=Q(distance_km=0, quantity__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,8 +52,10 @@ def listing_in_stock(sender, *, store_id: int, **kwargs) -> QuerySet:
     """``catalog.signals.listing_in_stock`` receiver: the products with units at the
     store itself (the precomputed rows whose source is the store), as a subquery, so the
     listing's filter adds no query."""
+    # The store's own rows are the ones 0 km away: saying so matches the partial index
+    # nearest_in_store_idx, so only this store's in-store rows are read.
     return NearestAvailability.objects.filter(
-        store_id=store_id, source_location_id=store_id, quantity__gt=0
+        store_id=store_id, source_location_id=store_id, distance_km=0, quantity__gt=0
     ).values("product_id")
 
 

@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "omni.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a refused request (control characters, an over-long query
+    # value) is a 400 that writes nothing.
+    "omni.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A guest's recently viewed products in a signed cookie, not a session row.
+    "customers.middleware.RecentlyViewedCookieMiddleware",
 ]
 
 ROOT_URLCONF = "omni.urls"
@@ -96,7 +101,13 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# --- Database connections --------------------------------------------------------------
+# Persistent connections: opening a PostgreSQL connection per request cost more than many
+# pages' own queries. Seconds a connection is reused (0: one per request, which the
+# development server needs: it runs each request in a new thread); health checks replace
+# a connection the database dropped before a request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a seed or an eager task writes.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -205,7 +216,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "omni.api.pagination.KeysetCursorPagination",
     "EXCEPTION_HANDLER": "omni.api.errors.api_exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Size, depth and control-character limits (see "Input limits" below).
+    "DEFAULT_PARSER_CLASSES": ["omni.api.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -255,6 +267,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
 }
+
+# --- Input limits (omni.input_guard, omni.api.parsers) -----------------------------------
+# Longest query-string value any page or endpoint reads (search words, codes, cursors,
+# a comma-separated list of SKUs).
+OMNI_MAX_QUERY_VALUE_LENGTH = env.int("OMNI_MAX_QUERY_VALUE_LENGTH", default=4096)
+# Most words a search box (?q=) takes; the admin's search is one OR group per word.
+OMNI_MAX_SEARCH_WORDS = env.int("OMNI_MAX_SEARCH_WORDS", default=32)
+# An API JSON body: at most this many bytes and this many levels of nesting.
+OMNI_API_MAX_BODY_BYTES = env.int("OMNI_API_MAX_BODY_BYTES", default=1_000_000)
+OMNI_API_MAX_JSON_DEPTH = env.int("OMNI_API_MAX_JSON_DEPTH", default=32)
 
 # --- Celery ---------------------------------------------------------------------------
 # Without Redis, tasks run in-process so the embedded default needs no broker.

@@ -437,7 +437,11 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
             "`external` (paid on the till). The customer is matched by email, then phone, "
             "to the one existing customer, else created. A second order with the same "
             "`external_reference` in the channel is refused (409 "
-            "`duplicate_external_reference`); retries should send the same Idempotency-Key."
+            "`duplicate_external_reference`); retries should send the same Idempotency-Key. "
+            "A key bound to locations names its `location`, may hold a pickup only at one "
+            "of them (else 403 `location_not_allowed`) and takes stock only from them "
+            "(shipments and transfers for a pickup; a shortage there is 409 "
+            "`insufficient_stock`)."
         ),
         request=OrderCreateSerializer,
         responses={201: OrderSerializer},
@@ -482,13 +486,24 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         data = self.input(OrderCreateSerializer)
         channel = data["channel"]
         codes = [data["location"]] if data.get("location") else []
-        if allowed_location_codes(request) is not None and not codes:
+        allowed = allowed_location_codes(request)
+        if allowed is not None and not codes:
             raise exceptions.PermissionDenied(
                 "This API key sells from its own locations only: name the location.",
                 code="location_not_allowed",
             )
         ensure_locations_allowed(request, codes)
+        fulfilment = data.get("fulfilment") or {}
+        if fulfilment.get("type") == "pickup":
+            # A key bound to store A may not hold stock for a pickup at store B.
+            ensure_locations_allowed(request, [fulfilment["store"]])
         location = _location(data["location"], "location") if codes else None
+        # ...nor ship from, or transfer in from, a location it is not bound to.
+        sources = (
+            None
+            if allowed is None
+            else list(Location.objects.filter(code__in=allowed).values_list("pk", flat=True))
+        )
         associate = _associate(data.get("associate"))
         lines = _variant_lines(data["lines"])
         customer = None
@@ -524,6 +539,7 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             associate=associate,
             marketing_email_opt_in=data["marketing_email_opt_in"],
             external_reference=reference,
+            source_location_ids=sources,
         )
         if reference and order.created_at < started:
             # A concurrent request with the same reference won: checkout returned its order.

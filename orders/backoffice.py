@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import variants_find
@@ -27,6 +27,7 @@ from customers.models import Channel, Customer
 from customers.selectors import customer_search
 from inventory.selectors import stock_here_and_nearest
 from omni.errors import DomainError
+from omni.http import is_local_path
 from omni.money import ZERO, to_money
 from orders import selectors
 from orders import services as order_services
@@ -51,7 +52,7 @@ def domain_error_message(request: HttpRequest, error: DomainError) -> str:
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+    if is_local_path(request, wanted):
         return wanted
     return fallback
 

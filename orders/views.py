@@ -20,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
@@ -33,6 +32,7 @@ from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
 from inventory.services import sourcing_for_pickup
 from omni.errors import DomainError
+from omni.http import is_local_path
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY, cart_key
 from orders.errors import CartRestoreInvalid, OrderNotFound
@@ -48,9 +48,7 @@ PICKUP_STORES_OFFERED = 3  # my store and the nearest others: a fixed cost per c
 
 
 def _safe_next(request: HttpRequest, url: str, default: str) -> str:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if is_local_path(request, url):
         return url
     return default
 

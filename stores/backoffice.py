@@ -18,10 +18,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from omni.errors import DomainError
+from omni.http import is_local_path
 from stores.models import Associate, Location
 from stores.selectors import associate_for_user, locations_for_associate
 
@@ -114,7 +114,7 @@ def backoffice_done(
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The ``next`` the form carried, when it is a path on this site; else ``fallback``."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+    if is_local_path(request, wanted):
         return wanted
     return fallback
 

@@ -14,9 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from omni.http import is_local_path
 from stores.models import Location
 from stores.selectors import (
     locations_active,
@@ -107,7 +107,7 @@ def store_list(request: HttpRequest) -> HttpResponse:
     else:
         cards = [_store_card(loc, None, now) for loc in locations_active(kind=Location.Kind.STORE)]
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if not is_local_path(request, next_url):
         next_url = ""
     context = {
         "cards": cards,
@@ -125,9 +125,7 @@ def store_choose(request: HttpRequest) -> HttpResponse:
     the session and, for a member, as their home store (it answers
     ``stores.signals.store_chosen``). Back to ``next`` or the store list."""
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not is_local_path(request, next_url):
         next_url = reverse("stores:list")
     location_id = request.POST.get("location", "")
     location = (

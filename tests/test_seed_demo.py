@@ -39,7 +39,7 @@ from customers.models import (
     StoreCreditEntry,
 )
 from inventory.models import Reservation, Stock, StockMovement, Transfer
-from omni.demo.config import SCALES
+from omni.demo.config import DEMO_PASSWORD, SCALES
 from omni.demo.state import demo_data_delete
 from orders.models import (
     Cart,
@@ -163,9 +163,11 @@ def fingerprint() -> dict:
 @pytest.fixture(scope="module")
 def demo_settings(tmp_path_factory):
     """Images in a temporary MEDIA_ROOT (the session's fast hasher keeps checking every
-    printed login by authenticating it cheap)."""
+    printed login by authenticating it cheap), on a developer's machine (DEBUG on: the
+    command refuses to run otherwise, see the production tests below)."""
     with override_settings(
         MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        DEBUG=True,
     ):
         yield
 
@@ -343,6 +345,34 @@ def test_the_printed_logins_work(seeded):
     assert not merch.has_perm("customers.change_customer")
     stores = Location.objects.filter(kind="store")
     assert stores.annotate(staff=Count("home_associates")).filter(staff=0).count() == 0
+
+
+def test_with_debug_off_the_seed_refuses_to_run_without_the_explicit_flag(seeded):
+    before = fingerprint()
+    with (
+        override_settings(DEBUG=False),
+        pytest.raises(CommandError, match="--i-know-this-is-not-production"),
+    ):
+        seed("--reset", "--seed", "2")
+    assert fingerprint() == before
+
+
+def test_outside_debug_no_login_gets_the_published_password(seeded):
+    with override_settings(DEBUG=False):
+        output = seed("--reset", "--seed", "3", "--i-know-this-is-not-production")
+        again = seed("--seed", "3", "--i-know-this-is-not-production")
+
+    admin = User.objects.get(is_superuser=True, email__iendswith="@omni.example")
+    assert authenticate(username=admin.email, password=DEMO_PASSWORD) is None
+    logins = printed_logins(output)
+    passwords = {password for _role, _email, password, *_ in logins}
+    assert len(passwords) == 1 and DEMO_PASSWORD not in passwords
+    (password,) = passwords
+    assert len(password) >= 16
+    assert authenticate(username=admin.email, password=password) == admin
+    assert "random password, shown only now" in output
+    # Printed once: a later run does not know it and does not show it.
+    assert "already seeded" in again and password not in again
 
 
 def test_another_seed_is_refused_unless_reset_and_then_changes_the_data(seeded):

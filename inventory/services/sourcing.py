@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -208,10 +208,13 @@ def sourcing_for_shipment(
     longitude: float | Decimal | None = None,
     store_id: int | None = None,
     exclude_location_ids: Sequence[int] = (),
+    only_location_ids: Collection[int] | None = None,
 ) -> ShipmentPlan:
     """Where to ship ``lines`` from, to a postcode, a point or a store: the nearest active
     location that ships online orders and can send every line; else the fewest such
-    locations (a split), nearest first. Reads only (2 queries; 3 for a store).
+    locations (a split), nearest first. ``only_location_ids`` (an integration bound to
+    some stores) limits where the stock may come from. Reads only (2 queries; 3 for a
+    store).
 
     Raises InsufficientStock (details ``lines``: variant_id, requested, missing) when even
     all of them together cannot, InvalidDestination, UnknownVariant, InvalidQuantity."""
@@ -220,8 +223,14 @@ def sourcing_for_shipment(
         postcode=postcode, latitude=latitude, longitude=longitude, store_id=store_id
     )
     nearby = locations_nearest_to_point(latitude=lat, longitude=lon, ships_online_orders=True)
-    # A location whose shelf turned out empty ("can't find it") is skipped.
-    candidates = [n.location.pk for n in nearby if n.location.pk not in exclude_location_ids]
+    # A location whose shelf turned out empty ("can't find it") is skipped; a store-bound
+    # API key sources only from its own locations.
+    candidates = [
+        n.location.pk
+        for n in nearby
+        if n.location.pk not in exclude_location_ids
+        and (only_location_ids is None or n.location.pk in only_location_ids)
+    ]
     names = {n.location.pk: n.location.name for n in nearby}
     distance = {n.location.pk: n.distance_km for n in nearby}
     salable = _salable([ln.variant_id for ln in lines], candidates)
@@ -246,11 +255,13 @@ def sourcing_for_pickup(
     lines: Sequence[Line | tuple[int, int]],
     store_id: int,
     now: dt.datetime | None = None,
+    only_location_ids: Collection[int] | None = None,
 ) -> PickupPlan:
     """How ``lines`` reach a pickup store: the lines the store can hold now stay there;
     the others come by transfer from the nearest active location that has all of them
     (else each from the nearest that has it), and the pickup is ready when the last
-    transfer is expected (``transfer_transit_time``). Reads only (4 queries).
+    transfer is expected (``transfer_transit_time``). ``only_location_ids`` limits the
+    transfer sources (an integration bound to some stores). Reads only (4 queries).
 
     Raises InvalidDestination (not an active store offering pickup), InsufficientStock
     (no location has a line), UnknownVariant, InvalidQuantity."""
@@ -265,7 +276,10 @@ def sourcing_for_pickup(
         .exclude(pk=store_id)
         .values_list("pk", "name")
     )
-    ordered_sources = sorted(sources, key=lambda loc: (distances[loc], loc))
+    ordered_sources = sorted(
+        (loc for loc in sources if only_location_ids is None or loc in only_location_ids),
+        key=lambda loc: (distances[loc], loc),
+    )
     salable = _salable([ln.variant_id for ln in lines], [store_id, *ordered_sources])
     here = _covers(salable, store_id, lines)
     elsewhere = [ln for ln in lines if ln not in here]

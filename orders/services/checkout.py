@@ -24,7 +24,7 @@ except for inventory's one conditional UPDATE per stock row held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -281,6 +281,7 @@ def order_place(
     marketing_sms_opt_in: bool = False,
     user=None,
     external_reference: str = "",
+    source_location_ids: Collection[int] | None = None,
 ) -> Order:
     """Place an order from a ``cart`` or from ``lines`` ((variant_id, quantity) pairs)
     for a ``customer`` or a ``contact`` (resolved to the one customer with that email or
@@ -302,7 +303,11 @@ def order_place(
     PaymentDeclined (``card_declined``, ``insufficient_funds``,
     ``insufficient_store_credit``), PaymentFailed (``processing_error``), and from below
     IdentityConflict (customers: the email and phone belong to two customers),
-    InvalidDestination (inventory: unknown postcode, a store without pickup)."""
+    InvalidDestination (inventory: unknown postcode, a store without pickup).
+
+    ``source_location_ids`` (an integration bound to some stores) limits where the stock
+    may come from: shipments and pickup transfers are sourced only from those locations
+    (a shortage there is InsufficientStock)."""
     card = _validate(
         channel=channel,
         fulfilment=fulfilment,
@@ -336,6 +341,9 @@ def order_place(
         marketing_sms_opt_in=marketing_sms_opt_in,
         user=user,
         external_reference=external_reference,
+        source_location_ids=(
+            frozenset(source_location_ids) if source_location_ids is not None else None
+        ),
     )
     for attempt in (1, 2):
         try:
@@ -370,6 +378,7 @@ class _Request:
     marketing_sms_opt_in: bool
     user: Any
     external_reference: str
+    source_location_ids: frozenset[int] | None = None
 
 
 def _existing_external(channel: str, external_reference: str) -> Order | None:
@@ -482,11 +491,16 @@ def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.dateti
     try:
         if isinstance(request.fulfilment, ShipTo):
             return inventory.sourcing_for_shipment(
-                lines=lines, postcode=request.address["postcode"]
+                lines=lines,
+                postcode=request.address["postcode"],
+                only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
             return inventory.sourcing_for_pickup(
-                lines=lines, store_id=request.fulfilment.store_id, now=now
+                lines=lines,
+                store_id=request.fulfilment.store_id,
+                now=now,
+                only_location_ids=request.source_location_ids,
             )
     except inventory_errors.InsufficientStock as error:
         raise _stock_error(error, variants, wanted) from None

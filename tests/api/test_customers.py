@@ -212,4 +212,5 @@ def test_permission_matrix_consent(client_for, anonymous, staff, ana):
 def test_preferences_are_checked_before_the_database(api, ana, preferences):
     response = api.patch(f"/api/v1/customers/{ana.pk}/", {"preferences": preferences})
     assert response.status_code == 400
-    assert error_of(response)["errors"][0]["field"] == "preferences"
+    # A NUL is refused by the JSON parser, which names the value's path in the body.
+    assert error_of(response)["errors"][0]["field"].startswith("preferences")

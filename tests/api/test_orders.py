@@ -412,6 +412,56 @@ def test_a_pickup_made_ready_and_collected_through_the_api(api, world):
     assert collected.json()["status"] == "collected"
 
 
+def _pickup(store: str, quantity: int, reference: str) -> dict:
+    return {
+        "channel": "store",
+        "location": "SPR",
+        "customer": {"email": "pat@example.com"},
+        "lines": [{"sku": "SHIRT-NAVY-M", "quantity": quantity}],
+        "fulfilment": {"type": "pickup", "store": store},
+        "payment": {"method": "pay_in_store"},
+        "external_reference": reference,
+    }
+
+
+def _held(variant, location) -> int:
+    return Stock.objects.get(variant=variant, location=location).reserved
+
+
+def test_a_store_bound_key_cannot_create_a_pickup_at_another_store(client_for, world):
+    pos = client_for(scopes=[ApiScope.ORDERS_WRITE], locations=["SPR"])
+
+    response = pos.post(ORDERS, _pickup("PEO", 1, "POS-PICKUP-PEO"))
+
+    assert response.status_code == 403
+    body = error_of(response)
+    assert body["code"] == "location_not_allowed"
+    assert "PEO" in body["detail"]
+    assert not Order.objects.filter(external_reference="POS-PICKUP-PEO").exists()
+    assert _held(world["navy"], world["peo"]) == 0
+    # At its own store it may.
+    own = pos.post(ORDERS, _pickup("SPR", 1, "POS-PICKUP-SPR"))
+    assert own.status_code == 201, own.content
+    assert _held(world["navy"], world["spr"]) == 1
+
+
+def test_a_store_bound_key_takes_stock_only_from_its_own_stores(client_for, world):
+    """Springfield holds 5; 7 for pickup there needs a transfer in (Peoria has 3, the
+    warehouse 20). A key bound to Springfield alone may not pull it from elsewhere."""
+    pos = client_for(scopes=[ApiScope.ORDERS_WRITE], locations=["SPR"])
+    short = pos.post(ORDERS, _pickup("SPR", 7, "POS-SHORT"))
+    assert short.status_code == 409, short.content
+    assert error_of(short)["code"] == "insufficient_stock"
+    assert _held(world["navy"], world["peo"]) == _held(world["navy"], world["ind"]) == 0
+
+    # Bound to Springfield and the warehouse: the transfer comes from the warehouse.
+    both = client_for(scopes=[ApiScope.ORDERS_WRITE], locations=["SPR", "IND"])
+    response = both.post(ORDERS, _pickup("SPR", 7, "POS-TWO-PLACES"))
+    assert response.status_code == 201, response.content
+    assert _held(world["navy"], world["peo"]) == 0
+    assert _held(world["navy"], world["ind"]) > 0
+
+
 def test_a_wms_key_moves_its_locations_fulfilments_only(client_for, shipment):
     other = "PEO" if shipment.location.code != "PEO" else "SPR"
     wms = client_for(scopes=[ApiScope.ORDERS_WRITE], locations=[other])

@@ -27,7 +27,7 @@ from tests.api.conftest import ALL_SCOPES
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture

@@ -32,6 +32,39 @@ def member(db):
     return user, customer
 
 
+# --- an anonymous GET writes nothing ----------------------------------------------------------
+
+
+def test_an_anonymous_product_or_category_view_writes_nothing(client, shop):
+    """A crawler without cookies: no session row, no INSERT/UPDATE of any kind; the
+    recently viewed list travels in a signed cookie instead."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    crawler = type(client)()
+    with CaptureQueriesContext(connection) as queries:
+        product = crawler.get(f"/p/{shop.products[1].slug}/")
+        listing = crawler.get("/c/tops/")
+    assert product.status_code == listing.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    assert not Session.objects.exists()
+    assert "sessionid" not in listing.cookies and "omni_recent" in listing.cookies
+
+
+def test_a_tampered_recently_viewed_cookie_is_ignored(client, shop):
+    client.get(f"/p/{shop.products[1].slug}/")
+    value = client.cookies["omni_recent"].value
+    client.cookies["omni_recent"] = value.replace(str(shop.products[1].pk), str(shop.product.pk), 1)
+    body = client.get("/").content.decode()
+    assert "Continue where you left off" not in body
+
+
 # --- home -------------------------------------------------------------------------------
 
 

@@ -116,3 +116,29 @@ def test_logs_are_json_lines_with_debug_off():
     off = run_manage("shell", "--verbosity", "0", "-c", probe, DEBUG="False", SECRET_KEY=PROD_KEY)
     assert off.stdout.strip() == "json", off.stderr
     assert run_manage("shell", "--verbosity", "0", "-c", probe).stdout.strip() == "plain"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0 True"),  # the development server: a new thread (and connection) per request
+        ({"DEBUG": "False", "SECRET_KEY": PROD_KEY}, "60 True"),
+        (
+            {
+                "DEBUG": "False",
+                "SECRET_KEY": PROD_KEY,
+                "CONN_MAX_AGE": "300",
+                "CONN_HEALTH_CHECKS": "False",
+            },
+            "300 False",
+        ),
+    ],
+)
+def test_database_connections_are_reused_in_production(env, expected):
+    probe = (
+        "from django.conf import settings as s;"
+        "d = s.DATABASES['default']; print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

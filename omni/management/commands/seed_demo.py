@@ -1,5 +1,10 @@
 """``manage.py seed_demo [--scale small|large] [--seed N] [--reset]``: the demo retailer.
 
+Not for production: with DEBUG off the command refuses to run unless given
+``--i-know-this-is-not-production`` (a staging box, a benchmark database), and even then
+no account gets the published demo password — every demo login gets one random password,
+printed once at the end of the run and never again.
+
 A composition root, like ``omni/urls.py``: the seed fills every domain app, so this command
 (and ``omni.demo``, which does the work phase by phase) may import them all; no app
 imports it.
@@ -16,10 +21,13 @@ PostgreSQL the rows go in with COPY (``--bulk-create`` to compare); elsewhere wi
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -95,8 +103,33 @@ class Command(BaseCommand):
             action="store_true",
             help="Insert with bulk_create on PostgreSQL too (slower; COPY is the default there).",
         )
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Run with DEBUG off (staging, benchmarks). The demo logins then get a random "
+            "password, printed once, instead of the published one.",
+        )
 
-    def handle(self, *, scale: str, seed: int, reset: bool, bulk_create: bool, **options) -> None:
+    def handle(
+        self,
+        *,
+        scale: str,
+        seed: int,
+        reset: bool,
+        bulk_create: bool,
+        not_production: bool = False,
+        **options,
+    ) -> None:
+        if not settings.DEBUG and not not_production:
+            raise CommandError(
+                "DEBUG is off, so this looks like a production database: seed_demo would add "
+                "a made-up retailer and staff logins to it. If this really is not production "
+                "(staging, a benchmark database), run it again with "
+                "--i-know-this-is-not-production."
+            )
+        # Outside DEBUG nobody may log in with the password the README publishes.
+        password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(15)
         config = SCALES[scale]
         label = f"{RETAILER_NAME} (scale {scale}, seed {seed})"
         if reset:
@@ -110,7 +143,7 @@ class Command(BaseCommand):
         if inspection.state is DemoState.SEEDED:
             self.stdout.write(f"{label} is already seeded: nothing to do.")
             self._totals(database_counts())
-            self._logins()
+            self._logins(DEMO_PASSWORD if settings.DEBUG else None)
             return
         if inspection.state is DemoState.OTHER:
             raise CommandError(
@@ -128,7 +161,7 @@ class Command(BaseCommand):
             seed=seed,
             now=demo_clock(),
             # Hashed once: every demo login shares it, and hashing is slow on purpose.
-            password_hash=make_password(DEMO_PASSWORD),
+            password_hash=make_password(password),
             use_copy=use_copy,
         )
         with _batches_committed_without_waiting():
@@ -165,7 +198,7 @@ class Command(BaseCommand):
                 f"Note: no `{AVAILABILITY_COMMAND}` command yet, so nearest-store "
                 "availability is empty; run it once it exists."
             )
-        self._logins()
+        self._logins(password)
 
     def _phases_run(self, world: DemoWorld) -> None:
         seed_started = time.perf_counter()
@@ -190,9 +223,16 @@ class Command(BaseCommand):
         for key, value in counts.items():
             self.stdout.write(f"  {key:<{width}}  {value:>9}")
 
-    def _logins(self) -> None:
-        logins = demo_logins()
-        self.stdout.write(f"\nDemo logins (password for every account: {DEMO_PASSWORD})")
+    def _logins(self, password: str | None) -> None:
+        """The login table; ``password`` None when it is not known any more (a random one
+        was printed once, when the seed ran)."""
+        shown = password or "(printed once, when it was seeded)"
+        logins = [replace(login, password=shown) for login in demo_logins()]
+        if password and password != DEMO_PASSWORD:
+            self.stdout.write(
+                "\nDEBUG is off: every demo login has this random password, shown only now."
+            )
+        self.stdout.write(f"\nDemo logins (password for every account: {shown})")
         rows = [("role", "login (email)", "password", "store")] + [
             (login.role, login.login, login.password, login.store) for login in logins
         ]
