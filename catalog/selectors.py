@@ -270,3 +270,31 @@ def product_for_page(*, slug: str) -> Product | None:
         )
         .first()
     )
+
+
+# The separator of a category's path ("Men › Outerwear").
+CATEGORY_PATH_SEPARATOR = " › "
+
+
+def category_paths() -> dict[int, str]:
+    """Every category's full path from its top-level ancestor ("Men › Outerwear"), by id:
+    how a picker tells two "Outerwear" apart. One query (categories are few)."""
+    rows = {
+        pk: (name, parent)
+        for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id")
+    }
+    paths: dict[int, str] = {}
+
+    def path_of(pk: int, seen: frozenset[int] = frozenset()) -> str:
+        if pk not in paths:
+            name, parent = rows[pk]
+            # A parent loop cannot be saved through the admin, but a path must still end.
+            if parent is None or parent not in rows or parent in seen:
+                paths[pk] = name
+            else:
+                paths[pk] = path_of(parent, seen | {pk}) + CATEGORY_PATH_SEPARATOR + name
+        return paths[pk]
+
+    for pk in rows:
+        path_of(pk)
+    return paths

@@ -12,6 +12,7 @@ from inventory import services
 from inventory.models import NearestAvailability
 from tests import factories as f
 from tests.inventory.checks import expected_nearest_rows, nearest_rows
+from tests.test_admin import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,97 @@ def test_a_view_only_staff_user_is_not_offered_the_recompute_action(client, plac
     client.force_login(user)
     actions = dict(client.get(url).context["action_form"].fields["action"].choices)
     assert "recompute_availability" in actions
+
+
+# --- the product change form goes through the catalog services ----------------------------
+
+
+def _stocked_product(places, variants: int = 2):
+    product = f.ProductFactory()
+    for _ in range(variants):
+        variant = f.VariantFactory(product=product)
+        f.PriceFactory(variant=variant)
+        f.StockFactory(variant=variant, location=places["peoria"], on_hand=4)
+        f.StockFactory(variant=variant, location=places["chicago"], on_hand=2)
+    services.availability_recompute_all()
+    assert NearestAvailability.objects.filter(product=product).exists()
+    return product
+
+
+def _save_change_form(client, product, capture, **changes):
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = change_form_data(client, url)
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)  # an unticked checkbox is not submitted
+        else:
+            data[name] = [value]
+    with capture(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+
+
+def test_switching_a_product_off_and_on_in_its_change_form_follows_availability(
+    admin_client, places, django_capture_on_commit_callbacks
+):
+    product = _stocked_product(places)
+    before = nearest_rows()
+
+    _save_change_form(admin_client, product, django_capture_on_commit_callbacks, is_active=None)
+    product.refresh_from_db()
+    assert not product.is_active
+    assert not NearestAvailability.objects.filter(product=product).exists()
+
+    _save_change_form(admin_client, product, django_capture_on_commit_callbacks, is_active="on")
+    product.refresh_from_db()
+    assert product.is_active
+    assert nearest_rows() == expected_nearest_rows() == before
+
+
+def test_switching_a_variant_row_off_and_on_follows_availability(
+    admin_client, places, django_capture_on_commit_callbacks
+):
+    product = _stocked_product(places)
+    first, second = product.variants.order_by("position", "pk")
+    before = nearest_rows([first.pk])
+    assert before
+
+    _save_change_form(
+        admin_client, product, django_capture_on_commit_callbacks, **{"variants-0-is_active": None}
+    )
+    assert not NearestAvailability.objects.filter(variant=first).exists()
+    assert NearestAvailability.objects.filter(variant=second).exists()
+
+    _save_change_form(
+        admin_client, product, django_capture_on_commit_callbacks, **{"variants-0-is_active": "on"}
+    )
+    assert nearest_rows([first.pk]) == before
+    assert nearest_rows() == expected_nearest_rows()
+
+
+def test_a_variant_added_on_the_product_form_is_priced_and_available(
+    admin_client, places, django_capture_on_commit_callbacks
+):
+    from catalog.models import price_in_force
+    from inventory.services import stock_receive
+
+    product = _stocked_product(places, variants=1)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = change_form_data(admin_client, url)
+    data |= {
+        "variants-TOTAL_FORMS": ["2"],
+        "variants-1-sku": ["NEW-SKU-M"],
+        "variants-1-size": ["M"],
+        "variants-1-position": ["2"],
+        "variants-1-is_active": ["on"],
+        "variants-1-price": ["59.00"],
+        "variants-1-product": [str(product.pk)],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, data).status_code == 302
+    new = product.variants.get(sku="NEW-SKU-M")
+    priced = type(new).objects.annotate(p=price_in_force()).get(pk=new.pk)
+    assert str(priced.p) == "59.00"
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_receive(variant_id=new.pk, location_id=places["peoria"].pk, quantity=3)
+    assert nearest_rows([new.pk]) == expected_nearest_rows([new.pk]) != set()
