@@ -9,7 +9,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services as catalog_services
@@ -442,8 +445,15 @@ class VariantAdmin(admin.ModelAdmin):
     def stock(self, obj):
         if obj.pk is None:
             return "—"
-        return admin_changelist_link(
-            "inventory.stock", "Stock at every location →", variant__id__exact=obj.pk
+        # Named by URL, not imported: catalog sits below inventory.
+        receive = reverse("admin:inventory_stock_receive") + "?" + urlencode({"sku": obj.sku})
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            admin_changelist_link(
+                "inventory.stock", _("Stock at every location →"), variant__id__exact=obj.pk
+            ),
+            receive,
+            _("Receive stock"),
         )
 
 
