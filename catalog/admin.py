@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from catalog import services as catalog_services
+from catalog.images import image_validate, thumbnail_name, thumbnail_widths
 from catalog.models import Category, Price, Product, ProductImage, Variant, price_in_force
 from catalog.selectors import category_paths
 from omni.admin import (
@@ -249,10 +251,65 @@ class VariantInline(admin.TabularInline):
         return super().get_queryset(request).annotate(current_price=current_price_subquery())
 
 
+class ProductImageForm(forms.ModelForm):
+    """An image row: a new upload is checked (JPEG, PNG or WebP, size) before anything is
+    saved; the catalog service stores it and makes its thumbnails."""
+
+    class Meta:
+        model = ProductImage
+        fields = ("product", "image", "alt_text", "colour", "position")
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if isinstance(upload, UploadedFile):
+            image_validate(upload)
+        return upload
+
+
+def product_image_save_from_form(*, form: forms.ModelForm, product: Product) -> ProductImage:
+    data = form.cleaned_data
+    upload = data["image"] if "image" in form.changed_data else None
+    if form.instance.pk is None:
+        image = catalog_services.product_image_create(
+            product=product,
+            upload=upload,
+            alt_text=data.get("alt_text", ""),
+            colour=data.get("colour", ""),
+            position=data.get("position") or 0,
+        )
+    else:
+        fields = {name: data[name] for name in form.changed_data if name in IMAGE_FORM_FIELDS}
+        image = catalog_services.product_image_update(
+            image=ProductImage.objects.get(pk=form.instance.pk), upload=upload, **fields
+        )
+    _copy_into(form.instance, image)
+    return image
+
+
+IMAGE_FORM_FIELDS = tuple(sorted(catalog_services.IMAGE_FIELDS))
+
+
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
-    fields = ("image", "alt_text", "colour", "position")
+    form = ProductImageForm
+    fields = ("preview", "image", "alt_text", "colour", "position")
+    readonly_fields = ("preview",)
     extra = 0
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj):
+        return image_preview(obj)
+
+
+def image_preview(obj) -> str:
+    if not obj or not obj.pk or not obj.image:
+        return "—"
+    widths = thumbnail_widths(obj.width)
+    name = thumbnail_name(obj.image.name, widths[0]) if widths else obj.image.name
+    return format_html(
+        '<img src="{}" alt="" width="48" height="60" style="object-fit: cover">',
+        obj.image.storage.url(name),
+    )
 
 
 @admin.register(Product)
@@ -308,13 +365,16 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
         _copy_into(obj, product)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Variant:
+        savers = {Variant: variant_save_from_form, ProductImage: product_image_save_from_form}
+        if formset.model not in savers:
             return super().save_formset(request, form, formset, change)
         # Builds the change message's lists without writing; the services write.
         formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            deleted.delete()  # only images can be deleted here: no ledger points at one
         for row in formset.forms:
-            if row.has_changed():
-                variant_save_from_form(form=row, product=form.instance)
+            if row.has_changed() and row not in formset.deleted_forms:
+                savers[formset.model](form=row, product=form.instance)
         return None
 
     @admin.display(description="Variants", ordering="variant_count")
@@ -330,10 +390,19 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
 
 @admin.register(ProductImage)
 class ProductImageAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "product", "colour", "position")
+    form = ProductImageForm
+    list_display = ("preview", "__str__", "product", "colour", "position")
     list_select_related = ("product",)
     search_fields = ("product__name", "alt_text")
     autocomplete_fields = ("product",)
+    readonly_fields = ("preview", "width", "height")
+
+    @admin.display(description=_("Preview"))
+    def preview(self, obj):
+        return image_preview(obj)
+
+    def save_model(self, request, obj, form, change):
+        product_image_save_from_form(form=form, product=form.cleaned_data["product"])
 
 
 # --- variants and prices ---------------------------------------------------------------------
