@@ -58,5 +58,5 @@ def product_image(image, width=None, *, alt="", size="card", lazy=True, css_clas
         box_width,
         box_height,
         format_html(' class="{}"', css_class) if css_class else "",
-        mark_safe(' loading="lazy"' if lazy else ' fetchpriority="high"'),  # noqa: S308
+        mark_safe(' loading="lazy"' if lazy else ' fetchpriority="high"'),
     )
