@@ -258,6 +258,11 @@ class ProductImageForm(forms.ModelForm):
     class Meta:
         model = ProductImage
         fields = ("product", "image", "alt_text", "colour", "position")
+        widgets = {
+            "alt_text": forms.TextInput(attrs={"size": 22}),
+            "colour": forms.TextInput(attrs={"size": 9}),
+            "position": forms.NumberInput(attrs={"class": "vSmallField"}),
+        }
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
@@ -295,6 +300,7 @@ class ProductImageInline(admin.TabularInline):
     fields = ("preview", "image", "alt_text", "colour", "position")
     readonly_fields = ("preview",)
     extra = 0
+    classes = ("image-rows",)
 
     @admin.display(description=_("Preview"))
     def preview(self, obj):

@@ -40,10 +40,10 @@ def thumbnail_widths(image_width: int | None) -> list[int]:
     return [width for width in THUMBNAIL_WIDTHS if width < image_width]
 
 
-def image_validate(upload) -> None:
+def image_validate(upload) -> tuple[int, int]:
     """Refuse what is not a product photo: not an image Pillow can read, a format other
     than JPEG, PNG or WebP (an SVG can carry scripts), over 8 MB, or smaller than 200 px
-    or larger than 6000 px on a side."""
+    or larger than 6000 px on a side. Returns its (width, height)."""
     from PIL import Image, UnidentifiedImageError
 
     size = getattr(upload, "size", None)
@@ -78,6 +78,7 @@ def image_validate(upload) -> None:
             code="image_dimensions",
             params={"w": width, "h": height, "min": MIN_SIDE, "max": MAX_SIDE},
         )
+    return width, height
 
 
 def thumbnails_make(

@@ -319,10 +319,10 @@ def price_set(
 
 
 def _image_store(image: ProductImage, upload) -> None:
-    """Validate ``upload``, write it to storage (width and height read by the field) and
-    make its thumbnails. Raises InvalidImage."""
+    """Validate ``upload``, note its width and height, write it to storage and make its
+    thumbnails. Raises InvalidImage."""
     try:
-        image_validate(upload)
+        image.width, image.height = image_validate(upload)
     except ValidationError as error:
         raise InvalidImage(" ".join(error.messages), field="image") from error
     image.image.save(posixpath.basename(upload.name), upload, save=False)
