@@ -65,16 +65,20 @@ def product_image_columns(
     ``<prefix>_width`` — for the outer query's ``product_ref``; with ``colour_ref``, an
     image of that colour first (a cart line in navy shows the navy shirt). For the
     ``{% product_image %}`` tag: a thumbnail per row at no extra query."""
-    images = ProductImage.objects.filter(product=OuterRef(product_ref))
-    if colour_ref is not None:
-        images = images.annotate(
-            other_colour=Case(When(colour=OuterRef(colour_ref), then=0), default=1)
-        ).order_by("other_colour", "position", "pk")
-    else:
-        images = images.order_by("position", "pk")
+    images = ProductImage.objects.filter(product=OuterRef(product_ref)).order_by("position", "pk")
+    if colour_ref is None:
+        return {
+            prefix: Subquery(images.values("image")[:1]),
+            f"{prefix}_width": Subquery(images.values("width")[:1]),
+        }
+    # Outer columns only in WHERE (SQLite cannot read them in a subquery's ORDER BY).
+    same = images.filter(colour=OuterRef(colour_ref))
     return {
-        prefix: Subquery(images.values("image")[:1]),
-        f"{prefix}_width": Subquery(images.values("width")[:1]),
+        name: Case(
+            When(Exists(same), then=Subquery(same.values(field)[:1])),
+            default=Subquery(images.values(field)[:1]),
+        )
+        for name, field in ((prefix, "image"), (f"{prefix}_width", "width"))
     }
 
 
