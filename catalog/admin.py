@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max, Min, OuterRef, Subquery
 from django.forms.models import ModelChoiceIterator
@@ -438,8 +439,15 @@ class VariantForm(forms.ModelForm):
     compare_at_amount = forms.DecimalField(
         label=_("Was (promotion)"), max_digits=12, decimal_places=2, required=False
     )
-    valid_from = forms.DateTimeField(label=_("From"), required=False)
-    valid_until = forms.DateTimeField(label=_("Until"), required=False)
+    valid_from = forms.SplitDateTimeField(
+        label=_("From"), required=False, widget=AdminSplitDateTime, help_text=_("Empty: now.")
+    )
+    valid_until = forms.SplitDateTimeField(
+        label=_("Until"),
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text=_("Empty: until the next price."),
+    )
 
     class Meta:
         model = Variant
