@@ -366,3 +366,21 @@ def product_image_update(*, image: ProductImage, upload=None, **fields: Any) -> 
 
         transaction.on_commit(remove_old)
     return image
+
+
+def product_image_thumbnails_refresh(*, image: ProductImage) -> bool:
+    """Read a stored image's size and (re)make its thumbnails — for images saved before
+    thumbnails existed. False, and nothing changed, when the file is missing or not a
+    JPEG, PNG or WebP (an old SVG keeps being shown as it is)."""
+    storage = image.image.storage
+    if not image.image.name or not storage.exists(image.image.name):
+        return False
+    try:
+        with storage.open(image.image.name, "rb") as handle:
+            width, height = image_validate(handle)
+    except ValidationError:
+        return False
+    thumbnails_make(image.image.name, storage=storage)
+    ProductImage.objects.filter(pk=image.pk).update(width=width, height=height)
+    image.width, image.height = width, height
+    return True

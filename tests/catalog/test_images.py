@@ -224,3 +224,22 @@ def test_the_bucket_settings_come_from_the_environment():
     assert bucket.stdout.strip() == (
         "S3Storage shop-media https://s3.example.net https://cdn.example.net/"
     ), bucket.stderr
+
+
+def test_images_saved_before_thumbnails_get_them_from_the_command(media):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    name = default_storage.save("products/old.png", ContentFile(picture().read()))
+    old = f.ProductImageFactory(image=name)
+    legacy_svg = f.ProductImageFactory(
+        image=default_storage.save("products/old.svg", ContentFile(b"<svg/>"))
+    )
+    out = io.StringIO()
+    call_command("product_thumbnails", "--no-progress", stdout=out)
+    assert "made for 1 images; 1 skipped" in out.getvalue()
+    old.refresh_from_db()
+    legacy_svg.refresh_from_db()
+    assert (old.width, old.height) == (900, 1125)
+    assert default_storage.exists(thumbnail_name(name, 320))
+    assert legacy_svg.width is None
