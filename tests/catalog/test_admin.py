@@ -115,3 +115,26 @@ def test_price_rows_are_history_added_through_the_price_book(admin_client):
     assert price_now(variant) == Decimal("45.00")
     old.refresh_from_db()
     assert old.valid_until is not None
+
+
+def test_a_product_added_with_its_variant_rows_is_made_by_the_services(admin_client):
+    category = f.CategoryFactory(name="Outerwear", parent=f.CategoryFactory(name="Men"))
+    url = reverse("admin:catalog_product_add")
+    data = change_form_data(admin_client, url)
+    data |= {
+        "name": ["Storm Parka"],
+        "slug": ["storm-parka"],
+        "category": [str(category.pk)],
+        "is_active": ["on"],
+        "variants-TOTAL_FORMS": ["1"],
+        "variants-0-sku": ["PARKA-M"],
+        "variants-0-size": ["M"],
+        "variants-0-position": ["0"],
+        "variants-0-is_active": ["on"],
+        "variants-0-price": ["199.00"],
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    variant = Variant.objects.get(sku="PARKA-M")
+    assert variant.product.name == "Storm Parka" and variant.product.category == category
+    assert price_now(variant) == Decimal("199.00")
