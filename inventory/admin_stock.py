@@ -71,7 +71,11 @@ class StockAdjustForm(forms.Form):
     )
     reason = forms.ChoiceField(
         label=_("Reason"),
-        choices=[(r.value, r.label) for r in Reason if r.value in services.ADJUST_REASONS],
+        # No reason preselected: the ledger should say why, so someone has to pick it.
+        choices=[
+            ("", _("Choose…")),
+            *((r.value, r.label) for r in Reason if r.value in services.ADJUST_REASONS),
+        ],
     )
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 

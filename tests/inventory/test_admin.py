@@ -255,7 +255,9 @@ def test_an_adjustment_needs_a_reason_and_cannot_go_below_what_is_reserved(
     )
     url = reverse("admin:inventory_stock_adjust", args=[stock.pk])
 
-    no_reason = admin_client.post(url, {"delta": "-1"})
+    page = admin_client.get(url).content.decode()
+    assert '<option value="" selected>' in page  # nothing preselected
+    no_reason = admin_client.post(url, {"delta": "-1", "reason": ""})
     assert "reason" in no_reason.context["form"].errors
     too_many = admin_client.post(url, {"delta": "-3", "reason": "damage"})
     assert too_many.status_code == 200
