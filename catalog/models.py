@@ -84,7 +84,13 @@ class Product(TimeStampedModel):
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.FileField(upload_to="products/", max_length=255)
+    # JPEG, PNG or WebP, checked on upload (catalog.images.image_validate); its WebP
+    # thumbnails are made beside it when saved through catalog.services.
+    image = models.ImageField(upload_to="products/", max_length=255)
+    # Read by the service on upload (not ImageField's width_field, which would open the
+    # file on every load of a row that has none yet). Null: thumbnails unknown.
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     alt_text = models.CharField(max_length=200, blank=True)
     colour = models.CharField(max_length=40, blank=True, help_text="Shown for this colour")
     position = models.PositiveIntegerField(default=0)

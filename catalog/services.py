@@ -10,17 +10,20 @@ transaction, and inventory refreshes those variants' availability after commit.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import Category, Price, Product, Variant
+from catalog.images import image_validate, thumbnails_delete, thumbnails_make
+from catalog.models import Category, Price, Product, ProductImage, Variant
 from omni.errors import DomainError
 
 # Sent with ``variant_ids`` (a sorted list) inside the transaction that changed whether
@@ -42,12 +45,19 @@ class DuplicateValue(CatalogError):
     http_status = 409
 
 
+class InvalidImage(CatalogError):
+    """The upload is not a product image we accept."""
+
+    code = "invalid_image"
+
+
 class InvalidPrice(CatalogError):
     """The price is not valid."""
 
     code = "invalid_price"
 
 
+IMAGE_FIELDS = frozenset({"alt_text", "colour", "position"})
 PRODUCT_FIELDS = frozenset({"name", "slug", "category", "brand", "description", "is_final_sale"})
 VARIANT_FIELDS = frozenset({"sku", "barcode", "size", "colour", "colour_hex", "position"})
 
@@ -303,3 +313,74 @@ def price_set(
     )
     Variant.objects.filter(pk=variant.pk).update(updated_at=timezone.now())
     return price
+
+
+# --- images ------------------------------------------------------------------------------
+
+
+def _image_store(image: ProductImage, upload) -> None:
+    """Validate ``upload``, note its width and height, write it to storage and make its
+    thumbnails. Raises InvalidImage."""
+    try:
+        image.width, image.height = image_validate(upload)
+    except ValidationError as error:
+        raise InvalidImage(" ".join(error.messages), field="image") from error
+    image.image.save(posixpath.basename(upload.name), upload, save=False)
+    thumbnails_make(image.image.name)
+
+
+@transaction.atomic
+def product_image_create(
+    *, product: Product, upload, alt_text: str = "", colour: str = "", position: int = 0
+) -> ProductImage:
+    """An image of a product (a JPEG, PNG or WebP upload), with its thumbnails made once,
+    now, in every width the pages use. Raises InvalidImage (not an image, another format,
+    too large or too small)."""
+    image = ProductImage(
+        product=product, alt_text=alt_text.strip(), colour=colour.strip(), position=position
+    )
+    _image_store(image, upload)
+    image.save()
+    return image
+
+
+@transaction.atomic
+def product_image_update(*, image: ProductImage, upload=None, **fields: Any) -> ProductImage:
+    """Change an image's alt text, colour or position (``IMAGE_FIELDS``) and, with
+    ``upload``, replace the picture: the new one gets its thumbnails, the old file and its
+    thumbnails are removed after commit. Raises InvalidImage, CatalogError."""
+    if unknown := set(fields) - IMAGE_FIELDS:
+        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+    for field, value in fields.items():
+        setattr(image, field, value.strip() if isinstance(value, str) else value)
+    old_name = image.image.name if upload is not None else None
+    if upload is not None:
+        _image_store(image, upload)
+    image.save()
+    if old_name and old_name != image.image.name:
+        storage = image.image.storage
+
+        def remove_old() -> None:
+            thumbnails_delete(old_name, storage=storage)
+            storage.delete(old_name)
+
+        transaction.on_commit(remove_old)
+    return image
+
+
+def product_image_thumbnails_refresh(*, image: ProductImage) -> bool:
+    """Read a stored image's size and (re)make its thumbnails — for images saved before
+    thumbnails existed. False, and nothing changed, when the file is missing or not a
+    JPEG, PNG or WebP (an old SVG keeps being shown as it is)."""
+    storage = image.image.storage
+    if not image.image.name or not storage.exists(image.image.name):
+        return False
+    try:
+        with storage.open(image.image.name, "rb") as handle:
+            width, height = image_validate(handle)
+    except ValidationError:
+        return False
+    thumbnails_make(image.image.name, storage=storage)
+    ProductImage.objects.filter(pk=image.pk).update(width=width, height=height)
+    image.width, image.height = width, height
+    return True

@@ -1,11 +1,15 @@
-"""Inventory admin. Quantities change only through inventory.services, so the admin shows
-on-hand and reserved but never writes them: stock is viewed (and its safety stock tuned),
-the movement ledger and reservations are read-only, precomputed availability too."""
+"""Inventory admin. Quantities change only through inventory.services: on-hand and
+reserved are shown, never edited as fields; a merchandiser receives, adjusts (with a
+reason) and counts stock, or imports a CSV of counts, on the screens of
+``inventory.admin_stock``, each one service call. The movement ledger and reservations are
+read-only, precomputed availability too."""
 
 from django.contrib import admin, messages
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
+from inventory.admin_stock import StockEntryAdminMixin
 from inventory.models import (
     NearestAvailability,
     Reservation,
@@ -64,8 +68,33 @@ def recompute_availability(modeladmin, request, queryset):
     )
 
 
+class BelowSafetyStockFilter(admin.SimpleListFilter):
+    """Rows the web can no longer sell from: what is left after holds is at or under the
+    safety stock in force (the row's, else the location's)."""
+
+    title = _("safety stock")
+    parameter_name = "safety"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("below", _("Below safety stock")),
+            ("none_salable", _("Nothing salable online")),
+            ("above", _("Salable above safety stock")),
+        )
+
+    def queryset(self, request, queryset):
+        # ``safety_in_force`` and ``salable`` are annotated by StockAdmin.get_queryset.
+        if self.value() == "below":
+            return queryset.filter(on_hand__lt=F("reserved") + F("safety_in_force"))
+        if self.value() == "none_salable":
+            return queryset.filter(salable=0)
+        if self.value() == "above":
+            return queryset.filter(salable__gt=0)
+        return queryset
+
+
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(StockEntryAdminMixin, admin.ModelAdmin):
     list_display = (
         "sku",
         "product",
@@ -74,8 +103,9 @@ class StockAdmin(admin.ModelAdmin):
         "reserved",
         "safety_stock_in_force",
         "salable_units",
+        "stock_links",
     )
-    list_filter = ("location__kind", "location")
+    list_filter = (BelowSafetyStockFilter, "location__kind", "location")
     list_select_related = ("variant__product", "location")
     search_fields = (
         "=variant__sku",
@@ -89,10 +119,12 @@ class StockAdmin(admin.ModelAdmin):
         ("on_hand", "reserved"),
         "safety_stock",
         ("safety_stock_in_force", "salable_units"),
+        "stock_links",
         "movements",
         "updated_at",
     )
     readonly_fields = (
+        "stock_links",
         "variant",
         "location",
         "on_hand",
@@ -115,7 +147,15 @@ class StockAdmin(admin.ModelAdmin):
             .annotate(safety_in_force=Coalesce(F("safety_stock"), F("location__safety_stock")))
         )
 
-    # Stock rows are opened by inventory.services when stock is received; a row is kept
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_set_stock": self.has_change_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # Stock rows are opened by inventory.services when stock is received (the "Receive
+    # stock" screen); a row is kept
     # for its ledger and reservations, so neither adding nor deleting one belongs here.
     def has_add_permission(self, request):
         return False

@@ -159,10 +159,38 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
+# --- media storage ---------------------------------------------------------------------
+# Uploaded media (product images and their thumbnails) go to the local MEDIA_ROOT unless
+# a bucket is named: several web machines cannot share a local folder, so production
+# names an S3-compatible bucket (AWS S3, MinIO, Cloudflare R2, ...) via django-storages.
+MEDIA_BUCKET = env("MEDIA_BUCKET", default="")
+if MEDIA_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": env("MEDIA_ENDPOINT_URL", default="") or None,
+            "region_name": env("MEDIA_REGION", default="") or None,
+            "access_key": env("MEDIA_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("MEDIA_SECRET_ACCESS_KEY", default="") or None,
+            # A CDN or public bucket host ("cdn.shop.example/media"): plain URLs, cacheable.
+            "custom_domain": env("MEDIA_CUSTOM_DOMAIN", default="") or None,
+            "location": env("MEDIA_PREFIX", default=""),
+            # Signed URLs only for a private bucket without a public host.
+            "querystring_auth": env.bool("MEDIA_SIGNED_URLS", default=False),
+            # A new upload gets a new name, so a cached copy of the old one is never served.
+            "file_overwrite": False,
+            "default_acl": None,
+            "object_parameters": {"CacheControl": "public, max-age=31536000"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -6,7 +6,9 @@ A POS sale names its store (``location``), the associate who helped, the custome
 email or phone (matched to the one existing customer, else created, inside checkout),
 the lines by SKU and the payment (``external``: already paid on the till). It is taken
 home at once (``carry_out``): the units leave that store's stock in the same transaction.
-``external_reference`` is the POS's or marketplace's own id, unique per channel.
+``external_reference`` is the POS's or marketplace's own id, unique per channel: a POST
+that repeats one is a retry, answered 200 with the order the first made (checkout's own
+rule, ``order_place_or_existing``), the first 201.
 """
 
 from __future__ import annotations
@@ -15,14 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
 from catalog.models import Variant
 from customers.models import Channel, Customer
-from omni.api.errors import ApiError
 from omni.api.idempotency import idempotent
 from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
 from omni.api.viewsets import (
@@ -435,16 +435,27 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
             "names its `location`, is taken home at once (`fulfilment.type: carry_out`, the "
             "default) and takes its units from that store's stock; the payment defaults to "
             "`external` (paid on the till). The customer is matched by email, then phone, "
-            "to the one existing customer, else created. A second order with the same "
-            "`external_reference` in the channel is refused (409 "
-            "`duplicate_external_reference`); retries should send the same Idempotency-Key. "
+            "to the one existing customer, else created.\n\n"
+            "**Idempotent by `external_reference`** (unique per channel): the first POST "
+            "creates the order and answers 201; any later POST in the same channel with the "
+            "same `external_reference` creates nothing, takes no stock and no payment, and "
+            "answers 200 with the order the first one made (its body is not compared, so a "
+            "retry may resend the same request). An `Idempotency-Key` header as well "
+            "replays the first response byte for byte, 201 included. "
             "A key bound to locations names its `location`, may hold a pickup only at one "
             "of them (else 403 `location_not_allowed`) and takes stock only from them "
             "(shipments and transfers for a pickup; a shortage there is 409 "
             "`insufficient_stock`)."
         ),
         request=OrderCreateSerializer,
-        responses={201: OrderSerializer},
+        responses={
+            201: OpenApiResponse(OrderSerializer, description="The order was created."),
+            200: OpenApiResponse(
+                OrderSerializer,
+                description="An order with this `external_reference` already existed in "
+                "the channel: that order, unchanged.",
+            ),
+        },
     ),
     cancel=extend_schema(
         summary="Cancel what has not left yet",
@@ -512,18 +523,8 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             if customer is None:
                 raise _invalid("customer_id", "No such customer.", "unknown_customer")
         reference = data["external_reference"].strip()
-        if reference:
-            existing = Order.objects.filter(channel=channel, external_reference=reference).first()
-            if existing is not None:
-                raise ApiError(
-                    f"Order {existing.number} already has this external reference.",
-                    code="duplicate_external_reference",
-                    status_code=status.HTTP_409_CONFLICT,
-                    details={"order_id": existing.pk, "number": existing.number},
-                )
         identity = data.get("customer") or {}
-        started = timezone.now()
-        order = services.order_place(
+        placement = services.order_place_or_existing(
             lines=lines,
             fulfilment=_fulfilment(data.get("fulfilment")),
             payment=_payment(data.get("payment")),
@@ -541,16 +542,13 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             external_reference=reference,
             source_location_ids=sources,
         )
-        if reference and order.created_at < started:
-            # A concurrent request with the same reference won: checkout returned its order.
-            raise ApiError(
-                f"Order {order.number} already has this external reference.",
-                code="duplicate_external_reference",
-                status_code=status.HTTP_409_CONFLICT,
-                details={"order_id": order.pk, "number": order.number},
-            )
+        order = placement.order
+        if not placement.created and order.location_id is not None:
+            # A retry is answered with the order it made, never with another store's.
+            ensure_locations_allowed(request, [order.location.code])
         return self.output(
-            self.get_queryset().get(pk=order.pk), status_code=status.HTTP_201_CREATED
+            self.get_queryset().get(pk=order.pk),
+            status_code=status.HTTP_201_CREATED if placement.created else status.HTTP_200_OK,
         )
 
     @action(detail=True, methods=["post"])

@@ -15,6 +15,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Least
 
 from catalog.models import Variant, price_in_force
+from catalog.selectors import product_image_columns
 from customers.errors import InvalidContact
 from customers.models import Customer, CustomerIdentity
 from customers.services import normalise_email, normalise_phone
@@ -131,7 +132,13 @@ def cart_summary(*, cart: Cart) -> CartSummary:
     """The cart as the shopper sees it: each line with its variant and product, the
     current price, the line total and how many can still be bought; the subtotal.
     Three queries, whatever the number of lines."""
-    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product"))
+    lines = list(
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product")
+        .annotate(
+            **product_image_columns(product_ref="variant__product", colour_ref="variant__colour")
+        )
+    )
     ids = [line.variant_id for line in lines]
     priced = {v.pk: v for v in variants_priced(variant_ids=ids)} if ids else {}
     salable = salable_for_sale(variant_ids=ids) if ids else {}
@@ -167,9 +174,16 @@ def cart_summary(*, cart: Cart) -> CartSummary:
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 
 
+def _order_lines_with_images() -> QuerySet[OrderLine]:
+    # The image of the product in the colour bought, for the line's thumbnail.
+    return OrderLine.objects.annotate(
+        **product_image_columns(product_ref="variant__product", colour_ref="colour")
+    )
+
+
 def _order_detail_prefetches() -> list[Prefetch | str]:
     return [
-        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("lines", queryset=_order_lines_with_images().order_by("pk")),
         Prefetch(
             "fulfilments",
             queryset=Fulfilment.objects.select_related("location").prefetch_related(
@@ -277,7 +291,13 @@ def pickup_queue(
         .prefetch_related(
             Prefetch(
                 "lines",
-                queryset=FulfilmentLine.objects.select_related("order_line").order_by("pk"),
+                queryset=FulfilmentLine.objects.select_related("order_line")
+                .annotate(
+                    **product_image_columns(
+                        product_ref="order_line__variant__product", colour_ref="order_line__colour"
+                    )
+                )
+                .order_by("pk"),
             )
         )
         .order_by(

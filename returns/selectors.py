@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from catalog.selectors import product_image_columns
 from customers.models import Customer
 from orders.models import Order, OrderLine
 from returns.errors import ReturnNotFound
@@ -30,9 +31,13 @@ def looks_like_return_number(text: str) -> bool:
 
 
 def _lines_prefetch() -> Prefetch:
-    return Prefetch(
-        "lines", queryset=ReturnLine.objects.select_related("order_line").order_by("pk")
+    # Each line with the image of the product in the colour bought, for its thumbnail.
+    lines = ReturnLine.objects.select_related("order_line").annotate(
+        **product_image_columns(
+            product_ref="order_line__variant__product", colour_ref="order_line__colour"
+        )
     )
+    return Prefetch("lines", queryset=lines.order_by("pk"))
 
 
 def returns_for_customer(*, customer: Customer) -> QuerySet[Return]:

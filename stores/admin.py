@@ -1,11 +1,121 @@
 """Stores admin: locations (with the associates who may act for them and a link to their
 stock, which is far too big to render inline), distances and associates."""
 
+import re
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from omni.admin import TIMESTAMPS, FlatQueriesInlineMixin, admin_changelist_link
-from stores.models import Associate, Location, LocationDistance
+from stores.models import (
+    WEEKDAYS,
+    Associate,
+    Location,
+    LocationDistance,
+    opening_hours_errors,
+    time_zone_names,
+)
 from stores.services import location_distances_update
+
+WEEKDAY_LABELS = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+# "09:00-12:00, 13:00-19:00": intervals split by commas, times by a hyphen or dash.
+_INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–—]\s*(\d{1,2}:\d{2})\s*$")
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A pick from the real IANA zones; whitespace around a typed-in value is dropped."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", [(name, name) for name in sorted(time_zone_names())])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).strip()
+
+
+def hours_text(spans) -> str:
+    return ", ".join(f"{opens}–{closes}" for opens, closes in spans)
+
+
+def hours_parse(text: str) -> list[list[str]]:
+    """ "9:00-12:00, 13:00–19:00" → [["09:00", "12:00"], ["13:00", "19:00"]]; blank: closed."""
+    spans = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = _INTERVAL.match(part)
+        if match is None:
+            raise forms.ValidationError(
+                _("“%(part)s” is not an interval like 09:00–18:00."), params={"part": part}
+            )
+        spans.append([clock.zfill(5) for clock in match.groups()])
+    return spans
+
+
+def _hours_field(day: str) -> forms.CharField:
+    return forms.CharField(
+        label=WEEKDAY_LABELS[day],
+        required=False,
+        help_text=_("e.g. 10:00–20:00, or 10:00–13:00, 14:00–19:00; empty: closed")
+        if day == "mon"
+        else "",
+        widget=forms.TextInput(attrs={"size": 24, "placeholder": _("Closed")}),
+    )
+
+
+class LocationForm(forms.ModelForm):
+    """A location with its time zone picked from the real zones and its opening hours
+    typed per weekday ("10:00–20:00", "" for closed), checked before anything is saved."""
+
+    timezone = TimeZoneField(label=_("Time zone"))
+    hours_mon = _hours_field("mon")
+    hours_tue = _hours_field("tue")
+    hours_wed = _hours_field("wed")
+    hours_thu = _hours_field("thu")
+    hours_fri = _hours_field("fri")
+    hours_sat = _hours_field("sat")
+    hours_sun = _hours_field("sun")
+
+    class Meta:
+        model = Location
+        fields = [
+            field.name
+            for field in Location._meta.concrete_fields
+            if field.editable and field.name not in ("id", "opening_hours")
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hours = self.instance.opening_hours if isinstance(self.instance.opening_hours, dict) else {}
+        for day in WEEKDAYS:
+            self.initial.setdefault(f"hours_{day}", hours_text(hours.get(day) or []))
+
+    def clean(self):
+        data = super().clean()
+        hours = {}
+        for day in WEEKDAYS:
+            field = f"hours_{day}"
+            try:
+                hours[day] = hours_parse(data.get(field) or "")
+            except forms.ValidationError as error:
+                self.add_error(field, error)
+                continue
+            if problems := opening_hours_errors({day: hours[day]}):
+                self.add_error(field, problems)
+        # A location open on no day (a warehouse) keeps no hours at all.
+        self.opening_hours = hours if any(hours.values()) else {}
+        return data
+
+    def save(self, commit=True):
+        self.instance.opening_hours = self.opening_hours
+        return super().save(commit=commit)
 
 
 class LocationAssociateInline(FlatQueriesInlineMixin, admin.TabularInline):
@@ -21,6 +131,7 @@ class LocationAssociateInline(FlatQueriesInlineMixin, admin.TabularInline):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
+    form = LocationForm
     list_display = (
         "code",
         "name",
@@ -51,14 +162,7 @@ class LocationAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        (
-            "Opening hours",
-            {
-                "fields": ("opening_hours",),
-                "description": 'Open intervals per weekday, e.g. {"mon": [["09:00", "19:00"]], '
-                '"sun": []}.',
-            },
-        ),
+        ("Opening hours", {"fields": tuple(f"hours_{day}" for day in WEEKDAYS)}),
         ("Services", {"fields": ("ships_online_orders", "offers_pickup", "accepts_returns")}),
         (
             "Safety stock",

@@ -465,12 +465,14 @@ def catalog_create(world: DemoWorld) -> None:
                 dict(
                     product_id=world.products[spec.index].id,
                     image=path,
+                    width=width,
+                    height=height,
                     alt_text=f"{spec.name} in {colour}",
                     colour=colour,
                     position=position,
                 )
                 for spec in specs
-                for position, (colour, path) in enumerate(
+                for position, (colour, path, width, height) in enumerate(
                     product_images_write(
                         slug=spec.slug,
                         name=spec.name,

@@ -1,14 +1,20 @@
-"""Flat SVG product shots, one per product and colour: a tinted background, the garment's
-silhouette in the colour, and the product name in the browser's own sans-serif (no font
-files, no network). Written to MEDIA_ROOT through the default storage."""
+"""Flat product shots, one per product and colour: a tinted background, the garment's
+silhouette in the colour, and the product name. Drawn as SVG (the shapes below), then
+rendered to PNG with Pillow — product images are photos (JPEG, PNG, WebP), and the pages
+show their WebP thumbnails, made here as an upload's would be. No font files, no network;
+written to MEDIA_ROOT (or the bucket) through the default storage."""
 
 from __future__ import annotations
 
+import io
+import re
 from xml.sax.saxutils import escape
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.text import slugify
+
+from catalog.images import thumbnails_make
 
 IMAGE_DIR = "products/demo"
 
@@ -75,23 +81,163 @@ def product_svg(*, name: str, shape: str, colour_hex: str) -> str:
     )
 
 
+# --- rendering the SVG above to a PNG (only what product_svg draws) --------------------
+
+CANVAS = (300, 375)
+OUTPUT_SCALE = 2  # 600 × 750 px, the gallery's size
+_SUPERSAMPLE = 2  # drawn twice as large again, then scaled down: smooth edges
+_ELEMENT = re.compile(r"<(rect|path|circle|text)\b([^>]*?)/?>(?:([^<]*)</text>)?")
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
+_PATH_TOKEN = re.compile(r"[MLHVQCZmlhvqcz]|-?(?:\d+\.?\d*|\.\d+)")
+
+
+def _curve(points, steps=12):
+    """Points along a quadratic (3 points) or cubic (4 points) Bézier curve."""
+    out = []
+    for i in range(1, steps + 1):
+        t = i / steps
+        if len(points) == 3:
+            (x0, y0), (x1, y1), (x2, y2) = points
+            out.append(
+                (
+                    (1 - t) ** 2 * x0 + 2 * (1 - t) * t * x1 + t**2 * x2,
+                    (1 - t) ** 2 * y0 + 2 * (1 - t) * t * y1 + t**2 * y2,
+                )
+            )
+        else:
+            (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3
+            out.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return out
+
+
+def _subpaths(d: str) -> list[tuple[list[tuple[float, float]], bool]]:
+    """An SVG path's subpaths as polylines, each with whether it is closed (M L H V Q C Z,
+    absolute or relative)."""
+    tokens = _PATH_TOKEN.findall(d)
+    shapes: list[tuple[list[tuple[float, float]], bool]] = []
+    points: list[tuple[float, float]] = []
+    x = y = 0.0
+    command = "M"
+    i = 0
+
+    def numbers(n):
+        nonlocal i
+        values = [float(v) for v in tokens[i : i + n]]
+        i += n
+        return values
+
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            command = tokens[i]
+            i += 1
+        relative, op = command.islower(), command.upper()
+        ox, oy = (x, y) if relative else (0.0, 0.0)
+        if op == "Z":
+            if points:
+                shapes.append((points, True))
+                x, y = points[0]
+            points = []
+            continue
+        if op == "M":
+            if points:
+                shapes.append((points, False))
+            px, py = numbers(2)
+            x, y = ox + px, oy + py
+            points = [(x, y)]
+            command = "l" if relative else "L"
+        elif op == "L":
+            px, py = numbers(2)
+            x, y = ox + px, oy + py
+            points.append((x, y))
+        elif op == "H":
+            (px,) = numbers(1)
+            x = ox + px
+            points.append((x, y))
+        elif op == "V":
+            (py,) = numbers(1)
+            y = oy + py
+            points.append((x, y))
+        elif op in "QC":
+            values = numbers(4 if op == "Q" else 6)
+            controls = [(ox + values[k], oy + values[k + 1]) for k in range(0, len(values), 2)]
+            points.extend(_curve([(x, y), *controls]))
+            x, y = controls[-1]
+        else:  # an unknown command: stop rather than draw nonsense
+            break
+    if points:
+        shapes.append((points, False))
+    return shapes
+
+
+def product_png(svg: str) -> bytes:
+    """Render the SVG of ``product_svg`` to a PNG of 600 × 750 px."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    k = OUTPUT_SCALE * _SUPERSAMPLE
+    canvas = Image.new("RGB", (CANVAS[0] * k, CANVAS[1] * k), "#ffffff")
+    draw = ImageDraw.Draw(canvas)
+    for tag, raw, text in _ELEMENT.findall(svg):
+        if tag == "svg":
+            continue
+        a = dict(_ATTRIBUTE.findall(raw))
+        fill = a.get("fill") if a.get("fill") not in (None, "none") else None
+        stroke = a.get("stroke") if a.get("stroke") not in (None, "none") else None
+        width = max(1, round(float(a.get("stroke-width", "1")) * k)) if stroke else 0
+        if tag == "rect":
+            box = [
+                float(a.get("x", 0)) * k,
+                float(a.get("y", 0)) * k,
+                (float(a.get("x", 0)) + float(a["width"])) * k,
+                (float(a.get("y", 0)) + float(a["height"])) * k,
+            ]
+            draw.rounded_rectangle(
+                box, radius=float(a.get("rx", 0)) * k, fill=fill, outline=stroke, width=width
+            )
+        elif tag == "circle":
+            cx, cy, r = (float(a[n]) * k for n in ("cx", "cy", "r"))
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=fill, outline=stroke, width=width)
+        elif tag == "path":
+            for points, closed in _subpaths(a.get("d", "")):
+                scaled = [(px * k, py * k) for px, py in points]
+                if fill and closed and len(scaled) > 2:
+                    draw.polygon(scaled, fill=fill)
+                if stroke and len(scaled) > 1:
+                    draw.line([*scaled, scaled[0]] if closed else scaled, fill=stroke, width=width)
+        elif tag == "text" and text:
+            font = ImageFont.load_default(size=float(a.get("font-size", 13)) * k)
+            anchor = "ms" if a.get("text-anchor") == "middle" else "ls"
+            position = (float(a.get("x", 0)) * k, float(a.get("y", 0)) * k)
+            label = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+            draw.text(position, label, fill=fill or "#000000", font=font, anchor=anchor)
+    buffer = io.BytesIO()
+    # A box filter is all flat colours need, and several times faster than Lanczos.
+    canvas.reduce(_SUPERSAMPLE).save(buffer, "PNG", compress_level=3)
+    return buffer.getvalue()
+
+
 def product_images_write(
     *, slug: str, name: str, shape: str, colours: list[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """Write one SVG per (colour, hex); returns (colour, storage path) pairs. Same content,
-    same path on every run: an existing file is replaced, never saved beside with a suffix."""
+) -> list[tuple[str, str, int, int]]:
+    """Write one PNG per (colour, hex) with its thumbnails; returns (colour, storage path,
+    width, height). Same content, same path on every run: an existing file is replaced,
+    never saved beside with a suffix."""
     written = []
+    width, height = CANVAS[0] * OUTPUT_SCALE, CANVAS[1] * OUTPUT_SCALE
     for colour, colour_hex in colours:
-        path = f"{IMAGE_DIR}/{slug}-{slugify(colour)}.svg"
-        svg = product_svg(name=name, shape=shape, colour_hex=colour_hex)
+        path = f"{IMAGE_DIR}/{slug}-{slugify(colour)}.png"
+        png = product_png(product_svg(name=name, shape=shape, colour_hex=colour_hex))
         if default_storage.exists(path):
             default_storage.delete(path)
-        written.append((colour, default_storage.save(path, ContentFile(svg.encode()))))
+        stored = default_storage.save(path, ContentFile(png))
+        thumbnails_make(stored)
+        written.append((colour, stored, width, height))
     return written
 
 
 def product_images_delete() -> None:
-    if not default_storage.exists(IMAGE_DIR):
-        return
-    for filename in default_storage.listdir(IMAGE_DIR)[1]:
-        default_storage.delete(f"{IMAGE_DIR}/{filename}")
+    for folder in (f"{IMAGE_DIR}/thumbs", IMAGE_DIR):
+        if not default_storage.exists(folder):
+            continue
+        for filename in default_storage.listdir(folder)[1]:
+            default_storage.delete(f"{folder}/{filename}")

@@ -48,10 +48,12 @@ from orders.services.checkout import (
     CarryOut,
     Contact,
     FulfilmentChoice,
+    OrderPlacement,
     PickupAt,
     ShipTo,
     Totals,
     order_place,
+    order_place_or_existing,
     order_totals,
 )
 from orders.services.events import order_events_record
@@ -110,6 +112,7 @@ __all__ = [
     "InvalidQuantity",
     "InvalidTransition",
     "OrderNotFound",
+    "OrderPlacement",
     "OrdersError",
     "PaymentChoice",
     "PaymentDeclined",
@@ -152,6 +155,7 @@ __all__ = [
     "order_number_for",
     "order_number_normalise",
     "order_place",
+    "order_place_or_existing",
     "order_refund_value",
     "order_status_for",
     "order_status_refresh",

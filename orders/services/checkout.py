@@ -266,7 +266,23 @@ def _stock_error(
 # --- the service --------------------------------------------------------------------------
 
 
-def order_place(
+@dataclass(frozen=True)
+class OrderPlacement:
+    """What a checkout did: the ``order``, and whether this call ``created`` it (False: the
+    cart was already checked out, or the channel already has an order with this
+    ``external_reference`` — a retry — and that order is returned unchanged)."""
+
+    order: Order
+    created: bool
+
+
+def order_place(**arguments: Any) -> Order:
+    """The order of ``order_place_or_existing`` (same arguments), for callers to whom a
+    retry's order is as good as a new one (the storefront, the back-office)."""
+    return order_place_or_existing(**arguments).order
+
+
+def order_place_or_existing(
     *,
     fulfilment: FulfilmentChoice,
     payment: PaymentChoice,
@@ -282,7 +298,7 @@ def order_place(
     user=None,
     external_reference: str = "",
     source_location_ids: Collection[int] | None = None,
-) -> Order:
+) -> OrderPlacement:
     """Place an order from a ``cart`` or from ``lines`` ((variant_id, quantity) pairs)
     for a ``customer`` or a ``contact`` (resolved to the one customer with that email or
     phone; ``user`` is attached), delivered as ``fulfilment`` (``ShipTo(address)``,
@@ -291,8 +307,9 @@ def order_place(
     ``.external(reference=...)``). In-store sales pass ``channel="store"``, the store as
     ``location`` and the ``associate`` who helped (attribution).
 
-    Idempotent: a cart already checked out returns its order; an ``external_reference``
-    already used in this channel returns that order.
+    Idempotent, and says so: a cart already checked out, or an ``external_reference``
+    already used in this channel, returns that order with ``created=False`` and writes
+    nothing — the one duplicate rule every caller (API, imports) answers from.
 
     One transaction (see the module docstring for its order). Locks the cart, the
     customer (when resolved), the stock rows held (primary-key order, inside inventory),
@@ -357,7 +374,7 @@ def order_place(
             existing = _existing_external(channel, external_reference)
             if existing is None:
                 raise
-            return existing
+            return OrderPlacement(order=existing, created=False)
     raise AssertionError("unreachable")
 
 
@@ -593,14 +610,14 @@ def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None
         raise _HoldLost(translated) from None
 
 
-def _order_place(request: _Request) -> Order:
+def _order_place(request: _Request) -> OrderPlacement:
     now = timezone.now()
     cart, wanted, loaded, existing = _cart_lines(request)
     if existing is not None:
-        return existing
+        return OrderPlacement(order=existing, created=False)
     existing = _existing_external(request.channel, request.external_reference)
     if existing is not None:
-        return existing
+        return OrderPlacement(order=existing, created=False)
     variants = _priced_variants(wanted, loaded)
     customer = _customer_for(request)
     email, phone = _contact_values(request, customer)
@@ -692,7 +709,7 @@ def _order_place(request: _Request) -> Order:
         capture_now=carried,
         location=request.location,
     )
-    return order
+    return OrderPlacement(order=order, created=True)
 
 
 def _cart_convert(

@@ -129,14 +129,14 @@ def test_old_records_are_purged(api, world):
 def _slow_checkout(monkeypatch, seconds: float):
     from orders import services
 
-    real = services.order_place
+    real = services.order_place_or_existing
 
     def slow(**kwargs):
-        order = real(**kwargs)
+        placement = real(**kwargs)
         time.sleep(seconds)
-        return order
+        return placement
 
-    monkeypatch.setattr(services, "order_place", slow)
+    monkeypatch.setattr(services, "order_place_or_existing", slow)
 
 
 def _race(client, *, delay: float = 0.3):

@@ -16,7 +16,7 @@ from customers.selectors import customer_for_user
 from customers.services import customer_resolve
 from inventory.models import Stock, StockMovement
 from omni.models import ApiScope
-from orders.models import Fulfilment, Order
+from orders.models import Fulfilment, Order, Payment
 from orders.selectors import orders_for_customer
 from tests import factories as f
 from tests.api.conftest import assert_permission_matrix, error_of
@@ -183,15 +183,18 @@ def test_a_declined_card_is_402_and_writes_nothing(api, world):
     assert not Order.objects.exists()
 
 
-def test_the_same_external_reference_twice_is_409(api, world):
+def test_the_same_external_reference_twice_is_a_retry_answered_with_the_first_order(api, world):
     first = api.post(ORDERS, pos_sale())
     assert first.status_code == 201
+    stock_before = list(Stock.objects.values_list("pk", "on_hand", "reserved").order_by("pk"))
     again = api.post(ORDERS, pos_sale(lines=[{"sku": "SHIRT-NAVY-M", "quantity": 1}]))
-    assert again.status_code == 409
-    body = error_of(again)
-    assert body["code"] == "duplicate_external_reference"
-    assert body["details"]["number"] == first.json()["number"]
+    assert again.status_code == 200
+    assert again.json() == first.json()
     assert Order.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert list(Stock.objects.values_list("pk", "on_hand", "reserved").order_by("pk")) == (
+        stock_before
+    )
 
 
 def test_a_marketplace_order_ships_from_sourcing(api, world):

@@ -68,6 +68,16 @@ def test_every_operation_is_documented_with_the_error_body(schema_document):
             assert "Idempotency-Key" in names, path
 
 
+def test_order_create_documents_its_retry_answer(schema_document):
+    create = schema_document["paths"]["/api/v1/orders/"]["post"]
+    ok, created = create["responses"]["200"], create["responses"]["201"]
+    for response in (ok, created):
+        order = response["content"]["application/json"]["schema"]
+        assert order == {"$ref": "#/components/schemas/Order"}
+    assert "already existed" in ok["description"]
+    assert "external_reference" in create["description"] and "200" in create["description"]
+
+
 def test_list_operations_document_cursor_pagination(schema_document):
     products = schema_document["paths"]["/api/v1/products/"]["get"]
     names = {p["name"] for p in products["parameters"]}

@@ -553,3 +553,19 @@ def test_manager_sees_the_same_queue(client, variant, store, shopper):
     order, _ = make_pickup(variant, store, shopper)
     client.force_login(manager.user)
     assert order.number in client.get(reverse("backoffice:pickup-queue")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_pickup_row_shows_each_lines_thumbnail(desk, variant, store, shopper, tmp_path, settings):
+    from tests.catalog.test_images import picture
+
+    settings.MEDIA_ROOT = tmp_path
+    from catalog.services import product_image_create
+
+    image = product_image_create(product=variant.product, upload=picture(), colour=variant.colour)
+    order, _ = make_pickup(variant, store, shopper)
+    page = desk.get(reverse("backoffice:pickup-queue")).content.decode()
+    row = page[page.index(order.number) :]
+    assert (
+        "-80w.webp 80w" in row[:4000] and image.image.name.rsplit(".", 1)[0].split("/")[-1] in row
+    )

@@ -439,6 +439,26 @@ def test_the_same_external_reference_returns_the_same_order(places, variant):
     assert first.payments.get().provider_reference == "MKT-42"
 
 
+def test_checkout_says_whether_it_created_the_order(places, variant):
+    receive(variant, places["warehouse"], 5)
+    kwargs = {
+        "lines": [(variant.pk, 1)],
+        "fulfilment": services.ShipTo(ADDRESS),
+        "payment": services.PaymentChoice.external(),
+        "contact": services.Contact(email="ana@example.com"),
+        "channel": Channel.MARKETPLACE,
+        "external_reference": "MKT-43",
+    }
+
+    first = services.order_place_or_existing(**kwargs)
+    retry = services.order_place_or_existing(**kwargs | {"lines": [(variant.pk, 3)]})
+
+    assert first.created and not retry.created
+    assert retry.order == first.order
+    assert retry.order.lines.get().quantity == 1
+    assert stock_at(variant, places["warehouse"]).reserved == 1
+
+
 # --- refusals that leave nothing behind ---------------------------------------------------
 
 

@@ -468,3 +468,37 @@ def test_cart_and_checkout_query_counts_are_flat(
         add(client, shop.variant(size="S"))
     with django_assert_max_num_queries(6):
         assert client.get("/stores/").status_code == 200
+
+
+# --- thumbnails on the shopper's line rows ------------------------------------------------
+
+
+def test_cart_and_order_pages_show_each_line_in_the_colour_bought(client, shop, tmp_path, settings):
+    from catalog.services import product_image_create
+    from tests.catalog.test_images import picture
+
+    settings.MEDIA_ROOT = tmp_path
+    variant = shop.variant()
+    product = variant.product
+    product_image_create(product=product, upload=picture(name="other.png"), colour="Other")
+    mine = product_image_create(
+        product=product, upload=picture(name="mine.png"), colour=variant.colour, position=1
+    )
+    stem = mine.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    user = f.UserFactory(email="olivia@example.com")
+    f.CustomerFactory(user=user, email=user.email, first_name="Olivia")
+    client.force_login(user)
+    add(client, variant)
+
+    cart = client.get("/cart/").content.decode()
+    line = cart[cart.index('class="cart-line') :]
+    assert f"{stem}-80w.webp 80w" in line[:3000]
+
+    client.post(
+        "/checkout/", {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS}
+    )
+    order = Order.objects.get()
+    detail = client.get(f"/account/orders/{order.number}/").content.decode()
+    assert f"{stem}-80w.webp 80w" in detail
+    listing = client.get("/account/orders/").content.decode()
+    assert f"{stem}-80w.webp 80w" in listing

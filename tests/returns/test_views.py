@@ -329,3 +329,20 @@ def test_the_store_chosen_in_the_session_is_preselected_over_the_home_store(
     session[STORE_SESSION_KEY] = {"id": places.chicago.pk, "name": places.chicago.name}
     session.save()
     assert selected(member_client.get(url)) == []
+
+
+def test_a_return_shows_each_line_with_its_thumbnail(
+    member_client, member, make_order, tmp_path, settings
+):
+    from catalog.services import product_image_create
+    from tests.catalog.test_images import picture
+
+    settings.MEDIA_ROOT = tmp_path
+    order = make_order(customer=member, lines=[LineSpec()])
+    line = order.lines.get()
+    image = product_image_create(product=line.variant.product, upload=picture(), colour=line.colour)
+    data = {"method": "by_post", f"qty_{line.pk}": "1", f"reason_{line.pk}": "too_small"}
+    assert _start(member_client, order, data).status_code == 302
+    page = member_client.get(reverse("returns:detail", args=[Return.objects.get().pk]))
+    stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    assert f"{stem}-80w.webp 80w" in page.content.decode()
