@@ -88,6 +88,8 @@ TEMPLATES = [
                 "customers.context_processors.shopper",
                 "orders.context_processors.storefront",
             ],
+            # {{ amount|money }} on every page without a {% load %}.
+            "builtins": ["omni.templatetags.money"],
         },
     },
 ]

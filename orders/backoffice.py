@@ -114,6 +114,14 @@ def _pickup_context(fulfilment: Fulfilment, now: dt.datetime, incoming: dict) ->
 OPEN = (Status.PLACED, Status.PICKING)
 
 
+def _pickup_tabs(counts: dict[str, int]) -> list[dict]:
+    """The queue's tabs with their counts (``counts`` is ``selectors.pickup_counts``)."""
+    return [
+        {"key": key, "label": label, "count": sum(counts[s] for s in statuses)}
+        for key, label, statuses in PICKUP_TABS
+    ]
+
+
 def _incoming_for(fulfilment: Fulfilment) -> dict:
     if fulfilment.status not in OPEN:
         return {}
@@ -154,11 +162,7 @@ def pickup_queue(request: HttpRequest) -> HttpResponse:
         location=request.location, order_ids=[p.order_id for p in queue if p.status in OPEN]
     )
     rows = [_pickup_context(p, now, incoming) for p in queue]
-    tabs = [
-        {"key": key, "label": label, "count": sum(counts[s] for s in statuses)}
-        for key, label, statuses in PICKUP_TABS
-    ]
-    context = {"tab": tab, "tabs": tabs, "rows": rows, "code": code}
+    context = {"tab": tab, "tabs": _pickup_tabs(counts), "rows": rows, "code": code}
     if request.htmx and not code:
         return render(request, "backoffice/pickups/_queue.html", context)
     return render(request, "backoffice/pickups/queue.html", context)
@@ -245,15 +249,19 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
         # The row answers in place; the queued message is for full pages only.
         list(messages.get_messages(request))
         fresh = _pickup_or_404(request, pk)
+        # A refused collection is about the code: said once, under the code box.
+        code_error = error if action == "collect" and fresh.status == Status.READY else ""
         return render(
             request,
             "backoffice/pickups/_row.html",
             {
                 **_pickup_context(fresh, timezone.now(), _incoming_for(fresh)),
-                "row_error": error,
+                "row_error": "" if code_error else error,
                 "row_done": done,
-                "code_error": error if action == "collect" else "",
+                "code_error": code_error,
                 "next": _safe_next(request, reverse("backoffice:pickup-queue")),
+                # The tab counts move with the row (swapped out of band into the tabs).
+                "oob_tabs": _pickup_tabs(selectors.pickup_counts(location=request.location)),
             },
         )
     return redirect(_safe_next(request, reverse("backoffice:pickup-detail", args=[pk])))
