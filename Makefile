@@ -8,6 +8,8 @@ UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's emails point at the server make demo starts (override for a proxy).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install lint format migrate seed serve up clean bench
 
@@ -24,9 +26,9 @@ install: $(STAMP)
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --scale small
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --scale small
 	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

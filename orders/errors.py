@@ -122,3 +122,17 @@ class RefundNotAllowed(PaymentError):
 
     code = "refund_exceeds_payment"
     http_status = 409
+
+
+class OrderLinkInvalid(OrdersError):
+    """An order-status link (in a guest's email) that was tampered with or is unknown."""
+
+    code = "order_link_invalid"
+    http_status = 404
+
+
+class OrderLinkExpired(OrderLinkInvalid):
+    """An order-status link older than ``OMNI_ORDER_LINK_MAX_AGE_DAYS``."""
+
+    code = "order_link_expired"
+    http_status = 410

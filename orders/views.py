@@ -34,7 +34,7 @@ from inventory.services import sourcing_for_pickup
 from omni.errors import DomainError
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY, cart_key
-from orders.errors import CartRestoreInvalid, OrderNotFound
+from orders.errors import CartRestoreInvalid, OrderLinkExpired, OrderLinkInvalid, OrderNotFound
 from orders.models import Cart, Fulfilment, Order
 from orders.services.checkout import pickup_preparation_time
 from orders.services.numbers import order_code_data_uri
@@ -405,16 +405,42 @@ def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     owner = request.user.is_authenticated and order.customer.user_id == request.user.pk
     if not (in_session or owner):
         raise Http404("No such order")
+    return render(request, "storefront/checkout/confirmation.html", _receipt_context(order))
+
+
+def order_status(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's order from the signed link in their emails (no login needed): the same
+    receipt as the confirmation, with where it is now. A tampered link is not found; an
+    expired one says so (410) and offers to log in."""
+    try:
+        order = selectors.order_for_status_token(token=token)
+    except OrderLinkExpired as exc:
+        return render(
+            request, "storefront/checkout/link_expired.html", {"message": exc.message}, status=410
+        )
+    except OrderLinkInvalid:
+        raise Http404("No such order") from None
+    return render(
+        request,
+        "storefront/checkout/confirmation.html",
+        {**_receipt_context(order), "via_link": True},
+    )
+
+
+def _receipt_context(order: Order) -> dict:
     fulfilments = list(order.fulfilments.all())
-    context = {
+    return {
         "order": order,
         "lines": list(order.lines.all()),
         "pickups": [f for f in fulfilments if f.kind == Fulfilment.Kind.PICKUP],
         "shipments": [f for f in fulfilments if f.kind != Fulfilment.Kind.PICKUP],
         "payments": list(order.payments.all()),
         "code_uri": order_code_data_uri(order.number),
+        # A guest keeps this link to check on the order later (it is in the email too).
+        "status_url": None
+        if order.customer.user_id
+        else reverse("orders:order-status", args=[selectors.order_status_token(order)]),
     }
-    return render(request, "storefront/checkout/confirmation.html", context)
 
 
 # --- the shopper's orders in their account ------------------------------------------------

@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from inventory.models import Reservation
 from orders import services
 from orders.models import Cart, Order, Payment
+from orders.selectors import order_status_token
 from tests import factories as f
 from tests.shop_data import add_product, grow, make_shop, refresh
 
@@ -468,3 +469,72 @@ def test_cart_and_checkout_query_counts_are_flat(
         add(client, shop.variant(size="S"))
     with django_assert_max_num_queries(6):
         assert client.get("/stores/").status_code == 200
+
+
+# --- a guest's order-status link ------------------------------------------------------
+
+
+def _link_from(message) -> str:
+    return re.search(r"View your order: (\S+)", message.body).group(1)
+
+
+def test_a_guests_email_link_opens_their_order_without_a_login(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    add(client, shop.variant())
+    with django_capture_on_commit_callbacks(execute=True):
+        guest_checkout(client)
+    order = Order.objects.get()
+    link = _link_from(mail.outbox[-1])
+    assert link.startswith("http://127.0.0.1:8123/orders/status/")
+    assert "/account/" not in link
+    html = mail.outbox[-1].alternatives[0][0]
+    assert link in html
+    path = link.removeprefix(settings.SITE_URL)
+    page = Client().get(path)  # another device, nobody logged in
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"Your order {order.number}" in body and "Linen Shirt" in body
+    # The confirmation points the guest at the same page.
+    confirmation = client.get(f"/checkout/done/{order.number}/").content.decode()
+    assert path in confirmation
+
+
+def test_a_tampered_or_unknown_order_link_is_not_found(client, shop):
+    add(client, shop.variant())
+    guest_checkout(client)
+    order = Order.objects.get()
+    token = order_status_token(order)
+    number, stamp, signature = token.split(":")
+    other = "W" + str(int(number[1:]) + 1)
+    for bad in (f"{other}:{stamp}:{signature}", token[:-2] + "xx", "garbage"):
+        assert Client().get(f"/orders/status/{bad}/").status_code == 404, bad
+
+
+def test_an_expired_order_link_says_so_and_offers_to_log_in(client, shop, settings):
+    add(client, shop.variant())
+    guest_checkout(client)
+    order = Order.objects.get()
+    token = order_status_token(order)
+    settings.OMNI_ORDER_LINK_MAX_AGE_DAYS = -1  # every link is already too old
+    page = Client().get(f"/orders/status/{token}/")
+    assert page.status_code == 410
+    body = page.content.decode()
+    assert "has expired" in body and "/accounts/login/" in body
+    assert "Linen Shirt" not in body
+
+
+def test_a_members_email_links_to_their_account(shop, django_capture_on_commit_callbacks):
+    user = f.UserFactory()
+    f.CustomerFactory(user=user, email=user.email)
+    member = Client()
+    member.force_login(user)
+    add(member, shop.variant())
+    with django_capture_on_commit_callbacks(execute=True):
+        member.post(
+            "/checkout/",
+            {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS},
+        )
+    order = Order.objects.get()
+    assert _link_from(mail.outbox[-1]).endswith(f"/account/orders/{order.number}/")
