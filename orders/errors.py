@@ -101,6 +101,14 @@ class InvalidCardNumber(PaymentError):
     http_status = 422
 
 
+class InvalidCardDetails(PaymentError):
+    """The name, expiry or CVC given with a card is not valid (checked before anything is
+    written); ``field`` says which."""
+
+    code = "invalid_card_details"
+    http_status = 422
+
+
 class PaymentDeclined(PaymentError):
     """The payment was declined (``card_declined``, ``insufficient_funds``,
     ``insufficient_store_credit``). Nothing was written: no order, no stock held."""

@@ -22,6 +22,13 @@ pytestmark = pytest.mark.django_db
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 ADDRESS = {"line1": "1 Capitol Ave", "city": "Springfield", "region": "IL", "postcode": "62701"}
+# What the shopper types beside the number (any name, a future expiry, any 3 digits).
+CARD = {
+    "card_number": GOOD_CARD,
+    "card_name": "Ana Shopper",
+    "card_expiry": "12/40",
+    "card_cvc": "123",
+}
 
 
 @pytest.fixture
@@ -50,7 +57,7 @@ def guest_checkout(client, **fields):
         "last_name": "Shopper",
         "fulfilment": "ship",
         "payment": "card",
-        "card_number": GOOD_CARD,
+        **CARD,
         **ADDRESS,
     }
     data.update(fields)
@@ -370,6 +377,42 @@ def test_an_invalid_card_number_is_refused(client, shop):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "words", "status"),
+    [
+        ({"card_name": " "}, "card_name", "Enter the name on the card", 400),
+        ({"card_expiry": "13/30"}, "card_expiry", "Enter the expiry date as MM/YY", 422),
+        ({"card_expiry": "soon"}, "card_expiry", "Enter the expiry date as MM/YY", 422),
+        ({"card_expiry": "01/20"}, "card_expiry", "Your card has expired", 402),
+        ({"card_cvc": "12"}, "card_cvc", "3 or 4 digit security code", 422),
+        ({"card_cvc": "000"}, "card_cvc", "security code (CVC) is not right", 402),
+        ({"card_cvc": ""}, "card_cvc", "3 or 4 digit security code", 400),
+    ],
+)
+def test_card_name_expiry_and_cvc_are_checked_and_said_once_next_to_them(
+    client, shop, fields, field, words, status
+):
+    add(client, shop.variant())
+    response = guest_checkout(client, **fields)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert f'id="id_{field}-error"' in body
+    assert body.count(words) == 1, body.count(words)
+    assert not Order.objects.exists()
+
+
+def test_checkout_page_has_the_card_fields(client, shop):
+    add(client, shop.variant())
+    body = client.get("/checkout/").content.decode()
+    for name, autocomplete in (
+        ("card_number", "cc-number"),
+        ("card_name", "cc-name"),
+        ("card_expiry", "cc-exp"),
+        ("card_cvc", "cc-csc"),
+    ):
+        assert f'name="{name}"' in body and f'autocomplete="{autocomplete}"' in body
+
+
 def test_the_race_for_the_last_unit_names_the_item_for_the_loser(client, shop):
     last = add_product(shop, "Last Scarf", sizes=("M",), warehouse=1)
     refresh(shop)
@@ -395,7 +438,7 @@ def test_member_checks_out_with_their_account(client, shop):
     assert page.context["form"]["first_name"].value() == "Olivia"
     response = client.post(
         "/checkout/",
-        {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS},
+        {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS},
     )
     assert response.status_code == 302
     assert Order.objects.get().customer == customer
@@ -441,7 +484,7 @@ def test_a_member_sees_their_confirmation_on_another_device(client, shop):
     client.force_login(user)
     add(client, shop.variant())
     url = client.post(
-        "/checkout/", {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS}
+        "/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS}
     ).url
     other = Client()
     other.force_login(user)
@@ -534,7 +577,7 @@ def test_a_members_email_links_to_their_account(shop, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         member.post(
             "/checkout/",
-            {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS},
+            {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS},
         )
     order = Order.objects.get()
     assert _link_from(mail.outbox[-1]).endswith(f"/account/orders/{order.number}/")
