@@ -429,6 +429,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
     state = _aisle_state(request)
     pickup_stores = list(locations_active(kind=Location.Kind.STORE, offers_pickup=True))
     form = None
+    place_error = ""
     if request.method == "POST":
         if request.POST.get("action") == "place":
             customer = (
@@ -440,15 +441,18 @@ def aisle(request: HttpRequest) -> HttpResponse:
                 request.POST, stores=pickup_stores, has_customer=customer is not None
             )
             if not state["lines"]:
-                messages.error(request, "Add at least one item first.")
+                place_error = "Add at least one item first."
             elif form.is_valid():
                 try:
                     order = _aisle_place(request, form, state, customer)
                 except DomainError as refusal:
-                    field = refusal.details.get("field")
+                    # Said once: beside its field, else beside the button.
+                    field = {"card": "card_number"}.get(refusal.details.get("field"))
+                    field = field or refusal.details.get("field")
                     if field in form.fields:
                         form.add_error(field, refusal.message)
-                    domain_error_message(request, refusal)
+                    else:
+                        place_error = refusal.message
                 else:
                     _aisle_save(request, {"lines": {}, "customer_id": None})
                     return redirect("backoffice:aisle-done", number=order.number)
@@ -472,10 +476,14 @@ def aisle(request: HttpRequest) -> HttpResponse:
         Customer.objects.filter(pk=state["customer_id"]).first() if state["customer_id"] else None
     )
     if form is None:
+        initial = {"pickup_store": request.location.pk if request.location.offers_pickup else ""}
+        if customer is not None:
+            # Their last delivery address, ready to ship to again (or to change).
+            address = selectors.last_shipping_address(customer=customer)
+            initial.update({k: address[k] for k in ADDRESS_FIELDS if address.get(k)})
+            initial.setdefault("name", f"{customer.first_name} {customer.last_name}".strip())
         form = AisleCheckoutForm(
-            stores=pickup_stores,
-            has_customer=customer is not None,
-            initial={"pickup_store": request.location.pk if request.location.offers_pickup else ""},
+            stores=pickup_stores, has_customer=customer is not None, initial=initial
         )
     context = {
         "query": query,
@@ -488,6 +496,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
         if customer_query
         else [],
         "form": form,
+        "place_error": place_error,
     }
     if request.htmx and request.method == "GET" and request.GET.get("part") == "results":
         return render(request, "backoffice/aisle/_results.html", context)

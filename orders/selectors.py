@@ -253,6 +253,19 @@ def order_detail(*, number: str, customer: Customer | None = None) -> Order:
     return order
 
 
+def last_shipping_address(*, customer: Customer) -> dict:
+    """The address the customer's latest shipped order went to ({} when none): what an
+    associate's order for them starts from. One query."""
+    address = (
+        Order.objects.filter(customer=customer)
+        .exclude(shipping_address={})
+        .order_by("-placed_at", "-pk")
+        .values_list("shipping_address", flat=True)
+        .first()
+    )
+    return dict(address or {})
+
+
 # --- order-status links (a guest's way back to their order, from an email) --------------
 
 ORDER_LINK_SALT = "orders.order-status-link"

@@ -167,7 +167,7 @@ class TestPickupQueue:
             variant, store, shopper, payment=services.PaymentChoice.pay_in_store()
         )
         page = desk.get(reverse("backoffice:pickup-queue")).content.decode()
-        assert "Pay at pickup: 49.00" in page
+        assert "Pay at pickup: $49.00" in page
         services.fulfilment_ready(fulfilment=pickup)
         act(desk, Fulfilment.objects.get(pk=pickup.pk), "collect", code=order.number)
         assert order.payments.get().status == Payment.Status.CAPTURED
@@ -489,9 +489,48 @@ class TestAisle:
             },
         )
         assert response.status_code == 200
-        assert "declined" in response.content.decode().lower()
+        body = response.content.decode()
+        assert body.count("Your card was declined.") == 1
+        # Beside the button (after the fields), not in the page's messages at the top.
+        assert body.index("Your card was declined.") > body.index('name="card_number"')
         assert not Order.objects.exists()
         assert Stock.objects.get(variant=variant, location=places["warehouse"]).reserved == 0
+
+    def test_an_attached_customers_last_address_is_prefilled(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        customer = f.CustomerFactory(email="kim@example.com", first_name="Kim", last_name="Lee")
+        f.OrderFactory(
+            customer=customer,
+            shipping_address={
+                "name": "Kim Lee",
+                "line1": "9 Oak Rd",
+                "city": "Peoria",
+                "postcode": "61602",
+                "country": "US",
+            },
+        )
+        self._add(desk, variant)
+        desk.post(reverse("backoffice:aisle"), {"action": "customer", "customer": customer.pk})
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        for value in ("9 Oak Rd", "Peoria", "61602", "Kim Lee"):
+            assert f'value="{value}"' in body, value
+        assert "their last delivery address" in body
+
+    def test_each_fulfilment_shows_only_its_fields(self, desk, variant, places):
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        # The sections the stylesheet hides by the chosen radio.
+        assert re.search(r'class="for-pickup">.*?name="pickup_store"', body, re.S)
+        assert re.search(r'class="for-ship ops-address">.*?name="line1"', body, re.S)
+        assert re.search(r'class="for-card">.*?name="card_number"', body, re.S)
+        css = (settings_static() / "css" / "backoffice.css").read_text()
+        assert "input[name=fulfilment][value=pickup]:checked) .for-ship" in css
+        assert "input[name=fulfilment][value=ship]:checked) .for-pickup" in css
+
+    def test_prices_carry_their_currency(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        self._add(desk, variant, 2)
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        assert "Subtotal $98.00" in body
 
     def test_insufficient_stock_writes_nothing(self, desk, variant, places):
         receive(variant, places["warehouse"], 1)
@@ -569,3 +608,23 @@ def test_manager_sees_the_same_queue(client, variant, store, shopper):
     order, _ = make_pickup(variant, store, shopper)
     client.force_login(manager.user)
     assert order.number in client.get(reverse("backoffice:pickup-queue")).content.decode()
+
+
+def settings_static():
+    from django.conf import settings
+
+    return settings.BASE_DIR / "static"
+
+
+@pytest.mark.django_db
+def test_the_header_names_the_associate_and_offers_switch_user_and_log_out(desk, store):
+    page = desk.get(reverse("backoffice:pickup-queue") + "?tab=ready").content.decode()
+    assert "Luis" in page
+    assert "Switch user" in page and "Log out" in page
+    assert 'value="/accounts/login/?next=/backoffice/pickups/%3Ftab%3Dready"' in page
+    response = desk.post(
+        reverse("account_logout"), {"next": "/accounts/login/?next=/backoffice/pickups/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/backoffice/pickups/"
+    assert desk.get(reverse("backoffice:pickup-queue")).status_code == 302  # logged out
