@@ -253,7 +253,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------
 # Without Redis, tasks run in-process so the embedded default needs no broker.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis the tasks run in-process; the named host keeps kombu from warning
+# "No hostname was supplied" in the demo's log.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -352,5 +354,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 4xx is logged once, by the server's access log (runserver's django.server,
+        # gunicorn's access log); django.request keeps the 5xx with their tracebacks.
+        "django.request": {"level": "ERROR"},
+    },
 }
