@@ -30,6 +30,8 @@ demo: install
 	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel by default (pytest-xdist, one test database per worker); PYTEST_ARGS= for serial.
+PYTEST_ARGS ?= -n 2
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

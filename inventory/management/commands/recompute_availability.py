@@ -27,7 +27,10 @@ class Command(BaseCommand):
             total=Variant.objects.count(),
             unit="variant",
             desc="Nearest availability",
-            disable=no_progress or options["verbosity"] == 0,
+            # On a terminal only (None), and cleared when done: the summary line stays,
+            # so the demo's log has one bar at a time and none in a file or a pipe.
+            disable=True if no_progress or options["verbosity"] == 0 else None,
+            leave=False,
             file=self.stderr._out,
         ) as bar:
             result = availability_recompute_all(
