@@ -27,9 +27,8 @@ class Command(BaseCommand):
             total=Variant.objects.count(),
             unit="variant",
             desc="Nearest availability",
-            # On a terminal only (None), and cleared when done: the summary line stays,
-            # so the demo's log has one bar at a time and none in a file or a pipe.
-            disable=True if no_progress or options["verbosity"] == 0 else None,
+            disable=no_progress or options["verbosity"] == 0,
+            # Cleared when done (the summary line stays): one bar at a time in the demo.
             leave=False,
             file=self.stderr._out,
         ) as bar:
