@@ -8,6 +8,8 @@ UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's emails point at the server make demo starts (override for a proxy).
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test install lint format migrate seed serve up clean bench
 
@@ -24,10 +26,13 @@ install: $(STAMP)
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --scale small
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --scale small
 	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# Serial by default (measured faster on a busy 2-core machine: README); PYTEST_ARGS="-n 4"
+# runs it in parallel with pytest-xdist, one test database per worker.
+PYTEST_ARGS ?=
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

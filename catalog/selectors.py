@@ -162,17 +162,50 @@ def products_listing(*, category_ids: Iterable[int], filters: ListingFilters) ->
     return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
 
 
+# Letter sizes smallest first; "2XL" and "XXL" are the same place.
+_LETTER_SIZES = {
+    size: rank
+    for rank, names in enumerate(
+        (
+            ("XXXS", "3XS"),
+            ("XXS", "2XS"),
+            ("XS",),
+            ("S",),
+            ("M",),
+            ("L",),
+            ("XL",),
+            ("XXL", "2XL"),
+            ("XXXL", "3XL"),
+            ("4XL",),
+            ("5XL",),
+        )
+    )
+    for size in names
+}
+
+
+def size_sort_key(size: str) -> tuple:
+    """Where a size goes in a size filter: letter sizes in garment order (XS, S, M, L,
+    XL …), then numbers in numeric order (24, 26, 28 … 10.5), then anything else ("One
+    size") alphabetically."""
+    text = (size or "").strip().upper()
+    if text in _LETTER_SIZES:
+        return (0, _LETTER_SIZES[text], 0.0, text)
+    try:
+        return (1, 0, float(text.replace(",", ".")), text)
+    except ValueError:
+        return (2, 0, 0.0, text)
+
+
 def listing_facets(*, category_ids: Iterable[int]) -> tuple[list[str], list[str]]:
-    """The sizes (in size order) and colours the active variants of these categories come
-    in, for the filter form. Two queries."""
+    """The sizes (in size order: :func:`size_sort_key`) and colours the active variants of
+    these categories come in, for the filter form. Two queries."""
     variants = Variant.objects.filter(
         product__category_id__in=list(category_ids), product__is_active=True, is_active=True
     ).order_by()
-    sizes: dict[str, int] = {}
-    for size, position in variants.exclude(size="").values_list("size", "position").distinct():
-        sizes[size] = min(position, sizes.get(size, position))
+    sizes = set(variants.exclude(size="").values_list("size", flat=True).distinct())
     colours = sorted(set(variants.exclude(colour="").values_list("colour", flat=True)))
-    return sorted(sizes, key=lambda s: (sizes[s], s)), colours
+    return sorted(sizes, key=size_sort_key), colours
 
 
 # --- search -----------------------------------------------------------------------------
@@ -296,6 +329,20 @@ def products_search(*, query: str) -> QuerySet[Product]:
 
 
 # --- product page ---------------------------------------------------------------------
+
+
+RELATED_LIMIT = 4
+
+
+def products_related(*, product: Product, limit: int = RELATED_LIMIT) -> list[Product]:
+    """The merchandiser's related products of ``product`` that can be sold now, as product
+    cards, by name. One query."""
+    return list(
+        products_for_cards(Product.objects.filter(related_products=product))
+        .filter(min_price__isnull=False)
+        .exclude(pk=product.pk)
+        .order_by("name", "pk")[:limit]
+    )
 
 
 def product_for_page(*, slug: str) -> Product | None:

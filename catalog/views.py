@@ -128,6 +128,11 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
             ("name", "Name"),
         ),
         "query_string": _query_without_page(request),
+        "active_filters": len(chosen_sizes)
+        + len(chosen_colours)
+        + (price_min is not None)
+        + (price_max is not None)
+        + in_stock,
     }
     return render(request, RESULTS if request.htmx else "storefront/catalog/category.html", context)
 
@@ -247,5 +252,6 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "price_varies": len(set(prices)) > 1,
         "store": store,
         "low_stock_threshold": settings.OMNI_LOW_STOCK_THRESHOLD,
+        "related": selectors.products_related(product=found),
     }
     return render(request, "storefront/catalog/product.html", context)

@@ -12,3 +12,15 @@ class OmniConfig(AppConfig):
         from omni.api.webhooks import register_webhook_handlers
 
         register_webhook_handlers()
+
+        # Sites' own post_migrate handler (run first: it is listed before omni) recreates
+        # "example.com" after a flush; name the shop again after it.
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_site_name_after_migrate, sender=self)
+
+
+def _site_name_after_migrate(sender, **kwargs) -> None:
+    from omni.sites import site_sync
+
+    site_sync()

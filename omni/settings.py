@@ -30,6 +30,8 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The shop's name in emails and page titles (the Sites row: omni.sites.site_sync).
+OMNI_SITE_NAME = env("OMNI_SITE_NAME", default="Omni")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A guest's recently viewed products in a signed cookie, not a session row.
     "customers.middleware.RecentlyViewedCookieMiddleware",
+    "omni.views.BrandedNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "omni.urls"
@@ -94,7 +97,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.shopper",
                 "orders.context_processors.storefront",
+                "omni.sites.site_context",
             ],
+            # {{ amount|money }} on every page without a {% load %}.
+            "builtins": ["omni.templatetags.money"],
         },
     },
 ]
@@ -226,6 +232,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 # the orders a guest placed with it (customers.receivers / customer_link_login).
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Accounts are named by their email, never by the generated username.
+ACCOUNT_USER_DISPLAY = "omni.sites.user_display"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -308,7 +316,9 @@ OMNI_API_MAX_JSON_DEPTH = env.int("OMNI_API_MAX_JSON_DEPTH", default=32)
 
 # --- Celery ---------------------------------------------------------------------------
 # Without Redis, tasks run in-process so the embedded default needs no broker.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without Redis the tasks run in-process; the named host keeps kombu from warning
+# "No hostname was supplied" in the demo's log.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -416,6 +426,8 @@ OMNI_ABANDONED_CART_STAGES = env.list(
 )
 OMNI_CART_MAX_LINE_QUANTITY = env.int("OMNI_CART_MAX_LINE_QUANTITY", default=20)
 OMNI_CART_RESTORE_MAX_AGE_DAYS = env.int("OMNI_CART_RESTORE_MAX_AGE_DAYS", default=30)
+# How long the order-status link in a guest's emails opens their order.
+OMNI_ORDER_LINK_MAX_AGE_DAYS = env.int("OMNI_ORDER_LINK_MAX_AGE_DAYS", default=180)
 # How often beat scans for due abandoned carts (seconds; shorten to watch it work).
 OMNI_ABANDONED_CART_SCAN_SECONDS = env.float("OMNI_ABANDONED_CART_SCAN_SECONDS", default=300.0)
 # A cart worth at least this much, of a shopper with a home store, becomes a follow-up

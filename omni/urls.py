@@ -42,6 +42,11 @@ urlpatterns = [
     *[path("", include(app)) for app in STOREFRONT_APPS],
 ]
 
+handler400 = "omni.views.bad_request"
+handler403 = "omni.views.permission_denied"
+handler404 = "omni.views.page_not_found"
+handler500 = "omni.views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -116,6 +116,14 @@ def _pickup_context(fulfilment: Fulfilment, now: dt.datetime, incoming: dict) ->
 OPEN = (Status.PLACED, Status.PICKING)
 
 
+def _pickup_tabs(counts: dict[str, int]) -> list[dict]:
+    """The queue's tabs with their counts (``counts`` is ``selectors.pickup_counts``)."""
+    return [
+        {"key": key, "label": label, "count": sum(counts[s] for s in statuses)}
+        for key, label, statuses in PICKUP_TABS
+    ]
+
+
 def _incoming_for(fulfilment: Fulfilment) -> dict:
     if fulfilment.status not in OPEN:
         return {}
@@ -156,11 +164,7 @@ def pickup_queue(request: HttpRequest) -> HttpResponse:
         location=request.location, order_ids=[p.order_id for p in queue if p.status in OPEN]
     )
     rows = [_pickup_context(p, now, incoming) for p in queue]
-    tabs = [
-        {"key": key, "label": label, "count": sum(counts[s] for s in statuses)}
-        for key, label, statuses in PICKUP_TABS
-    ]
-    context = {"tab": tab, "tabs": tabs, "rows": rows, "code": code}
+    context = {"tab": tab, "tabs": _pickup_tabs(counts), "rows": rows, "code": code}
     if request.htmx and not code:
         return render(request, "backoffice/pickups/_queue.html", context)
     return render(request, "backoffice/pickups/queue.html", context)
@@ -250,15 +254,19 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
         # The row answers in place; the queued message is for full pages only.
         list(messages.get_messages(request))
         fresh = _pickup_or_404(request, pk)
+        # A refused collection is about the code: said once, under the code box.
+        code_error = error if action == "collect" and fresh.status == Status.READY else ""
         return render(
             request,
             "backoffice/pickups/_row.html",
             {
                 **_pickup_context(fresh, timezone.now(), _incoming_for(fresh)),
-                "row_error": error,
+                "row_error": "" if code_error else error,
                 "row_done": done,
-                "code_error": error if action == "collect" else "",
+                "code_error": code_error,
                 "next": _safe_next(request, reverse("backoffice:pickup-queue")),
+                # The tab counts move with the row (swapped out of band into the tabs).
+                "oob_tabs": _pickup_tabs(selectors.pickup_counts(location=request.location)),
             },
         )
     return redirect(_safe_next(request, reverse("backoffice:pickup-detail", args=[pk])))
@@ -426,6 +434,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
     state = _aisle_state(request)
     pickup_stores = list(locations_active(kind=Location.Kind.STORE, offers_pickup=True))
     form = None
+    place_error = ""
     if request.method == "POST":
         if request.POST.get("action") == "place":
             customer = (
@@ -437,15 +446,18 @@ def aisle(request: HttpRequest) -> HttpResponse:
                 request.POST, stores=pickup_stores, has_customer=customer is not None
             )
             if not state["lines"]:
-                messages.error(request, "Add at least one item first.")
+                place_error = "Add at least one item first."
             elif form.is_valid():
                 try:
                     order = _aisle_place(request, form, state, customer)
                 except DomainError as refusal:
-                    field = refusal.details.get("field")
+                    # Said once: beside its field, else beside the button.
+                    field = {"card": "card_number"}.get(refusal.details.get("field"))
+                    field = field or refusal.details.get("field")
                     if field in form.fields:
                         form.add_error(field, refusal.message)
-                    domain_error_message(request, refusal)
+                    else:
+                        place_error = refusal.message
                 else:
                     _aisle_save(request, {"lines": {}, "customer_id": None})
                     return redirect("backoffice:aisle-done", number=order.number)
@@ -469,10 +481,14 @@ def aisle(request: HttpRequest) -> HttpResponse:
         Customer.objects.filter(pk=state["customer_id"]).first() if state["customer_id"] else None
     )
     if form is None:
+        initial = {"pickup_store": request.location.pk if request.location.offers_pickup else ""}
+        if customer is not None:
+            # Their last delivery address, ready to ship to again (or to change).
+            address = selectors.last_shipping_address(customer=customer)
+            initial.update({k: address[k] for k in ADDRESS_FIELDS if address.get(k)})
+            initial.setdefault("name", f"{customer.first_name} {customer.last_name}".strip())
         form = AisleCheckoutForm(
-            stores=pickup_stores,
-            has_customer=customer is not None,
-            initial={"pickup_store": request.location.pk if request.location.offers_pickup else ""},
+            stores=pickup_stores, has_customer=customer is not None, initial=initial
         )
     context = {
         "query": query,
@@ -485,6 +501,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
         if customer_query
         else [],
         "form": form,
+        "place_error": place_error,
     }
     if request.htmx and request.method == "GET" and request.GET.get("part") == "results":
         return render(request, "backoffice/aisle/_results.html", context)

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Channel, Interaction
@@ -31,6 +32,7 @@ from omni.email import absolute_url, email_send_once
 from omni.models import EmailLog
 from omni.money import format_money
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment, Refund
+from orders.selectors import order_status_token
 from orders.services.numbers import order_code_data_uri
 from stores.models import Location
 
@@ -67,7 +69,11 @@ def _first_store(order: Order) -> Location | None:
 
 
 def order_url(order: Order) -> str:
-    return absolute_url(f"/account/orders/{order.number}/")
+    """Where "View your order" goes: a member's account page, else (a guest, with no
+    login to use) the signed order-status link."""
+    if order.customer_id and order.customer.user_id:
+        return absolute_url(reverse("orders:account-order-detail", args=[order.number]))
+    return absolute_url(reverse("orders:order-status", args=[order_status_token(order)]))
 
 
 def _order_context(order: Order) -> dict[str, Any]:

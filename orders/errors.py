@@ -101,6 +101,14 @@ class InvalidCardNumber(PaymentError):
     http_status = 422
 
 
+class InvalidCardDetails(PaymentError):
+    """The name, expiry or CVC given with a card is not valid (checked before anything is
+    written); ``field`` says which."""
+
+    code = "invalid_card_details"
+    http_status = 422
+
+
 class PaymentDeclined(PaymentError):
     """The payment was declined (``card_declined``, ``insufficient_funds``,
     ``insufficient_store_credit``). Nothing was written: no order, no stock held."""
@@ -122,3 +130,17 @@ class RefundNotAllowed(PaymentError):
 
     code = "refund_exceeds_payment"
     http_status = 409
+
+
+class OrderLinkInvalid(OrdersError):
+    """An order-status link (in a guest's email) that was tampered with or is unknown."""
+
+    code = "order_link_invalid"
+    http_status = 404
+
+
+class OrderLinkExpired(OrderLinkInvalid):
+    """An order-status link older than ``OMNI_ORDER_LINK_MAX_AGE_DAYS``."""
+
+    code = "order_link_expired"
+    http_status = 410

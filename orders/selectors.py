@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 
@@ -22,7 +23,7 @@ from customers.services import normalise_email, normalise_phone
 from inventory.models import low_stock_threshold
 from inventory.selectors import stock_list
 from omni.money import ZERO, to_money
-from orders.errors import OrderNotFound
+from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
 from orders.models import (
     Cart,
     CartLine,
@@ -264,6 +265,52 @@ def order_detail(*, number: str, customer: Customer | None = None) -> Order:
     if order is None:
         raise OrderNotFound("We could not find that order.", number=number)
     return order
+
+
+def last_shipping_address(*, customer: Customer) -> dict:
+    """The address the customer's latest shipped order went to ({} when none): what an
+    associate's order for them starts from. One query."""
+    address = (
+        Order.objects.filter(customer=customer)
+        .exclude(shipping_address={})
+        .order_by("-placed_at", "-pk")
+        .values_list("shipping_address", flat=True)
+        .first()
+    )
+    return dict(address or {})
+
+
+# --- order-status links (a guest's way back to their order, from an email) --------------
+
+ORDER_LINK_SALT = "orders.order-status-link"
+
+
+def order_link_max_age() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "OMNI_ORDER_LINK_MAX_AGE_DAYS", 180)))
+
+
+def order_status_token(order: Order) -> str:
+    """A signed, timestamped token naming the order, for ``/orders/status/<token>/``: a
+    guest opens their order from an email without an account to log in to."""
+    return signing.TimestampSigner(salt=ORDER_LINK_SALT).sign(order.number)
+
+
+def order_for_status_token(*, token: str, max_age: dt.timedelta | None = None) -> Order:
+    """The order an order-status link names, loaded like ``order_detail``. Raises
+    OrderLinkInvalid (tampered or unknown) or OrderLinkExpired (older than ``max_age``,
+    default ``OMNI_ORDER_LINK_MAX_AGE_DAYS``)."""
+    try:
+        number = signing.TimestampSigner(salt=ORDER_LINK_SALT).unsign(
+            token, max_age=order_link_max_age() if max_age is None else max_age
+        )
+    except signing.SignatureExpired:
+        raise OrderLinkExpired("This link to your order has expired.") from None
+    except signing.BadSignature:
+        raise OrderLinkInvalid("This link is not valid.") from None
+    try:
+        return order_detail(number=number)
+    except OrderNotFound:
+        raise OrderLinkInvalid("This link is not valid.") from None
 
 
 ACTIVE_PICKUP_STATUSES = (

@@ -18,6 +18,7 @@ urlpatterns: list = [
     path("cart/restore/<str:token>/", views.cart_restore, name="cart-restore"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/done/<str:number>/", views.confirmation, name="confirmation"),
+    path("orders/status/<str:token>/", views.order_status, name="order-status"),
     path("account/orders/", views.account_orders, name="account-orders"),
     path("account/orders/<str:number>/", views.account_order_detail, name="account-order-detail"),
 ]

@@ -35,7 +35,7 @@ from omni.errors import DomainError
 from omni.http import is_local_path
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY, cart_key
-from orders.errors import CartRestoreInvalid, OrderNotFound
+from orders.errors import CartRestoreInvalid, OrderLinkExpired, OrderLinkInvalid, OrderNotFound
 from orders.models import Cart, Fulfilment, Order
 from orders.services.checkout import pickup_preparation_time
 from orders.services.numbers import order_code_data_uri
@@ -262,6 +262,9 @@ class CheckoutForm(forms.Form):
         initial="card",
     )
     card_number = forms.CharField(label="Card number", max_length=30, required=False)
+    card_name = forms.CharField(label="Name on the card", max_length=120, required=False)
+    card_expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, required=False)
+    card_cvc = forms.CharField(label="Security code (CVC)", max_length=4, required=False)
     marketing_email = forms.BooleanField(
         label="Email me news and offers (newsletter)", required=False
     )
@@ -283,14 +286,37 @@ class CheckoutForm(forms.Form):
                 self.add_error("payment", "Pay at pickup is only for pickups.")
         elif data.get("fulfilment") == "pickup" and not data.get("store"):
             self.add_error("store", "Choose the store to pick up from.")
-        if data.get("payment") == "card" and not data.get("card_number"):
-            self.add_error("card_number", "Enter your card number.")
+        if data.get("payment") == "card":
+            for name, message in (
+                ("card_number", "Enter your card number."),
+                ("card_name", "Enter the name on the card."),
+                ("card_expiry", "Enter the expiry date as MM/YY."),
+                ("card_cvc", "Enter the 3 or 4 digit security code (CVC)."),
+            ):
+                if not data.get(name):
+                    self.add_error(name, message)
         if data.get("marketing_sms") and not data.get("phone"):
             self.add_error("phone", "Give a phone number to get texts.")
         return data
 
 
-FIELD_FOR_ERROR = {"postcode": "postcode", "line1": "line1", "city": "city", "store": "store"}
+FIELD_FOR_ERROR = {
+    "postcode": "postcode",
+    "line1": "line1",
+    "city": "city",
+    "store": "store",
+    "card": "card_number",
+    "card_name": "card_name",
+    "card_expiry": "card_expiry",
+    "card_cvc": "card_cvc",
+}
+# A declined card is about the card: said under its number, once.
+FIELD_FOR_CODE = {
+    "card_declined": "card_number",
+    "insufficient_funds": "card_number",
+    "expired_card": "card_expiry",
+    "incorrect_cvc": "card_cvc",
+}
 
 
 def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str = ""):
@@ -359,7 +385,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
     payment = (
         services.PaymentChoice.pay_in_store()
         if data["payment"] == "store"
-        else services.PaymentChoice.card(data["card_number"])
+        else services.PaymentChoice.card(
+            data["card_number"],
+            name=data["card_name"],
+            expiry=data["card_expiry"],
+            cvc=data["card_cvc"],
+        )
     )
     customer = customer_of(request) if member else None
     contact = None
@@ -382,11 +413,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
             user=request.user if member else None,
         )
     except DomainError as exc:
-        field = FIELD_FOR_ERROR.get(exc.details.get("field", ""))
+        field = FIELD_FOR_ERROR.get(exc.details.get("field", "")) or FIELD_FOR_CODE.get(exc.code)
         if field:
             form.add_error(field, str(exc))
         return _checkout_render(
-            request, cart_obj, summary, form, status=exc.http_status, error=str(exc)
+            request,
+            cart_obj,
+            summary,
+            form,
+            status=exc.http_status,
+            error="" if field else str(exc),
         )
     placed = request.session.get(PLACED_SESSION_KEY, [])
     request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
@@ -404,16 +440,42 @@ def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     owner = request.user.is_authenticated and order.customer.user_id == request.user.pk
     if not (in_session or owner):
         raise Http404("No such order")
+    return render(request, "storefront/checkout/confirmation.html", _receipt_context(order))
+
+
+def order_status(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's order from the signed link in their emails (no login needed): the same
+    receipt as the confirmation, with where it is now. A tampered link is not found; an
+    expired one says so (410) and offers to log in."""
+    try:
+        order = selectors.order_for_status_token(token=token)
+    except OrderLinkExpired as exc:
+        return render(
+            request, "storefront/checkout/link_expired.html", {"message": exc.message}, status=410
+        )
+    except OrderLinkInvalid:
+        raise Http404("No such order") from None
+    return render(
+        request,
+        "storefront/checkout/confirmation.html",
+        {**_receipt_context(order), "via_link": True},
+    )
+
+
+def _receipt_context(order: Order) -> dict:
     fulfilments = list(order.fulfilments.all())
-    context = {
+    return {
         "order": order,
         "lines": list(order.lines.all()),
         "pickups": [f for f in fulfilments if f.kind == Fulfilment.Kind.PICKUP],
         "shipments": [f for f in fulfilments if f.kind != Fulfilment.Kind.PICKUP],
         "payments": list(order.payments.all()),
         "code_uri": order_code_data_uri(order.number),
+        # A guest keeps this link to check on the order later (it is in the email too).
+        "status_url": None
+        if order.customer.user_id
+        else reverse("orders:order-status", args=[selectors.order_status_token(order)]),
     }
-    return render(request, "storefront/checkout/confirmation.html", context)
 
 
 # --- the shopper's orders in their account ------------------------------------------------

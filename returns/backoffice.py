@@ -25,7 +25,6 @@ from customers.models import List
 from customers.selectors import tasks_due
 from inventory.selectors import transfer_counts
 from omni.errors import DomainError
-from orders.backoffice import domain_error_message
 from orders.errors import OrderNotFound
 from orders.selectors import cart_recovery_metrics, order_detail, order_find, pickup_counts
 from orders.services.fulfilments import pickup_reminder_before
@@ -44,6 +43,8 @@ from stores.backoffice import backoffice_view
 SEARCH_LIMIT = 25
 EXPECTED_LIMIT = 20
 LINE_FIELDS = ("qty", "reason", "condition", "disposition", "exchange")
+# Form-level fields that show their own error (anything else is said above the form).
+FORM_FIELDS = frozenset({"lines", "refund_method", "exchange", "override_reason"})
 
 
 # --- today ----------------------------------------------------------------------------
@@ -198,6 +199,23 @@ def _read_lines(
     return lines, exchange
 
 
+def _unplaced_error(errors: dict[str, str], items: list[dict]) -> str:
+    """The error (if any) with no field on the page to stand beside: said above the form."""
+    shown = set(FORM_FIELDS)
+    said = set()
+    for item in items:
+        pk = item["line"].pk
+        said.add(item["row"].reason)  # the line's refusal, already written on it
+        if item["row"].remaining:
+            shown.update(f"{name}-{pk}" for name in ("qty", "reason", "condition", "disposition"))
+            if item["exchange_options"]:
+                shown.add(f"exchange-{pk}")
+    return next(
+        (message for key, message in errors.items() if key not in shown and message not in said),
+        "",
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @backoffice_view
 def return_form(request: HttpRequest, number: str) -> HttpResponse:
@@ -244,25 +262,29 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             )
         except _FormError as bad:
             errors[bad.field] = bad.message
-            error = bad.message
         except DomainError as refusal:
-            error = domain_error_message(request, refusal)
-            list(messages.get_messages(request))  # shown beside the form, not twice
+            # Said once, next to what it is about (no queued message: this page answers).
             field = refusal.details.get("field")
             line_id = refusal.details.get("order_line_id")
             if field and line_id:
                 errors[f"{field}-{line_id}"] = refusal.message
             elif line_id:
                 errors[f"qty-{line_id}"] = refusal.message
-            elif field:
+            elif field in FORM_FIELDS:
                 errors[field] = refusal.message
+            else:
+                error = refusal.message
         else:
             messages.success(request, f"Return {done.number} taken; the receipt has been emailed.")
             return redirect("backoffice:return-receipt", number=done.number)
     prefill = {line.order_line_id: line for line in completing.lines.all()} if completing else {}
+    may_override = request.associate.is_manager
     items = [
         {
             "row": row,
+            # A line the policy refuses (and this associate may not override) is shown
+            # with its reason and no inputs to fill in.
+            "locked": bool(row.reason) and not (row.overridable and may_override),
             "line": row.order_line,
             "exchange_options": options[row.order_line.pk],
             "requested": prefill.get(row.order_line.pk),
@@ -277,6 +299,8 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
         }
         for row in rows
     ]
+    if errors and not error:
+        error = _unplaced_error(errors, items)
     context = {
         "order": order,
         "existing": existing,

@@ -72,7 +72,8 @@ def return_start(request: HttpRequest, number: str) -> HttpResponse:
     except OrderNotFound:
         raise Http404("No such order among yours.") from None
     rows = returnable_lines(order=order)
-    lines = [LineForm(row=row) for row in rows]
+    # What can come back is offered in full: a one-item order is one reason away from done.
+    lines = [LineForm(row=row, quantity=row.returnable) for row in rows]
     stores = [*_return_stores()]
     method = request.POST.get("method", Return.Method.IN_STORE)
     # "My store" (chosen in this session, else the home store) is the likely place to

@@ -265,6 +265,110 @@ def _variants(
     return tuple(variants)
 
 
+# What a product page says about a piece: two of its kind's features, then its care.
+FEATURES = {
+    "tee": (
+        "A soft crew neck that keeps its shape wash after wash.",
+        "Cut a touch longer in the body, to tuck in or wear loose.",
+        "Taped shoulder seams so it hangs straight all day.",
+        "Garment-dyed for a lived-in colour from the first wear.",
+    ),
+    "shirt": (
+        "A proper collar that stands up under a sweater.",
+        "Cut with a curved hem that works tucked in or out.",
+        "Mother-of-pearl buttons and a chest pocket.",
+        "Pre-washed, so it is soft now and will not shrink later.",
+    ),
+    "knit": (
+        "Knitted to a mid weight that layers under a coat.",
+        "Ribbed cuffs and hem that hold their shape.",
+        "A relaxed fit through the body with set-in sleeves.",
+        "Spun from long fibres that resist pilling.",
+    ),
+    "dress": (
+        "Falls to mid-calf with a gentle A-line.",
+        "Side-seam pockets deep enough for a phone.",
+        "Fully lined to the hip, unlined below for movement.",
+        "A waist that ties, so you choose the fit.",
+    ),
+    "trousers": (
+        "A mid-rise that sits at the natural waist.",
+        "A straight leg with enough room through the thigh.",
+        "Finished with a hem you can take up in store for free.",
+        "A touch of stretch for ease when you sit.",
+    ),
+    "coat": (
+        "Falls to the hip, long enough to cover a blazer.",
+        "Deep hand-warmer pockets and an inside phone pocket.",
+        "A storm flap and a collar that stands up to the wind.",
+        "Lined for warmth without bulk.",
+    ),
+    "sneaker": (
+        "A cushioned footbed for a full day on your feet.",
+        "A grippy rubber sole that is stitched, not just glued.",
+        "Padded collar and tongue so they are comfortable from day one.",
+        "Laces in two lengths in the box.",
+    ),
+    "boot": (
+        "A Goodyear-welted sole that can be resoled.",
+        "Water-resistant upper with sealed seams.",
+        "A padded collar and a pull tab to get them on fast.",
+        "A lugged sole for wet pavements and gravel paths.",
+    ),
+    "bag": (
+        "Sized for a laptop, a water bottle and a sweater.",
+        "An inside zip pocket and a key clip.",
+        "Reinforced handles that carry a full load.",
+        "A water-resistant base that stands up on its own.",
+    ),
+    "hat": (
+        "Knitted with a deep turn-up that covers the ears.",
+        "An adjustable strap at the back, one size for most.",
+        "Light enough to fold into a pocket.",
+        "A soft lining that does not itch.",
+    ),
+    "scarf": (
+        "Long enough to loop twice.",
+        "Finished with a hand-knotted fringe.",
+        "Woven for warmth without weight.",
+        "Soft from the first wear, softer with every wash.",
+    ),
+    "gloves": (
+        "Touchscreen-friendly thumb and fingertip.",
+        "A snug knitted cuff that keeps the wind out.",
+        "Lined for warmth with a slim fit.",
+        "Stitched to follow the shape of the hand.",
+    ),
+}
+CARE = {
+    "tee": "Machine wash cold, tumble dry low.",
+    "shirt": "Machine wash at 30°, hang to dry, warm iron.",
+    "knit": "Hand wash cold and dry flat.",
+    "dress": "Machine wash gentle at 30°, hang to dry.",
+    "trousers": "Wash inside out at 30°.",
+    "coat": "Dry clean only.",
+    "sneaker": "Wipe clean with a damp cloth.",
+    "boot": "Brush off dirt and condition the leather now and then.",
+    "bag": "Spot clean with a damp cloth.",
+    "hat": "Hand wash cold and dry flat.",
+    "scarf": "Hand wash cold or dry clean.",
+    "gloves": "Spot clean; leather gloves dry away from heat.",
+}
+
+
+def product_description(spec: ProductSpec, seed: int) -> str:
+    """A product page's details, different for every product: its name and colours, two
+    of its kind's features (chosen by the seed) and how to care for it."""
+    rng = rng_for(seed, "description", spec.index)
+    features = rng.sample(FEATURES[spec.shape], 2)
+    colours = ", ".join(spec.colours[:-1]) + (" or " if len(spec.colours) > 1 else "")
+    colours += spec.colours[-1]
+    return (
+        f"The {spec.name} from {spec.brand}, in {colours}. {features[0]} {features[1]}\n"
+        f"Care: {CARE[spec.shape]}"
+    )
+
+
 def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
     """The whole catalog, without touching the database (the state check uses its SKUs)."""
     specs: list[ProductSpec] = []
@@ -390,10 +494,7 @@ def catalog_create(world: DemoWorld) -> None:
                         slug=spec.slug,
                         category_id=world.categories[spec.category.slug],
                         brand=spec.brand,
-                        description=(
-                            f"{spec.name}: part of our {spec.category.name.lower()} range, "
-                            "designed in New England and made to be worn for years."
-                        ),
+                        description=product_description(spec, world.seed),
                         is_final_sale=spec.is_final_sale,
                         created_at=world.now - dt.timedelta(days=200 - spec.index % 150),
                     )

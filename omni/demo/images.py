@@ -40,6 +40,11 @@ SILHOUETTES = {
     "L146 130 L160 92 Q166 80 178 84 Q190 90 186 104 L172 170 Q205 150 212 170 Q216 184 200 "
     "200 L190 320 Z",
 }
+# Shapes chosen by the product's name where its category's one would be wrong.
+SILHOUETTES["cap"] = "M70 228 Q70 140 150 134 Q226 140 228 214 L272 232 Q276 246 258 248 L74 246 Z"
+SILHOUETTES["duffel"] = "M38 178 Q38 150 66 150 L234 150 Q262 150 262 178 L262 296 L38 296 Z"
+NAME_SHAPES = (("cap", "cap"), ("duffel", "duffel"), ("weekender", "duffel"))
+
 DETAILS = {
     "shirt": '<path d="M150 80 L150 305" stroke="{ink}" stroke-width="2" fill="none"/>',
     "coat": '<path d="M150 112 L150 330" stroke="{ink}" stroke-width="2" fill="none"/>',
@@ -48,6 +53,10 @@ DETAILS = {
     'stroke-width="10" fill="none"/>',
     "hat": '<rect x="74" y="222" width="152" height="30" rx="6" fill="{fill}" '
     'stroke="{ink}" stroke-width="2"/><circle cx="150" cy="98" r="16" fill="{fill}"/>',
+    "cap": '<path d="M150 134 L150 228" stroke="{ink}" stroke-width="2" fill="none"/>'
+    '<circle cx="150" cy="132" r="6" fill="{ink}"/>',
+    "duffel": '<path d="M100 150 Q100 112 150 112 Q200 112 200 150" stroke="{ink}" '
+    'stroke-width="8" fill="none"/><path d="M38 200 L262 200" stroke="{ink}" stroke-width="2"/>',
     "sneaker": '<rect x="42" y="238" width="222" height="14" rx="5" fill="{ink}"/>',
     "boot": '<rect x="100" y="256" width="156" height="12" rx="4" fill="{ink}"/>',
 }
@@ -63,7 +72,15 @@ def _luminance(hex_value: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def illustration_shape(*, name: str, shape: str) -> str:
+    """The silhouette that matches the product's name: a cap is drawn with a brim, not as
+    its category's beanie; a duffel is wide. Else the category's ``shape``."""
+    words = name.lower().replace("-", " ").split()
+    return next((drawn for word, drawn in NAME_SHAPES if word in words), shape)
+
+
 def product_svg(*, name: str, shape: str, colour_hex: str) -> str:
+    shape = illustration_shape(name=name, shape=shape)
     light = _luminance(colour_hex) > 0.75
     background = "#e6e2da" if light else _mix(colour_hex, 255, 0.85)
     ink = "#3b3b3b" if light else _mix(colour_hex, 0, 0.45)

@@ -5,8 +5,11 @@ Test cards
 ==========
 
 The built-in ``test`` provider (the default, ``OMNI_CARD_PAYMENT_PROVIDER = "test"``)
-takes no real money. Spaces and dashes in the number are ignored; expiry and CVC are not
-checked.
+takes no real money. Spaces and dashes in the number are ignored. When the shopper gives
+them (the storefront's checkout always does; the API and the till may not), the name must
+not be blank, the expiry is ``MM/YY`` (or ``MM/YYYY``) and the CVC 3 or 4 digits — else
+``invalid_card_details`` before anything is written — and the provider declines a card
+whose expiry month has passed (``expired_card``) and the CVC ``000`` (``incorrect_cvc``).
 
 ===================== ============ =====================================================
 Card number           Result       Error code (``PaymentError.code``)
@@ -44,6 +47,7 @@ name. Refunds of pay-in-store and external payments are recorded as paid out in 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,6 +56,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, Sum
+from django.utils import timezone
 
 from customers import selectors as customer_selectors
 from customers import services as customer_services
@@ -60,6 +65,7 @@ from omni.money import ZERO, format_money, to_money
 from omni.outbox import outbox_record
 from orders.errors import (
     CheckoutInvalid,
+    InvalidCardDetails,
     InvalidCardNumber,
     InvalidTransition,
     PaymentDeclined,
@@ -88,10 +94,23 @@ class PaymentChoice:
     method: str
     card_number: str = field(default="", repr=False)  # never logged, never stored
     reference: str = ""
+    # Given by the storefront's checkout; None where a caller has only the number.
+    card_name: str | None = field(default=None, repr=False)
+    card_expiry: str | None = field(default=None, repr=False)
+    card_cvc: str | None = field(default=None, repr=False)
 
     @classmethod
-    def card(cls, number: str) -> PaymentChoice:
-        return cls(METHOD_CARD, card_number=number)
+    def card(
+        cls,
+        number: str,
+        *,
+        name: str | None = None,
+        expiry: str | None = None,
+        cvc: str | None = None,
+    ) -> PaymentChoice:
+        return cls(
+            METHOD_CARD, card_number=number, card_name=name, card_expiry=expiry, card_cvc=cvc
+        )
 
     @classmethod
     def pay_in_store(cls) -> PaymentChoice:
@@ -108,9 +127,12 @@ class PaymentChoice:
 
 @dataclass(frozen=True)
 class Card:
-    """A card number that passed the Luhn check. Lives in memory only."""
+    """A card number that passed the Luhn check, with the expiry (year, month) and CVC when
+    given. Lives in memory only."""
 
     number: str = field(repr=False)
+    expiry: tuple[int, int] | None = field(default=None, repr=False)
+    cvc: str | None = field(default=None, repr=False)
 
     @property
     def last4(self) -> str:
@@ -138,13 +160,42 @@ def card_parse(number: str) -> Card:
     return Card(digits)
 
 
+_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
+
+
+def card_details_parse(
+    card: Card, *, name: str | None, expiry: str | None, cvc: str | None
+) -> Card:
+    """The card with its expiry and CVC checked for shape (the provider checks the rest).
+    ``None`` for a detail means the caller does not collect it. Raises
+    InvalidCardDetails with the ``field`` it is about."""
+    if name is not None and not name.strip():
+        raise InvalidCardDetails("Enter the name on the card.", field="card_name")
+    parsed_expiry = None
+    if expiry is not None:
+        found = _EXPIRY.match(expiry)
+        month = int(found.group(1)) if found else 0
+        if not found or not 1 <= month <= 12:
+            raise InvalidCardDetails("Enter the expiry date as MM/YY.", field="card_expiry")
+        year = int(found.group(2))
+        parsed_expiry = (2000 + year if year < 100 else year, month)
+    if cvc is not None and not (cvc.strip().isdigit() and len(cvc.strip()) in (3, 4)):
+        raise InvalidCardDetails("Enter the 3 or 4 digit security code (CVC).", field="card_cvc")
+    return Card(card.number, expiry=parsed_expiry, cvc=cvc.strip() if cvc is not None else None)
+
+
 def payment_choice_validate(choice: PaymentChoice) -> Card | None:
     """Check the choice before anything is written; the parsed card for card payments.
-    Raises CheckoutInvalid (unknown method), InvalidCardNumber."""
+    Raises CheckoutInvalid (unknown method), InvalidCardNumber, InvalidCardDetails."""
     if choice.method not in METHODS:
         raise CheckoutInvalid("Choose how to pay.", field="payment", method=choice.method)
     if choice.method == METHOD_CARD:
-        return card_parse(choice.card_number)
+        return card_details_parse(
+            card_parse(choice.card_number),
+            name=choice.card_name,
+            expiry=choice.card_expiry,
+            cvc=choice.card_cvc,
+        )
     return None
 
 
@@ -217,6 +268,17 @@ class TestCardProvider:
         if card.number in self.OUTCOMES:
             outcome, code, message = self.OUTCOMES[card.number]
             return ProviderResult(outcome, failure_code=code, failure_message=message)
+        today = timezone.localdate()
+        if card.expiry is not None and card.expiry < (today.year, today.month):
+            return ProviderResult(
+                DECLINED, failure_code="expired_card", failure_message="Your card has expired."
+            )
+        if card.cvc == "000":
+            return ProviderResult(
+                DECLINED,
+                failure_code="incorrect_cvc",
+                failure_message="The security code (CVC) is not right for this card.",
+            )
         return ProviderResult(SUCCEEDED, reference=_token("test_auth"))
 
     def capture(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:

@@ -411,3 +411,58 @@ def test_the_signals_are_answered_by_customers_and_inventory(client, shop, membe
     client.force_login(user)
     client.get("/c/tops/")
     assert RecentlyViewedCategory.objects.filter(customer=customer).count() == 1
+
+
+# --- filters in size order, clear all, related products --------------------------------
+
+
+def test_size_filters_are_in_size_order_whatever_the_variant_positions(client, shop):
+    # Positions per product put 30 before XS and L before S: the filter still reads in order.
+    add_product(shop, "Chinos", sizes=("34", "30", "28", "32"), warehouse=1)
+    add_product(shop, "Tee", sizes=("XL", "L", "XS", "XXL", "M"), warehouse=1)
+    add_product(shop, "Scarf", sizes=("One size",), warehouse=1)
+    sizes = client.get("/c/tops/").context["sizes"]
+    assert sizes == ["XS", "S", "M", "L", "XL", "XXL", "28", "30", "32", "34", "One size"]
+    body = client.get("/c/tops/").content.decode()
+    assert body.index('value="XS"') < body.index('value="S"') < body.index('value="28"')
+
+
+def test_clear_all_and_the_count_show_with_a_filter_on(client, shop):
+    body = client.get("/c/tops/").content.decode()
+    assert "Clear all" not in body
+    body = client.get("/c/tops/?size=M&colour=Navy&sort=price_asc").content.decode()
+    assert '<a class="clear-all" href="/c/tops/?sort=price_asc">Clear all</a>' in body
+    assert '<span class="badge ok">2</span>' in body  # two filters on
+    assert "product" in body.split('class="muted small results-count"')[1][:40]
+    # The panel is a drawer the shopper opens; it does not open by itself over the results.
+    assert '<details class="filter-panel">' in body
+
+
+def test_product_page_shows_the_related_products_that_can_be_sold(client, shop):
+    shirt, sweater = shop.products
+    scarf = add_product(shop, "Silk Scarf", warehouse=1)
+    retired = add_product(shop, "Retired Belt", warehouse=1)
+    retired.is_active = False
+    retired.save()
+    unpriced = add_product(shop, "Unpriced Cap", warehouse=1)
+    Price.objects.filter(variant__product=unpriced).delete()
+    shirt.related_products.add(sweater, scarf, retired, unpriced)
+    body = client.get(f"/p/{shirt.slug}/").content.decode()
+    related = body.split('id="related-h"')[1]
+    assert "Wool Sweater" in related and "Silk Scarf" in related
+    assert "Retired Belt" not in related and "Unpriced Cap" not in related
+    lonely = add_product(shop, "Plain Socks", warehouse=1)
+    assert "Goes well with" not in client.get(f"/p/{lonely.slug}/").content.decode()
+
+
+@pytest.mark.parametrize("related", [1, 8])
+def test_related_products_keep_the_product_page_in_budget(
+    client, shop, member, related, django_assert_max_num_queries
+):
+    _member_with_store(client, shop, member)
+    grow(shop, products=related + 1, more_stores=2)
+    product = shop.products[0]
+    product.related_products.add(*shop.products[1 : related + 1])
+    with django_assert_max_num_queries(15):
+        response = client.get(f"/p/{product.slug}/")
+    assert len(response.context["related"]) == min(related, 4)

@@ -201,3 +201,19 @@ def test_password_reset_by_email_link(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("Another-pass-2026")
+
+
+def test_signup_email_and_confirm_page_name_the_shop_and_the_email_only(client):
+    _sign_up(client, "nia@example.com")
+    user = Customer.objects.get(user__email="nia@example.com").user
+    message = next(m for m in reversed(mail.outbox) if "nia@example.com" in m.to)
+    html = message.alternatives[0][0]
+    assert message.subject.startswith("[Omni] ")
+    assert "example.com]" not in message.subject
+    for text in (message.body, html):
+        assert "register an account on" not in text
+        assert "your Omni account" in text
+        assert f"user {user.username}" not in text
+    path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", message.body).group(1)
+    page = client.get(path).content.decode()
+    assert "nia@example.com" in page and f"user {user.username}" not in page

@@ -189,7 +189,7 @@ def test_endless_aisle_order_for_pickup_elsewhere(live_server, browser, world, s
     page.wait_for_selector(".ops-result")
     page.locator(f"#aq-{large.pk}").fill("2")
     page.locator(".ops-result", has_text=large.sku).get_by_role("button", name="Add").click()
-    page.wait_for_selector("text=Subtotal 160.00")
+    page.wait_for_selector("text=Subtotal $160.00")
     page.fill("#id_email", "walkin@example.com")
     page.fill("#id_first_name", "Wanda")
     page.check("input[name=fulfilment][value=pickup]")

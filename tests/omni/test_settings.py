@@ -142,3 +142,21 @@ def test_database_connections_are_reused_in_production(env, expected):
     result = run_manage("shell", "--verbosity", "0", "-c", probe, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_the_embedded_broker_is_quiet_without_redis():
+    code = (
+        "from django.conf import settings; from kombu import Connection; "
+        "c = Connection(settings.CELERY_BROKER_URL); c.connect(); print(c.transport_cls)"
+    )
+    result = run_manage("shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert "memory" in result.stdout
+    assert "No hostname" not in result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_a_4xx_is_not_logged_again_by_django_request(client, caplog):
+    with caplog.at_level("INFO"):
+        assert client.get("/p/no-such-product/").status_code == 404
+    assert not [r for r in caplog.records if r.name == "django.request"]

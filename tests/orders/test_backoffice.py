@@ -5,6 +5,8 @@ counts that do not grow with the queue."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -165,7 +167,7 @@ class TestPickupQueue:
             variant, store, shopper, payment=services.PaymentChoice.pay_in_store()
         )
         page = desk.get(reverse("backoffice:pickup-queue")).content.decode()
-        assert "Pay at pickup: 49.00" in page
+        assert "Pay at pickup: $49.00" in page
         services.fulfilment_ready(fulfilment=pickup)
         act(desk, Fulfilment.objects.get(pk=pickup.pk), "collect", code=order.number)
         assert order.payments.get().status == Payment.Status.CAPTURED
@@ -214,10 +216,24 @@ class TestPickupActions:
         response = act(desk, pickup, "collect", htmx=True, code="W9999999")
         body = response.content.decode()
         assert response.status_code == 200
-        assert "does not match this order" in body
+        assert body.count("does not match this order") == 1  # under the code box only
         assert 'aria-invalid="true"' in body
         pickup.refresh_from_db()
         assert pickup.status == Fulfilment.Status.READY
+
+    def test_a_step_updates_the_tab_counts_out_of_band(self, desk, variant, store, shopper):
+        _, first = make_pickup(variant, store, shopper)
+        make_pickup(variant, store, shopper)
+        response = act(desk, first, "start_picking", htmx=True)
+        body = response.content.decode()
+        counts = dict(re.findall(r'id="pickup-count-(\w+)" hx-swap-oob="true">(\d+)<', body))
+        assert counts == {
+            "placed": "1",
+            "picking": "1",
+            "ready": "0",
+            "collected": "0",
+            "closed": "0",
+        }
 
     def test_collecting_a_pickup_that_is_not_ready(self, desk, variant, store, shopper):
         order, pickup = make_pickup(variant, store, shopper)
@@ -473,9 +489,48 @@ class TestAisle:
             },
         )
         assert response.status_code == 200
-        assert "declined" in response.content.decode().lower()
+        body = response.content.decode()
+        assert body.count("Your card was declined.") == 1
+        # Beside the button (after the fields), not in the page's messages at the top.
+        assert body.index("Your card was declined.") > body.index('name="card_number"')
         assert not Order.objects.exists()
         assert Stock.objects.get(variant=variant, location=places["warehouse"]).reserved == 0
+
+    def test_an_attached_customers_last_address_is_prefilled(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        customer = f.CustomerFactory(email="kim@example.com", first_name="Kim", last_name="Lee")
+        f.OrderFactory(
+            customer=customer,
+            shipping_address={
+                "name": "Kim Lee",
+                "line1": "9 Oak Rd",
+                "city": "Peoria",
+                "postcode": "61602",
+                "country": "US",
+            },
+        )
+        self._add(desk, variant)
+        desk.post(reverse("backoffice:aisle"), {"action": "customer", "customer": customer.pk})
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        for value in ("9 Oak Rd", "Peoria", "61602", "Kim Lee"):
+            assert f'value="{value}"' in body, value
+        assert "their last delivery address" in body
+
+    def test_each_fulfilment_shows_only_its_fields(self, desk, variant, places):
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        # The sections the stylesheet hides by the chosen radio.
+        assert re.search(r'class="for-pickup">.*?name="pickup_store"', body, re.S)
+        assert re.search(r'class="for-ship ops-address">.*?name="line1"', body, re.S)
+        assert re.search(r'class="for-card">.*?name="card_number"', body, re.S)
+        css = (settings_static() / "css" / "backoffice.css").read_text()
+        assert "input[name=fulfilment][value=pickup]:checked) .for-ship" in css
+        assert "input[name=fulfilment][value=ship]:checked) .for-pickup" in css
+
+    def test_prices_carry_their_currency(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        self._add(desk, variant, 2)
+        body = desk.get(reverse("backoffice:aisle")).content.decode()
+        assert "Subtotal $98.00" in body
 
     def test_insufficient_stock_writes_nothing(self, desk, variant, places):
         receive(variant, places["warehouse"], 1)
@@ -569,3 +624,23 @@ def test_a_pickup_row_shows_each_lines_thumbnail(desk, variant, store, shopper, 
     assert (
         "-80w.webp 80w" in row[:4000] and image.image.name.rsplit(".", 1)[0].split("/")[-1] in row
     )
+
+
+def settings_static():
+    from django.conf import settings
+
+    return settings.BASE_DIR / "static"
+
+
+@pytest.mark.django_db
+def test_the_header_names_the_associate_and_offers_switch_user_and_log_out(desk, store):
+    page = desk.get(reverse("backoffice:pickup-queue") + "?tab=ready").content.decode()
+    assert "Luis" in page
+    assert "Switch user" in page and "Log out" in page
+    assert 'value="/accounts/login/?next=/backoffice/pickups/%3Ftab%3Dready"' in page
+    response = desk.post(
+        reverse("account_logout"), {"next": "/accounts/login/?next=/backoffice/pickups/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/backoffice/pickups/"
+    assert desk.get(reverse("backoffice:pickup-queue")).status_code == 302  # logged out

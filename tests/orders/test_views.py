@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 from inventory.models import Reservation
 from orders import services
 from orders.models import Cart, Order, Payment
+from orders.selectors import order_status_token
 from tests import factories as f
 from tests.shop_data import add_product, grow, make_shop, refresh
 
@@ -21,6 +22,13 @@ pytestmark = pytest.mark.django_db
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 ADDRESS = {"line1": "1 Capitol Ave", "city": "Springfield", "region": "IL", "postcode": "62701"}
+# What the shopper types beside the number (any name, a future expiry, any 3 digits).
+CARD = {
+    "card_number": GOOD_CARD,
+    "card_name": "Ana Shopper",
+    "card_expiry": "12/40",
+    "card_cvc": "123",
+}
 
 
 @pytest.fixture
@@ -49,7 +57,7 @@ def guest_checkout(client, **fields):
         "last_name": "Shopper",
         "fulfilment": "ship",
         "payment": "card",
-        "card_number": GOOD_CARD,
+        **CARD,
         **ADDRESS,
     }
     data.update(fields)
@@ -369,6 +377,42 @@ def test_an_invalid_card_number_is_refused(client, shop):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "words", "status"),
+    [
+        ({"card_name": " "}, "card_name", "Enter the name on the card", 400),
+        ({"card_expiry": "13/30"}, "card_expiry", "Enter the expiry date as MM/YY", 422),
+        ({"card_expiry": "soon"}, "card_expiry", "Enter the expiry date as MM/YY", 422),
+        ({"card_expiry": "01/20"}, "card_expiry", "Your card has expired", 402),
+        ({"card_cvc": "12"}, "card_cvc", "3 or 4 digit security code", 422),
+        ({"card_cvc": "000"}, "card_cvc", "security code (CVC) is not right", 402),
+        ({"card_cvc": ""}, "card_cvc", "3 or 4 digit security code", 400),
+    ],
+)
+def test_card_name_expiry_and_cvc_are_checked_and_said_once_next_to_them(
+    client, shop, fields, field, words, status
+):
+    add(client, shop.variant())
+    response = guest_checkout(client, **fields)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert f'id="id_{field}-error"' in body
+    assert body.count(words) == 1, body.count(words)
+    assert not Order.objects.exists()
+
+
+def test_checkout_page_has_the_card_fields(client, shop):
+    add(client, shop.variant())
+    body = client.get("/checkout/").content.decode()
+    for name, autocomplete in (
+        ("card_number", "cc-number"),
+        ("card_name", "cc-name"),
+        ("card_expiry", "cc-exp"),
+        ("card_cvc", "cc-csc"),
+    ):
+        assert f'name="{name}"' in body and f'autocomplete="{autocomplete}"' in body
+
+
 def test_the_race_for_the_last_unit_names_the_item_for_the_loser(client, shop):
     last = add_product(shop, "Last Scarf", sizes=("M",), warehouse=1)
     refresh(shop)
@@ -394,7 +438,7 @@ def test_member_checks_out_with_their_account(client, shop):
     assert page.context["form"]["first_name"].value() == "Olivia"
     response = client.post(
         "/checkout/",
-        {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS},
+        {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS},
     )
     assert response.status_code == 302
     assert Order.objects.get().customer == customer
@@ -440,7 +484,7 @@ def test_a_member_sees_their_confirmation_on_another_device(client, shop):
     client.force_login(user)
     add(client, shop.variant())
     url = client.post(
-        "/checkout/", {"fulfilment": "ship", "payment": "card", "card_number": GOOD_CARD, **ADDRESS}
+        "/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS}
     ).url
     other = Client()
     other.force_login(user)
@@ -502,3 +546,72 @@ def test_cart_and_order_pages_show_each_line_in_the_colour_bought(client, shop, 
     assert f"{stem}-80w.webp 80w" in detail
     listing = client.get("/account/orders/").content.decode()
     assert f"{stem}-80w.webp 80w" in listing
+
+
+# --- a guest's order-status link ------------------------------------------------------
+
+
+def _link_from(message) -> str:
+    return re.search(r"View your order: (\S+)", message.body).group(1)
+
+
+def test_a_guests_email_link_opens_their_order_without_a_login(
+    client, shop, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://127.0.0.1:8123"
+    add(client, shop.variant())
+    with django_capture_on_commit_callbacks(execute=True):
+        guest_checkout(client)
+    order = Order.objects.get()
+    link = _link_from(mail.outbox[-1])
+    assert link.startswith("http://127.0.0.1:8123/orders/status/")
+    assert "/account/" not in link
+    html = mail.outbox[-1].alternatives[0][0]
+    assert link in html
+    path = link.removeprefix(settings.SITE_URL)
+    page = Client().get(path)  # another device, nobody logged in
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"Your order {order.number}" in body and "Linen Shirt" in body
+    # The confirmation points the guest at the same page.
+    confirmation = client.get(f"/checkout/done/{order.number}/").content.decode()
+    assert path in confirmation
+
+
+def test_a_tampered_or_unknown_order_link_is_not_found(client, shop):
+    add(client, shop.variant())
+    guest_checkout(client)
+    order = Order.objects.get()
+    token = order_status_token(order)
+    number, stamp, signature = token.split(":")
+    other = "W" + str(int(number[1:]) + 1)
+    for bad in (f"{other}:{stamp}:{signature}", token[:-2] + "xx", "garbage"):
+        assert Client().get(f"/orders/status/{bad}/").status_code == 404, bad
+
+
+def test_an_expired_order_link_says_so_and_offers_to_log_in(client, shop, settings):
+    add(client, shop.variant())
+    guest_checkout(client)
+    order = Order.objects.get()
+    token = order_status_token(order)
+    settings.OMNI_ORDER_LINK_MAX_AGE_DAYS = -1  # every link is already too old
+    page = Client().get(f"/orders/status/{token}/")
+    assert page.status_code == 410
+    body = page.content.decode()
+    assert "has expired" in body and "/accounts/login/" in body
+    assert "Linen Shirt" not in body
+
+
+def test_a_members_email_links_to_their_account(shop, django_capture_on_commit_callbacks):
+    user = f.UserFactory()
+    f.CustomerFactory(user=user, email=user.email)
+    member = Client()
+    member.force_login(user)
+    add(member, shop.variant())
+    with django_capture_on_commit_callbacks(execute=True):
+        member.post(
+            "/checkout/",
+            {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS},
+        )
+    order = Order.objects.get()
+    assert _link_from(mail.outbox[-1]).endswith(f"/account/orders/{order.number}/")

@@ -94,6 +94,12 @@ def rendered_fields(html: str) -> dict[str, str]:
     return parser.fields
 
 
+def rendered_fields_enabled(html: str) -> dict[str, str]:
+    """The fields a browser submits: those outside a disabled fieldset."""
+    kept = re.sub(r"<fieldset[^>]* disabled[^>]*>.*?</fieldset>", "", html, flags=re.S)
+    return rendered_fields(kept)
+
+
 def _input_tag(html: str, name: str) -> str:
     found = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
     assert found, f"no input {name} on the page"
@@ -234,6 +240,40 @@ class TestReturnForm:
         assert "Bought 2" in body
         assert "was a final sale" in body
         assert "ask a manager to override" in body.lower()
+
+    def test_a_refused_line_is_marked_up_front_with_no_inputs(self, desk, make_order):
+        order = make_order(lines=[LineSpec(), LineSpec(final_sale=True)])
+        shirt, scarf = order.lines.order_by("pk")
+        body = desk.get(form_url(order)).content.decode()
+        scarf_box = re.search(rf'<fieldset[^>]*aria-describedby="refused-{scarf.pk}"', body)
+        assert scarf_box and " disabled" in scarf_box.group(0)
+        assert body.count("was a final sale.") == 1
+        assert f'name="qty-{scarf.pk}"' in body  # shown, but disabled with its fieldset
+        assert f'aria-describedby="refused-{shirt.pk}"' not in body
+        # What a browser submits from this page leaves the refused line out.
+        assert f"qty-{scarf.pk}" not in rendered_fields_enabled(body)
+
+    def test_a_refusal_is_said_once(self, desk, make_order):
+        order = make_order(lines=[LineSpec(final_sale=True)])
+        response = desk.post(
+            form_url(order), {**line_data(order.lines.get()), "refund_method": "original"}
+        )
+        assert response.status_code == 400
+        assert response.content.decode().count("was a final sale.") == 1
+        # ... and not queued again for the next page either.
+        assert "was a final sale." not in desk.get(reverse("backoffice:today")).content.decode()
+
+    def test_a_form_error_is_said_once(self, desk, make_order):
+        order = make_order()
+        response = desk.post(form_url(order), {"refund_method": "original"})
+        assert response.content.decode().count("Enter how many of at least one item") == 1
+
+    def test_a_manager_may_fill_in_an_overridable_line(self, manager_desk, make_order):
+        order = make_order(days_ago=90)
+        line = order.lines.get()
+        body = manager_desk.get(form_url(order)).content.decode()
+        assert f'aria-describedby="refused-{line.pk}"' not in body  # not disabled
+        assert "you can override this" in body
 
     def test_restock_here_with_store_credit(self, desk, make_order, places, associate):
         order = make_order(lines=[LineSpec(price=Decimal("49.00"), quantity=2)])

@@ -4,6 +4,7 @@ nothing, the return code is shown, and another shopper's order or return is not 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -49,7 +50,7 @@ def test_start_page_offers_returnable_lines_and_explains_the_rest(member_client,
     assert f'name="qty_{shirt.pk}"' in text
     assert f'name="qty_{scarf.pk}"' not in text
     assert "was a final sale" in text
-    assert '<option value="2">2</option>' in text and '<option value="3">' not in text
+    assert '<option value="2" selected>2</option>' in text and '<option value="3"' not in text
 
 
 def test_return_at_a_store_shows_the_return_code(member_client, order, places):
@@ -346,3 +347,30 @@ def test_a_return_shows_each_line_with_its_thumbnail(
     page = member_client.get(reverse("returns:detail", args=[Return.objects.get().pk]))
     stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     assert f"{stem}-80w.webp 80w" in page.content.decode()
+
+
+def test_a_one_item_order_is_offered_in_full_and_submits_as_rendered(
+    member_client, make_order, member, places
+):
+    order = make_order(customer=member, lines=[LineSpec(price=Decimal("30.00"), quantity=1)])
+    line = order.lines.get()
+    page = member_client.get(reverse("returns:start", args=[order.number])).content.decode()
+    assert '<option value="1" selected>1</option>' in page
+    assert "$30.00 each" in page
+    response = _start(
+        member_client,
+        order,
+        {
+            f"qty_{line.pk}": "1",  # the rendered default, untouched
+            f"reason_{line.pk}": "too_small",
+            "method": "by_post",
+        },
+    )
+    assert response.status_code == 302
+    assert Return.objects.get().lines.get().quantity == 1
+
+
+def test_every_line_defaults_to_what_can_still_come_back(member_client, order):
+    shirt = order.lines.order_by("pk").first()
+    page = member_client.get(reverse("returns:start", args=[order.number])).content.decode()
+    assert re.search(rf'name="qty_{shirt.pk}".*?<option value="2" selected>2</option>', page)

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             unit="variant",
             desc="Nearest availability",
             disable=no_progress or options["verbosity"] == 0,
+            # Cleared when done (the summary line stays): one bar at a time in the demo.
+            leave=False,
             file=self.stderr._out,
         ) as bar:
             result = availability_recompute_all(

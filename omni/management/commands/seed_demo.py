@@ -52,6 +52,7 @@ from omni.demo.stock import stock_create
 from omni.demo.stores import locations_create
 from omni.demo.transfers import transfers_create
 from omni.demo.world import DemoWorld
+from omni.sites import site_sync
 
 PHASES = (
     ("stores", locations_create),
@@ -139,6 +140,8 @@ class Command(BaseCommand):
                 f"Reset: deleted the demo data [{time.perf_counter() - started:.1f} s]"
             )
 
+        # The demo's emails name the shop and link to where it is served (SITE_URL).
+        site_sync()
         inspection = demo_inspect(config, seed)
         if inspection.state is DemoState.SEEDED:
             self.stdout.write(f"{label} is already seeded: nothing to do.")

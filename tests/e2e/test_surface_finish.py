@@ -1,0 +1,104 @@
+"""What a newcomer saw in the first hour, in a real browser: controls that must stay
+hidden where they cannot work (headless Chromium has no BarcodeDetector, so "Scan" and
+"Camera" must not show; "Switch" hides once JavaScript runs), and the pickup queue's tab
+counts following each step without a reload."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from inventory import services as inventory
+from orders import services
+from stores.services import location_distances_rebuild
+from tests import factories as f
+from tests.e2e.conftest import PHONE, TABLET
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(db):
+    store = f.LocationFactory(name="Springfield Downtown", code="SPR01")
+    other = f.LocationFactory(
+        name="Peoria Mall", code="PEO01", latitude=Decimal("40.69"), longitude=Decimal("-89.59")
+    )
+    location_distances_rebuild()
+    associate = f.AssociateFactory(home_location=store, display_name="Luis", locations=[other])
+    variant = f.VariantFactory(product=f.ProductFactory(name="Merino Crewneck"), size="M")
+    f.PriceFactory(variant=variant, amount=Decimal("80.00"))
+    inventory.stock_receive(variant_id=variant.pk, location_id=store.pk, quantity=9)
+    return {"store": store, "associate": associate, "variant": variant}
+
+
+def _signed_in(browser, live_server, user, viewport):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport=viewport)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return context.new_page()
+
+
+def test_camera_controls_stay_hidden_without_a_camera_api(live_server, browser, world, screenshot):
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{live_server.url}/")
+    assert page.evaluate("'BarcodeDetector' in window") is False
+    scan = page.locator("[data-scan]")
+    assert scan.count() == 1 and not scan.is_visible()
+    assert page.get_by_role("button", name="Search").is_visible()
+    screenshot(page, "storefront-header")
+
+    bo = _signed_in(browser, live_server, world["associate"].user, TABLET)
+    for path in ("/backoffice/stock/", "/backoffice/customers/"):
+        bo.goto(f"{live_server.url}{path}")
+        camera = bo.locator("[data-camera-scan]")
+        assert camera.count() == 1 and not camera.is_visible(), path
+    # Two stores: the switcher submits on change, its button is for no-JavaScript only.
+    assert bo.locator("#bo-location").is_visible()
+    assert bo.locator("[data-autosubmit-button]").count() == 1
+    assert not bo.get_by_role("button", name="Switch", exact=True).is_visible()
+    screenshot(bo, "backoffice-header")
+
+
+def test_pickup_tab_counts_follow_each_step(live_server, browser, world, screenshot):
+    store, variant = world["store"], world["variant"]
+    pickups = []
+    for email in ("ann@example.com", "ben@example.com"):
+        order = services.order_place(
+            lines=[(variant.pk, 1)],
+            fulfilment=services.PickupAt(store_id=store.pk),
+            payment=services.PaymentChoice.pay_in_store(),
+            contact=services.Contact(email=email, first_name="Ann"),
+        )
+        pickups.append((order, order.fulfilments.get()))
+    page = _signed_in(browser, live_server, world["associate"].user, TABLET)
+    page.goto(f"{live_server.url}/backoffice/pickups/")
+
+    def counts():
+        return {
+            key: page.locator(f"#pickup-count-{key}").inner_text()
+            for key in ("placed", "picking", "ready", "collected")
+        }
+
+    assert counts() == {"placed": "2", "picking": "0", "ready": "0", "collected": "0"}
+    order, pickup = pickups[0]
+    row = page.locator(f"#pickup-row-{pickup.pk}")
+    row.get_by_role("button", name="Start picking").click()
+    page.wait_for_selector(f"#pickup-row-{pickup.pk} >> text=Picking order")
+    assert counts() == {"placed": "1", "picking": "1", "ready": "0", "collected": "0"}
+    row.get_by_role("button", name="Ready for pickup").click()
+    page.wait_for_selector(f"#pickup-row-{pickup.pk} >> text=the shopper has been told")
+    assert counts() == {"placed": "1", "picking": "0", "ready": "1", "collected": "0"}
+    row.locator("input[name=code]").fill("W0000000")
+    row.get_by_role("button", name="Collect").click()
+    page.wait_for_selector(f"#pickup-row-{pickup.pk} >> text=does not match this order")
+    assert page.get_by_text("does not match this order").count() == 1
+    row.locator("input[name=code]").fill(order.number)
+    row.get_by_role("button", name="Collect").click()
+    page.wait_for_selector(f"#pickup-row-{pickup.pk} >> text=collected.")
+    assert counts() == {"placed": "1", "picking": "0", "ready": "0", "collected": "1"}
+    screenshot(page, "pickups-after-collect")
