@@ -12,7 +12,7 @@ def set_site(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("omni", "0002_api_keys_idempotency_webhooks"),
+        ("omni", "0003_heartbeat_outbox_request_id"),
         ("sites", "0002_alter_domain_unique"),
     ]
 
