@@ -11,15 +11,16 @@ PORT ?= 8000
 # Links in the demo's emails point at the server make demo starts (override for a proxy).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: demo test install lint format migrate seed serve up clean bench
+.PHONY: demo test install lint format migrate seed serve up clean bench lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 
-# Reinstall when pyproject.toml changes.
-$(STAMP): pyproject.toml | $(PY)
-	$(UV) pip install --quiet --python $(PY) -e ".[dev]"
+# Reinstall when pyproject.toml or the lock changes. requirements.lock pins every package to
+# the versions CI tested (`make lock` regenerates it after a change to pyproject.toml).
+$(STAMP): pyproject.toml requirements.lock | $(PY)
+	$(UV) pip install --quiet --python $(PY) -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +36,9 @@ demo: install
 PYTEST_ARGS ?=
 test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lock: | $(PY)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
 
 lint: install
 	$(VENV)/bin/ruff check .
