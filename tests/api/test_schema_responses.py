@@ -184,6 +184,35 @@ CALLS = [
     ),
     ("GET", "/api/v1/webhooks/{id}/deliveries/", lambda m: {"path": {"id": m["webhook_id"]}}),
     ("DELETE", "/api/v1/webhooks/{id}/", lambda m: {"path": {"id": m["webhook_id"]}}),
+    (
+        "POST",
+        "/api/v1/transfers/",
+        lambda m: {
+            "body": {
+                "source": "IND",
+                "destination": "SPR",
+                "lines": [{"sku": "SHIRT-NAVY-M", "quantity": 2}],
+            }
+        },
+    ),
+    ("GET", "/api/v1/transfers/", lambda m: {}),
+    ("GET", "/api/v1/transfers/{id}/", lambda m: {"path": {"id": m["transfer_id"]}}),
+    (
+        "POST",
+        "/api/v1/transfers/{id}/ship/",
+        lambda m: {
+            "path": {"id": m["transfer_id"]},
+            "body": {"lines": [{"sku": "SHIRT-NAVY-M", "quantity": 2}]},
+        },
+    ),
+    (
+        "POST",
+        "/api/v1/transfers/{id}/receive/",
+        lambda m: {
+            "path": {"id": m["transfer_id"]},
+            "body": {"lines": [{"sku": "SHIRT-NAVY-M", "received": 2}]},
+        },
+    ),
 ]
 
 # What a created row is remembered as, for the calls after it.
@@ -193,6 +222,7 @@ REMEMBER = {
     ("POST", "/api/v1/customers/"): "customer_id",
     ("POST", "/api/v1/returns/"): "return_id",
     ("POST", "/api/v1/webhooks/"): "webhook_id",
+    ("POST", "/api/v1/transfers/"): "transfer_id",
 }
 
 

@@ -82,6 +82,9 @@ class Shopper:
                 "store": store_id,
                 "payment": "card",
                 "card_number": GOOD_CARD,
+                "card_name": "Ana Shopper",
+                "card_expiry": "12/40",
+                "card_cvc": "123",
             },
         )
 
