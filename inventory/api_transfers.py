@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
-from catalog.models import Variant
+from catalog.api_lines import variant_ids_for_lines
 from inventory import services
 from inventory.models import Transfer, TransferLine
 from omni.api.idempotency import idempotent
@@ -149,24 +149,7 @@ def _location_id(code: str, field: str) -> int:
 
 
 def _variant_ids(lines: list[dict[str, Any]]) -> dict[str, int]:
-    """{sku or barcode as sent: variant id} for every line, one query; an unknown one is
-    a 400 naming its row."""
-    codes = {line["sku"] for line in lines}
-    found: dict[str, int] = {}
-    for pk, sku, barcode in Variant.objects.filter(
-        Q(sku__in=codes) | Q(barcode__in=codes)
-    ).values_list("pk", "sku", "barcode"):
-        found[sku] = pk
-        if barcode:
-            found.setdefault(barcode, pk)
-    errors = {
-        index: {"sku": [exceptions.ErrorDetail(f"Unknown SKU “{line['sku']}”.", "unknown_variant")]}
-        for index, line in enumerate(lines)
-        if line["sku"] not in found
-    }
-    if errors:
-        raise exceptions.ValidationError({"lines": errors})
-    return found
+    return variant_ids_for_lines(lines)
 
 
 @extend_schema_view(

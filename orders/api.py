@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
-from catalog.models import Variant
+from catalog.api_lines import variant_ids_for_lines
 from customers.models import Channel, Customer
 from omni.api.idempotency import idempotent
 from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
@@ -383,21 +383,7 @@ def _associate(code: str | None, field: str = "associate") -> Associate | None:
 
 
 def _variant_lines(lines: list[dict[str, Any]]) -> list[tuple[int, int]]:
-    codes = {line["sku"] for line in lines}
-    found: dict[str, int] = {}
-    for pk, sku, barcode in Variant.objects.filter(
-        Q(sku__in=codes) | Q(barcode__in=codes)
-    ).values_list("pk", "sku", "barcode"):
-        found[sku] = pk
-        if barcode:
-            found.setdefault(barcode, pk)
-    errors = {
-        index: {"sku": [exceptions.ErrorDetail(f"Unknown SKU “{line['sku']}”.", "unknown_variant")]}
-        for index, line in enumerate(lines)
-        if line["sku"] not in found
-    }
-    if errors:
-        raise exceptions.ValidationError({"lines": errors})
+    found = variant_ids_for_lines(lines)
     return [(found[line["sku"]], line["quantity"]) for line in lines]
 
 
