@@ -71,7 +71,7 @@ def email_send_once(
 ) -> EmailLog | None:
     """Render ``templates/emails/<kind>.*`` and send it, unless this (kind, object, stage)
     was already sent. Returns the log row, or None when it had been sent before."""
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": settings.SITE_URL, "site_name": settings.OMNI_SITE_NAME, **context}
     message_id = email_message_id(
         kind=kind, object_type=object_type, object_id=object_id, stage=stage
     )
