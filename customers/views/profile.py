@@ -11,6 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Category
@@ -32,16 +34,19 @@ from stores.selectors import locations_active
 
 
 class DetailsForm(forms.Form):
-    first_name = forms.CharField(max_length=80, required=False, label="First name")
-    last_name = forms.CharField(max_length=80, required=False, label="Last name")
+    first_name = forms.CharField(max_length=80, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=80, required=False, label=_("Last name"))
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone",
+        label=_("Phone"),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     home_store = forms.ModelChoiceField(
-        queryset=Location.objects.none(), required=False, label="Home store", empty_label="None"
+        queryset=Location.objects.none(),
+        required=False,
+        label=_("Home store"),
+        empty_label=pgettext_lazy("no home store", "None"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -65,29 +70,29 @@ class SizesForm(forms.Form):
                 required=False,
                 label=label,
                 initial=pref.size if pref else "",
-                help_text="Learned from your purchases"
+                help_text=_("Learned from your purchases")
                 if pref and pref.source == SizePreference.Source.LEARNED
                 else "",
             )
 
 
 PREFERENCE_FIELDS = (
-    ("colours", "Colours you like"),
-    ("styles", "Styles"),
-    ("fits", "Fits"),
+    ("colours", _("Colours you like")),
+    ("styles", _("Styles")),
+    ("fits", _("Fits")),
 )
 
 
 class PreferencesForm(forms.Form):
-    colours = forms.CharField(max_length=200, required=False, label="Colours you like")
-    styles = forms.CharField(max_length=200, required=False, label="Styles")
-    fits = forms.CharField(max_length=200, required=False, label="Fits")
+    colours = forms.CharField(max_length=200, required=False, label=_("Colours you like"))
+    styles = forms.CharField(max_length=200, required=False, label=_("Styles"))
+    fits = forms.CharField(max_length=200, required=False, label=_("Fits"))
 
 
 CONSENT_CHOICES = [
-    (ConsentState.MARKETING, "News and offers"),
-    (ConsentState.ONE_TO_ONE, "Only my store associate, one to one"),
-    (ConsentState.NONE, "Nothing"),
+    (ConsentState.MARKETING, _("News and offers")),
+    (ConsentState.ONE_TO_ONE, _("Only my store associate, one to one")),
+    (ConsentState.NONE, _("Nothing")),
 ]
 
 
@@ -163,7 +168,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form_error_from(form, exc)
             else:
-                messages.success(request, "Saved.")
+                messages.success(request, gettext("Saved."))
                 return redirect(f"{reverse('customers:profile')}#{section}")
         profile.invalid.add(section)
     elif section is not None:

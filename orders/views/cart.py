@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -92,7 +93,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     if variant_id is None:
         error = "Choose a size first."
     elif quantity is None:
-        error = "The quantity must be a whole number."
+        error = gettext("The quantity must be a whole number.")
     else:
         try:
             line = services.cart_add(
@@ -102,7 +103,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             error = str(exc)
         else:
             label = services.variant_label(line.variant)
-            messages.success(request, f"Added {label} to your cart.")
+            messages.success(request, gettext("Added %(item)s to your cart.") % {"item": label})
     if error:
         messages.error(request, error)
     if request.htmx:
@@ -157,5 +158,5 @@ def cart_restore(request: HttpRequest, token: str) -> HttpResponse:
         )
     except DomainError as exc:
         return render(request, "storefront/cart/restore_invalid.html", {"error": exc}, status=409)
-    messages.success(request, "Welcome back — your cart is as you left it.")
+    messages.success(request, gettext("Welcome back — your cart is as you left it."))
     return redirect("orders:cart")
