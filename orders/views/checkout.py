@@ -13,8 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
@@ -54,10 +55,10 @@ def _ready_label(when: dt.datetime, tz: str) -> str:
     day = when.astimezone(zone).date()
     today = timezone.now().astimezone(zone).date()
     if day <= today:
-        return "today"
+        return pgettext("pickup ready", "today")
     if day == today + dt.timedelta(days=1):
-        return "tomorrow"
-    return when.astimezone(zone).strftime("%a %-d %b")
+        return pgettext("pickup ready", "tomorrow")
+    return date_format(day, "DATE_FORMAT")
 
 
 def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:
