@@ -20,6 +20,15 @@ class CustomersConfig(AppConfig):
             customer_at_email_confirmed, dispatch_uid="customers.customer_at_email_confirmed"
         )
 
+        # The saved language: into the session at login, onto the profile when switched.
+        from django.contrib.auth.signals import user_logged_in
+
+        from customers.receivers import language_at_login, language_chosen_save
+        from omni.i18n import language_chosen
+
+        user_logged_in.connect(language_at_login, dispatch_uid="customers.language_at_login")
+        language_chosen.connect(language_chosen_save, dispatch_uid="customers.language_chosen")
+
         # The shopper's store is customers'; stores announces the choice (it sits below).
         from customers.receivers import store_chosen_remember
         from stores.signals import store_chosen

@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Category, Product, Variant
 from customers.errors import (
@@ -125,8 +127,10 @@ def customer_resolve(
     verified: bool = False,
     user=None,
     home_store: Location | None = None,
+    language: str = "",
 ) -> Customer:
-    """The one customer for this email and/or phone, created if nobody matches.
+    """The one customer for this email and/or phone, created if nobody matches (speaking
+    ``language``, else the shop's default; a match keeps the language it has).
 
     Matches an existing identity by email first, then phone. Fills in blanks (a name, a
     phone number) on the matched customer but never overwrites what is there. Locks the
@@ -146,6 +150,7 @@ def customer_resolve(
                     verified=verified,
                     user=user,
                     home_store=home_store,
+                    language=language,
                 )
         except IntegrityError:
             if attempt:
@@ -163,6 +168,7 @@ def _customer_resolve(
     verified: bool,
     user,
     home_store: Location | None,
+    language: str = "",
 ) -> Customer:
     email_value = normalise_email(email) if email else ""
     phone_value = normalise_phone(phone) if phone else ""
@@ -223,6 +229,7 @@ def _customer_resolve(
             source_channel=source,
             home_store=home_store,
             user=user,
+            language=_language_or_default(language),
         )
     if email_value:
         _identity_add(
@@ -243,8 +250,13 @@ def _customer_resolve(
     return customer
 
 
+def _language_or_default(language: str) -> str:
+    """A language of LANGUAGES, else the shop's default."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @transaction.atomic
-def customer_link_login(*, user, email: str, verified: bool) -> Customer:
+def customer_link_login(*, user, email: str, verified: bool, language: str = "") -> Customer:
     """The customer a login belongs to, made or found at sign-up and again when an email
     address of the login is verified.
 
@@ -263,7 +275,9 @@ def customer_link_login(*, user, email: str, verified: bool) -> Customer:
     )
     if identity is None:
         if own is None:
-            return customer_resolve(email=email_value, user=user, verified=verified)
+            return customer_resolve(
+                email=email_value, user=user, verified=verified, language=language
+            )
         _identity_add(
             customer=own,
             kind=CustomerIdentity.Kind.EMAIL,
@@ -296,6 +310,7 @@ def customer_link_login(*, user, email: str, verified: bool) -> Customer:
             first_name=(user.first_name or "")[:80],
             last_name=(user.last_name or "")[:80],
             source_channel=Channel.WEB,
+            language=_language_or_default(language),
         )
     if own is not None:
         owner = customer_merge(source=own, target=owner, associate=None)
@@ -1127,6 +1142,7 @@ def customer_update_profile(
     primary_associate: Associate | _Unset | None = UNSET,
     birthday: dt.date | _Unset | None = UNSET,
     phone: str | _Unset = UNSET,
+    language: str | _Unset = UNSET,
     associate: Associate | None = None,
     channel: str | None = None,
 ) -> Customer:
@@ -1164,6 +1180,10 @@ def customer_update_profile(
         changes["primary_associate"] = primary_associate
     if birthday is not UNSET:
         changes["birthday"] = birthday
+    if language is not UNSET:
+        if language not in dict(settings.LANGUAGES):
+            raise InvalidProfile(gettext("That language is not offered."), field="language")
+        changes["language"] = language
     fresh = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     if phone is not UNSET:
         # First: a number that is another customer's raises before anything is saved.

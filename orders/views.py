@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
@@ -400,6 +401,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             first_name=data["first_name"],
             last_name=data["last_name"],
+            language=get_language(),
         )
     try:
         order = services.order_place(

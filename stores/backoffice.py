@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from omni.errors import DomainError
@@ -47,6 +48,9 @@ def backoffice_view(view=None, *, manager_only: bool = False):
             if not allowed:
                 raise PermissionDenied("You are not assigned to any open location.")
             current = _current_location(request, allowed)
+            if associate.language:  # their saved language, even before the session knows it
+                translation.activate(associate.language)
+                request.LANGUAGE_CODE = associate.language
             request.associate = associate
             request.location = current
             request.allowed_locations = allowed
