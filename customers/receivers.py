@@ -32,9 +32,7 @@ def customer_at_signup(sender, request, user, **kwargs) -> None:
     ).exists()
     try:
         # The language they signed up in is the one we write to them in.
-        customer_link_login(
-            user=user, email=user.email, verified=verified, language=get_language()
-        )
+        customer_link_login(user=user, email=user.email, verified=verified, language=get_language())
     except DomainError:
         # Signing up must not fail over the customer record; the account pages retry.
         logger.warning("No customer linked at sign-up for user %s", user.pk, exc_info=True)

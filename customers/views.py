@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -25,6 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -551,6 +553,13 @@ class DetailsForm(forms.Form):
     home_store = forms.ModelChoiceField(
         queryset=Location.objects.none(), required=False, label="Home store", empty_label="None"
     )
+    # Left out of a post: kept as it is.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        label=gettext_lazy("Language of our emails"),
+        help_text=gettext_lazy("Order updates and receipts come in this language."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -650,6 +659,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
                 "last_name": customer.last_name,
                 "phone": customer.phone,
                 "home_store": customer.home_store_id,
+                "language": customer.language,
             },
             prefix="details",
         ),
@@ -700,6 +710,7 @@ def _profile_save(
             last_name=data["last_name"],
             home_store=data["home_store"],
             phone=data["phone"],
+            language=data["language"] or services.UNSET,
             channel="web",
         )
     elif section == "sizes":

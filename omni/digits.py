@@ -65,8 +65,7 @@ def codes_normalised(value: Any) -> Any:
         return [codes_normalised(item) for item in value]
     if isinstance(value, dict):
         return {
-            key: item if _left_alone(key) else codes_normalised(item)
-            for key, item in value.items()
+            key: item if _left_alone(key) else codes_normalised(item) for key, item in value.items()
         }
     return value
 

@@ -255,6 +255,8 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Accounts are named by their email, never by the generated username.
 ACCOUNT_USER_DISPLAY = "omni.sites.user_display"
+# Account emails in the recipient's language (customers/account_adapter.py).
+ACCOUNT_ADAPTER = "customers.account_adapter.AccountAdapter"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

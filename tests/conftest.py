@@ -20,6 +20,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def catalogues_compiled():
+    """The translation catalogues compiled before any page is rendered (``make test`` does
+    it too; a bare ``pytest`` must not depend on it): Filipino, which Django ships no
+    catalogue for, is only a language once ``locale/fil`` has its .mo."""
+    from django.core.management import call_command
+
+    call_command("catalogues_compile", verbosity=0)
+    yield
+
+
 @pytest.fixture
 def superuser(db):
     from tests.factories import SuperUserFactory
