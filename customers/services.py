@@ -1201,7 +1201,7 @@ def customer_update_profile(
     for name in changed:
         setattr(customer, name, changes[name])
     customer.save(update_fields=[*changed, "updated_at"])
-    labels = ", ".join(Customer._meta.get_field(name).verbose_name for name in changed)
+    labels = ", ".join(str(Customer._meta.get_field(name).verbose_name) for name in changed)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ACCOUNT,

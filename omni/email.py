@@ -99,7 +99,11 @@ def email_send_once(
                 body=text_body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[to],
-                headers={**(headers or {}), "Message-ID": message_id},
+                headers={
+                    **(headers or {}),
+                    "Message-ID": message_id,
+                    "Content-Language": language or settings.LANGUAGE_CODE,
+                },
             )
             message.attach_alternative(html_body, "text/html")
             message.send()

@@ -31,6 +31,17 @@ def catalogues_compiled():
     yield
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to /th/ activates Thai for the
+    thread, and a ``reverse()`` in the next test would otherwise be prefixed."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def superuser(db):
     from tests.factories import SuperUserFactory
