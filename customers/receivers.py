@@ -13,7 +13,6 @@ from django.utils.translation import get_language
 
 from customers.selectors import customer_for_user
 from customers.services import customer_link_login, customer_update_profile
-from customers.surface import customer_of
 from omni.errors import DomainError
 from omni.i18n import language_remember
 from stores.selectors import associate_for_user
@@ -74,7 +73,7 @@ def language_chosen_save(sender, *, request, language: str, **kwargs) -> None:
     associate = associate_for_user(user=request.user)
     if associate is not None:
         associate_language_set(associate=associate, language=language)
-    customer = customer_of(request)
+    customer = customer_for_user(user=request.user)
     if customer is not None:
         try:
             customer_update_profile(customer=customer, language=language, channel="web")
