@@ -19,3 +19,12 @@ class CustomersConfig(AppConfig):
         email_confirmed.connect(
             customer_at_email_confirmed, dispatch_uid="customers.customer_at_email_confirmed"
         )
+
+        # The saved language: into the session at login, onto the profile when switched.
+        from django.contrib.auth.signals import user_logged_in
+
+        from customers.receivers import language_at_login, language_chosen_save
+        from omni.i18n import language_chosen
+
+        user_logged_in.connect(language_at_login, dispatch_uid="customers.language_at_login")
+        language_chosen.connect(language_chosen_save, dispatch_uid="customers.language_chosen")

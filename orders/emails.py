@@ -197,6 +197,7 @@ def order_confirmation_send(payload: dict[str, Any]) -> EmailLog | None:
         to=order.email,
         context=_order_context(order),
         customer_id=order.customer_id,
+        language=order.customer.language,
     )
     if log is not None:
         _timeline(order, log, "order_confirmation", order.location)
@@ -224,6 +225,7 @@ def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
         to=fulfilment.order.email,
         context=_fulfilment_context(fulfilment),
         customer_id=fulfilment.order.customer_id,
+        language=fulfilment.order.customer.language,
     )
     if log is not None:
         _timeline(fulfilment.order, log, kind, fulfilment.location)
@@ -283,6 +285,7 @@ def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
             "order_url": order_url(order),
         },
         customer_id=order.customer_id,
+        language=order.customer.language,
     )
     if log is not None:
         _timeline(order, log, "refund_issued", None)

@@ -18,6 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 
 from stores.models import Associate, Location
 from stores.selectors import associate_for_user, locations_for_associate
@@ -44,6 +45,9 @@ def backoffice_view(view=None, *, manager_only: bool = False):
             if not allowed:
                 raise PermissionDenied("You are not assigned to any open location.")
             current = _current_location(request, allowed)
+            if associate.language:  # their saved language, even before the session knows it
+                translation.activate(associate.language)
+                request.LANGUAGE_CODE = associate.language
             request.associate = associate
             request.location = current
             request.allowed_locations = allowed

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Category, Variant
@@ -289,6 +290,24 @@ def customer_note_pin(request: HttpRequest, customer_id: int, note_id: int) -> H
     services.note_pin(note=note, pinned=pinned)
     messages.success(request, "Note pinned." if pinned else "Note unpinned.")
     return _section_response(request, customer, "notes")
+
+
+@require_POST
+@backoffice_view
+def customer_language_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The language emails and receipts go to the customer in (the 360's Language card)."""
+    customer = _customer_or_404(customer_id)
+    try:
+        services.customer_update_profile(
+            customer=customer,
+            language=request.POST.get("language", ""),
+            associate=request.associate,
+        )
+    except DomainError as error:
+        domain_error_message(request, error)
+        return _section_response(request, customer, "language", status=400)
+    messages.success(request, gettext("Language saved."))
+    return _section_response(request, customer, "language")
 
 
 @require_POST

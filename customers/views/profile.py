@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,6 +49,13 @@ class DetailsForm(forms.Form):
         required=False,
         label=_("Home store"),
         empty_label=pgettext_lazy("no home store", "None"),
+    )
+    # Left out of a post: kept as it is.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        label=_("Language of our emails"),
+        help_text=_("Order updates and receipts come in this language."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -148,6 +156,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
                 "last_name": customer.last_name,
                 "phone": customer.phone,
                 "home_store": customer.home_store_id,
+                "language": customer.language,
             },
             prefix="details",
         ),
@@ -198,6 +207,7 @@ def _profile_save(
             last_name=data["last_name"],
             home_store=data["home_store"],
             phone=data["phone"],
+            language=data["language"] or services.UNSET,
             channel="web",
         )
     elif section == "sizes":

@@ -214,6 +214,7 @@ def _send(order: Order) -> bool:
         to=order.email or order.customer.email,
         context=context,
         customer_id=order.customer_id,
+        language=order.customer.language,
         headers=unsubscribe_headers(context["unsubscribe_url"]),
     )
     if log is None:

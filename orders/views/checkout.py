@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
@@ -302,6 +302,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             first_name=data["first_name"],
             last_name=data["last_name"],
+            language=get_language(),
         )
     try:
         order = services.order_place(
