@@ -171,3 +171,115 @@ def test_every_choices_class_label_is_a_lazy_translation():
                             plain.append(f"{obj.__qualname__}.{member.name} {member.label!r}")
     assert seen
     assert plain == []
+
+
+# --- the JavaScript ------------------------------------------------------------------------
+
+
+def test_backoffice_javascript_says_everything_through_gettext():
+    source = (Path(settings.BASE_DIR) / "static/js/backoffice.js").read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", source, flags=re.S)
+    sentences = re.findall(r"(gettext\(\s*)?([\"'])([A-Z][a-z]+ [^\"']*)\2", code)
+    assert [text for wrapped, _q, text in sentences if not wrapped] == []
+    assert "window.gettext ||" in source, "works before the catalogue is loaded"
+
+
+# --- every back-office page renders in another language ------------------------------------
+
+
+@pytest.fixture
+def floor(db):
+    """One store's day: a pickup, a parcel, a transfer, a return, a customer with a list."""
+    from customers.models import Channel
+    from orders import services as orders
+    from stores.models import Associate
+    from stores.services import location_distances_rebuild
+    from tests import factories as f
+    from tests.orders.helpers import at_town, make_variant, place, receive
+
+    store = at_town(f.LocationFactory, "springfield", code="SPR", ships_online_orders=True)
+    source = at_town(f.LocationFactory, "peoria", code="PEO")
+    location_distances_rebuild()
+    associate = f.AssociateFactory(
+        home_location=store, role=Associate.Role.MANAGER, locations=[source]
+    )
+    variant = make_variant("49.00", size="M", colour="Navy")
+    receive(variant, store, 10)
+    receive(variant, source, 10)
+    contact = orders.Contact(email="ana@example.com", first_name="Ana", last_name="Shopper")
+    # Ordered at the desk (the endless aisle's confirmation shows store orders only).
+    pickup_order = place(
+        [(variant.pk, 1)],
+        fulfilment=orders.PickupAt(store_id=store.pk),
+        contact=contact,
+        channel=Channel.STORE,
+        location=store,
+        associate=associate,
+    )
+    parcel_order = place([(variant.pk, 1)], contact=contact)
+    transfer = f.TransferFactory(source=source, destination=store)
+    f.TransferLineFactory(transfer=transfer, variant=variant, quantity=1)
+    ret = f.ReturnFactory(order=pickup_order, location=store)
+    f.ReturnLineFactory(return_request=ret, order_line=pickup_order.lines.get())
+    customer = pickup_order.customer
+    shopping_list = f.ListFactory(customer=customer)
+    f.ListItemFactory(list=shopping_list, product=variant.product, variant=variant)
+    f.CustomerNoteFactory(customer=customer, location=store)
+    f.FollowUpTaskFactory(customer=customer, location=store, assigned_to=associate)
+    return {
+        "associate": associate,
+        "variant": variant,
+        "pickup": pickup_order.fulfilments.get(),
+        "parcel": parcel_order.fulfilments.get(),
+        "order": pickup_order,
+        "transfer": transfer,
+        "return": ret,
+        "customer": customer,
+        "list": shopping_list,
+    }
+
+
+def backoffice_pages(floor):
+    c, o = floor["customer"], floor["order"]
+    sku = floor["variant"].sku
+    return {
+        "today": ("backoffice:today", [], {}),
+        "pickups": ("backoffice:pickup-queue", [], {}),
+        "pickups ready": ("backoffice:pickup-queue", [], {"tab": "ready"}),
+        "pickup": ("backoffice:pickup-detail", [floor["pickup"].pk], {}),
+        "transfers": ("backoffice:transfer-queue", [], {"tab": "incoming"}),
+        "transfer": ("backoffice:transfer-detail", [floor["transfer"].pk], {}),
+        "transfer slip": ("backoffice:transfer-slip", [floor["transfer"].pk], {}),
+        "shipments": ("backoffice:shipment-queue", [], {}),
+        "shipment": ("backoffice:shipment-detail", [floor["parcel"].pk], {}),
+        "shipment slip": ("backoffice:shipment-slip", [floor["parcel"].pk], {}),
+        "aisle": ("backoffice:aisle", [], {"q": sku, "cq": "ana"}),
+        "aisle done": ("backoffice:aisle-done", [o.number], {}),
+        "returns desk": ("backoffice:returns-desk", [], {"q": "ana@example.com"}),
+        "return form": ("backoffice:return-form", [o.number], {}),
+        "return receipt": ("backoffice:return-receipt", [floor["return"].number], {}),
+        "customer search": ("backoffice:customer-search", [], {"q": "ana"}),
+        "customer": ("backoffice:customer-detail", [c.pk], {}),
+        "timeline": ("backoffice:customer-timeline", [c.pk], {}),
+        "customer list": ("backoffice:customer-list", [c.pk, floor["list"].pk], {"find": "a"}),
+        "lists": ("backoffice:lists-queue", [], {"show": "all"}),
+        "tasks": ("backoffice:tasks", [], {}),
+        "stock": ("backoffice:stock-lookup", [], {"q": sku}),
+    }
+
+
+@pytest.mark.parametrize("language", ["th", "fa"])
+def test_every_backoffice_page_renders_in_another_language(client, floor, language):
+    from django.urls import reverse
+    from django.utils import translation
+
+    client.force_login(floor["associate"].user)
+    failed = {}
+    for name, (url_name, args, query) in backoffice_pages(floor).items():
+        with translation.override(language):
+            response = client.get(
+                reverse(url_name, args=args), query, HTTP_ACCEPT_LANGUAGE=language
+            )
+        if response.status_code != 200:
+            failed[name] = response.status_code
+    assert failed == {}
