@@ -28,19 +28,12 @@ from customers.models import (
     ListItem,
 )
 from customers.surface import account_customer, my_store
-from customers.views.account import _store_label, form_error_from
+from customers.views.account import _store_label
+from inventory.selectors import stock_salable_at
 from omni.errors import DomainError
-from omni.http import is_local_path
+from omni.http import domain_error_message, domain_error_on_form, is_local_path, safe_next
 from stores.models import Location
 from stores.selectors import locations_active
-from stores.signals import salable_at_location
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if is_local_path(request, target):
-        return target
-    return fallback
 
 
 class ListCreateForm(forms.Form):
@@ -117,7 +110,7 @@ def _items_prefetch() -> Prefetch:
 
 def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]:
     """The items as the list pages show them: first image, price (the catalog's price in
-    force), units at my store (inventory's answer to ``stores.signals.salable_at_location``).
+    force), units at my store (``inventory.selectors.stock_salable_at``).
     Three queries (prices, images, stock), however many items."""
     product_ids = {item.product_id for item in items}
     if not product_ids:
@@ -153,14 +146,11 @@ def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]
     here_variant: dict[int, int] = {}
     here_product: dict[int, int] = {}
     if store_id is not None and product_of:
-        for _, salable_by_variant in salable_at_location.send(
-            sender=Location, location_id=store_id, variant_ids=set(product_of)
-        ):
-            for variant_id, salable in (salable_by_variant or {}).items():
-                units = max(salable, 0)
-                here_variant[variant_id] = here_variant.get(variant_id, 0) + units
-                product_id = product_of[variant_id]
-                here_product[product_id] = here_product.get(product_id, 0) + units
+        salable = stock_salable_at(location_id=store_id, variant_ids=set(product_of))
+        for variant_id, units in salable.items():
+            here_variant[variant_id] = units
+            product_id = product_of[variant_id]
+            here_product[product_id] = here_product.get(product_id, 0) + units
     views = []
     for item in items:
         if item.variant_id:
@@ -202,7 +192,7 @@ def account_lists(request: HttpRequest) -> HttpResponse:
                 channel="web",
             )
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
             messages.success(request, f"“{created.name}” created.")
             return redirect("customers:list-detail", pk=created.pk)
@@ -271,7 +261,7 @@ def account_list_rename(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.list_rename(list=shopping_list, name=form.cleaned_data["name"], channel="web")
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
             messages.success(request, "List renamed.")
             return redirect("customers:list-detail", pk=pk)
@@ -288,7 +278,7 @@ def account_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.list_delete(list=shopping_list, channel="web")
     except DomainError as exc:
-        messages.error(request, exc.message)
+        domain_error_message(request, exc)
         return redirect("customers:list-detail", pk=pk)
     messages.success(request, f"“{name}” deleted.")
     return redirect("customers:lists")
@@ -348,7 +338,7 @@ def account_list_send(request: HttpRequest, pk: int) -> HttpResponse:
                 channel="web",
             )
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
             store = form.cleaned_data["location"].name
             messages.success(request, f"Sent to {store}. An associate will prepare it for you.")

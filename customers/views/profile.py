@@ -23,8 +23,9 @@ from customers.models import (
     SizePreference,
 )
 from customers.surface import account_customer
-from customers.views.account import _store_label, form_error_from
+from customers.views.account import _store_label
 from omni.errors import DomainError
+from omni.http import domain_error_on_form
 from stores.models import Location
 from stores.selectors import locations_active
 
@@ -161,7 +162,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             try:
                 _profile_save(customer, section, form, sizes)
             except DomainError as exc:
-                form_error_from(form, exc)
+                domain_error_on_form(form, exc)
             else:
                 messages.success(request, "Saved.")
                 return redirect(f"{reverse('customers:profile')}#{section}")

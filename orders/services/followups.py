@@ -47,6 +47,7 @@ FOLLOW_UP_KIND = "post_purchase"
 RECOMMENDATIONS = 4
 
 # Sent with ``order_ids``; each receiver returns the set of those ids not to follow up.
+# Receiver: ``returns.apps.orders_with_open_return`` (no thank-you while a return is open).
 post_purchase_blocked = Signal()
 
 

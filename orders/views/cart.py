@@ -12,17 +12,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from omni.errors import DomainError
-from omni.http import is_local_path
+from omni.http import domain_error_message, safe_next
 from orders import selectors, services
 from orders.context_processors import cart_key
 from orders.errors import CartRestoreInvalid
 from orders.models import Cart
-
-
-def _safe_next(request: HttpRequest, url: str, default: str) -> str:
-    if is_local_path(request, url):
-        return url
-    return default
 
 
 def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
@@ -85,7 +79,7 @@ def cart(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest) -> HttpResponse:
     """Add a variant (``variant``, ``quantity`` default 1) to the cart. HTMX: the
     mini-cart fragment and a message; otherwise back to ``next`` (or the cart)."""
-    back = _safe_next(request, request.POST.get("next", ""), reverse("orders:cart"))
+    back = safe_next(request, reverse("orders:cart"))
     variant_id = _quantity(request.POST.get("variant"))
     quantity = _quantity(request.POST.get("quantity"), default=1)
     error = ""
@@ -139,7 +133,7 @@ def cart_line_remove(request: HttpRequest, variant_id: int) -> HttpResponse:
         try:
             services.cart_remove(cart=current, variant_id=variant_id)
         except DomainError as exc:
-            messages.error(request, str(exc))
+            domain_error_message(request, exc)
     if request.htmx:
         return _cart_response(request, current)
     return redirect("orders:cart")

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
@@ -84,31 +85,76 @@ def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:
     return options
 
 
+def _input(
+    autocomplete: str, input_type: str = "text", *, numeric: bool = False, placeholder=""
+) -> forms.TextInput:
+    """A text box that tells the browser what it holds (autofill, the numeric keypad)."""
+    attrs = {"type": input_type, "autocomplete": autocomplete}
+    if numeric:
+        attrs["inputmode"] = "numeric"
+    if placeholder:
+        attrs["placeholder"] = placeholder
+    return forms.TextInput(attrs=attrs)
+
+
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(label="Email", required=False)
-    first_name = forms.CharField(label="First name", max_length=80, required=False)
-    last_name = forms.CharField(label="Last name", max_length=80, required=False)
-    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    email = forms.EmailField(label="Email", required=False, widget=_input("email", "email"))
+    first_name = forms.CharField(
+        label="First name", max_length=80, required=False, widget=_input("given-name")
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=80, required=False, widget=_input("family-name")
+    )
+    phone = forms.CharField(
+        label="Phone (optional)", max_length=32, required=False, widget=_input("tel", "tel")
+    )
     fulfilment = forms.ChoiceField(
         choices=(("ship", "Deliver to an address"), ("pickup", "Pick up at a store")),
         widget=forms.RadioSelect,
         initial="ship",
     )
-    line1 = forms.CharField(label="Street address", max_length=200, required=False)
-    line2 = forms.CharField(label="Apartment, suite (optional)", max_length=200, required=False)
-    city = forms.CharField(label="Town or city", max_length=100, required=False)
-    region = forms.CharField(label="State", max_length=100, required=False)
-    postcode = forms.CharField(label="ZIP code", max_length=20, required=False)
+    line1 = forms.CharField(
+        label="Street address", max_length=200, required=False, widget=_input("address-line1")
+    )
+    line2 = forms.CharField(
+        label="Apartment, suite (optional)",
+        max_length=200,
+        required=False,
+        widget=_input("address-line2"),
+    )
+    city = forms.CharField(
+        label="Town or city", max_length=100, required=False, widget=_input("address-level2")
+    )
+    region = forms.CharField(
+        label="State", max_length=100, required=False, widget=_input("address-level1")
+    )
+    postcode = forms.CharField(
+        label="ZIP code", max_length=20, required=False, widget=_input("postal-code", numeric=True)
+    )
     store = forms.IntegerField(required=False)
     payment = forms.ChoiceField(
         choices=(("card", "Card"), ("store", "Pay at pickup")),
         widget=forms.RadioSelect,
         initial="card",
     )
-    card_number = forms.CharField(label="Card number", max_length=30, required=False)
-    card_name = forms.CharField(label="Name on the card", max_length=120, required=False)
-    card_expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, required=False)
-    card_cvc = forms.CharField(label="Security code (CVC)", max_length=4, required=False)
+    card_number = forms.CharField(
+        label="Card number", max_length=30, required=False, widget=_input("cc-number", numeric=True)
+    )
+    card_name = forms.CharField(
+        label="Name on the card", max_length=120, required=False, widget=_input("cc-name")
+    )
+    card_expiry = forms.CharField(
+        label="Expiry (MM/YY)",
+        max_length=7,
+        required=False,
+        widget=_input("cc-exp", numeric=True, placeholder=pgettext_lazy("card expiry", "MM/YY")),
+    )
+    card_cvc = forms.CharField(
+        label="Security code (CVC)",
+        max_length=4,
+        required=False,
+        widget=_input("cc-csc", numeric=True),
+    )
     marketing_email = forms.BooleanField(
         label="Email me news and offers (newsletter)", required=False
     )
