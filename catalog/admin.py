@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from catalog import services as catalog_services
 from catalog.images import image_validate, thumbnail_name, thumbnail_widths
@@ -59,16 +60,25 @@ def _set_active(modeladmin, request, queryset, is_active: bool) -> None:
         count = catalog_services.products_set_active(product_ids=ids, is_active=is_active)
     else:
         count = catalog_services.variants_set_active(variant_ids=ids, is_active=is_active)
-    state = "activated" if is_active else "deactivated"
-    modeladmin.message_user(request, f"{count} {modeladmin.opts.verbose_name_plural} {state}.")
+    # The model's plural name either way, as the admin always said ("1 products activated").
+    if is_active:
+        message = ngettext(
+            "%(count)d %(items)s activated.", "%(count)d %(items)s activated.", count
+        )
+    else:
+        message = ngettext(
+            "%(count)d %(items)s deactivated.", "%(count)d %(items)s deactivated.", count
+        )
+    items = modeladmin.opts.verbose_name_plural
+    modeladmin.message_user(request, message % {"count": count, "items": items})
 
 
-@admin.action(description="Activate selected %(verbose_name_plural)s", permissions=["change"])
+@admin.action(description=_("Activate selected %(verbose_name_plural)s"), permissions=["change"])
 def activate(modeladmin, request, queryset):
     _set_active(modeladmin, request, queryset, True)
 
 
-@admin.action(description="Deactivate selected %(verbose_name_plural)s", permissions=["change"])
+@admin.action(description=_("Deactivate selected %(verbose_name_plural)s"), permissions=["change"])
 def deactivate(modeladmin, request, queryset):
     _set_active(modeladmin, request, queryset, False)
 
@@ -77,7 +87,7 @@ PRODUCT_EXPORT_HEADER = ("product", "sku", "barcode", "size", "colour", "current
 
 
 @admin.action(
-    description="Export selected products as CSV (one row per variant)", permissions=["view"]
+    description=_("Export selected products as CSV (one row per variant)"), permissions=["view"]
 )
 def export_products_csv(modeladmin, request, queryset):
     rows = (
@@ -338,8 +348,8 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
     autocomplete_fields = ("related_products",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "category", "brand", "description")}),
-        ("Selling", {"fields": ("is_active", "is_final_sale", "related_products")}),
-        ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        (_("Selling"), {"fields": ("is_active", "is_final_sale", "related_products")}),
+        (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (VariantInline, ProductImageInline)
     actions = (activate, deactivate, export_products_csv)
@@ -384,11 +394,11 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
                 savers[formset.model](form=row, product=form.instance)
         return None
 
-    @admin.display(description="Variants", ordering="variant_count")
+    @admin.display(description=_("Variants"), ordering="variant_count")
     def variants_count(self, obj):
         return obj.variant_count
 
-    @admin.display(description="Price", ordering="min_price")
+    @admin.display(description=_("Price"), ordering="min_price")
     def price_range(self, obj):
         if obj.min_price is None or obj.min_price == obj.max_price:
             return money(obj.min_price)
@@ -520,11 +530,11 @@ class VariantAdmin(admin.ModelAdmin):
             )
         _copy_into(obj, variant)
 
-    @admin.display(description="Current price", ordering="current_price")
+    @admin.display(description=_("Current price"), ordering="current_price")
     def price(self, obj):
         return money(obj.current_price)
 
-    @admin.display(description="Stock")
+    @admin.display(description=_("Stock"))
     def stock(self, obj):
         if obj.pk is None:
             return "—"
@@ -579,10 +589,10 @@ class PriceAdmin(admin.ModelAdmin):
         )
         _copy_into(obj, price)
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
 
-    @admin.display(description="Was", ordering="compare_at_amount")
+    @admin.display(description=_("Was"), ordering="compare_at_amount")
     def compare_at(self, obj):
         return money(obj.compare_at_amount, obj.currency) if obj.compare_at_amount else "—"

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from omni.models import TimeStampedModel
 
@@ -13,29 +14,40 @@ from omni.models import TimeStampedModel
 class Category(TimeStampedModel):
     class SizeGroup(models.TextChoices):
         # Preferred sizes are learned per group: an M in tops says nothing about shoes.
-        NONE = "", "No sizes"
-        TOPS = "tops", "Tops"
-        BOTTOMS = "bottoms", "Bottoms"
-        DRESSES = "dresses", "Dresses"
-        SHOES = "shoes", "Shoes"
-        ACCESSORIES = "accessories", "Accessories"
+        NONE = "", _("No sizes")
+        TOPS = "tops", _("Tops")
+        BOTTOMS = "bottoms", _("Bottoms")
+        DRESSES = "dresses", _("Dresses")
+        SHOES = "shoes", _("Shoes")
+        ACCESSORIES = "accessories", _("Accessories")
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    slug = models.SlugField(max_length=140, unique=True, verbose_name=_("slug"))
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    description = models.TextField(blank=True)
-    position = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    size_group = models.CharField(max_length=20, choices=SizeGroup.choices, blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    size_group = models.CharField(
+        max_length=20, choices=SizeGroup.choices, blank=True, verbose_name=_("size group")
+    )
     return_window_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Overrides the shop's return window for this category"
+        null=True,
+        blank=True,
+        help_text=_("Overrides the shop's return window for this category"),
+        verbose_name=_("return window days"),
     )
 
     class Meta:
+        verbose_name = _("category")
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -57,17 +69,25 @@ def product_search_vector() -> SearchVector:
 
 
 class Product(TimeStampedModel):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    brand = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True, db_index=True)
-    is_final_sale = models.BooleanField(default=False, help_text="Cannot be returned")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    slug = models.SlugField(max_length=220, unique=True, verbose_name=_("slug"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
+    brand = models.CharField(max_length=100, blank=True, verbose_name=_("brand"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    is_active = models.BooleanField(default=True, db_index=True, verbose_name=_("is active"))
+    is_final_sale = models.BooleanField(
+        default=False, help_text=_("Cannot be returned"), verbose_name=_("is final sale")
+    )
     # Products that go with this one (post-purchase emails, "complete the look").
-    related_products = models.ManyToManyField("self", blank=True, symmetrical=True)
+    related_products = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name=_("related products")
+    )
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["name"]
         indexes = [
             models.Index(fields=["category", "is_active"], name="product_category_active_idx"),
@@ -83,19 +103,29 @@ class Product(TimeStampedModel):
 
 
 class ProductImage(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product")
+    )
     # JPEG, PNG or WebP, checked on upload (catalog.images.image_validate); its WebP
     # thumbnails are made beside it when saved through catalog.services.
-    image = models.ImageField(upload_to="products/", max_length=255)
+    image = models.ImageField(upload_to="products/", max_length=255, verbose_name=_("image"))
     # Read by the service on upload (not ImageField's width_field, which would open the
     # file on every load of a row that has none yet). Null: thumbnails unknown.
-    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    alt_text = models.CharField(max_length=200, blank=True)
-    colour = models.CharField(max_length=40, blank=True, help_text="Shown for this colour")
-    position = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("width")
+    )
+    height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("height")
+    )
+    alt_text = models.CharField(max_length=200, blank=True, verbose_name=_("alt text"))
+    colour = models.CharField(
+        max_length=40, blank=True, help_text=_("Shown for this colour"), verbose_name=_("colour")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -105,16 +135,26 @@ class ProductImage(models.Model):
 class Variant(TimeStampedModel):
     """The sellable SKU: one size and colour of a product, with its barcode."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    sku = models.CharField(max_length=40, unique=True)
-    barcode = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    size = models.CharField(max_length=20, blank=True)
-    colour = models.CharField(max_length=40, blank=True)
-    colour_hex = models.CharField(max_length=7, blank=True, help_text="#RRGGBB swatch")
-    position = models.PositiveIntegerField(default=0, help_text="Sort order (size order)")
-    is_active = models.BooleanField(default=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="variants", verbose_name=_("product")
+    )
+    sku = models.CharField(max_length=40, unique=True, verbose_name=_("SKU"))
+    barcode = models.CharField(
+        max_length=32, unique=True, null=True, blank=True, verbose_name=_("barcode")
+    )
+    size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
+    colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
+    colour_hex = models.CharField(
+        max_length=7, blank=True, help_text=_("#RRGGBB swatch"), verbose_name=_("colour hex")
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text=_("Sort order (size order)"), verbose_name=_("position")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
+        verbose_name = _("variant")
+        verbose_name_plural = _("variants")
         ordering = ["product_id", "position", "id"]
         indexes = [
             models.Index(fields=["product", "position"], name="variant_product_pos_idx"),
@@ -157,16 +197,22 @@ class Price(models.Model):
     """One price book: a variant's price is the same in every channel. A row with
     ``compare_at_amount`` is a promotion (shown as "was")."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="prices")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    compare_at_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
-    valid_from = models.DateTimeField(default=timezone.now)
-    valid_until = models.DateTimeField(null=True, blank=True)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="prices", verbose_name=_("variant")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    compare_at_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("compare at amount")
+    )
+    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    valid_from = models.DateTimeField(default=timezone.now, verbose_name=_("valid from"))
+    valid_until = models.DateTimeField(null=True, blank=True, verbose_name=_("valid until"))
 
     objects = PriceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
         ordering = ["variant_id", "-valid_from"]
         indexes = [models.Index(fields=["variant", "-valid_from"], name="price_variant_from_idx")]
         constraints = [

@@ -10,6 +10,8 @@ from django.db.models import DecimalField, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import (
     Consent,
@@ -132,7 +134,7 @@ class StoreCreditInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("location")
 
-    @admin.display(description="Amount")
+    @admin.display(description=_("Amount"))
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
 
@@ -168,7 +170,7 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ("loyalty_points", "store_credit", "history", *TIMESTAMPS)
     fieldsets = (
         (
-            "Identity",
+            _("Identity"),
             {
                 "fields": (
                     ("first_name", "last_name"),
@@ -180,11 +182,11 @@ class CustomerAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Contact", {"fields": ("email", "phone")}),
-        ("Relationship", {"fields": ("home_store", "primary_associate", "source_channel")}),
-        ("Preferences", {"fields": ("preferences",)}),
-        ("Balances and history", {"fields": ("loyalty_points", "store_credit", "history")}),
-        ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        (_("Contact"), {"fields": ("email", "phone")}),
+        (_("Relationship"), {"fields": ("home_store", "primary_associate", "source_channel")}),
+        (_("Preferences"), {"fields": ("preferences",)}),
+        (_("Balances and history"), {"fields": ("loyalty_points", "store_credit", "history")}),
+        (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (
         IdentityInline,
@@ -221,33 +223,33 @@ class CustomerAdmin(admin.ModelAdmin):
                 associate=_associate_of(request.user),
             )
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description=_("Name"), ordering="last_name")
     def name(self, obj):
         return str(obj)
 
-    @admin.display(description="Loyalty points", ordering="loyalty_balance")
+    @admin.display(description=_("Loyalty points"), ordering="loyalty_balance")
     def loyalty_points(self, obj):
         return getattr(obj, "loyalty_balance", 0)
 
-    @admin.display(description="Store credit", ordering="credit_balance")
+    @admin.display(description=_("Store credit"), ordering="credit_balance")
     def store_credit(self, obj):
         return money(getattr(obj, "credit_balance", None) or Decimal("0"))
 
-    @admin.display(description="History")
+    @admin.display(description=_("History"))
     def history(self, obj):
         if obj.pk is None:
             return "—"
         links = (
-            ("customers.interaction", "Timeline"),
-            ("orders.order", "Orders"),
-            ("returns.return", "Returns"),
-            ("customers.customeraccesslog", "Access log"),
+            ("customers.interaction", _("Timeline →")),
+            ("orders.order", _("Orders →")),
+            ("returns.return", pgettext_lazy("noun", "Returns →")),
+            ("customers.customeraccesslog", _("Access log →")),
         )
         return format_html_join(
             " · ",
             "{}",
             (
-                (admin_changelist_link(model, f"{text} →", customer__id__exact=obj.pk),)
+                (admin_changelist_link(model, text, customer__id__exact=obj.pk),)
                 for model, text in links
             ),
         )
@@ -343,7 +345,7 @@ class CustomerNoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="Note")
+    @admin.display(description=_("Note"))
     def excerpt(self, obj):
         return Truncator(obj.body).chars(80)
 
@@ -402,7 +404,7 @@ class ListAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=count_of(ListItem, "list"))
 
-    @admin.display(description="Items", ordering="item_count")
+    @admin.display(description=_("Items"), ordering="item_count")
     def items(self, obj):
         return obj.item_count
 
@@ -503,7 +505,7 @@ class StoreCreditEntryAdmin(ManualLedgerEntryAdmin):
             note=entry.note,
         )
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Category, Product, Variant
 from omni.models import TimeStampedModel, TypedReference
@@ -17,15 +18,15 @@ from stores.models import Associate, Location
 class Channel(models.TextChoices):
     """Where something happened. Shared by orders, interactions and consent sources."""
 
-    WEB = "web", "Web"
-    APP = "app", "App"
-    STORE = "store", "Store"
-    PHONE = "phone", "Phone"
-    SOCIAL = "social", "Social"
-    MARKETPLACE = "marketplace", "Marketplace"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    SYSTEM = "system", "System"
+    WEB = "web", _("Web")
+    APP = "app", _("App")
+    STORE = "store", pgettext_lazy("channel", "Store")
+    PHONE = "phone", _("Phone")
+    SOCIAL = "social", _("Social")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    EMAIL = "email", pgettext_lazy("channel", "Email")
+    API = "api", _("API")
+    SYSTEM = "system", _("System")
 
 
 class Customer(TimeStampedModel):
@@ -38,12 +39,15 @@ class Customer(TimeStampedModel):
         null=True,
         blank=True,
         related_name="customer",
+        verbose_name=_("user"),
     )
-    first_name = models.CharField(max_length=80, blank=True)
-    last_name = models.CharField(max_length=80, blank=True)
-    email = models.EmailField(blank=True, db_index=True)
-    phone = models.CharField(max_length=32, blank=True, db_index=True)
-    loyalty_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    first_name = models.CharField(max_length=80, blank=True, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=80, blank=True, verbose_name=_("last name"))
+    email = models.EmailField(blank=True, db_index=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=32, blank=True, db_index=True, verbose_name=_("phone"))
+    loyalty_number = models.CharField(
+        max_length=20, unique=True, null=True, blank=True, verbose_name=_("loyalty number")
+    )
     home_store = models.ForeignKey(
         Location,
         on_delete=models.SET_NULL,
@@ -51,6 +55,7 @@ class Customer(TimeStampedModel):
         blank=True,
         related_name="home_customers",
         limit_choices_to={"kind": Location.Kind.STORE},
+        verbose_name=_("home store"),
     )
     primary_associate = models.ForeignKey(
         Associate,
@@ -58,14 +63,30 @@ class Customer(TimeStampedModel):
         null=True,
         blank=True,
         related_name="client_book",
+        verbose_name=_("primary associate"),
     )
-    preferences = models.JSONField(default=dict, blank=True, help_text="Colours, styles, fits")
-    birthday = models.DateField(null=True, blank=True)
-    source_channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.WEB)
+    preferences = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Colours, styles, fits"),
+        verbose_name=_("preferences"),
+    )
+    birthday = models.DateField(null=True, blank=True, verbose_name=_("birthday"))
+    source_channel = models.CharField(
+        max_length=12,
+        choices=Channel.choices,
+        default=Channel.WEB,
+        verbose_name=_("source channel"),
+    )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # Everything sent to them (emails, the printed receipt) is in this language.
     language = models.CharField(
         _("language"),
@@ -76,6 +97,8 @@ class Customer(TimeStampedModel):
     )
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["last_name", "first_name", "id"]
         indexes = [models.Index(fields=["last_name", "first_name"], name="customer_name_idx")]
 
@@ -93,21 +116,26 @@ class CustomerIdentity(models.Model):
     sale attach to the existing record."""
 
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        LOYALTY = "loyalty", "Loyalty number"
+        EMAIL = "email", pgettext_lazy("channel", "Email")
+        PHONE = "phone", _("Phone")
+        LOYALTY = "loyalty", _("Loyalty number")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     # Normalised: emails lower-cased, phones as digits with a leading +.
-    value = models.CharField(max_length=254)
-    is_verified = models.BooleanField(default=False)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    source = models.CharField(max_length=12, choices=Channel.choices, default=Channel.WEB)
-    created_at = models.DateTimeField(default=timezone.now)
+    value = models.CharField(max_length=254, verbose_name=_("value"))
+    is_verified = models.BooleanField(default=False, verbose_name=_("is verified"))
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
+    source = models.CharField(
+        max_length=12, choices=Channel.choices, default=Channel.WEB, verbose_name=_("source")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = "customer identities"
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
         ordering = ["kind", "value"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="identity_value_unique"),
@@ -118,31 +146,49 @@ class CustomerIdentity(models.Model):
 
 
 class ContactChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    PHONE = "phone", "Phone"
+    EMAIL = "email", pgettext_lazy("channel", "Email")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
 
 
 class ConsentState(models.TextChoices):
-    MARKETING = "marketing", "Marketing"
-    ONE_TO_ONE = "one_to_one", "One-to-one from an associate only"
-    NONE = "none", "None"
+    MARKETING = "marketing", _("Marketing")
+    ONE_TO_ONE = "one_to_one", _("One-to-one from an associate only")
+    NONE = "none", _("None")
 
 
 class Consent(models.Model):
     """The current consent of one customer on one contact channel. Every change is also
     appended to ``ConsentChange`` so we can show who changed it, when and where."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
-    channel = models.CharField(max_length=8, choices=ContactChannel.choices)
-    state = models.CharField(max_length=12, choices=ConsentState.choices, default=ConsentState.NONE)
-    source = models.CharField(max_length=12, choices=Channel.choices, default=Channel.WEB)
-    changed_at = models.DateTimeField(default=timezone.now)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
+    channel = models.CharField(
+        max_length=8, choices=ContactChannel.choices, verbose_name=_("channel")
+    )
+    state = models.CharField(
+        max_length=12,
+        choices=ConsentState.choices,
+        default=ConsentState.NONE,
+        verbose_name=_("state"),
+    )
+    source = models.CharField(
+        max_length=12, choices=Channel.choices, default=Channel.WEB, verbose_name=_("source")
+    )
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed at"))
     changed_by = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["customer_id", "channel"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "channel"], name="consent_per_channel"),
@@ -163,19 +209,38 @@ class Consent(models.Model):
 class ConsentChange(models.Model):
     """Append-only history of consent: the audit trail behind ``Consent``."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_changes")
-    channel = models.CharField(max_length=8, choices=ContactChannel.choices)
-    state = models.CharField(max_length=12, choices=ConsentState.choices)
-    source = models.CharField(max_length=12, choices=Channel.choices)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="consent_changes",
+        verbose_name=_("customer"),
+    )
+    channel = models.CharField(
+        max_length=8, choices=ContactChannel.choices, verbose_name=_("channel")
+    )
+    state = models.CharField(max_length=12, choices=ConsentState.choices, verbose_name=_("state"))
+    source = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("source"))
     location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
     )
     changed_by = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(default=timezone.now, verbose_name=_("changed at"))
 
     class Meta:
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
         ordering = ["-changed_at"]
         indexes = [models.Index(fields=["customer", "-changed_at"], name="consent_change_cust_idx")]
 
@@ -188,16 +253,24 @@ class SizePreference(models.Model):
     by hand (an edited size is not overwritten by learning)."""
 
     class Source(models.TextChoices):
-        LEARNED = "learned", "Learned from purchases"
-        EDITED = "edited", "Set by the customer or an associate"
+        LEARNED = "learned", _("Learned from purchases")
+        EDITED = "edited", _("Set by the customer or an associate")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sizes")
-    size_group = models.CharField(max_length=20, choices=Category.SizeGroup.choices)
-    size = models.CharField(max_length=20)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LEARNED)
-    updated_at = models.DateTimeField(default=timezone.now)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="sizes", verbose_name=_("customer")
+    )
+    size_group = models.CharField(
+        max_length=20, choices=Category.SizeGroup.choices, verbose_name=_("size group")
+    )
+    size = models.CharField(max_length=20, verbose_name=_("size"))
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.LEARNED, verbose_name=_("source")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("size preference")
+        verbose_name_plural = _("size preferences")
         ordering = ["size_group"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "size_group"], name="size_per_group"),
@@ -212,11 +285,17 @@ class RecentlyViewedProduct(models.Model):
     where you left off"). One row per (customer, product), its time moved on each view,
     so the table grows with what a shopper looked at, not with how often."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    viewed_at = models.DateTimeField(default=timezone.now)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    viewed_at = models.DateTimeField(default=timezone.now, verbose_name=_("viewed at"))
 
     class Meta:
+        verbose_name = _("recently viewed product")
+        verbose_name_plural = _("recently viewed products")
         constraints = [
             models.UniqueConstraint(fields=["customer", "product"], name="recent_product_once")
         ]
@@ -229,12 +308,17 @@ class RecentlyViewedProduct(models.Model):
 class RecentlyViewedCategory(models.Model):
     """A category the customer browsed, as ``RecentlyViewedProduct``."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    viewed_at = models.DateTimeField(default=timezone.now)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+    )
+    viewed_at = models.DateTimeField(default=timezone.now, verbose_name=_("viewed at"))
 
     class Meta:
-        verbose_name_plural = "recently viewed categories"
+        verbose_name = _("recently viewed category")
+        verbose_name_plural = _("recently viewed categories")
         constraints = [
             models.UniqueConstraint(fields=["customer", "category"], name="recent_category_once")
         ]
@@ -250,34 +334,52 @@ class Interaction(models.Model):
     list... without importing it."""
 
     class Kind(models.TextChoices):
-        ORDER = "order", "Order"
-        PICKUP = "pickup", "Pickup"
-        RETURN = "return", "Return"
-        STORE_VISIT = "store_visit", "Store visit"
-        SERVICE = "service", "Service conversation"
-        NOTE = "note", "Note"
-        LIST_CHANGE = "list_change", "List change"
-        EMAIL = "email", "Email sent"
-        CONSENT = "consent", "Consent change"
-        OUTREACH = "outreach", "Associate outreach"
-        ACCOUNT = "account", "Account"
+        ORDER = "order", pgettext_lazy("timeline entry kind", "Order")
+        PICKUP = "pickup", pgettext_lazy("timeline entry kind", "Pickup")
+        RETURN = "return", pgettext_lazy("timeline entry kind", "Return")
+        STORE_VISIT = "store_visit", _("Store visit")
+        SERVICE = "service", _("Service conversation")
+        NOTE = "note", _("Note")
+        LIST_CHANGE = "list_change", _("List change")
+        EMAIL = "email", _("Email sent")
+        CONSENT = "consent", _("Consent change")
+        OUTREACH = "outreach", _("Associate outreach")
+        ACCOUNT = "account", _("Account")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
     location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
     )
     associate = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="interactions"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        verbose_name=_("associate"),
     )
-    summary = models.CharField(max_length=255)
-    detail = models.JSONField(default=dict, blank=True)
-    subject_type = models.CharField(max_length=60, blank=True, default="")
-    subject_id = models.CharField(max_length=64, blank=True, default="")
-    occurred_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=255, verbose_name=_("summary"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
+    subject_type = models.CharField(
+        max_length=60, blank=True, default="", verbose_name=_("subject type")
+    )
+    subject_id = models.CharField(
+        max_length=64, blank=True, default="", verbose_name=_("subject id")
+    )
+    occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("occurred at"))
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="timeline_idx"),
@@ -289,17 +391,31 @@ class Interaction(models.Model):
 
 
 class CustomerNote(TimeStampedModel):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="notes", verbose_name=_("customer")
+    )
     author = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes_written"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes_written",
+        verbose_name=_("author"),
     )
     location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
     )
-    body = models.TextField()
-    is_pinned = models.BooleanField(default=False)
+    body = models.TextField(verbose_name=_("body"))
+    is_pinned = models.BooleanField(default=False, verbose_name=_("is pinned"))
 
     class Meta:
+        verbose_name = _("customer note")
+        verbose_name_plural = _("customer notes")
         ordering = ["-is_pinned", "-created_at"]
         indexes = [models.Index(fields=["customer", "-created_at"], name="note_customer_idx")]
 
@@ -311,24 +427,45 @@ class FollowUpTask(TimeStampedModel):
     """Clienteling to-do: "call Ana when the blazer in 38 is back", due on a date."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", pgettext_lazy("status", "Open")
+        DONE = "done", pgettext_lazy("status", "Done")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tasks")
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="customer_tasks")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("customer")
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        related_name="customer_tasks",
+        verbose_name=_("location"),
+    )
     assigned_to = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("assigned to"),
     )
     created_by = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    reason = models.CharField(max_length=200)
-    due_on = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    due_on = models.DateField(verbose_name=_("due on"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
 
     class Meta:
+        verbose_name = _("follow up task")
+        verbose_name_plural = _("follow up tasks")
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["location", "status", "due_on"], name="task_store_due_idx"),
@@ -342,15 +479,26 @@ class FollowUpTask(TimeStampedModel):
 class CustomerAccessLog(models.Model):
     """Who looked at whose record, when: clienteling data is personal."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_log")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="access_log", verbose_name=_("customer")
     )
-    action = models.CharField(max_length=30, default="view")
-    accessed_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+    )
+    action = models.CharField(max_length=30, default="view", verbose_name=_("action"))
+    accessed_at = models.DateTimeField(default=timezone.now, verbose_name=_("accessed at"))
 
     class Meta:
+        verbose_name = _("customer access log")
+        verbose_name_plural = _("customer access logs")
         ordering = ["-accessed_at"]
         indexes = [models.Index(fields=["customer", "-accessed_at"], name="access_customer_idx")]
 
@@ -367,30 +515,49 @@ class List(TimeStampedModel):
     store" puts it in that store's back-office queue."""
 
     class Kind(models.TextChoices):
-        WISHLIST = "wishlist", "Wishlist"
-        SHOPPING = "shopping", "Shopping list"
+        WISHLIST = "wishlist", _("Wishlist")
+        SHOPPING = "shopping", _("Shopping list")
 
     class StoreStatus(models.TextChoices):
-        NOT_SENT = "", "Not sent"
-        NEW = "new", "New"
-        PREPARED = "prepared", "Prepared"
-        VISITED = "visited", "Visited"
+        NOT_SENT = "", _("Not sent")
+        NEW = "new", pgettext_lazy("status", "New")
+        PREPARED = "prepared", _("Prepared")
+        VISITED = "visited", _("Visited")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lists")
-    name = models.CharField(max_length=120, default="My wishlist")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WISHLIST)
-    share_token = models.CharField(max_length=40, unique=True, default=new_share_token)
-    is_shared = models.BooleanField(default=False, help_text="Visible to anyone with the link")
-    sent_to_location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="lists_sent_here"
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="lists", verbose_name=_("customer")
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    visit_planned_for = models.DateField(null=True, blank=True)
+    name = models.CharField(max_length=120, default="My wishlist", verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.WISHLIST, verbose_name=_("kind")
+    )
+    share_token = models.CharField(
+        max_length=40, unique=True, default=new_share_token, verbose_name=_("share token")
+    )
+    is_shared = models.BooleanField(
+        default=False, help_text=_("Visible to anyone with the link"), verbose_name=_("is shared")
+    )
+    sent_to_location = models.ForeignKey(
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lists_sent_here",
+        verbose_name=_("sent to location"),
+    )
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    visit_planned_for = models.DateField(null=True, blank=True, verbose_name=_("visit planned for"))
     store_status = models.CharField(
-        max_length=10, choices=StoreStatus.choices, blank=True, default=StoreStatus.NOT_SENT
+        max_length=10,
+        choices=StoreStatus.choices,
+        blank=True,
+        default=StoreStatus.NOT_SENT,
+        verbose_name=_("store status"),
     )
 
     class Meta:
+        verbose_name = _("list")
+        verbose_name_plural = _("lists")
         ordering = ["-updated_at"]
         indexes = [
             models.Index(
@@ -403,21 +570,37 @@ class List(TimeStampedModel):
 
 
 class ListItem(models.Model):
-    list = models.ForeignKey(List, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    variant = models.ForeignKey(
-        Variant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    list = models.ForeignKey(
+        List, on_delete=models.CASCADE, related_name="items", verbose_name=_("list")
     )
-    quantity = models.PositiveIntegerField(default=1)
-    note = models.CharField(max_length=255, blank=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
+    variant = models.ForeignKey(
+        Variant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("variant"),
+    )
+    quantity = models.PositiveIntegerField(default=1, verbose_name=_("quantity"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
     added_by_associate = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by associate"),
     )
     # Kept as text too so the shopper still sees "added by Maya" if the associate leaves.
-    added_by_name = models.CharField(max_length=120, blank=True)
-    added_at = models.DateTimeField(default=timezone.now)
+    added_by_name = models.CharField(max_length=120, blank=True, verbose_name=_("added by name"))
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
 
     class Meta:
+        verbose_name = _("list item")
+        verbose_name_plural = _("list items")
         ordering = ["-added_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -443,12 +626,17 @@ class ListItem(models.Model):
 class LedgerEntry(TypedReference):
     """Base for append-only ledgers: a row is never changed or deleted; balances are sums."""
 
-    reason = models.CharField(max_length=30)
-    note = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=30, verbose_name=_("reason"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
     location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         abstract = True
@@ -464,18 +652,24 @@ class LedgerEntry(TypedReference):
 
 class LoyaltyEntry(LedgerEntry):
     class Reason(models.TextChoices):
-        PURCHASE = "purchase", "Purchase"
-        RETURN = "return", "Return (reversal)"
-        REDEMPTION = "redemption", "Redemption"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        BONUS = "bonus", "Bonus"
+        PURCHASE = "purchase", _("Purchase")
+        RETURN = "return", _("Return (reversal)")
+        REDEMPTION = "redemption", _("Redemption")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        BONUS = "bonus", _("Bonus")
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="loyalty_entries")
-    points = models.IntegerField()
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="loyalty_entries",
+        verbose_name=_("customer"),
+    )
+    points = models.IntegerField(verbose_name=_("points"))
 
     class Meta:
+        verbose_name = _("loyalty entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "loyalty entries"
+        verbose_name_plural = _("loyalty entries")
         indexes = [models.Index(fields=["customer", "-created_at"], name="loyalty_customer_idx")]
         constraints = [
             models.CheckConstraint(condition=~Q(points=0), name="loyalty_points_nonzero")
@@ -484,17 +678,23 @@ class LoyaltyEntry(LedgerEntry):
 
 class StoreCreditEntry(LedgerEntry):
     class Reason(models.TextChoices):
-        RETURN_REFUND = "return_refund", "Refund of a return"
-        SPEND = "spend", "Spent on an order"
-        GOODWILL = "goodwill", "Goodwill"
-        ADJUSTMENT = "adjustment", "Adjustment"
+        RETURN_REFUND = "return_refund", _("Refund of a return")
+        SPEND = "spend", _("Spent on an order")
+        GOODWILL = "goodwill", _("Goodwill")
+        ADJUSTMENT = "adjustment", _("Adjustment")
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_entries")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="USD")
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+        verbose_name=_("customer"),
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
 
     class Meta:
+        verbose_name = _("store credit entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "store credit entries"
+        verbose_name_plural = _("store credit entries")
         indexes = [models.Index(fields=["customer", "-created_at"], name="credit_customer_idx")]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="credit_amount_nonzero")]

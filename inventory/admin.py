@@ -7,6 +7,7 @@ read-only, precomputed availability too."""
 from django.contrib import admin, messages
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inventory.admin_stock import StockEntryAdminMixin
@@ -33,7 +34,7 @@ from omni.admin import (
 STOCK_EXPORT_HEADER = ("sku", "product", "location_code", "on_hand", "reserved", "salable")
 
 
-@admin.action(description="Export selected stock as CSV", permissions=["view"])
+@admin.action(description=_("Export selected stock as CSV"), permissions=["view"])
 def export_stock_csv(modeladmin, request, queryset):
     rows = queryset.values_list(
         "variant__sku", "variant__product__name", "location__code", "on_hand", "reserved", "salable"
@@ -46,7 +47,7 @@ ADMIN_REFRESH_INLINE_MAX = 200
 
 
 @admin.action(
-    description="Recompute nearest availability for these variants", permissions=["change"]
+    description=_("Recompute nearest availability for these variants"), permissions=["change"]
 )
 def recompute_availability(modeladmin, request, queryset):
     variant_ids = sorted(set(queryset.values_list("variant_id", flat=True)))
@@ -54,16 +55,22 @@ def recompute_availability(modeladmin, request, queryset):
         availability_refresh_later(variant_ids=variant_ids)
         modeladmin.message_user(
             request,
-            f"Nearest availability of {len(variant_ids)} variants will be recomputed "
-            "in the background.",
+            gettext(
+                "Nearest availability of %(count)d variants will be recomputed in the background."
+            )
+            % {"count": len(variant_ids)},
             messages.SUCCESS,
         )
         return
     rows = availability_refresh_variants(variant_ids=variant_ids)
     modeladmin.message_user(
         request,
-        f"Recomputed nearest availability for {len(variant_ids)} variant"
-        f"{'s' if len(variant_ids) != 1 else ''} ({rows} rows written).",
+        ngettext(
+            "Recomputed nearest availability for %(count)d variant (%(rows)d rows written).",
+            "Recomputed nearest availability for %(count)d variants (%(rows)d rows written).",
+            len(variant_ids),
+        )
+        % {"count": len(variant_ids), "rows": rows},
         messages.SUCCESS,
     )
 
@@ -168,27 +175,27 @@ class StockAdmin(StockEntryAdminMixin, admin.ModelAdmin):
         # reserved read when the page was opened, undoing any sale made since.
         obj.save(update_fields=["safety_stock", "updated_at"])
 
-    @admin.display(description="SKU", ordering="variant__sku")
+    @admin.display(description=_("SKU"), ordering="variant__sku")
     def sku(self, obj):
         return obj.variant.sku
 
-    @admin.display(description="Product", ordering="variant__product__name")
+    @admin.display(description=_("Product"), ordering="variant__product__name")
     def product(self, obj):
         return obj.variant.product.name
 
-    @admin.display(description="Safety stock in force", ordering="safety_in_force")
+    @admin.display(description=_("Safety stock in force"), ordering="safety_in_force")
     def safety_stock_in_force(self, obj):
         return obj.safety_in_force
 
-    @admin.display(description="Salable", ordering="salable")
+    @admin.display(description=_("Salable"), ordering="salable")
     def salable_units(self, obj):
         return obj.salable
 
-    @admin.display(description="Ledger")
+    @admin.display(description=_("Ledger"))
     def movements(self, obj):
         return admin_changelist_link(
             "inventory.stockmovement",
-            "Movements of this SKU here →",
+            _("Movements of this SKU here →"),
             variant__id__exact=obj.variant_id,
             location__id__exact=obj.location_id,
         )
@@ -217,7 +224,7 @@ class StockMovementAdmin(LedgerAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
-    @admin.display(description="Change", ordering="delta")
+    @admin.display(description=pgettext_lazy("stock movement", "Change"), ordering="delta")
     def signed_delta(self, obj):
         return f"{obj.delta:+d}"
 
@@ -243,11 +250,11 @@ class ReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="SKU", ordering="stock__variant__sku")
+    @admin.display(description=_("SKU"), ordering="stock__variant__sku")
     def sku(self, obj):
         return obj.stock.variant.sku
 
-    @admin.display(description="Location", ordering="stock__location__name")
+    @admin.display(description=_("Location"), ordering="stock__location__name")
     def location(self, obj):
         return obj.stock.location
 
@@ -267,9 +274,10 @@ class TransferLineInline(FlatQueriesInlineMixin, admin.TabularInline):
 # --- transfer actions: one per transition, each through inventory.services ---------------
 
 
-def _transfer_action(modeladmin, request, queryset, step, done: str) -> None:
+def _transfer_action(modeladmin, request, queryset, step, done) -> None:
     """Run ``step(transfer)`` for each selected transfer, each in its own transaction;
-    a refusal is reported by transfer number and the others still go ahead."""
+    a refusal is reported by transfer number and the others still go ahead. ``done(n)``
+    says what happened to the n that went through."""
     from omni.errors import DomainError
 
     ok = 0
@@ -278,19 +286,24 @@ def _transfer_action(modeladmin, request, queryset, step, done: str) -> None:
             step(transfer)
         except DomainError as refusal:
             modeladmin.message_user(
-                request, f"{transfer.number}: {refusal.message}", level=messages.ERROR
+                request,
+                gettext("%(number)s: %(reason)s")
+                % {"number": transfer.number, "reason": refusal.message},
+                level=messages.ERROR,
             )
         else:
             ok += 1
     if ok:
-        modeladmin.message_user(request, f"{ok} transfer(s) {done}.", level=messages.SUCCESS)
+        modeladmin.message_user(request, done(ok) % {"count": ok}, level=messages.SUCCESS)
 
 
 def _admin_actor(request) -> str:
     return f"admin:{request.user.get_username()}"[:120]
 
 
-@admin.action(description="Ship selected transfers (everything requested)", permissions=["change"])
+@admin.action(
+    description=_("Ship selected transfers (everything requested)"), permissions=["change"]
+)
 def transfers_ship(modeladmin, request, queryset):
     from inventory.services import transfer_ship
 
@@ -299,12 +312,12 @@ def transfers_ship(modeladmin, request, queryset):
         request,
         queryset,
         lambda t: transfer_ship(transfer_id=t.pk, actor=_admin_actor(request)),
-        "shipped",
+        lambda n: ngettext("%(count)d transfer(s) shipped.", "%(count)d transfer(s) shipped.", n),
     )
 
 
 @admin.action(
-    description="Receive selected transfers (everything in transit, in good order)",
+    description=_("Receive selected transfers (everything in transit, in good order)"),
     permissions=["change"],
 )
 def transfers_receive(modeladmin, request, queryset):
@@ -315,11 +328,11 @@ def transfers_receive(modeladmin, request, queryset):
         request,
         queryset,
         lambda t: transfer_receive(transfer_id=t.pk, actor=_admin_actor(request)),
-        "received",
+        lambda n: ngettext("%(count)d transfer(s) received.", "%(count)d transfer(s) received.", n),
     )
 
 
-@admin.action(description="Cancel selected transfers", permissions=["change"])
+@admin.action(description=_("Cancel selected transfers"), permissions=["change"])
 def transfers_cancel(modeladmin, request, queryset):
     from inventory.services import transfer_cancel
 
@@ -328,9 +341,12 @@ def transfers_cancel(modeladmin, request, queryset):
         request,
         queryset,
         lambda t: transfer_cancel(
-            transfer_id=t.pk, reason=f"Cancelled in the admin by {request.user.get_username()}"
+            transfer_id=t.pk,
+            reason=f"Cancelled in the admin by {request.user.get_username()}",
         ),
-        "cancelled",
+        lambda n: ngettext(
+            "%(count)d transfer(s) cancelled.", "%(count)d transfer(s) cancelled.", n
+        ),
     )
 
 
@@ -390,11 +406,11 @@ class TransferAdmin(admin.ModelAdmin):
             super().get_queryset(request).annotate(lines_total=count_of(TransferLine, "transfer"))
         )
 
-    @admin.display(description="Transfer", ordering="pk")
+    @admin.display(description=_("Transfer"), ordering="pk")
     def number(self, obj):
         return obj.number
 
-    @admin.display(description="Lines", ordering="lines_total")
+    @admin.display(description=_("Lines"), ordering="lines_total")
     def line_count(self, obj):
         return obj.lines_total
 

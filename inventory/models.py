@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Product, Variant
 from omni.models import TypedReference
@@ -30,19 +32,26 @@ class Stock(models.Model):
     """One row per (variant, location). ``available = on_hand - reserved`` never drops
     below zero; the database enforces it, not only Python."""
 
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="stock")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock")
-    on_hand = models.IntegerField(default=0)
-    reserved = models.IntegerField(default=0)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="stock", verbose_name=_("variant")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="stock", verbose_name=_("location")
+    )
+    on_hand = models.IntegerField(default=0, verbose_name=_("on hand"))
+    reserved = models.IntegerField(default=0, verbose_name=_("reserved"))
     # Overrides the location's safety stock for this SKU (null: use the location's).
-    safety_stock = models.PositiveIntegerField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    safety_stock = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("safety stock")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = StockQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("stock")
         ordering = ["variant_id", "location_id"]
-        verbose_name_plural = "stock"
+        verbose_name_plural = _("stock")
         constraints = [
             models.UniqueConstraint(fields=["variant", "location"], name="stock_variant_location"),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_non_negative"),
@@ -73,34 +82,47 @@ class StockMovement(TypedReference):
     (variant, location) always sum to its on-hand."""
 
     class Reason(models.TextChoices):
-        RECEIVE = "receive", "Received"
-        COUNT = "count", "Count adjustment"
-        CYCLE_COUNT = "cycle_count", "Cycle count"
-        DAMAGE = "damage", "Damage"
-        THEFT = "theft", "Theft"
-        CORRECTION = "correction", "Correction"
-        SALE = "sale", "Sold in store"
-        SHIP = "ship", "Shipped"
-        PICKUP = "pickup", "Collected at pickup"
-        RETURN_RESTOCK = "return_restock", "Restocked from a return"
-        WRITE_OFF = "write_off", "Written off"
-        TRANSFER_OUT = "transfer_out", "Transfer out"
-        TRANSFER_IN = "transfer_in", "Transfer in"
-        INITIAL = "initial", "Opening balance"
+        RECEIVE = "receive", pgettext_lazy("stock movement reason", "Received")
+        COUNT = "count", _("Count adjustment")
+        CYCLE_COUNT = "cycle_count", _("Cycle count")
+        DAMAGE = "damage", _("Damage")
+        THEFT = "theft", _("Theft")
+        CORRECTION = "correction", _("Correction")
+        SALE = "sale", _("Sold in store")
+        SHIP = "ship", pgettext_lazy("stock movement reason", "Shipped")
+        PICKUP = "pickup", _("Collected at pickup")
+        RETURN_RESTOCK = "return_restock", _("Restocked from a return")
+        WRITE_OFF = "write_off", _("Written off")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        INITIAL = "initial", _("Opening balance")
 
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="movements")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="movements")
-    delta = models.IntegerField()
-    on_hand_after = models.IntegerField()
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    note = models.CharField(max_length=255, blank=True)
-    associate = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="movements", verbose_name=_("variant")
     )
-    actor = models.CharField(max_length=120, blank=True, help_text="API key or system actor")
-    created_at = models.DateTimeField(default=timezone.now)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="movements", verbose_name=_("location")
+    )
+    delta = models.IntegerField(verbose_name=_("delta"))
+    on_hand_after = models.IntegerField(verbose_name=_("on hand after"))
+    reason = models.CharField(max_length=16, choices=Reason.choices, verbose_name=_("reason"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
+    associate = models.ForeignKey(
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("associate"),
+    )
+    actor = models.CharField(
+        max_length=120, blank=True, help_text=_("API key or system actor"), verbose_name=_("actor")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["variant", "location", "-created_at"], name="movement_stock_idx"),
@@ -125,27 +147,33 @@ class Reservation(TypedReference):
     holds expire; a worker releases them."""
 
     class Kind(models.TextChoices):
-        CART = "cart", "Cart hold"
-        ORDER = "order", "Order line"
-        PICKUP = "pickup", "Pickup hold"
-        VISIT = "visit", "Held for a store visit"
-        TRANSFER = "transfer", "Held for a transfer"
+        CART = "cart", _("Cart hold")
+        ORDER = "order", _("Order line")
+        PICKUP = "pickup", _("Pickup hold")
+        VISIT = "visit", _("Held for a store visit")
+        TRANSFER = "transfer", _("Held for a transfer")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMMITTED = "committed", "Committed (left stock)"
-        RELEASED = "released", "Released"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", _("Active")
+        COMMITTED = "committed", _("Committed (left stock)")
+        RELEASED = "released", _("Released")
+        EXPIRED = "expired", _("Expired")
 
-    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="reservations")
-    quantity = models.PositiveIntegerField()
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    stock = models.ForeignKey(
+        Stock, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("stock")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -180,30 +208,46 @@ class Transfer(TypedReference):
     receipt accounts for every unit sent."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SHIPPED = "shipped", "Shipped"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
+        REQUESTED = "requested", _("Requested")
+        SHIPPED = "shipped", pgettext_lazy("status", "Shipped")
+        RECEIVED = "received", pgettext_lazy("status", "Received")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # The printed, scannable transfer number is this prefix and the zero-padded id.
     NUMBER_PREFIX = "TR"
 
-    source = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_out")
-    destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="transfers_in")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    expected_at = models.DateTimeField(null=True, blank=True)
-    requested_by = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    source = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("source")
     )
-    note = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(max_length=255, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    destination = models.ForeignKey(
+        Location,
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+        verbose_name=_("destination"),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status")
+    )
+    expected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expected at"))
+    requested_by = models.ForeignKey(
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
+    cancel_reason = models.CharField(max_length=255, blank=True, verbose_name=_("cancel reason"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -230,14 +274,20 @@ class TransferLine(models.Model):
     allowed), ``quantity_received`` arrived in good order and ``quantity_damaged`` arrived
     unsellable (written off). Shipped − received − damaged is still in transit."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField()
-    quantity_shipped = models.PositiveIntegerField(default=0)
-    quantity_received = models.PositiveIntegerField(default=0)
-    quantity_damaged = models.PositiveIntegerField(default=0)
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.CASCADE, related_name="lines", verbose_name=_("transfer")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="+", verbose_name=_("variant")
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    quantity_shipped = models.PositiveIntegerField(default=0, verbose_name=_("quantity shipped"))
+    quantity_received = models.PositiveIntegerField(default=0, verbose_name=_("quantity received"))
+    quantity_damaged = models.PositiveIntegerField(default=0, verbose_name=_("quantity damaged"))
 
     class Meta:
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="transfer_line_quantity_positive"
@@ -273,7 +323,12 @@ class NearestAvailability(models.Model):
     # variant, product or location through the ORM still cascades here, and every
     # recompute replaces a variant's rows whole.
     product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        Product,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("product"),
     )
     variant = models.ForeignKey(
         Variant,
@@ -281,21 +336,37 @@ class NearestAvailability(models.Model):
         related_name="nearest",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("variant"),
     )
     store = models.ForeignKey(
-        Location, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        Location,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("store"),
     )
-    rank = models.PositiveSmallIntegerField(help_text="1 = nearest (0 km is the store itself)")
+    rank = models.PositiveSmallIntegerField(
+        help_text=_("1 = nearest (0 km is the store itself)"), verbose_name=_("rank")
+    )
     source_location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        Location,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("source location"),
     )
-    quantity = models.PositiveIntegerField()
-    distance_km = models.DecimalField(max_digits=8, decimal_places=2)
-    computed_at = models.DateTimeField(default=timezone.now)
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    distance_km = models.DecimalField(
+        max_digits=8, decimal_places=2, verbose_name=_("distance (km)")
+    )
+    computed_at = models.DateTimeField(default=timezone.now, verbose_name=_("computed at"))
 
     class Meta:
+        verbose_name = _("nearest availability")
         ordering = ["variant_id", "store_id", "rank"]
-        verbose_name_plural = "nearest availability"
+        verbose_name_plural = _("nearest availability")
         constraints = [
             models.UniqueConstraint(
                 fields=["variant", "store", "rank"], name="nearest_rank_unique"

@@ -21,6 +21,8 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from omni.api import services as api_services
 from omni.api.webhooks import webhook_redeliver
@@ -37,9 +39,9 @@ from omni.models import (
 )
 from omni.money import format_money
 
-admin.site.site_header = "Omni merchandising"
-admin.site.site_title = "Omni merchandising"
-admin.site.index_title = "Catalog, stores, customers, stock and orders"
+admin.site.site_header = _("Omni merchandising")
+admin.site.site_title = _("Omni merchandising")
+admin.site.index_title = _("Catalog, stores, customers, stock and orders")
 
 # Streamed exports read in chunks so memory stays flat on the large data set.
 EXPORT_CHUNK_SIZE = 2000
@@ -245,7 +247,7 @@ class EmailLogAdmin(LedgerAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="About")
+    @admin.display(description=_("About"))
     def object_ref(self, obj):
         return f"{obj.object_type.split('.')[-1]} #{obj.object_id}"
 
@@ -259,8 +261,10 @@ class ApiKeyForm(forms.ModelForm):
     )
     location_codes = forms.CharField(
         required=False,
-        help_text="Comma-separated location codes this key may act for (empty: all). A "
-        "store's POS key names its store.",
+        help_text=_(
+            "Comma-separated location codes this key may act for (empty: all). A "
+            "store's POS key names its store."
+        ),
     )
 
     class Meta:
@@ -279,7 +283,11 @@ class ApiKeyForm(forms.ModelForm):
         location = django_apps.get_model("stores", "Location")
         known = set(location.objects.filter(code__in=codes).values_list("code", flat=True))
         if unknown := [c for c in codes if c not in known]:
-            raise forms.ValidationError(f"Unknown location codes: {', '.join(unknown)}")
+            raise forms.ValidationError(
+                _("Unknown location codes: %(codes)s"),
+                code="unknown_location",
+                params={"codes": ", ".join(unknown)},
+            )
         return codes
 
 
@@ -293,13 +301,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
     actions = ["revoke"]
 
-    @admin.display(description="Scopes")
+    @admin.display(description=_("Scopes"))
     def scope_list(self, obj):
         return ", ".join(obj.scopes or []) or "—"
 
-    @admin.display(description="Locations")
+    @admin.display(description=_("Locations"))
     def locations(self, obj):
-        return ", ".join(obj.location_codes or []) or "all"
+        return ", ".join(obj.location_codes or []) or gettext("all")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -318,16 +326,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"Copy the new API key now; it is not stored and will not be shown again: {raw}",
+            gettext(
+                "Copy the new API key now; it is not stored and will not be shown again: %(key)s"
+            )
+            % {"key": raw},
         )
 
-    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    @admin.action(description=_("Revoke the selected keys (they stop working at once)"))
     def revoke(self, request, queryset):
         revoked = 0
         for key in queryset.filter(is_active=True):
             api_services.api_key_revoke(api_key=key)
             revoked += 1
-        self.message_user(request, f"{revoked} key(s) revoked.", messages.SUCCESS)
+        message = ngettext("%(count)d key revoked.", "%(count)d keys revoked.", revoked)
+        self.message_user(request, message % {"count": revoked}, messages.SUCCESS)
 
 
 @admin.register(IdempotencyRecord)
@@ -341,7 +353,7 @@ class IdempotencyRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=[*WebhookEvent.choices, ("*", "Every event")],
+        choices=[*WebhookEvent.choices, ("*", _("Every event"))],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -360,7 +372,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ("api_key",)
     readonly_fields = ("secret", *TIMESTAMPS)
 
-    @admin.display(description="Events")
+    @admin.display(description=_("Events"))
     def event_list(self, obj):
         return ", ".join(obj.events or [])
 
@@ -397,10 +409,15 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     actions = ["redeliver"]
 
-    @admin.action(description="Redeliver the selected events")
+    @admin.action(description=_("Redeliver the selected events"))
     def redeliver(self, request, queryset):
         count = 0
         for delivery in queryset:
             webhook_redeliver(delivery=delivery)
             count += 1
-        self.message_user(request, f"{count} event(s) queued for redelivery.", messages.SUCCESS)
+        message = ngettext(
+            "%(count)d event queued for redelivery.",
+            "%(count)d events queued for redelivery.",
+            count,
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

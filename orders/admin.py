@@ -2,6 +2,8 @@
 and refunds. Order lines are the receipt as sold and are shown, not edited."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omni.admin import (
     TIMESTAMPS,
@@ -58,7 +60,7 @@ class CartAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(lines_total=count_of(CartLine, "cart"))
 
-    @admin.display(description="Lines", ordering="lines_total")
+    @admin.display(description=_("Lines"), ordering="lines_total")
     def line_count(self, obj):
         return obj.lines_total
 
@@ -139,10 +141,10 @@ class OrderAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("number", "status", "channel", "placed_at", "external_reference")}),
-        ("Customer", {"fields": ("customer", "email", "phone", "shipping_address")}),
-        ("Where and who", {"fields": ("location", "associate", "cart")}),
+        (_("Customer"), {"fields": ("customer", "email", "phone", "shipping_address")}),
+        (_("Where and who"), {"fields": ("location", "associate", "cart")}),
         (
-            "Totals",
+            _("Totals"),
             {
                 # Computed at checkout from the lines; editing one would break the receipt.
                 "fields": (
@@ -152,23 +154,23 @@ class OrderAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Returns", {"fields": ("returns",)}),
-        ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        (pgettext_lazy("noun", "Returns"), {"fields": ("returns",)}),
+        (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (OrderLineInline, FulfilmentInline, PaymentInline)
     # 200k orders: skip the second, unfiltered count on every page.
     show_full_result_count = False
 
-    @admin.display(description="Total", ordering="total")
+    @admin.display(description=_("Total"), ordering="total")
     def total_display(self, obj):
         return money(obj.total, obj.currency)
 
-    @admin.display(description="Returns")
+    @admin.display(description=pgettext_lazy("noun", "Returns"))
     def returns(self, obj):
         if obj.pk is None:
             return "—"
         return admin_changelist_link(
-            "returns.return", "Returns of this order →", order__id__exact=obj.pk
+            "returns.return", _("Returns of this order →"), order__id__exact=obj.pk
         )
 
 
@@ -252,7 +254,7 @@ class PaymentAdmin(admin.ModelAdmin):
     inlines = (RefundInline,)
     show_full_result_count = False
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.currency)
 
@@ -268,11 +270,11 @@ class RefundAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="Order", ordering="payment__order__number")
+    @admin.display(description=pgettext_lazy("noun", "Order"), ordering="payment__order__number")
     def order(self, obj):
         return obj.payment.order
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.payment.currency)
 

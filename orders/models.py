@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Variant
 from customers.models import Channel, Customer
@@ -22,13 +24,18 @@ class Cart(TimeStampedModel):
     through a signed link carrying ``token``."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CONVERTED = "converted", "Converted to an order"
-        MERGED = "merged", "Merged into another cart"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", pgettext_lazy("status", "Open")
+        CONVERTED = "converted", _("Converted to an order")
+        MERGED = "merged", _("Merged into another cart")
+        CLOSED = "closed", pgettext_lazy("status", "Closed")
 
     customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="carts"
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carts",
+        verbose_name=_("customer"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,27 +43,41 @@ class Cart(TimeStampedModel):
         null=True,
         blank=True,
         related_name="carts",
+        verbose_name=_("user"),
     )
-    session_key = models.CharField(max_length=40, blank=True, db_index=True)
-    token = models.CharField(max_length=40, unique=True, default=new_cart_token)
-    email = models.EmailField(blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.WEB)
+    session_key = models.CharField(
+        max_length=40, blank=True, db_index=True, verbose_name=_("session key")
+    )
+    token = models.CharField(
+        max_length=40, unique=True, default=new_cart_token, verbose_name=_("token")
+    )
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    channel = models.CharField(
+        max_length=12, choices=Channel.choices, default=Channel.WEB, verbose_name=_("channel")
+    )
     store = models.ForeignKey(
         Location,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The shopper's store when the cart was last touched",
+        help_text=_("The shopper's store when the cart was last touched"),
+        verbose_name=_("store"),
     )
-    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("last activity at")
+    )
     # Abandoned-cart recovery: the next stage and when it is due (null: nothing due).
-    recovery_stage = models.PositiveSmallIntegerField(default=0)
-    recovery_due_at = models.DateTimeField(null=True, blank=True)
-    converted_at = models.DateTimeField(null=True, blank=True)
+    recovery_stage = models.PositiveSmallIntegerField(default=0, verbose_name=_("recovery stage"))
+    recovery_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recovery due at"))
+    converted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("converted at"))
 
     class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
         ordering = ["-last_activity_at"]
         indexes = [
             # The recovery scan reads only open carts that are due, not all carts.
@@ -73,12 +94,18 @@ class Cart(TimeStampedModel):
 
 
 class CartLine(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
-    quantity = models.PositiveIntegerField(default=1)
-    added_at = models.DateTimeField(default=timezone.now)
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="lines", verbose_name=_("cart")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="+", verbose_name=_("variant")
+    )
+    quantity = models.PositiveIntegerField(default=1, verbose_name=_("quantity"))
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
 
     class Meta:
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
         ordering = ["added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "variant"], name="cart_line_unique"),
@@ -93,24 +120,29 @@ class CartLine(models.Model):
 
 class Order(TimeStampedModel):
     class Status(models.TextChoices):
-        PLACED = "placed", "Placed"
-        PROCESSING = "processing", "Processing"
-        PARTIALLY_FULFILLED = "partially_fulfilled", "Partially fulfilled"
-        FULFILLED = "fulfilled", "Fulfilled"
-        CANCELLED = "cancelled", "Cancelled"
+        PLACED = "placed", _("Placed")
+        PROCESSING = "processing", _("Processing")
+        PARTIALLY_FULFILLED = "partially_fulfilled", _("Partially fulfilled")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    number = models.CharField(max_length=20, unique=True, help_text="Printed on receipts")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
+    number = models.CharField(
+        max_length=20, unique=True, help_text=_("Printed on receipts"), verbose_name=_("number")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    email = models.EmailField(blank=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))
+    channel = models.CharField(max_length=12, choices=Channel.choices, verbose_name=_("channel"))
     location = models.ForeignKey(
         Location,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="orders_placed",
-        help_text="Where the order was placed (a store for in-store and endless-aisle sales)",
+        help_text=_("Where the order was placed (a store for in-store and endless-aisle sales)"),
+        verbose_name=_("location"),
     )
     associate = models.ForeignKey(
         Associate,
@@ -118,26 +150,49 @@ class Order(TimeStampedModel):
         null=True,
         blank=True,
         related_name="attributed_orders",
-        help_text="The associate who helped (sales attribution)",
+        help_text=_("The associate who helped (sales attribution)"),
+        verbose_name=_("associate"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
-    currency = models.CharField(max_length=3, default="USD")
-    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PLACED, verbose_name=_("status")
+    )
+    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    subtotal = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+    )
+    shipping_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("shipping total")
+    )
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("discount total")
+    )
+    tax_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("tax total")
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0, verbose_name=_("total"))
     # {"name", "line1", "line2", "city", "region", "postcode", "country"}
-    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(
+        default=dict, blank=True, verbose_name=_("shipping address")
+    )
     cart = models.ForeignKey(
-        Cart, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+        Cart,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("cart"),
     )
     external_reference = models.CharField(
-        max_length=80, blank=True, help_text="The marketplace's or POS's own order id"
+        max_length=80,
+        blank=True,
+        help_text=_("The marketplace's or POS's own order id"),
+        verbose_name=_("external reference"),
     )
-    placed_at = models.DateTimeField(default=timezone.now)
+    placed_at = models.DateTimeField(default=timezone.now, verbose_name=_("placed at"))
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-placed_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-placed_at"], name="order_customer_idx"),
@@ -166,18 +221,24 @@ class OrderLine(models.Model):
     """A line as sold: product name, SKU and price are copied so the receipt never changes
     when the catalog does."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="order_lines")
-    product_name = models.CharField(max_length=200)
-    sku = models.CharField(max_length=40)
-    size = models.CharField(max_length=20, blank=True)
-    colour = models.CharField(max_length=40, blank=True)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    line_total = models.DecimalField(max_digits=12, decimal_places=2)
-    is_final_sale = models.BooleanField(default=False)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("variant")
+    )
+    product_name = models.CharField(max_length=200, verbose_name=_("product name"))
+    sku = models.CharField(max_length=40, verbose_name=_("SKU"))
+    size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
+    colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("unit price"))
+    line_total = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("line total"))
+    is_final_sale = models.BooleanField(default=False, verbose_name=_("is final sale"))
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["order_id", "id"]
         constraints = [
             models.CheckConstraint(
@@ -197,47 +258,63 @@ class Fulfilment(TimeStampedModel):
     picked up at a store (possibly after a transfer, hence ``expected_ready_at``)."""
 
     class Kind(models.TextChoices):
-        SHIP = "ship", "Ship"
-        PICKUP = "pickup", "Pick up in store"
-        CARRY_OUT = "carry_out", "Taken in store"
+        SHIP = "ship", pgettext_lazy("fulfilment kind", "Ship")
+        PICKUP = "pickup", _("Pick up in store")
+        CARRY_OUT = "carry_out", _("Taken in store")
 
     class Status(models.TextChoices):
-        PLACED = "placed", "Placed"
-        PICKING = "picking", "Picking"
-        PACKED = "packed", "Packed"
-        READY = "ready", "Ready for pickup"
-        SHIPPED = "shipped", "Shipped"
-        DELIVERED = "delivered", "Delivered"
-        COLLECTED = "collected", "Collected"
-        PARTIALLY_COLLECTED = "partially_collected", "Partially collected"
-        EXPIRED = "expired", "Not collected (released)"
-        CANCELLED = "cancelled", "Cancelled"
+        PLACED = "placed", _("Placed")
+        PICKING = "picking", _("Picking")
+        PACKED = "packed", _("Packed")
+        READY = "ready", _("Ready for pickup")
+        SHIPPED = "shipped", pgettext_lazy("status", "Shipped")
+        DELIVERED = "delivered", _("Delivered")
+        COLLECTED = "collected", _("Collected")
+        PARTIALLY_COLLECTED = "partially_collected", _("Partially collected")
+        EXPIRED = "expired", _("Not collected (released)")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfilments")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="fulfilments", verbose_name=_("order")
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PLACED, verbose_name=_("status")
+    )
     location = models.ForeignKey(
         Location,
         on_delete=models.PROTECT,
         related_name="fulfilments",
-        help_text="Ships from here, or is picked up here",
+        help_text=_("Ships from here, or is picked up here"),
+        verbose_name=_("location"),
     )
-    expected_ready_at = models.DateTimeField(null=True, blank=True)
-    ready_at = models.DateTimeField(null=True, blank=True)
-    hold_until = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    shipped_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    collected_at = models.DateTimeField(null=True, blank=True)
-    tracking_number = models.CharField(max_length=60, blank=True)
+    expected_ready_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("expected ready at")
+    )
+    ready_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ready at"))
+    hold_until = models.DateTimeField(null=True, blank=True, verbose_name=_("hold until"))
+    reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("reminder sent at")
+    )
+    shipped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("shipped at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    collected_at = models.DateTimeField(null=True, blank=True, verbose_name=_("collected at"))
+    tracking_number = models.CharField(max_length=60, blank=True, verbose_name=_("tracking number"))
     carrier = models.CharField(
-        max_length=20, blank=True, help_text="A key of OMNI_CARRIER_TRACKING_URLS, e.g. ups"
+        max_length=20,
+        blank=True,
+        help_text=_("A key of OMNI_CARRIER_TRACKING_URLS, e.g. ups"),
+        verbose_name=_("carrier"),
     )
     # A pickup that waited for a transfer: when its last unit arrived ("all items here"),
     # which puts it at the top of the store's queue.
-    all_items_here_at = models.DateTimeField(null=True, blank=True)
+    all_items_here_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("all items here at")
+    )
 
     class Meta:
+        verbose_name = _("fulfilment")
+        verbose_name_plural = _("fulfilments")
         ordering = ["order_id", "id"]
         indexes = [
             models.Index(fields=["location", "kind", "status"], name="fulfilment_queue_idx"),
@@ -270,14 +347,23 @@ class Fulfilment(TimeStampedModel):
 
 
 class FulfilmentLine(models.Model):
-    fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(
-        OrderLine, on_delete=models.CASCADE, related_name="fulfilment_lines"
+    fulfilment = models.ForeignKey(
+        Fulfilment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("fulfilment")
     )
-    quantity = models.PositiveIntegerField()
-    quantity_collected = models.PositiveIntegerField(default=0)
+    order_line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.CASCADE,
+        related_name="fulfilment_lines",
+        verbose_name=_("order line"),
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    quantity_collected = models.PositiveIntegerField(
+        default=0, verbose_name=_("quantity collected")
+    )
 
     class Meta:
+        verbose_name = _("fulfilment line")
+        verbose_name_plural = _("fulfilment lines")
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="fulfilment_line_quantity_positive"
@@ -297,32 +383,42 @@ class FulfilmentLine(models.Model):
 
 class Payment(TimeStampedModel):
     class Provider(models.TextChoices):
-        TEST = "test", "Test card provider"
-        PAY_IN_STORE = "pay_in_store", "Pay in store"
-        STORE_CREDIT = "store_credit", "Store credit"
-        EXTERNAL = "external", "Paid on the POS or marketplace"
+        TEST = "test", _("Test card provider")
+        PAY_IN_STORE = "pay_in_store", _("Pay in store")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        EXTERNAL = "external", _("Paid on the POS or marketplace")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        AUTHORISED = "authorised", "Authorised"
-        CAPTURED = "captured", "Captured"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Failed"
-        VOIDED = "voided", "Voided"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        PENDING = "pending", _("Pending")
+        AUTHORISED = "authorised", _("Authorised")
+        CAPTURED = "captured", _("Captured")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Failed")
+        VOIDED = "voided", _("Voided")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
-    provider = models.CharField(max_length=14, choices=Provider.choices)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default="USD")
-    provider_reference = models.CharField(max_length=80, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    failure_code = models.CharField(max_length=40, blank=True)
-    failure_message = models.CharField(max_length=255, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="payments", verbose_name=_("order")
+    )
+    provider = models.CharField(max_length=14, choices=Provider.choices, verbose_name=_("provider"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    provider_reference = models.CharField(
+        max_length=80, blank=True, verbose_name=_("provider reference")
+    )
+    card_last4 = models.CharField(max_length=4, blank=True, verbose_name=_("card last4"))
+    failure_code = models.CharField(max_length=40, blank=True, verbose_name=_("failure code"))
+    failure_message = models.CharField(
+        max_length=255, blank=True, verbose_name=_("failure message")
+    )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["order_id", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative"),
@@ -336,18 +432,26 @@ class Refund(TypedReference):
     """Money back to a payment. ``reference`` points at the return that caused it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    provider_reference = models.CharField(max_length=80, blank=True)
-    reason = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    provider_reference = models.CharField(
+        max_length=80, blank=True, verbose_name=_("provider reference")
+    )
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
@@ -362,32 +466,46 @@ class CartRecoveryStep(models.Model):
     store follow-up created, and the clicks its restore link got. Unique per (cart, stage),
     so a stage is done once whatever runs the scan; recovery metrics are read from here."""
 
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="recovery_steps")
-    stage = models.PositiveSmallIntegerField(help_text="1 = the first email")
-    emailed = models.BooleanField(default=False)
+    cart = models.ForeignKey(
+        Cart, on_delete=models.CASCADE, related_name="recovery_steps", verbose_name=_("cart")
+    )
+    stage = models.PositiveSmallIntegerField(
+        help_text=_("1 = the first email"), verbose_name=_("stage")
+    )
+    emailed = models.BooleanField(default=False, verbose_name=_("emailed"))
     task = models.ForeignKey(
         "customers.FollowUpTask",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The follow-up created for the shopper's store (high-value carts)",
+        help_text=_("The follow-up created for the shopper's store (high-value carts)"),
+        verbose_name=_("task"),
     )
-    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    clicks = models.PositiveIntegerField(default=0)
-    first_clicked_at = models.DateTimeField(null=True, blank=True)
-    last_clicked_at = models.DateTimeField(null=True, blank=True)
+    subtotal = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    clicks = models.PositiveIntegerField(default=0, verbose_name=_("clicks"))
+    first_clicked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first clicked at")
+    )
+    last_clicked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last clicked at"))
     restored_into = models.ForeignKey(
         Cart,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The cart the restore link filled on the shopper's other device",
+        help_text=_("The cart the restore link filled on the shopper's other device"),
+        verbose_name=_("restored into"),
     )
 
     class Meta:
+        verbose_name = _("cart recovery step")
+        verbose_name_plural = _("cart recovery steps")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "stage"], name="cart_recovery_step_once")

@@ -2,6 +2,8 @@
 disposition, refund), and the lines on their own."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omni.admin import TIMESTAMPS, FlatQueriesInlineMixin, money
 from returns.models import Return, ReturnLine
@@ -44,18 +46,18 @@ class ReturnAdmin(admin.ModelAdmin):
     date_hierarchy = "requested_at"
     fieldsets = (
         (None, {"fields": ("number", "status", "order", "customer", "channel", "method")}),
-        ("Received", {"fields": ("location", "associate", "requested_at", "received_at")}),
+        (_("Received"), {"fields": ("location", "associate", "requested_at", "received_at")}),
         (
-            "Refund",
+            pgettext_lazy("noun", "Refund"),
             {"fields": ("refund_method", "refund_total", "refunded_at", "exchange_order")},
         ),
-        ("Policy override", {"fields": ("policy_override_by", "policy_override_reason")}),
-        ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        (_("Policy override"), {"fields": ("policy_override_by", "policy_override_reason")}),
+        (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (ReturnLineInline,)
     show_full_result_count = False
 
-    @admin.display(description="Refund", ordering="refund_total")
+    @admin.display(description=pgettext_lazy("noun", "Refund"), ordering="refund_total")
     def refund_display(self, obj):
         return money(obj.refund_total)
 
@@ -77,6 +79,6 @@ class ReturnLineAdmin(admin.ModelAdmin):
     autocomplete_fields = ("return_request", "order_line")
     show_full_result_count = False
 
-    @admin.display(description="Refund", ordering="refund_amount")
+    @admin.display(description=pgettext_lazy("noun", "Refund"), ordering="refund_amount")
     def refund_display(self, obj):
         return money(obj.refund_amount)

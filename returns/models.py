@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Channel, Customer
 from omni.models import TimeStampedModel
@@ -12,54 +14,91 @@ from stores.models import Associate, Location
 
 class Return(TimeStampedModel):
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested (started online)"
-        RECEIVED = "received", "Received"
-        REFUNDED = "refunded", "Refunded"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        REQUESTED = "requested", _("Requested (started online)")
+        RECEIVED = "received", pgettext_lazy("status", "Received")
+        REFUNDED = "refunded", _("Refunded")
+        CLOSED = "closed", pgettext_lazy("status", "Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Method(models.TextChoices):
-        IN_STORE = "in_store", "At a store"
-        BY_POST = "by_post", "By post"
+        IN_STORE = "in_store", _("At a store")
+        BY_POST = "by_post", _("By post")
 
     class RefundMethod(models.TextChoices):
-        ORIGINAL = "original", "Original payment"
-        STORE_CREDIT = "store_credit", "Store credit"
-        EXCHANGE = "exchange", "Exchange"
+        ORIGINAL = "original", _("Original payment")
+        STORE_CREDIT = "store_credit", _("Store credit")
+        EXCHANGE = "exchange", _("Exchange")
 
-    number = models.CharField(max_length=20, unique=True, help_text="The return code")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="returns")
-    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.STORE)
-    method = models.CharField(max_length=10, choices=Method.choices, default=Method.IN_STORE)
+    number = models.CharField(
+        max_length=20, unique=True, help_text=_("The return code"), verbose_name=_("number")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="returns", verbose_name=_("order")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="returns", verbose_name=_("customer")
+    )
+    channel = models.CharField(
+        max_length=12, choices=Channel.choices, default=Channel.STORE, verbose_name=_("channel")
+    )
+    method = models.CharField(
+        max_length=10, choices=Method.choices, default=Method.IN_STORE, verbose_name=_("method")
+    )
     location = models.ForeignKey(
         Location,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="returns_received",
-        help_text="Where it was (or will be) received",
+        help_text=_("Where it was (or will be) received"),
+        verbose_name=_("location"),
     )
     associate = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="returns_handled"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="returns_handled",
+        verbose_name=_("associate"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status")
+    )
     refund_method = models.CharField(
-        max_length=14, choices=RefundMethod.choices, default=RefundMethod.ORIGINAL
+        max_length=14,
+        choices=RefundMethod.choices,
+        default=RefundMethod.ORIGINAL,
+        verbose_name=_("refund method"),
     )
-    refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    refund_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund total")
+    )
     exchange_order = models.ForeignKey(
-        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exchange order"),
     )
     policy_override_by = models.ForeignKey(
-        Associate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("policy override by"),
     )
-    policy_override_reason = models.CharField(max_length=255, blank=True)
-    requested_at = models.DateTimeField(default=timezone.now)
-    received_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    policy_override_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=_("policy override reason")
+    )
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    received_at = models.DateTimeField(null=True, blank=True, verbose_name=_("received at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
 
     class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-requested_at"], name="return_customer_idx"),
@@ -81,39 +120,56 @@ class Return(TimeStampedModel):
 
 class ReturnLine(models.Model):
     class Reason(models.TextChoices):
-        TOO_SMALL = "too_small", "Too small"
-        TOO_LARGE = "too_large", "Too large"
-        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-        DAMAGED = "damaged", "Arrived damaged"
-        CHANGED_MIND = "changed_mind", "Changed my mind"
-        WRONG_ITEM = "wrong_item", "Wrong item"
-        OTHER = "other", "Other"
+        TOO_SMALL = "too_small", _("Too small")
+        TOO_LARGE = "too_large", _("Too large")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        DAMAGED = "damaged", _("Arrived damaged")
+        CHANGED_MIND = "changed_mind", _("Changed my mind")
+        WRONG_ITEM = "wrong_item", _("Wrong item")
+        OTHER = "other", _("Other")
 
     class Condition(models.TextChoices):
-        UNINSPECTED = "", "Not inspected yet"
-        A = "A", "A: resaleable"
-        B = "B", "B: open box"
-        C = "C", "C: damaged"
+        UNINSPECTED = "", _("Not inspected yet")
+        A = "A", _("A: resaleable")
+        B = "B", _("B: open box")
+        C = "C", _("C: damaged")
 
     class Disposition(models.TextChoices):
-        PENDING = "", "Not decided yet"
-        RESTOCK = "restock", "Restock here"
-        TO_WAREHOUSE = "to_warehouse", "Send to a warehouse"
-        INSPECT = "inspect", "Hold for inspection"
-        WRITE_OFF = "write_off", "Write off"
+        PENDING = "", _("Not decided yet")
+        RESTOCK = "restock", _("Restock here")
+        TO_WAREHOUSE = "to_warehouse", _("Send to a warehouse")
+        INSPECT = "inspect", _("Hold for inspection")
+        WRITE_OFF = "write_off", _("Write off")
 
-    return_request = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
-    quantity = models.PositiveIntegerField()
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    reason_note = models.CharField(max_length=255, blank=True)
-    condition = models.CharField(max_length=1, choices=Condition.choices, blank=True, default="")
-    disposition = models.CharField(
-        max_length=14, choices=Disposition.choices, blank=True, default=""
+    return_request = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="lines", verbose_name=_("return request")
     )
-    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    order_line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        verbose_name=_("order line"),
+    )
+    quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    reason_note = models.CharField(max_length=255, blank=True, verbose_name=_("reason note"))
+    condition = models.CharField(
+        max_length=1, choices=Condition.choices, blank=True, default="", verbose_name=_("condition")
+    )
+    disposition = models.CharField(
+        max_length=14,
+        choices=Disposition.choices,
+        blank=True,
+        default="",
+        verbose_name=_("disposition"),
+    )
+    refund_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund amount")
+    )
 
     class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         ordering = ["return_request_id", "id"]
         constraints = [
             models.CheckConstraint(

@@ -148,9 +148,9 @@ class LocationAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "city", "postcode")
     readonly_fields = ("stock", *TIMESTAMPS)
     fieldsets = (
-        ("Identity", {"fields": ("code", "name", "kind", "is_active", "phone", "email")}),
+        (_("Identity"), {"fields": ("code", "name", "kind", "is_active", "phone", "email")}),
         (
-            "Address and coordinates",
+            _("Address and coordinates"),
             {
                 "fields": (
                     "address_line1",
@@ -162,17 +162,18 @@ class LocationAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("Opening hours", {"fields": tuple(f"hours_{day}" for day in WEEKDAYS)}),
-        ("Services", {"fields": ("ships_online_orders", "offers_pickup", "accepts_returns")}),
+        (_("Opening hours"), {"fields": tuple(f"hours_{day}" for day in WEEKDAYS)}),
+        (_("Services"), {"fields": ("ships_online_orders", "offers_pickup", "accepts_returns")}),
         (
-            "Safety stock",
+            _("Safety stock"),
             {
                 "fields": ("safety_stock", "stock"),
-                "description": "Units per SKU kept back from online sale; a stock row may "
-                "override it.",
+                "description": _(
+                    "Units per SKU kept back from online sale; a stock row may override it."
+                ),
             },
         ),
-        ("Timestamps", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
     inlines = (LocationAssociateInline,)
 
@@ -182,13 +183,13 @@ class LocationAdmin(admin.ModelAdmin):
         if not change or {"latitude", "longitude"} & set(form.changed_data):
             location_distances_update(location_id=obj.pk)
 
-    @admin.display(description="Stock")
+    @admin.display(description=_("Stock"))
     def stock(self, obj):
         # A store holds thousands of stock rows: link to them rather than render them here.
         if obj.pk is None:
             return "—"
         return admin_changelist_link(
-            "inventory.stock", "Stock at this location →", location__id__exact=obj.pk
+            "inventory.stock", _("Stock at this location →"), location__id__exact=obj.pk
         )
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omni.models import TimeStampedModel
 
@@ -86,40 +87,59 @@ def validate_opening_hours(value) -> None:
 
 class Location(TimeStampedModel):
     class Kind(models.TextChoices):
-        STORE = "store", "Store"
-        WAREHOUSE = "warehouse", "Warehouse"
+        STORE = "store", pgettext_lazy("location kind", "Store")
+        WAREHOUSE = "warehouse", _("Warehouse")
 
-    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. SPR01")
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STORE)
-    address_line1 = models.CharField(max_length=200, blank=True)
-    address_line2 = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    region = models.CharField(max_length=100, blank=True, help_text="State or county")
-    postcode = models.CharField(max_length=20, db_index=True)
-    country = models.CharField(max_length=2, default="US")
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    timezone = models.CharField(
-        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    code = models.SlugField(
+        max_length=20, unique=True, help_text=_("Short code, e.g. SPR01"), verbose_name=_("code")
     )
-    phone = models.CharField(max_length=32, blank=True)
-    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.STORE, verbose_name=_("kind")
+    )
+    address_line1 = models.CharField(max_length=200, blank=True, verbose_name=_("address line1"))
+    address_line2 = models.CharField(max_length=200, blank=True, verbose_name=_("address line2"))
+    city = models.CharField(max_length=100, verbose_name=_("city"))
+    region = models.CharField(
+        max_length=100, blank=True, help_text=_("State or county"), verbose_name=_("region")
+    )
+    postcode = models.CharField(max_length=20, db_index=True, verbose_name=_("postcode"))
+    country = models.CharField(max_length=2, default="US", verbose_name=_("country"))
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, verbose_name=_("latitude"))
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, verbose_name=_("longitude"))
+    timezone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        verbose_name=_("timezone"),
+    )
+    phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))
+    email = models.EmailField(blank=True, verbose_name=_("email"))
     # {"mon": [["09:00", "19:00"]], ..., "sun": []}: a list of open intervals per weekday.
-    opening_hours = models.JSONField(default=dict, blank=True, validators=[validate_opening_hours])
-    ships_online_orders = models.BooleanField(default=False)
-    offers_pickup = models.BooleanField(default=False)
+    opening_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_opening_hours],
+        verbose_name=_("opening hours"),
+    )
+    ships_online_orders = models.BooleanField(default=False, verbose_name=_("ships online orders"))
+    offers_pickup = models.BooleanField(default=False, verbose_name=_("offers pickup"))
     ready_on_transfer_receipt = models.BooleanField(
         default=False,
-        help_text="A pickup whose last items arrive by transfer is made ready (and the "
-        "shopper emailed) on receipt, without staging it first",
+        help_text=_(
+            "A pickup whose last items arrive by transfer is made ready (and the "
+            "shopper emailed) on receipt, without staging it first"
+        ),
+        verbose_name=_("ready on transfer receipt"),
     )
-    accepts_returns = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
+    accepts_returns = models.BooleanField(default=False, verbose_name=_("accepts returns"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # Units per SKU kept back from online sale (display shelf); a Stock row may override it.
-    safety_stock = models.PositiveIntegerField(default=0)
+    safety_stock = models.PositiveIntegerField(default=0, verbose_name=_("safety stock"))
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name"]
         indexes = [models.Index(fields=["kind", "is_active"], name="location_kind_active_idx")]
         constraints = [
@@ -142,11 +162,19 @@ class LocationDistance(models.Model):
     """Precomputed great-circle distance between two locations, so sourcing and
     nearest-store availability join on it in SQL instead of computing in Python."""
 
-    origin = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="distances_from")
-    destination = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
-    distance_km = models.DecimalField(max_digits=8, decimal_places=2)
+    origin = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="distances_from", verbose_name=_("origin")
+    )
+    destination = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("destination")
+    )
+    distance_km = models.DecimalField(
+        max_digits=8, decimal_places=2, verbose_name=_("distance (km)")
+    )
 
     class Meta:
+        verbose_name = _("location distance")
+        verbose_name_plural = _("location distances")
         constraints = [
             models.UniqueConstraint(
                 fields=["origin", "destination"], name="location_distance_pair"
@@ -163,22 +191,40 @@ class Associate(TimeStampedModel):
     """A staff user who works in stores. Back-office access requires one."""
 
     class Role(models.TextChoices):
-        ASSOCIATE = "associate", "Associate"
-        MANAGER = "manager", "Manager"
+        ASSOCIATE = "associate", _("Associate")
+        MANAGER = "manager", _("Manager")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="associate"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="associate",
+        verbose_name=_("user"),
     )
-    display_name = models.CharField(max_length=120, help_text="Shown to shoppers, e.g. 'Maya'")
+    display_name = models.CharField(
+        max_length=120,
+        help_text=_("Shown to shoppers, e.g. 'Maya'"),
+        verbose_name=_("display name"),
+    )
     home_location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="home_associates"
+        Location,
+        on_delete=models.PROTECT,
+        related_name="home_associates",
+        verbose_name=_("home location"),
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ASSOCIATE)
+    role = models.CharField(
+        max_length=10, choices=Role.choices, default=Role.ASSOCIATE, verbose_name=_("role")
+    )
     locations = models.ManyToManyField(
-        Location, related_name="associates", blank=True, help_text="Locations they may act for"
+        Location,
+        related_name="associates",
+        blank=True,
+        help_text=_("Locations they may act for"),
+        verbose_name=_("locations"),
     )
-    employee_code = models.CharField(max_length=30, unique=True, null=True, blank=True)
-    is_active = models.BooleanField(default=True)
+    employee_code = models.CharField(
+        max_length=30, unique=True, null=True, blank=True, verbose_name=_("employee code")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # The back-office and the admin speak it (blank: the browser's Accept-Language).
     language = models.CharField(
         _("language"),
@@ -189,6 +235,8 @@ class Associate(TimeStampedModel):
     )
 
     class Meta:
+        verbose_name = _("associate")
+        verbose_name_plural = _("associates")
         ordering = ["display_name"]
 
     def __str__(self) -> str:

@@ -6,9 +6,12 @@
    - [data-camera-scan]: a "Camera" button beside a scan field, shown only where the
      browser has BarcodeDetector and a camera; it reads a code and submits the form.
    - [data-fill-sku]: puts a SKU into the add-to-list form (#add-sku) and moves on.
-   - an HTMX request that fails (403/404/500) says so in #messages. */
+   - an HTMX request that fails (403/404/500) says so in #messages.
+   Texts go through Django's JavaScript catalogue (gettext) when the layout loads it. */
 (function () {
   "use strict";
+
+  var gettext = window.gettext || function (s) { return s; };
 
   var canScan = "BarcodeDetector" in window && !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 
@@ -49,8 +52,10 @@
     var overlay = document.createElement("div");
     overlay.className = "bo-camera";
     overlay.setAttribute("role", "dialog");
-    overlay.setAttribute("aria-label", "Scan a code with the camera");
-    overlay.innerHTML = '<video playsinline muted></video><p>Point the camera at the barcode or QR code.</p><button type="button" class="secondary">Close</button>';
+    overlay.setAttribute("aria-label", gettext("Scan a code with the camera"));
+    overlay.innerHTML = '<video playsinline muted></video><p></p><button type="button" class="secondary"></button>';
+    overlay.querySelector("p").textContent = gettext("Point the camera at the barcode or QR code.");
+    overlay.querySelector("button").textContent = gettext("Close");
     document.body.appendChild(overlay);
     var video = overlay.querySelector("video");
     var stream = null;
@@ -87,8 +92,8 @@
     if (!box) return;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     var text = status === 404 || status === 403
-      ? "That is no longer here or not yours to change. Reload the page to see it as it is now."
-      : "Something went wrong. Reload the page and try again.";
+      ? gettext("That is no longer here or not yours to change. Reload the page to see it as it is now.")
+      : gettext("Something went wrong. Reload the page and try again.");
     box.innerHTML = '<ul class="messages"><li class="message error"></li></ul>';
     box.querySelector("li").textContent = text;
   });
