@@ -196,6 +196,11 @@ def count_file_read(upload) -> CountFile:
     return CountFile(lines=lines, line_numbers=numbers, raw=raw, errors=errors)
 
 
+def _names(stock: Stock) -> dict[str, str]:
+    """The SKU and location a message about a stock row names."""
+    return {"sku": stock.variant.sku, "location": stock.location.name}
+
+
 class StockEntryAdminMixin:
     """Adds the stock screens to the Stock admin, each under its own URL and behind the
     change-stock permission, with links from the changelist and the change page."""
@@ -222,6 +227,14 @@ class StockEntryAdminMixin:
     def _who(request: HttpRequest) -> dict:
         associate = Associate.objects.filter(user=request.user, is_active=True).first()
         return {"associate": associate, "actor": f"admin:{request.user.get_username()}"[:120]}
+
+    def _row_of(self, request: HttpRequest, stock: Stock) -> dict:
+        """The service arguments naming the stock row and who changes it."""
+        return {
+            "variant_id": stock.variant_id,
+            "location_id": stock.location_id,
+            **self._who(request),
+        }
 
     def _render(self, request, *, title: str, form, stock=None, extra=None, status=200):
         context = {
@@ -304,30 +317,20 @@ class StockEntryAdminMixin:
 
         def write(data):
             return services.stock_adjust(
-                variant_id=stock.variant_id,
-                location_id=stock.location_id,
+                **self._row_of(request, stock),
                 delta=data["delta"],
                 reason=data["reason"],
                 note=data["note"],
-                **self._who(request),
             )
 
         def done(data, entry):
-            text = _("Adjusted %(sku)s at %(location)s by %(delta)+d: %(after)s on hand.") % {
-                "sku": stock.variant.sku,
-                "location": stock.location.name,
-                "delta": entry.delta,
-                "after": entry.on_hand_after,
-            }
-            return text, messages.SUCCESS, stock
+            text = _("Adjusted %(sku)s at %(location)s by %(delta)+d: %(after)s on hand.")
+            values = {"delta": entry.delta, "after": entry.on_hand_after}
+            return text % {**_names(stock), **values}, messages.SUCCESS, stock
 
+        form = StockAdjustForm(request.POST or None)
         return self._entry_screen(
-            request,
-            form=StockAdjustForm(request.POST or None),
-            title=_("Adjust stock"),
-            write=write,
-            done=done,
-            stock=stock,
+            request, form=form, title=_("Adjust stock"), write=write, done=done, stock=stock
         )
 
     def count_view(self, request: HttpRequest, stock_id: int) -> HttpResponse:
@@ -336,32 +339,20 @@ class StockEntryAdminMixin:
 
         def write(data):
             return services.stock_cycle_count(
-                variant_id=stock.variant_id,
-                location_id=stock.location_id,
-                counted=data["counted"],
-                note=data["note"],
-                **self._who(request),
+                **self._row_of(request, stock), counted=data["counted"], note=data["note"]
             )
 
         def done(data, entry):
             if entry is None:
                 text = _("The count matches: %(n)s on hand, nothing changed.")
                 return text % {"n": data["counted"]}, messages.INFO, stock
-            text = _("Counted %(n)s of %(sku)s at %(location)s (%(delta)+d).") % {
-                "n": data["counted"],
-                "sku": stock.variant.sku,
-                "location": stock.location.name,
-                "delta": entry.delta,
-            }
-            return text, messages.SUCCESS, stock
+            text = _("Counted %(n)s of %(sku)s at %(location)s (%(delta)+d).")
+            values = {"n": data["counted"], "delta": entry.delta}
+            return text % {**_names(stock), **values}, messages.SUCCESS, stock
 
+        form = StockCountForm(request.POST or None)
         return self._entry_screen(
-            request,
-            form=StockCountForm(request.POST or None),
-            title=_("Count stock"),
-            write=write,
-            done=done,
-            stock=stock,
+            request, form=form, title=_("Count stock"), write=write, done=done, stock=stock
         )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
