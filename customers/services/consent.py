@@ -1,0 +1,71 @@
+"""What a customer allows: consent per contact channel, with its history."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.errors import (
+    InvalidContact,
+)
+from customers.models import (
+    Consent,
+    ConsentChange,
+    ConsentState,
+    ContactChannel,
+    Customer,
+    Interaction,
+)
+from customers.services.base import interaction_record
+from stores.models import Associate, Location
+
+
+@transaction.atomic
+def consent_set(
+    *,
+    customer: Customer,
+    channel: str,
+    state: str,
+    source: str,
+    associate: Associate | None = None,
+    location: Location | None = None,
+) -> Consent:
+    """Set the consent of one contact channel, appending the change to its history and to
+    the timeline. Setting the same state again records nothing new."""
+    if channel not in ContactChannel.values:
+        raise InvalidContact(f"Unknown contact channel “{channel}”.", field="channel")
+    if state not in ConsentState.values:
+        raise InvalidContact(f"Unknown consent state “{state}”.", field="state")
+    now = timezone.now()
+    # Locking the customer serialises consent writes for this person.
+    Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    consent, created = Consent.objects.get_or_create(
+        customer=customer,
+        channel=channel,
+        defaults={"state": state, "source": source, "changed_by": associate},
+    )
+    if not created and consent.state == state:
+        return consent
+    consent.state = state
+    consent.source = source
+    consent.changed_by = associate
+    consent.changed_at = now
+    consent.save()
+    ConsentChange.objects.create(
+        customer=customer,
+        channel=channel,
+        state=state,
+        source=source,
+        changed_by=associate,
+        location=location,
+        changed_at=now,
+    )
+    interaction_record(
+        customer=customer,
+        kind=Interaction.Kind.CONSENT,
+        channel=source,
+        summary=f"{ContactChannel(channel).label} consent: {ConsentState(state).label}",
+        location=location,
+        associate=associate,
+    )
+    return consent

@@ -1,0 +1,467 @@
+"""Wishlists and shopping lists, shared by the shopper and the store: items, sharing,
+sending a list to a store, the store's queue and holding a list for a visit."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from customers.errors import (
+    CustomerNotFound,
+    InvalidList,
+    InvalidTransition,
+    LocationNotAvailable,
+    SizeNotChosen,
+)
+from customers.models import (
+    ContactChannel,
+    Customer,
+    Interaction,
+    List,
+    ListItem,
+    new_share_token,
+)
+from customers.services.base import _channel_for, _ensure_assigned, _location_of, interaction_record
+from omni.errors import DomainError
+from omni.outbox import outbox_record
+from stores.models import Associate, Location
+from stores.signals import hold_for_visit
+
+# ``list`` is a parameter name of the list services (the callers' vocabulary).
+builtins_list = builtins.list
+
+
+# Forward only: a list handed to a store is prepared by an associate, then visited (the
+# shopper may walk in before it was prepared).
+_LIST_STORE_FLOW: dict[str, frozenset[str]] = {
+    List.StoreStatus.NEW: frozenset({List.StoreStatus.PREPARED, List.StoreStatus.VISITED}),
+    List.StoreStatus.PREPARED: frozenset({List.StoreStatus.VISITED}),
+}
+
+
+def _list_locked(shopping_list: List) -> List:
+    return (
+        List.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=shopping_list.pk)
+    )
+
+
+def _item_label(item: ListItem) -> str:
+    variant = item.variant
+    bits = [b for b in ((variant.size, variant.colour) if variant else ()) if b]
+    return f"{item.product.name} ({', '.join(bits)})" if bits else item.product.name
+
+
+def _list_changed(
+    *,
+    shopping_list: List,
+    summary: str,
+    associate: Associate | None = None,
+    location: Location | None = None,
+    channel: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Interaction:
+    """Timeline entry for a list change, and the list's ``updated_at`` moved on."""
+    List.objects.filter(pk=shopping_list.pk).update(updated_at=timezone.now())
+    return interaction_record(
+        customer=shopping_list.customer,
+        kind=Interaction.Kind.LIST_CHANGE,
+        channel=_channel_for(associate, channel),
+        summary=summary,
+        subject=shopping_list,
+        location=_location_of(associate, location),
+        associate=associate,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def list_create(
+    *,
+    customer: Customer,
+    name: str,
+    kind: str = List.Kind.WISHLIST,
+    associate: Associate | None = None,
+    channel: str | None = None,
+) -> List:
+    """A new wishlist or shopping list for the customer (made by the shopper, or by an
+    associate for them). Raises InvalidList (no name, unknown kind)."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidList("Give the list a name.", field="name")
+    if kind not in List.Kind.values:
+        raise InvalidList(f"Unknown kind of list “{kind}”.", field="kind")
+    shopping_list = List.objects.create(customer=customer, name=name[:120], kind=kind)
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"Created the list “{shopping_list.name}”",
+        associate=associate,
+        channel=channel,
+    )
+    return shopping_list
+
+
+@transaction.atomic
+def list_rename(*, list: List, name: str, channel: str | None = None) -> List:
+    """Give the list another name. Locks the list row. Raises InvalidList (no name)."""
+    name = (name or "").strip()[:120]
+    if not name:
+        raise InvalidList("Give the list a name.", field="name")
+    shopping_list = _list_locked(list)
+    if shopping_list.name == name:
+        return shopping_list
+    old = shopping_list.name
+    shopping_list.name = name
+    shopping_list.save(update_fields=["name", "updated_at"])
+    _list_changed(
+        shopping_list=shopping_list, summary=f"Renamed “{old}” to “{name}”", channel=channel
+    )
+    return shopping_list
+
+
+@transaction.atomic
+def list_delete(*, list: List, channel: str | None = None) -> None:
+    """Delete the list and its items (the timeline keeps a line saying so). A list a
+    store is preparing (sent, not yet visited) cannot be deleted: the store would be
+    left holding items for nobody. Locks the list row. Raises InvalidTransition."""
+    shopping_list = _list_locked(list)
+    if shopping_list.store_status in (List.StoreStatus.NEW, List.StoreStatus.PREPARED):
+        store = shopping_list.sent_to_location.name if shopping_list.sent_to_location else ""
+        raise InvalidTransition(
+            f"“{shopping_list.name}” is being prepared at {store}; it can be deleted after "
+            "your visit.",
+            status=shopping_list.store_status,
+        )
+    interaction_record(
+        customer=shopping_list.customer,
+        kind=Interaction.Kind.LIST_CHANGE,
+        channel=_channel_for(None, channel),
+        summary=f"Deleted the list “{shopping_list.name}”",
+        detail={"list_id": shopping_list.pk},
+    )
+    shopping_list.delete()
+
+
+@transaction.atomic
+def list_add_item(
+    *,
+    list: List,
+    product: Product,
+    variant: Variant | None = None,
+    quantity: int = 1,
+    note: str = "",
+    associate: Associate | None = None,
+    channel: str | None = None,
+) -> ListItem:
+    """Put a product (a size of it when ``variant`` is given) on a list. Adding the same
+    size again adds to its quantity instead of making a second row; choosing a size for
+    a product saved without one fills in that row. An associate's addition records who
+    added it (by name too, so the shopper still sees "added by Maya" after she leaves),
+    and emails the shopper if their email consent allows one-to-one contact.
+
+    Locks the list row. Raises InvalidList (a size of another product, a quantity below 1,
+    an inactive product)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidList("The quantity must be at least 1.", field="quantity")
+    if variant is not None and variant.product_id != product.pk:
+        raise InvalidList("That size belongs to another product.", field="variant")
+    if not product.is_active or (variant is not None and not variant.is_active):
+        raise InvalidList("That product is no longer sold.", field="product")
+    shopping_list = _list_locked(list)
+    items = ListItem.objects.filter(list=shopping_list).select_related("product", "variant")
+    item = None
+    if variant is not None:
+        item = items.filter(variant=variant).first()
+        if item is not None:
+            item.quantity += quantity
+        else:
+            item = items.filter(product=product, variant__isnull=True).first()
+            if item is not None:
+                # The shopper saved the product before choosing a size: this is that wish.
+                item.variant = variant
+                item.quantity = max(item.quantity, quantity)
+    else:
+        item = items.filter(product=product, variant__isnull=True).first()
+        if item is not None:
+            item.quantity += quantity
+    created = item is None
+    if created:
+        item = ListItem.objects.create(
+            list=shopping_list,
+            product=product,
+            variant=variant,
+            quantity=quantity,
+            note=note[:255],
+            added_by_associate=associate,
+            added_by_name=associate.display_name if associate is not None else "",
+        )
+    else:
+        if note:
+            item.note = note[:255]
+        item.save(update_fields=["variant", "quantity", "note"])
+    what = f"{_item_label(item)} to “{shopping_list.name}”"
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"{associate.display_name} added {what}" if associate else f"Added {what}",
+        associate=associate,
+        channel=channel,
+        detail={"list_item_id": item.pk, "quantity": item.quantity, "created": created},
+    )
+    if associate is not None and _may_email_about_list(shopping_list.customer):
+        outbox_record(
+            topic="email.list_item_added",
+            payload={"list_item_id": item.pk},
+            dedupe_key=f"email.list_item_added:customers.listitem:{item.pk}",
+        )
+    return item
+
+
+def _may_email_about_list(customer: Customer) -> bool:
+    from customers.selectors import outreach_allowed
+
+    return bool(customer.email) and outreach_allowed(
+        customer=customer, channel=ContactChannel.EMAIL, by_associate=True
+    )
+
+
+@transaction.atomic
+def list_remove_item(
+    *,
+    list: List,
+    item_id: int,
+    associate: Associate | None = None,
+    channel: str | None = None,
+) -> None:
+    """Take an item off a list. Locks the list row. Raises CustomerNotFound when the item
+    is not on this list (a shopper cannot remove from someone else's list)."""
+    shopping_list = _list_locked(list)
+    item = (
+        ListItem.objects.select_related("product", "variant")
+        .filter(list=shopping_list, pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise CustomerNotFound("That item is not on this list.", item_id=item_id)
+    label = _item_label(item)
+    item.delete()
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"Removed {label} from “{shopping_list.name}”",
+        associate=associate,
+        channel=channel,
+        detail={"list_item_id": item_id},
+    )
+
+
+@transaction.atomic
+def list_share(*, list: List, channel: str | None = None) -> str:
+    """Make the list visible to anyone with its link; returns the share token (for
+    ``/lists/<token>/``). Sharing a shared list returns the same token."""
+    shopping_list = _list_locked(list)
+    if not shopping_list.is_shared:
+        shopping_list.is_shared = True
+        shopping_list.save(update_fields=["is_shared", "updated_at"])
+        _list_changed(
+            shopping_list=shopping_list, summary=f"Shared “{shopping_list.name}”", channel=channel
+        )
+    list.is_shared, list.share_token = True, shopping_list.share_token
+    return shopping_list.share_token
+
+
+@transaction.atomic
+def list_unshare(*, list: List, channel: str | None = None) -> List:
+    """Stop sharing: the old link stops working (the token is replaced)."""
+    shopping_list = _list_locked(list)
+    shopping_list.is_shared = False
+    shopping_list.share_token = new_share_token()
+    shopping_list.save(update_fields=["is_shared", "share_token", "updated_at"])
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"Stopped sharing “{shopping_list.name}”",
+        channel=channel,
+    )
+    return shopping_list
+
+
+@transaction.atomic
+def list_send_to_store(
+    *,
+    list: List,
+    location: Location,
+    visit_date: dt.date | None = None,
+    channel: str | None = None,
+) -> List:
+    """Hand the list to a store ("send to an associate"): it appears in that store's
+    back-office queue as new. Sending again (to the same or another store) starts over.
+
+    Locks the list row. Raises LocationNotAvailable (not an active store), InvalidList
+    (an empty list, a visit date in the past)."""
+    if location.kind != Location.Kind.STORE or not location.is_active:
+        raise LocationNotAvailable(
+            f"{location.name} is not a store that can prepare lists.", location_id=location.pk
+        )
+    if visit_date is not None and visit_date < timezone.localdate():
+        raise InvalidList("The visit date is in the past.", field="visit_date")
+    shopping_list = _list_locked(list)
+    if not ListItem.objects.filter(list=shopping_list).exists():
+        raise InvalidList("The list is empty: add something before sending it.")
+    shopping_list.sent_to_location = location
+    shopping_list.sent_at = timezone.now()
+    shopping_list.visit_planned_for = visit_date
+    shopping_list.store_status = List.StoreStatus.NEW
+    shopping_list.save(
+        update_fields=[
+            "sent_to_location",
+            "sent_at",
+            "visit_planned_for",
+            "store_status",
+            "updated_at",
+        ]
+    )
+    when = f" for {visit_date:%a %d %b}" if visit_date else ""
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"Sent “{shopping_list.name}” to {location.name}{when}",
+        location=location,
+        channel=channel,
+    )
+    return shopping_list
+
+
+@transaction.atomic
+def list_set_store_status(
+    *,
+    list: List,
+    status: str,
+    associate: Associate,
+) -> List:
+    """Move a list through the store's queue: new → prepared → visited (a list may go
+    straight from new to visited when the shopper walks in first).
+
+    Locks the list row. Raises InvalidTransition (not sent to a store, backwards, or an
+    unknown status), LocationNotAvailable (the associate does not work at that store)."""
+    shopping_list = _list_locked(list)
+    if shopping_list.sent_to_location_id is not None:
+        _ensure_assigned(associate=associate, location=shopping_list.sent_to_location)
+    allowed = _LIST_STORE_FLOW.get(shopping_list.store_status, frozenset())
+    if status not in allowed:
+        current = shopping_list.get_store_status_display().lower()
+        raise InvalidTransition(
+            f"The list is {current}; it cannot be marked “{status}”.",
+            status=shopping_list.store_status,
+            requested=status,
+        )
+    shopping_list.store_status = status
+    shopping_list.save(update_fields=["store_status", "updated_at"])
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=f"“{shopping_list.name}” marked {List.StoreStatus(status).label.lower()}",
+        associate=associate,
+        location=shopping_list.sent_to_location,
+    )
+    return shopping_list
+
+
+HOLD_HOURS_MAX = 168  # a week: the longest a list is held for a visit
+
+
+@transaction.atomic
+def list_hold_for_visit(
+    *,
+    list: List,
+    location: Location,
+    associate: Associate,
+    hours: int = 48,
+) -> builtins_list[Any]:
+    """Put the list's items aside at this store for the shopper's visit: one expiring
+    hold (kind ``visit``) per item, all or none. Holding again replaces the earlier visit
+    holds, so the same units are never held twice. A list sent to this store and still
+    new becomes prepared.
+
+    Returns the holds as inventory makes them (each with ``quantity`` and
+    ``expires_at``): customers asks through ``stores.signals.hold_for_visit``, which
+    inventory answers, so it never imports inventory.
+
+    Locks the list row, then (inventory, in this transaction) the stock rows in
+    primary-key order. Raises LocationNotAvailable (not an active store, the associate does
+    not work there, or nothing answers to hold stock), InvalidList (empty list, hours
+    outside 1–``HOLD_HOURS_MAX``), SizeNotChosen (items saved without a size), inventory's
+    InsufficientStock naming every short item (details ``lines`` as inventory gives
+    them)."""
+
+    if location.kind != Location.Kind.STORE or not location.is_active:
+        raise LocationNotAvailable(
+            f"{location.name} is not a store that can hold items.", location_id=location.pk
+        )
+    if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= HOLD_HOURS_MAX:
+        # Capped: an unbounded hold would keep the units off sale for good (and a huge
+        # number overflows the expiry date).
+        raise InvalidList(
+            f"Hold for between 1 and {HOLD_HOURS_MAX} hours.", field="hours", maximum=HOLD_HOURS_MAX
+        )
+    _ensure_assigned(associate=associate, location=location)
+    shopping_list = _list_locked(list)
+    items = [*ListItem.objects.filter(list=shopping_list).select_related("product", "variant")]
+    if not items:
+        raise InvalidList("The list is empty.")
+    if sizeless := [item for item in items if item.variant_id is None]:
+        names = ", ".join(item.product.name for item in sizeless)
+        raise SizeNotChosen(
+            f"Choose a size for {names} before holding the list.",
+            product_ids=[item.product_id for item in sizeless],
+        )
+    until = timezone.now() + dt.timedelta(hours=hours)
+    try:
+        answers = hold_for_visit.send(
+            sender=Location,
+            location_id=location.pk,
+            lines=[(item.variant_id, item.quantity) for item in items],
+            expires_at=until,
+            reference=shopping_list,
+        )
+    except DomainError as exc:
+        if exc.code != "insufficient_stock":
+            raise
+        by_variant = {item.variant_id: item for item in items}
+        short = exc.details.get("lines", [])
+        described = [
+            f"{_item_label(by_variant[line['variant_id']])} "
+            f"({line.get('salable', 0)} of {line['requested']} available)"
+            for line in short
+            if line.get("variant_id") in by_variant
+        ]
+        # The same error type, worded in the list's terms (the items' names).
+        raise type(exc)(
+            f"Not enough in stock at {location.name} to hold: {'; '.join(described)}.",
+            lines=short,
+            location_id=location.pk,
+        ) from exc
+    holds = next((answer for _receiver, answer in answers if answer is not None), None)
+    if holds is None:
+        raise LocationNotAvailable(
+            f"{location.name} cannot hold items right now.", location_id=location.pk
+        )
+    if (
+        shopping_list.sent_to_location_id == location.pk
+        and shopping_list.store_status == List.StoreStatus.NEW
+    ):
+        shopping_list.store_status = List.StoreStatus.PREPARED
+        shopping_list.save(update_fields=["store_status", "updated_at"])
+    local_until = timezone.localtime(until)
+    _list_changed(
+        shopping_list=shopping_list,
+        summary=(
+            f"{len(items)} item{'s' if len(items) != 1 else ''} of “{shopping_list.name}” "
+            f"held at {location.name} until {local_until:%a %d %b %H:%M}"
+        ),
+        associate=associate,
+        location=location,
+        detail={"reservation_ids": [hold.pk for hold in holds], "hours": hours},
+    )
+    return holds
