@@ -538,8 +538,10 @@ def test_cart_and_order_pages_show_each_line_in_the_colour_bought(client, shop, 
     line = cart[cart.index('class="cart-line') :]
     assert f"{stem}-80w.webp 80w" in line[:3000]
 
-    client.post("/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS})
+    done = client.post("/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS})
     order = Order.objects.get()
+    receipt = client.get(done.url).content.decode()
+    assert f"{stem}-80w.webp 80w" in receipt[receipt.index('class="summary-lines"') :]
     detail = client.get(f"/account/orders/{order.number}/").content.decode()
     assert f"{stem}-80w.webp 80w" in detail
     listing = client.get("/account/orders/").content.decode()
