@@ -293,6 +293,10 @@ def test_pickup_today_at_my_store(client, shop):
     assert fulfilment.kind == "pickup" and fulfilment.location == store
     body = client.get(response.url).content.decode()
     assert "Pick up at Springfield" in body and "Ready from" in body
+    # The receipt names the pickup, not a free delivery.
+    receipt = body[body.index('class="card receipt"') :]
+    assert re.search(r"Pickup · Springfield</span><span>No charge", receipt)
+    assert "Delivery" not in receipt and "Free" not in receipt
 
 
 def test_pickup_by_transfer_shows_and_keeps_the_later_date(client, shop):
