@@ -25,6 +25,17 @@ def test_merchandiser_logs_in_and_searches_products(live_server, browser, screen
     assert "Merino Crewneck Sweater" in rows.first.inner_text()
 
 
+def _merchandiser_at_1280(live_server, browser):
+    """A 1280x800 window, logged into the admin as the "merch" superuser."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "merch")
+    page.fill("#id_password", "pass-word-123")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    return page
+
+
 def test_the_product_page_with_its_variant_rows_fits_a_1280_px_window(
     live_server, browser, screenshot
 ):
@@ -42,12 +53,7 @@ def test_the_product_page_with_its_variant_rows_fits_a_1280_px_window(
             barcode=f"200000004200{index}",
         )
         PriceFactory(variant=variant)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "merch")
-    page.fill("#id_password", "pass-word-123")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    page = _merchandiser_at_1280(live_server, browser)
     page.goto(f"{live_server.url}/admin/catalog/product/{product.pk}/change/")
     screenshot(page, "product-variants-1280")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
@@ -70,12 +76,7 @@ def test_the_stock_list_fits_a_1280_px_window(live_server, browser, screenshot):
         variant = VariantFactory(product=product, size=size, sku=f"NW00042-BRN-{size}")
         for store in stores:
             StockFactory(variant=variant, location=store, on_hand=100 + index)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "merch")
-    page.fill("#id_password", "pass-word-123")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    page = _merchandiser_at_1280(live_server, browser)
     page.goto(f"{live_server.url}/admin/inventory/stock/")
     screenshot(page, "stock-list-1280")
     assert page.locator("#result_list tbody tr").count() == 12

@@ -498,16 +498,21 @@ def test_a_member_sees_their_confirmation_on_another_device(client, shop):
 # --- query budgets ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("larger", [False, True])
-def test_cart_and_checkout_query_counts_are_flat(
-    client, shop, larger, django_assert_max_num_queries
-):
-    choose_store(client, shop.stores["springfield"])
+def _fill_cart(client, shop, *, larger: bool) -> None:
+    """One line; or, ``larger``, one per product of a shop with more products and stores."""
     add(client, shop.variant())
     if larger:
         grow(shop, products=8, more_stores=5)
         for product in shop.products[2:]:
             add(client, product.variants.first(), quantity=1)
+
+
+@pytest.mark.parametrize("larger", [False, True])
+def test_cart_and_checkout_query_counts_are_flat(
+    client, shop, larger, django_assert_max_num_queries
+):
+    choose_store(client, shop.stores["springfield"])
+    _fill_cart(client, shop, larger=larger)
     with django_assert_max_num_queries(8):
         assert client.get("/cart/").status_code == 200
     with django_assert_max_num_queries(30):
@@ -605,11 +610,7 @@ def test_a_members_mini_cart_makes_no_cart(client, shop):
 
 @pytest.mark.parametrize("larger", [False, True])
 def test_the_mini_cart_query_count_is_flat(client, shop, larger, django_assert_max_num_queries):
-    add(client, shop.variant())
-    if larger:
-        grow(shop, products=8, more_stores=5)
-        for product in shop.products[2:]:
-            add(client, product.variants.first(), quantity=1)
+    _fill_cart(client, shop, larger=larger)
     with django_assert_max_num_queries(6):
         body = _mini_cart(client).content.decode()
     assert body.count('class="mini-cart-line"') == (1 + len(shop.products[2:]) if larger else 1)
