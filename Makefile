@@ -11,7 +11,7 @@ PORT ?= 8000
 # Links in the demo's emails point at the server make demo starts (override for a proxy).
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: demo test install lint format migrate seed serve up clean bench lock
+.PHONY: demo test install lint format migrate seed serve up clean bench lock messages catalogues
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,19 @@ $(STAMP): pyproject.toml requirements.lock | $(PY)
 
 install: $(STAMP)
 
-demo: install
+# The translation catalogues, compiled in pure Python (babel): locale/*/LC_MESSAGES/*.mo.
+catalogues: install
+	$(PY) manage.py catalogues_compile -v0
+
+# Re-extract every marked string into locale/<lang>/LC_MESSAGES/django.po and djangojs.po
+# (needs GNU gettext: apt-get install gettext), then compile. docs/i18n.md.
+MESSAGES_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=media --ignore=var --ignore=tests --ignore=omni.egg-info
+messages: install
+	$(PY) manage.py makemessages -l th -l fa -l fil -l vi $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l th -l fa -l fil -l vi $(MESSAGES_IGNORE) --ignore=static/js/htmx.min.js
+	$(PY) manage.py catalogues_compile
+
+demo: install catalogues
 	$(PY) manage.py migrate --noinput
 	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --scale small
 	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
@@ -34,7 +46,7 @@ demo: install
 # Serial by default (measured faster on a busy 2-core machine: README); PYTEST_ARGS="-n 4"
 # runs it in parallel with pytest-xdist, one test database per worker.
 PYTEST_ARGS ?=
-test: install
+test: install catalogues
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lock: | $(PY)
@@ -53,7 +65,7 @@ migrate: install
 
 # Web (gunicorn), a Celery worker and beat, against DATABASE_URL and REDIS_URL; worker and
 # beat run under omni.respawn, which restarts them if they exit (honcho does not).
-up: install
+up: install catalogues
 	@test -n "$$REDIS_URL" || { echo "make up needs REDIS_URL (and DATABASE_URL) set: see README"; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0  # whitenoise serves the hashed files when DEBUG is off

@@ -27,7 +27,8 @@ from catalog.models import Category, Price, Product, ProductImage, Variant
 from omni.errors import DomainError
 
 # Sent with ``variant_ids`` (a sorted list) inside the transaction that changed whether
-# those variants are on sale.
+# those variants are on sale. Receiver: inventory's (``inventory.apps``), which refreshes
+# their nearest availability after commit.
 variants_sellability_changed = Signal()
 
 

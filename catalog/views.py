@@ -1,9 +1,9 @@
 """Storefront browsing: home, category listings, search and the product page.
 
-Thin: each view reads through the catalog selectors and renders. What catalog, the lowest
-app, cannot know — the shopper's store, size and recent views (customers), stock
-(inventory) — it asks through ``catalog.signals``; the only write is telling customers what
-the shopper looked at."""
+Thin: each view reads through the catalog selectors and the selectors of the apps that
+know the rest — the shopper's store, size and recent views (``customers.surface``), stock
+(``inventory.selectors``) — and renders; the only write is telling customers what the
+shopper looked at."""
 
 from __future__ import annotations
 
@@ -16,34 +16,31 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from catalog import selectors, signals
-from catalog.models import Category, Product, Variant
-from catalog.signals import ProductStock, ShopperStore, StoreStock, VariantStock
+from catalog import selectors
+from catalog.models import Variant
+from customers.surface import (
+    ChosenStore,
+    my_store,
+    recent_view_remember,
+    recently_viewed_by,
+    shopper_size,
+)
+from inventory.selectors import (
+    ProductAvailability,
+    VariantAvailability,
+    availability_for_product,
+    products_in_stock_at,
+    stock_online_salable,
+)
 
 PAGE_SIZE = 24
 RECENT_LIMIT = 8
 RESULTS = "storefront/catalog/_results.html"  # the fragment HTMX swaps on listings and search
 
 
-def _remember_view(
-    request: HttpRequest, *, product: Product | None = None, category: Category | None = None
-) -> None:
-    """Customers keeps what the shopper looked at (``customers.receivers``)."""
-    signals.product_viewed.send(sender=None, request=request, product=product, category=category)
-
-
-def _recent(request: HttpRequest) -> tuple[list[int], list[int]]:
-    return signals.answer(signals.recently_viewed, ([], []), request=request, limit=RECENT_LIMIT)
-
-
-def _my_store(request: HttpRequest) -> ShopperStore | None:
-    """The shopper's store (``id``, ``name``) as customers keeps it, or None."""
-    return signals.answer(signals.shopper_store, request=request)
-
-
 def home(request: HttpRequest) -> HttpResponse:
     """New in, the top categories, and "continue where you left off"."""
-    product_ids, category_ids = _recent(request)
+    product_ids, category_ids = recently_viewed_by(request, limit=RECENT_LIMIT)
     context = {
         "new_in": selectors.products_new_in(limit=8),
         "categories": selectors.categories_top(),
@@ -87,10 +84,10 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such category")
     category_ids = [found.pk, *(c.pk for c in found.subs)]
     sizes, colours = selectors.listing_facets(category_ids=category_ids)
-    store = _my_store(request)
-    # Inventory's subquery of the products with units at the store (None: nobody knows).
+    store = my_store(request)
+    # Inventory's subquery of the products with units at the store (no query of its own).
     in_stock_ids = (
-        signals.answer(signals.listing_in_stock, store_id=store.id)
+        products_in_stock_at(store_id=store.id)
         if request.GET.get("instock") and store is not None
         else None
     )
@@ -109,7 +106,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         sort=sort,
     )
     page = _paged(request, selectors.products_listing(category_ids=category_ids, filters=filters))
-    _remember_view(request, category=found)
+    recent_view_remember(request, category=found)
     context = {
         "category": found,
         "page": page,
@@ -157,7 +154,7 @@ class SizeOption:
     """A variant as the size picker shows it, with what the shopper can do about it."""
 
     variant: Variant
-    availability: VariantStock | None
+    availability: VariantAvailability | None
     ships: bool
     headline: str  # "3 at Brooklyn — pick up today"
     note: str  # "Only 2 left", "Ships in 3 days", ""
@@ -170,8 +167,8 @@ def ship_days() -> int:
 
 def _size_option(
     variant: Variant,
-    availability: StoreStock | None,
-    store: ShopperStore | None,
+    availability: ProductAvailability | None,
+    store: ChosenStore | None,
     online: dict[int, int],
 ) -> SizeOption:
     ships = online.get(variant.pk, 0) > 0
@@ -204,19 +201,14 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such product")
     variants = [v for v in found.variant_list if v.price_amount is not None] or found.variant_list
     colours = list(dict.fromkeys(v.colour for v in variants))
-    store = _my_store(request)
-    stock: ProductStock = signals.answer(
-        signals.product_stock,
-        ProductStock(),
-        product_id=found.pk,
-        variant_ids=[v.pk for v in variants],
-        store_id=store.id if store else None,
+    store = my_store(request)
+    # What can ship online (one query) and, with a store, each variant there and at the
+    # nearest stores (one indexed query).
+    online = stock_online_salable(variant_ids=[v.pk for v in variants]) if variants else {}
+    availability = (
+        availability_for_product(product_id=found.pk, store_id=store.id) if store else None
     )
-    availability = stock.at_store if store else None
-    online = stock.online
-    preferred_size = signals.answer(
-        signals.shopper_size, "", request=request, size_group=found.category.size_group
-    )
+    preferred_size = shopper_size(request, size_group=found.category.size_group)
     # The variant asked for (a scanned barcode, a colour link) else the shopper's colour.
     asked = request.GET.get("variant", "")
     asked_variant = next((v for v in variants if str(v.pk) == asked), None)
@@ -236,7 +228,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     images = [i for i in found.image_list if not i.colour or i.colour == colour] or found.image_list
     prices = [v.price_amount for v in variants if v.price_amount is not None]
     shown = selected or (min(in_colour, key=lambda v: v.price_amount or 0) if in_colour else None)
-    _remember_view(request, product=found)
+    recent_view_remember(request, product=found)
     context = {
         "product": found,
         "images": images,

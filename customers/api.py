@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -49,6 +50,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "birthday",
             "preferences",
             "source_channel",
+            "language",
             "consents",
             "is_active",
             "merged_into_id",
@@ -94,6 +96,12 @@ class CustomerCreateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     home_store = StoreCodeField(required=False, allow_null=True, help_text="Store code")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language of the emails and receipts a new customer gets",
+    )
 
     def validate(self, attrs):
         if not attrs["email"].strip() and not attrs["phone"].strip():
@@ -108,6 +116,7 @@ class CustomerUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True)
     home_store = StoreCodeField(required=False, allow_null=True, help_text="Store code")
     birthday = serializers.DateField(required=False, allow_null=True)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     preferences = serializers.DictField(
         required=False, help_text="Colours, styles, fits: replaces the whole object"
     )
@@ -241,6 +250,7 @@ class CustomerViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             last_name=data["last_name"].strip(),
             source=Channel.API,
             home_store=data.get("home_store"),
+            language=data["language"],
         )
         created = customer.created_at >= started
         return self.output(

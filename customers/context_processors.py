@@ -1,11 +1,5 @@
-"""Who the storefront's shopper is: their customer record and their store ("My store:
-Brooklyn"). Both belong to customers — the store is the one the shopper chose in this
-session, else the member's ``Customer.home_store`` — so the storefront apps above
-customers (orders, returns) read them from here; catalog and stores, below it, ask through
-their signals (``catalog.signals.shopper_store``, ``stores.signals.store_chosen``).
-
-The store lives in the session, so the header shows it without a query.
-"""
+"""The storefront's templates see the shopper's store ("My store: Brooklyn") as
+``my_store``; ``customers.surface`` says which store that is."""
 
 from __future__ import annotations
 

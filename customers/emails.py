@@ -36,6 +36,7 @@ def list_item_added_email_send(payload: dict[str, Any]) -> None:
         object_id=item.pk,
         to=customer.email,
         customer_id=customer.pk,
+        language=customer.language,
         context={
             "customer": customer,
             "item": item,

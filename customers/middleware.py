@@ -1,4 +1,4 @@
-"""Sets the guest's recently-viewed cookie that ``customers.receivers.shopper_viewed``
+"""Sets the guest's recently-viewed cookie that ``customers.surface.recent_view_remember``
 prepared during the request (the receiver sees the request, not the response)."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Product, Variant
 from omni.models import TimeStampedModel, TypedReference
@@ -65,6 +66,14 @@ class Customer(TimeStampedModel):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
     )
     is_active = models.BooleanField(default=True)
+    # Everything sent to them (emails, the printed receipt) is in this language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the emails and receipts we send them"),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -33,7 +33,6 @@ from customers.models import (
 )
 from omni.money import ZERO
 from stores.models import Associate, Location
-from stores.signals import salable_at_location
 
 # ``list`` stays the builtin here; the alias reads the same as in services.
 builtins_list = builtins.list
@@ -184,6 +183,11 @@ class ConsentView:
     changed_at: dt.datetime | None = None
 
     @property
+    def channel_label(self) -> str:
+        """The channel's name as the model says it (``ContactChannel``)."""
+        return ContactChannel(self.channel).label
+
+    @property
     def allows_marketing(self) -> bool:
         return self.state == ConsentState.MARKETING
 
@@ -297,11 +301,10 @@ def lists_sent_to_store(
 ) -> builtins_list[List]:
     """A store's queue of lists sent by shoppers (new and prepared by default; ``None``:
     every status), the soonest planned visit first, then the oldest sent. Each list has
-    its customer, its items with product and size, and each item ``salable_here``: the
-    units of that size the store can still sell (0 when it has none, or no size was
-    chosen). ``list_id`` narrows it to one list of this store's queue (empty when that list
-    was not sent here). 3 queries, however many lists, items and stores; the units come
-    from inventory's answer to ``stores.signals.salable_at_location``."""
+    its customer and its items with product and size (what the store can sell of each is
+    inventory's: the queue screen asks ``inventory.selectors.stock_salable_at``).
+    ``list_id`` narrows it to one list of this store's queue (empty when that list was not
+    sent here). 2 queries, however many lists, items and stores."""
     qs = List.objects.filter(sent_to_location=location).exclude(
         store_status=List.StoreStatus.NOT_SENT
     )
@@ -314,17 +317,6 @@ def lists_sent_to_store(
         .prefetch_related(_items_prefetch())
         .order_by(F("visit_planned_for").asc(nulls_last=True), "sent_at", "pk")
     ]
-    variant_ids = {item.variant_id for sl in lists for item in sl.items.all() if item.variant_id}
-    salable: dict[int, int] = {}
-    if variant_ids:
-        for _receiver, answer in salable_at_location.send(
-            sender=Location, location_id=location.pk, variant_ids=[*variant_ids]
-        ):
-            for variant_id, units in (answer or {}).items():
-                salable[variant_id] = salable.get(variant_id, 0) + max(units, 0)
-    for shopping_list in lists:
-        for item in shopping_list.items.all():
-            item.salable_here = salable.get(item.variant_id, 0)
     return lists
 
 
@@ -397,22 +389,19 @@ def customer_notes(*, customer: Customer, limit: int = 20) -> builtins_list[Cust
 
 
 @dataclass(frozen=True)
-class HereNowItem:
-    """Something for this customer that this store can hand over now."""
+class HereNowCandidate:
+    """Something for this customer that a store could hand over, if it has it."""
 
     variant: Variant
-    salable: int
-    reason: str  # "On “Autumn wishlist”" or "Their size in Tops"
+    reason: str  # "On “Autumn wishlist”" or "On “Autumn wishlist”, in their size"
 
 
-def customer_here_now(
-    *, customer: Customer, location: Location, limit: int = 12
-) -> builtins_list[HereNowItem]:
-    """For this customer, "here now": the sizes on their lists that this store can sell
-    now (salable > 0 here) — the size they chose, or, for a product saved without one,
-    the variant in their size for that product's size group (from their size profile).
-    4 queries, however many lists, items and sizes; the units come from inventory's
-    answer to ``stores.signals.salable_at_location`` (customers does not read stock)."""
+def customer_here_now_candidates(*, customer: Customer) -> builtins_list[HereNowCandidate]:
+    """For this customer, the sizes on their lists that a store could hand over: the size
+    they chose, or, for a product saved without one, the variant in their size for that
+    product's size group (from their size profile), by product name. Which of them a
+    store can sell now is inventory's (the 360 asks ``inventory.selectors``). 3 queries,
+    however many lists, items and sizes."""
     items = [
         *ListItem.objects.filter(list__customer=customer)
         .select_related("list", "product__category")
@@ -430,30 +419,19 @@ def customer_here_now(
     condition = Q(pk__in=[*wanted_variants])
     for product_id, item in sizeless.items():
         condition |= Q(product_id=product_id, size=sizes[item.product.category.size_group])
-    variants = [
-        *Variant.objects.filter(condition, is_active=True)
+    found: builtins_list[HereNowCandidate] = []
+    for variant in (
+        Variant.objects.filter(condition, is_active=True)
         .select_related("product")
         .order_by("product__name", "position", "pk")
-    ]
-    if not variants:
-        return []
-    salable: dict[int, int] = {}
-    for _receiver, answer in salable_at_location.send(
-        sender=Location, location_id=location.pk, variant_ids=[v.pk for v in variants]
     ):
-        for variant_id, units in (answer or {}).items():
-            salable[variant_id] = salable.get(variant_id, 0) + max(units, 0)
-    found: builtins_list[HereNowItem] = []
-    for variant in variants:
         item = wanted_variants.get(variant.pk) or sizeless.get(variant.product_id)
-        if item is None or salable.get(variant.pk, 0) <= 0:
+        if item is None:
             continue
         reason = (
             f"On “{item.list.name}”" if item.variant_id else f"On “{item.list.name}”, in their size"
         )
-        found.append(HereNowItem(variant, salable[variant.pk], reason))
-        if len(found) == limit:
-            break
+        found.append(HereNowCandidate(variant, reason))
     return found
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.contrib import messages
 from django.http import HttpRequest
 
+from catalog.models import Category, Product
 from customers import selectors, services
 from customers.models import Customer
 from customers.selectors import customer_for_user
+from omni.errors import DomainError
 from stores.models import Location
 
 STORE_SESSION_KEY = "omni_store"
@@ -118,3 +121,57 @@ def account_customer(request: HttpRequest) -> Customer:
             customer = services.customer_resolve(user=user)
     request._omni_customer = customer
     return customer
+
+
+# --- the shopper as the storefront's pages read them -------------------------------------
+
+
+def store_choose(request: HttpRequest, location: Location) -> None:
+    """The shopper chose ``location`` as their store: it is "my store" for this session
+    and, for a member, their home store. A refusal is a warning, not a failure: the
+    session keeps the choice either way."""
+    my_store_remember(request, location)
+    customer = customer_of(request)
+    if customer is not None:
+        try:
+            services.customer_update_profile(customer=customer, home_store=location, channel="web")
+        except DomainError as error:
+            messages.warning(request, str(error))
+
+
+def shopper_size(request: HttpRequest, *, size_group: str) -> str:
+    """A member's size in the group (one query), else ""."""
+    customer = customer_of(request)
+    if customer is None:
+        return ""
+    return selectors.customer_size(customer=customer, size_group=size_group)
+
+
+def recently_viewed_by(request: HttpRequest, *, limit: int) -> tuple[list[int], list[int]]:
+    """The shopper's recently viewed (product ids, category ids), newest first: a
+    member's on every device they log in on (two queries), a guest's from the signed
+    cookie."""
+    customer = customer_of(request)
+    if customer is not None:
+        return selectors.recently_viewed(customer=customer, limit=limit)
+    products, categories = guest_recent(request)
+    return products[:limit], categories[:limit]
+
+
+def recent_view_remember(
+    request: HttpRequest, *, product: Product | None = None, category: Category | None = None
+) -> None:
+    """Remember that the shopper looked at ``product`` or ``category``: one upsert for a
+    member, the signed cookie for a guest (nothing stored on the server)."""
+    customer = customer_of(request)
+    if customer is not None:
+        services.recent_view_record(customer=customer, product=product, category=category)
+        return
+    products, categories = guest_recent(request)
+    changed = False
+    for current, thing in ((products, product), (categories, category)):
+        if thing is not None and current[:1] != [thing.pk]:  # already first: no new cookie
+            current[:] = [thing.pk, *(pk for pk in current if pk != thing.pk)][:RECENT_KEPT]
+            changed = True
+    if changed:
+        request.recently_viewed_cookie = _cookie_value(products, categories)

@@ -34,6 +34,11 @@ backoffice_urlpatterns: list = [
     path("customers/", backoffice.customer_search, name="customer-search"),
     path("customers/<int:customer_id>/", backoffice.customer_detail, name="customer-detail"),
     path(
+        "customers/<int:customer_id>/language/",
+        backoffice.customer_language_set,
+        name="customer-language-set",
+    ),
+    path(
         "customers/<int:customer_id>/timeline/",
         backoffice.customer_timeline,
         name="customer-timeline",

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
-from catalog.api_lines import variant_ids_for_lines
+from catalog.surface import variant_ids_for_lines
 from inventory import services
 from inventory.models import Transfer, TransferLine
 from omni.api.idempotency import idempotent

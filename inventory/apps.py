@@ -13,15 +13,8 @@ class InventoryConfig(AppConfig):
         variants_sellability_changed.connect(
             _sellability_changed, dispatch_uid="inventory.availability.sellability"
         )
-        # Stores sits below inventory too: customers' list pages ask it what a store can
-        # sell, and inventory answers, so customers never imports inventory.
-        from inventory.receivers import salable_at_location
-        from stores.signals import salable_at_location as salable_at_location_asked
-
-        salable_at_location_asked.connect(
-            salable_at_location, dispatch_uid="inventory.salable_at_location"
-        )
-        # Customers' back-office holds a list for a visit through stores' signal too.
+        # Customers' back-office holds a list for a visit through stores' signal (customers
+        # sits beside inventory, so its service cannot call inventory's).
         from inventory import receivers
         from stores.signals import hold_for_visit
 
@@ -30,13 +23,6 @@ class InventoryConfig(AppConfig):
         from stores.signals import location_moved
 
         location_moved.connect(receivers.location_moved, dispatch_uid="inventory.location_moved")
-        # And catalog: its product page and listings ask what can be sold.
-        from catalog.signals import listing_in_stock, product_stock
-
-        product_stock.connect(receivers.product_stock, dispatch_uid="inventory.product_stock")
-        listing_in_stock.connect(
-            receivers.listing_in_stock, dispatch_uid="inventory.listing_in_stock"
-        )
 
 
 def _sellability_changed(sender, *, variant_ids, **kwargs) -> None:

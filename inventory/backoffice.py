@@ -20,8 +20,9 @@ from catalog.selectors import variant_for_code
 from inventory.selectors import StockSource, stock_here_and_nearest
 from inventory.services import transfer_request
 from omni.errors import DomainError
+from omni.http import domain_error_message
 from stores.models import Location
-from stores.surface import backoffice_done, backoffice_error, backoffice_render, backoffice_view
+from stores.surface import backoffice_done, backoffice_render, backoffice_view
 
 PRODUCTS_SHOWN = 6
 SOURCES_SHOWN = 5
@@ -150,7 +151,7 @@ def stock_transfer_request(request: HttpRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except DomainError as error:
-            backoffice_error(request, error)
+            domain_error_message(request, error)
         else:
             units = form.cleaned_data["quantity"]
             messages.success(

@@ -1,62 +1,19 @@
-"""Inventory's answers to questions lower apps ask through signals (it may import them;
-they may not import inventory)."""
+"""Inventory's receivers of what the apps below it send (it may import them; they may not
+import inventory): holding a list's units for a visit (``stores.signals.hold_for_visit``)
+and a location that moved (``stores.signals.location_moved``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.db import models
-from django.db.models import QuerySet
 
-from catalog.signals import ProductStock
-from inventory.models import NearestAvailability, Reservation, Stock
+from inventory.models import Reservation
 from inventory.selectors import (
-    availability_for_product,
     reservations_for_reference,
-    stock_online_salable,
 )
 from inventory.services import StockLine, reservations_create, reservations_release
-
-
-def salable_at_location(
-    sender, *, location_id: int, variant_ids: Iterable[int], **kwargs
-) -> dict[int, int]:
-    """``stores.signals.salable_at_location`` receiver: ``{variant_id: salable}`` at the
-    location (``Stock.objects.with_salable()``, floored at 0); variants without a stock
-    row there are absent. One query."""
-    return dict(
-        Stock.objects.with_salable()
-        .filter(location_id=location_id, variant_id__in=list(variant_ids))
-        .values_list("variant_id", "salable")
-    )
-
-
-def product_stock(
-    sender, *, product_id: int, variant_ids: Iterable[int], store_id: int | None, **kwargs
-) -> ProductStock:
-    """``catalog.signals.product_stock`` receiver: what can ship online (one query) and,
-    with a store, each variant there and at the nearest stores (one indexed query)."""
-    variant_ids = list(variant_ids)
-    return ProductStock(
-        online=stock_online_salable(variant_ids=variant_ids) if variant_ids else {},
-        at_store=(
-            availability_for_product(product_id=product_id, store_id=store_id)
-            if store_id is not None
-            else None
-        ),
-    )
-
-
-def listing_in_stock(sender, *, store_id: int, **kwargs) -> QuerySet:
-    """``catalog.signals.listing_in_stock`` receiver: the products with units at the
-    store itself (the precomputed rows whose source is the store), as a subquery, so the
-    listing's filter adds no query."""
-    # The store's own rows are the ones 0 km away: saying so matches the partial index
-    # nearest_in_store_idx, so only this store's in-store rows are read.
-    return NearestAvailability.objects.filter(
-        store_id=store_id, source_location_id=store_id, distance_km=0, quantity__gt=0
-    ).values("product_id")
 
 
 def hold_for_visit(

@@ -208,6 +208,28 @@ def stock_salable(*, variant_id: int, location_id: int) -> int:
     )
 
 
+def stock_salable_at(*, location_id: int, variant_ids: Iterable[int]) -> dict[int, int]:
+    """``{variant_id: units}`` a location can still sell of those variants
+    (``Stock.objects.with_salable()``, never below 0); variants without a stock row there
+    are absent. 1 query."""
+    rows = (
+        Stock.objects.with_salable()
+        .filter(location_id=location_id, variant_id__in=list(variant_ids))
+        .values_list("variant_id", "salable")
+    )
+    return {variant_id: max(salable, 0) for variant_id, salable in rows}
+
+
+def products_in_stock_at(*, store_id: int) -> QuerySet:
+    """The ids of the products with units at the store itself (its precomputed in-store
+    availability rows), as a subquery, so a listing filtered by it adds no query."""
+    # The store's own rows are the ones 0 km away: saying so matches the partial index
+    # nearest_in_store_idx, so only this store's in-store rows are read.
+    return NearestAvailability.objects.filter(
+        store_id=store_id, source_location_id=store_id, distance_km=0, quantity__gt=0
+    ).values("product_id")
+
+
 def stock_online_salable(*, variant_ids: Iterable[int]) -> dict[int, int]:
     """{variant_id: units salable for shipping} summed over the active locations that
     ship online orders (variants with none are absent). 1 query."""

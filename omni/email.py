@@ -14,7 +14,9 @@ retry. That copy carries the same ``Message-ID`` (derived from kind, object and 
 ``email_message_id``), so mail systems that drop duplicates by Message-ID drop it.
 
 Templates live in ``templates/emails/<kind>.html`` and ``<kind>.txt`` (plain-text
-alternative); ``<kind>_subject.txt`` gives the subject.
+alternative); ``<kind>_subject.txt`` gives the subject. All three are rendered in the
+recipient's language (``language``: the customer's), whatever language the worker or the
+request that sends it happens to speak; the layout's ``<html lang dir>`` follows it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from omni.models import EmailLog
 
@@ -68,16 +70,19 @@ def email_send_once(
     stage: str = "",
     customer_id: int | None = None,
     headers: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> EmailLog | None:
-    """Render ``templates/emails/<kind>.*`` and send it, unless this (kind, object, stage)
-    was already sent. Returns the log row, or None when it had been sent before."""
-    context = {"site_url": settings.SITE_URL, **context}
+    """Render ``templates/emails/<kind>.*`` in ``language`` (the recipient's; None: the
+    shop's default) and send it, unless this (kind, object, stage) was already sent.
+    Returns the log row, or None when it had been sent before."""
+    context = {"site_url": settings.SITE_URL, "site_name": settings.OMNI_SITE_NAME, **context}
     message_id = email_message_id(
         kind=kind, object_type=object_type, object_id=object_id, stage=stage
     )
-    subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
-    text_body = render_to_string(f"emails/{kind}.txt", context)
-    html_body = render_to_string(f"emails/{kind}.html", context)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{kind}_subject.txt", context).strip()
+        text_body = render_to_string(f"emails/{kind}.txt", context)
+        html_body = render_to_string(f"emails/{kind}.html", context)
     try:
         with transaction.atomic():
             log = EmailLog.objects.create(
@@ -94,7 +99,11 @@ def email_send_once(
                 body=text_body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[to],
-                headers={**(headers or {}), "Message-ID": message_id},
+                headers={
+                    **(headers or {}),
+                    "Message-ID": message_id,
+                    "Content-Language": language or settings.LANGUAGE_CODE,
+                },
             )
             message.attach_alternative(html_body, "text/html")
             message.send()

@@ -68,11 +68,16 @@ MIDDLEWARE = [
     # Before the session: a refused request (control characters, an over-long query
     # value) is a 400 that writes nothing.
     "omni.input_guard.InputGuardMiddleware",
+    # Persian, Arabic-Indic and Thai digits in codes, quantities, phones become ASCII.
+    "omni.digits.NativeDigitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the session and the user: the language from the URL prefix, else the saved
+    # preference, else Accept-Language (omni/i18n.py; docs/i18n.md).
+    "omni.i18n.LanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -98,6 +103,7 @@ TEMPLATES = [
                 "customers.context_processors.shopper",
                 "orders.context_processors.storefront",
                 "omni.sites.site_context",
+                "django.template.context_processors.i18n",
             ],
             # {{ amount|money }} on every page without a {% load %}.
             "builtins": ["omni.templatetags.money"],
@@ -157,7 +163,22 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
-LANGUAGE_CODE = "en-us"
+# --- Languages (docs/i18n.md) -------------------------------------------------------------
+# English is the default and the storefront's unprefixed URLs; the others are prefixed
+# (/th/, /fa/, /fil/, /vi/). Persian is right to left (Django's LANGUAGES_BIDI knows it).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("th", "ไทย"),
+    ("fa", "فارسی"),
+    ("fil", "Filipino"),
+    ("vi", "Tiếng Việt"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers in each language's own formats (omni/formats/<lang>/formats.py where
+# Django ships none, e.g. Filipino), else Django's.
+FORMAT_MODULE_PATH = ["omni.formats"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
@@ -234,6 +255,8 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Accounts are named by their email, never by the generated username.
 ACCOUNT_USER_DISPLAY = "omni.sites.user_display"
+# Account emails in the recipient's language (customers/account_adapter.py).
+ACCOUNT_ADAPTER = "customers.account_adapter.AccountAdapter"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

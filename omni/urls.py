@@ -1,11 +1,14 @@
 """Root URLs: the only module (with settings) that knows every surface.
 
 The storefront's pages come from each app's ``urls.urlpatterns`` (mounted at the root, in the
-app's namespace); the associate screens from each app's ``urls.backoffice_urlpatterns``,
-gathered under ``/backoffice/`` in one ``backoffice`` namespace.
+app's namespace, behind a language prefix for every language but the default: ``/th/cart/``,
+``/cart/`` — docs/i18n.md); so do allauth's account pages. The associate screens come from
+each app's ``urls.backoffice_urlpatterns``, gathered under ``/backoffice/`` in one
+``backoffice`` namespace.
 """
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -16,7 +19,7 @@ import inventory.urls
 import orders.urls
 import returns.urls
 import stores.urls
-from omni import views
+from omni import i18n, views
 
 STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
 BACKOFFICE_APPS = (
@@ -31,7 +34,6 @@ backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_u
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
     path("api/v1/", include("omni.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -39,8 +41,15 @@ urlpatterns = [
     path("healthz/live/", views.healthz_live, name="healthz-live"),
     path("metrics", views.metrics, name="metrics"),
     path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
-    *[path("", include(app)) for app in STOREFRONT_APPS],
+    path("i18n/set/", i18n.language_set, name="set_language"),
+    # gettext() for static/js/*.js, in the active language (the layouts load it).
+    path("i18n/js/", i18n.javascript_catalog, name="javascript-catalog"),
 ]
+urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    *[path("", include(app)) for app in STOREFRONT_APPS],
+    prefix_default_language=False,
+)
 
 handler400 = "omni.views.bad_request"
 handler403 = "omni.views.permission_denied"

@@ -21,7 +21,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 
-from catalog.api_lines import variant_ids_for_lines
+from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
 from omni.api.idempotency import idempotent
 from omni.api.permissions import allowed_location_codes, ensure_locations_allowed

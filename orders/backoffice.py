@@ -27,7 +27,7 @@ from customers.models import Channel, Customer
 from customers.selectors import customer_search
 from inventory.selectors import stock_here_and_nearest
 from omni.errors import DomainError
-from omni.http import is_local_path
+from omni.http import domain_error_message, safe_next
 from omni.money import ZERO, to_money
 from orders import selectors
 from orders import services as order_services
@@ -41,20 +41,6 @@ from stores.selectors import locations_active
 from stores.surface import backoffice_view
 
 Status = Fulfilment.Status
-
-
-def domain_error_message(request: HttpRequest, error: DomainError) -> str:
-    """The one place an associate screen turns a business refusal into words: the
-    error's message, queued for the next page and returned for an in-place fragment."""
-    messages.error(request, error.message)
-    return error.message
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if is_local_path(request, wanted):
-        return wanted
-    return fallback
 
 
 # --- pickup queue ---------------------------------------------------------------------
@@ -264,12 +250,12 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
                 "row_error": "" if code_error else error,
                 "row_done": done,
                 "code_error": code_error,
-                "next": _safe_next(request, reverse("backoffice:pickup-queue")),
+                "next": safe_next(request, reverse("backoffice:pickup-queue")),
                 # The tab counts move with the row (swapped out of band into the tabs).
                 "oob_tabs": _pickup_tabs(selectors.pickup_counts(location=request.location)),
             },
         )
-    return redirect(_safe_next(request, reverse("backoffice:pickup-detail", args=[pk])))
+    return redirect(safe_next(request, reverse("backoffice:pickup-detail", args=[pk])))
 
 
 # --- endless aisle --------------------------------------------------------------------

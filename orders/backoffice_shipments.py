@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from omni.errors import DomainError
+from omni.http import domain_error_message, safe_next
 from orders import selectors
 from orders import services as order_services
 from orders.models import Fulfilment
 from orders.services.numbers import order_code_data_uri
-from stores.surface import backoffice_error, backoffice_view, safe_next
+from stores.surface import backoffice_view
 
 Status = Fulfilment.Status
 
@@ -175,5 +176,5 @@ def shipment_action(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("Choose what to do with this parcel."))
     except DomainError as refusal:
-        backoffice_error(request, refusal)
+        domain_error_message(request, refusal)
     return redirect(back)

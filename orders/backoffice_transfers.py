@@ -30,10 +30,11 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.models import Transfer
 from omni.errors import DomainError
+from omni.http import domain_error_message, safe_next
 from orders import services as order_services
 from orders.models import Fulfilment
 from orders.services.numbers import order_code_data_uri
-from stores.surface import backoffice_error, backoffice_view, safe_next
+from stores.surface import backoffice_view
 
 Status = Transfer.Status
 
@@ -334,5 +335,5 @@ def transfer_action(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("Choose what to do with this transfer."))
     except DomainError as refusal:
-        backoffice_error(request, refusal)
+        domain_error_message(request, refusal)
     return redirect(safe_next(request, back))

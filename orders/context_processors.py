@@ -16,8 +16,8 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from orders.models import Cart, CartLine
+from orders.services.carts import CART_SESSION_KEY
 
-CART_SESSION_KEY = "omni_cart_key"
 PLACED_SESSION_KEY = "omni_placed_orders"
 
 

@@ -37,18 +37,18 @@ from orders.services.numbers import order_code_data_uri
 from stores.models import Location
 
 
-def _local(moment: dt.datetime | None, location: Location | None) -> str:
-    """A time as the shopper reads it, in the store's own time zone."""
+def _local(moment: dt.datetime | None, location: Location | None) -> dt.datetime | None:
+    """A time as the shopper reads it on the store's clock: the wall-clock time in the
+    store's own time zone, without a zone, so the template's ``date`` filter formats it in
+    the email's language (``DATETIME_FORMAT``) without moving it to the server's zone."""
     if moment is None:
-        return ""
+        return None
     try:
         zone = ZoneInfo(location.timezone) if location is not None else None
     except (KeyError, ValueError):
         zone = None
     local = timezone.localtime(moment, zone) if zone else timezone.localtime(moment)
-    hour = local.hour % 12 or 12
-    noon = "am" if local.hour < 12 else "pm"
-    return f"{local:%A} {local.day} {local:%B}, {hour}:{local:%M} {noon}"
+    return local.replace(tzinfo=None)
 
 
 def _address(location: Location) -> str:
@@ -197,6 +197,7 @@ def order_confirmation_send(payload: dict[str, Any]) -> EmailLog | None:
         to=order.email,
         context=_order_context(order),
         customer_id=order.customer_id,
+        language=order.customer.language,
     )
     if log is not None:
         _timeline(order, log, "order_confirmation", order.location)
@@ -224,6 +225,7 @@ def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
         to=fulfilment.order.email,
         context=_fulfilment_context(fulfilment),
         customer_id=fulfilment.order.customer_id,
+        language=fulfilment.order.customer.language,
     )
     if log is not None:
         _timeline(fulfilment.order, log, kind, fulfilment.location)
@@ -283,6 +285,7 @@ def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
             "order_url": order_url(order),
         },
         customer_id=order.customer_id,
+        language=order.customer.language,
     )
     if log is not None:
         _timeline(order, log, "refund_issued", None)

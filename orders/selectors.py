@@ -357,13 +357,13 @@ def pickup_queue(
     )
 
 
-# --- the back-office customer screen (answers customers.signals) --------------------------
+# --- the back-office customer screen (customers.backoffice.record reads these) ------------
 
 
-def customer_ids_for_order_query(*, query: str, limit: int = 20, **_signal) -> list[int]:
+def customer_ids_for_order_query(*, query: str, limit: int = 20) -> list[int]:
     """The customers whose orders match what an associate typed or scanned in the customer
     search (an order number, the code on a receipt; see ``order_find``), newest order
-    first. 1 query. Connected to ``customers.signals.customer_lookup``."""
+    first. 1 query."""
     ids = order_find(query=query).values_list("customer_id", flat=True)[: limit * 3]
     return list(dict.fromkeys(ids))[:limit]
 
@@ -402,9 +402,9 @@ def carts_open_for_customer(*, customer: Customer) -> list[Cart]:
     return carts
 
 
-def customer_record_orders(*, customer: Customer, **_signal) -> dict:
+def customer_record_orders(*, customer: Customer) -> dict:
     """Orders' part of the back-office customer 360: purchase history by item and open or
-    abandoned carts. 3 queries. Connected to ``customers.signals.customer_record``."""
+    abandoned carts. 3 queries."""
     return {
         "purchases": order_lines_for_customer(customer=customer),
         "carts": carts_open_for_customer(customer=customer),

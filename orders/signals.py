@@ -1,24 +1,16 @@
-"""Receivers that keep the shopper's cart with them when they log in, and the
-signal orders' account order page sends to the apps above it.
-
-``order_sections`` (``request``, ``customer``, ``order``): sent by
-``orders.views.account_order_detail``; each receiver returns a
-``customers.signals.AccountPanel`` (or None) shown below the receipt by ``position``
-(returns: the order's returns and "Start a return"), so orders never imports returns.
-"""
+"""The receiver that keeps the shopper's cart with them when they log in (Django's
+``user_logged_in``)."""
 
 from __future__ import annotations
 
 import logging
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 
 from omni.errors import DomainError
 
 logger = logging.getLogger(__name__)
-
-order_sections = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="orders.cart_at_login")
@@ -28,7 +20,7 @@ def cart_at_login(sender, request, user, **kwargs) -> None:
     if request is None or not hasattr(request, "session"):
         return
     from orders import services
-    from orders.context_processors import CART_SESSION_KEY
+    from orders.services.carts import CART_SESSION_KEY
 
     key = request.session.get(CART_SESSION_KEY, "")
     if key:

@@ -46,11 +46,3 @@ class ReturnsConfig(AppConfig):
         post_purchase_blocked.connect(
             orders_with_open_return, dispatch_uid="returns.post_purchase_blocked"
         )
-        # The storefront account pages of customers (home) and orders (an order) show the
-        # shopper's returns as panels returns adds; neither app imports returns.
-        from customers.signals import account_sections
-        from orders.signals import order_sections
-        from returns.receivers import account_returns_panel, order_returns_panel
-
-        account_sections.connect(account_returns_panel, dispatch_uid="returns.account_returns")
-        order_sections.connect(order_returns_panel, dispatch_uid="returns.order_returns")

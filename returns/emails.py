@@ -35,6 +35,7 @@ def _send(kind: str, return_request: Return, context: dict[str, Any]) -> None:
         object_id=return_request.pk,
         to=to,
         customer_id=return_request.customer_id,
+        language=return_request.customer.language,
         context={
             "return": return_request,
             "order": return_request.order,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from customers.models import Channel
 from customers.surface import account_customer, my_store
 from omni.errors import DomainError
+from omni.http import domain_error_message
 from orders.errors import OrderNotFound
 from orders.selectors import order_detail
 from orders.services.numbers import order_code_data_uri
@@ -212,7 +213,7 @@ def return_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return_cancel(return_request=found, customer=account_customer(request))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        domain_error_message(request, exc)
     else:
         messages.success(request, f"Return {found.number} cancelled.")
     return redirect("returns:detail", pk=pk)

@@ -10,7 +10,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from stores.surface import SESSION_LOCATION_KEY, backoffice_view, safe_next
+from omni.http import safe_next
+from stores.surface import SESSION_LOCATION_KEY, backoffice_view
 
 
 @require_POST

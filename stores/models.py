@@ -179,6 +179,14 @@ class Associate(TimeStampedModel):
     )
     employee_code = models.CharField(max_length=30, unique=True, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # The back-office and the admin speak it (blank: the browser's Accept-Language).
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The back-office and the admin are shown in this language"),
+    )
 
     class Meta:
         ordering = ["display_name"]

@@ -1,18 +1,30 @@
 """Writes about locations: the precomputed distance table that sourcing and nearest-store
-availability join on."""
+availability join on; and the associate's own settings (their language)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 
 from omni.geo import haversine_km
-from stores.models import Location, LocationDistance
+from stores.models import Associate, Location, LocationDistance
 from stores.signals import location_moved
 
 _BATCH = 5000
+
+
+def associate_language_set(*, associate: Associate, language: str) -> Associate:
+    """The language the back-office and the admin speak to this associate ("" follows the
+    browser). Raises ValueError for a language the shop does not offer."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not an offered language: {language!r}")
+    if associate.language != language:
+        associate.language = language
+        associate.save(update_fields=["language", "updated_at"])
+    return associate
 
 
 def _rows_from(

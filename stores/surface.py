@@ -14,14 +14,12 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 
-from omni.errors import DomainError
-from omni.http import is_local_path
 from stores.models import Associate, Location
 from stores.selectors import associate_for_user, locations_for_associate
 
@@ -47,6 +45,9 @@ def backoffice_view(view=None, *, manager_only: bool = False):
             if not allowed:
                 raise PermissionDenied("You are not assigned to any open location.")
             current = _current_location(request, allowed)
+            if associate.language:  # their saved language, even before the session knows it
+                translation.activate(associate.language)
+                request.LANGUAGE_CODE = associate.language
             request.associate = associate
             request.location = current
             request.allowed_locations = allowed
@@ -72,13 +73,7 @@ def associate_may_act_for(*, associate: Associate, location: Location) -> bool:
     return any(loc.pk == location.pk for loc in locations_for_associate(associate=associate))
 
 
-# --- the one place back-office screens answer ------------------------------------------
-
-
-def backoffice_error(request: HttpRequest, error: DomainError) -> None:
-    """A domain error as the message an associate reads at the top of the screen: the one
-    place back-office views turn a ``DomainError`` into words (never a 500)."""
-    messages.error(request, error.message)
+# --- how back-office screens answer -------------------------------------------------
 
 
 def backoffice_render(
@@ -109,11 +104,3 @@ def backoffice_done(
     if fragment and getattr(request, "htmx", False):
         return render(request, fragment, {**(context or {}), "oob_messages": True}, status=status)
     return redirect(redirect_to)
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The ``next`` the form carried, when it is a path on this site; else ``fallback``."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if is_local_path(request, wanted):
-        return wanted
-    return fallback

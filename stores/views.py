@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from omni.http import is_local_path
+from customers.surface import store_choose as customer_store_choose
+from omni.http import safe_next
 from stores.models import Location
 from stores.selectors import (
     locations_active,
     locations_nearest_to_point,
     locations_nearest_to_postcode,
 )
-from stores.signals import store_chosen
 
 WEEKDAYS = (
     ("mon", "Monday"),
@@ -106,9 +106,7 @@ def store_list(request: HttpRequest) -> HttpResponse:
         cards = [_store_card(n.location, n.distance_km, now) for n in nearby]
     else:
         cards = [_store_card(loc, None, now) for loc in locations_active(kind=Location.Kind.STORE)]
-    next_url = request.GET.get("next", "")
-    if not is_local_path(request, next_url):
-        next_url = ""
+    next_url = safe_next(request, "")
     context = {
         "cards": cards,
         "postcode": postcode,
@@ -122,11 +120,9 @@ def store_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def store_choose(request: HttpRequest) -> HttpResponse:
     """Make a store "my store": customers, who keeps the shopper's store, remembers it in
-    the session and, for a member, as their home store (it answers
-    ``stores.signals.store_chosen``). Back to ``next`` or the store list."""
-    next_url = request.POST.get("next", "")
-    if not is_local_path(request, next_url):
-        next_url = reverse("stores:list")
+    the session and, for a member, as their home store (``customers.surface``). Back to
+    ``next`` or the store list."""
+    next_url = safe_next(request, reverse("stores:list"))
     location_id = request.POST.get("location", "")
     location = (
         locations_active(kind=Location.Kind.STORE).filter(pk=location_id).first()
@@ -136,6 +132,6 @@ def store_choose(request: HttpRequest) -> HttpResponse:
     if location is None:
         messages.error(request, "Please choose one of our open stores.")
         return redirect(reverse("stores:list"))
-    store_chosen.send(sender=Location, request=request, location=location)
+    customer_store_choose(request, location)
     messages.success(request, f"Your store is now {location.name}.")
     return redirect(next_url)

@@ -20,6 +20,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def catalogues_compiled():
+    """The translation catalogues compiled before any page is rendered (``make test`` does
+    it too; a bare ``pytest`` must not depend on it): Filipino, which Django ships no
+    catalogue for, is only a language once ``locale/fil`` has its .mo."""
+    from django.core.management import call_command
+
+    call_command("catalogues_compile", verbosity=0)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to /th/ activates Thai for the
+    thread, and a ``reverse()`` in the next test would otherwise be prefixed."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def superuser(db):
     from tests.factories import SuperUserFactory

@@ -1,14 +1,21 @@
-"""Dependencies run one way (docs: DESIGN.md "Layout"): ``catalog``, ``stores`` →
-``customers``, ``inventory`` → ``orders`` → ``returns``, so each app can be read without
-the ones above it. An app may import ``omni`` and the apps on a lower level, never one on
-its own level or above; where a lower app needs a higher one's answer it sends a signal
-the higher app answers (``customers.signals.account_sections``,
-``stores.signals.salable_at_location``, ``catalog.signals.product_stock``, ...).
+"""The floor plan (docs/architecture.md "The floor plan"), held with no exceptions.
+
+Domain floor: an app's ``models``, ``services``, ``selectors``, ``tasks``, ``receivers``,
+``errors``, signals (every module that is not a surface) depend one way: ``catalog``,
+``stores`` → ``customers``, ``inventory`` → ``orders`` → ``returns``, so each app can be
+read without the ones above it. A domain module may import ``omni`` and the apps on a lower
+level, never one on its own level or above, and never a surface module (its own app's or
+another's). Where a lower app must tell a higher one that something happened it sends a
+notification signal with one receiver; no signal asks a question.
+
+Surface floor: ``views``, ``backoffice``, ``api``, ``admin``, ``urls``, forms, context
+processors, middleware, template tags, management commands and each app's ``surface``
+(what it lends to other apps' screens). A surface may import any app, but only its public
+modules: ``models``, ``services``, ``selectors``, ``errors`` and ``surface``; never another
+app's views or private helpers (a name starting with ``_``).
 
 The test reads every app's Python source (``ast``: module-level and function-local
 imports alike, relative ones resolved) and the model registry (relations between apps).
-A known exception would be listed below with its reason (none is left); an entry that
-no longer happens fails too, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# DESIGN.md's order. ``omni``'s shared pieces (outbox, geo, money, email, errors, the API
+# The domain floor's order. ``omni``'s shared pieces (outbox, geo, money, email, errors, the API
 # framework) sit below every domain app and import none.
 LEVEL = {
     "omni": 0,
@@ -43,10 +50,17 @@ COMPOSITION_ROOT = {
     "omni/management/": "project-wide commands (seed_demo) drive the demo builder",
 }
 
-# Known imports against the order, each with why it is still there. Remove an entry when
-# its import goes; the test fails on an entry that no longer happens.
-# None are left: keep it that way.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
+# The surface floor: module names (the file, or a package's folder) and folders whose
+# modules are surfaces, in any app.
+SURFACE_MODULES = frozenset(
+    {"views", "backoffice", "urls", "forms", "context_processors", "middleware", "surface"}
+)
+SURFACE_PREFIXES = ("api", "admin", "backoffice", "views")  # api_transfers.py, admin_stock.py
+SURFACE_FOLDERS = frozenset({"templatetags", "management"})
+
+# What one app may import of another, from a surface. ``omni`` is the ground and roof
+# every app stands under: any of its public names.
+PUBLIC_MODULES = frozenset({"models", "services", "selectors", "errors", "surface"})
 
 
 def _python_files(app: str) -> list[Path]:
@@ -93,11 +107,25 @@ def violations(app: str, relative: str, imported: set[str]) -> set[str]:
     return {other for other in imported if other != app and LEVEL[other] >= LEVEL[app]}
 
 
+def is_surface(relative: str) -> bool:
+    """Whether the module at ``relative`` (a path from the project root) is on the
+    surface floor."""
+    parts = relative.removesuffix(".py").split("/")
+    if parts[0] == "omni":
+        return False  # omni's ground and roof have their own rule
+    inner = parts[1:]
+    if any(part in SURFACE_FOLDERS for part in inner[:-1]):
+        return True
+    return bool(inner) and (inner[0] in SURFACE_MODULES or inner[0].startswith(SURFACE_PREFIXES))
+
+
 def _all_violations() -> set[tuple[str, str]]:
     found = set()
     for app in LEVEL:
         for path in _python_files(app):
             relative = _relative(path)
+            if is_surface(relative):
+                continue  # the top floor: see test_surfaces_import_only_public_modules
             imported = imported_apps(path.read_text(encoding="utf-8"), relative)
             found |= {(relative, other) for other in violations(app, relative, imported)}
     return found
@@ -113,18 +141,10 @@ def test_every_app_has_a_level():
     assert local <= set(LEVEL), f"apps missing from LEVEL: {sorted(local - set(LEVEL))}"
 
 
-def test_apps_import_only_the_apps_below_them():
-    unexpected = _all_violations() - set(KNOWN_EXCEPTIONS)
-    assert not unexpected, "imports against DESIGN.md's order:\n" + "\n".join(
+def test_domain_modules_import_only_the_apps_below_them():
+    unexpected = _all_violations()
+    assert not unexpected, "imports against the domain floor's order:\n" + "\n".join(
         f"  {path} imports {other}" for path, other in sorted(unexpected)
-    )
-
-
-def test_known_exceptions_still_happen():
-    """An exception that was fixed must leave the list, so the list stays true."""
-    gone = set(KNOWN_EXCEPTIONS) - _all_violations()
-    assert not gone, "fixed; remove from KNOWN_EXCEPTIONS: " + ", ".join(
-        f"{path} → {other}" for path, other in sorted(gone)
     )
 
 
@@ -149,7 +169,187 @@ def test_models_point_only_at_models_below_them():
                 wrong.append(
                     f"{model._meta.label}.{field.name} → {field.related_model._meta.label}"
                 )
-    assert not wrong, "relations against DESIGN.md's order:\n" + "\n".join(wrong)
+    assert not wrong, "relations against the domain floor's order:\n" + "\n".join(wrong)
+
+
+# --- the surface floor --------------------------------------------------------------------
+
+
+def imports(source: str, relative: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Every first-party import of the module at ``relative``: (the module, the names taken
+    from it; empty for ``import a.b``), relative imports resolved."""
+    package = relative.removesuffix(".py").split("/")[:-1]
+    if relative.endswith("/__init__.py"):
+        package = relative.split("/")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(source, filename=relative)):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, ()) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            found.append((module, tuple(alias.name for alias in node.names)))
+    return [(module, names) for module, names in found if module.split(".")[0] in LEVEL]
+
+
+def _targets(module: str, names: tuple[str, ...]) -> list[tuple[list[str], tuple[str, ...]]]:
+    """(module path, names) per module an import reaches: ``from orders import views``
+    reaches ``orders.views``."""
+    parts = module.split(".")
+    if len(parts) == 1 and names:
+        return [([parts[0], name], ()) for name in names]
+    return [(parts, names)]
+
+
+def surface_violations(relative: str, source: str) -> set[str]:
+    """What the surface module at ``relative`` imports of another app that is not public."""
+    app = relative.split("/")[0]
+    wrong = set()
+    for module, names in imports(source, relative):
+        for parts, taken in _targets(module, names):
+            other = parts[0]
+            if other == app:
+                continue
+            private = [p for p in [*parts[1:], *taken] if p.startswith("_")]
+            not_public = other != "omni" and (len(parts) < 2 or parts[1] not in PUBLIC_MODULES)
+            if private or not_public:
+                wrong.add(".".join(parts) + (f" ({', '.join(taken)})" if taken else ""))
+    return wrong
+
+
+def domain_surface_imports(relative: str, source: str) -> set[str]:
+    """The surface modules (any app's) that the domain module at ``relative`` imports."""
+    return {
+        ".".join(parts)
+        for module, names in imports(source, relative)
+        for parts, _taken in _targets(module, names)
+        if is_surface("/".join(parts) + ".py")
+    }
+
+
+def _modules(surface: bool):
+    for app in LEVEL:
+        if app == "omni":
+            continue
+        for path in _python_files(app):
+            relative = _relative(path)
+            if is_surface(relative) == surface:
+                yield relative, path.read_text(encoding="utf-8")
+
+
+def test_surfaces_import_only_public_modules_of_other_apps():
+    """A screen may read and write through any app, but only through its public modules
+    (models, services, selectors, errors, surface): never another app's views or
+    private helpers."""
+    wrong = [
+        f"  {relative} imports {target}"
+        for relative, source in _modules(surface=True)
+        for target in sorted(surface_violations(relative, source))
+    ]
+    assert not wrong, "surfaces reaching into another app:\n" + "\n".join(wrong)
+
+
+def test_domain_modules_import_no_surface():
+    """The domain floor stands without the surface above it: no model, service,
+    selector, task or receiver imports a view, a form or an app's ``surface``."""
+    wrong = [
+        f"  {relative} imports {target}"
+        for relative, source in _modules(surface=False)
+        for target in sorted(domain_surface_imports(relative, source))
+    ]
+    assert not wrong, "domain modules importing a surface:\n" + "\n".join(wrong)
+
+
+def test_no_signal_asks_a_question():
+    """Signals only notify: no receiver answers a page's question. Every ``Signal()`` is
+    one a lower domain sends upward after a write, listed here with its one receiver."""
+    notifications = {
+        "catalog/services.py": {"variants_sellability_changed"},
+        "customers/signals.py": {"customer_merged"},
+        "inventory/signals.py": {"transfer_received"},
+        "orders/services/followups.py": {"post_purchase_blocked"},
+        "stores/signals.py": {"location_moved", "hold_for_visit"},
+    }
+    found: dict[str, set[str]] = {}
+    for app in LEVEL:
+        for path in _python_files(app):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Assign)
+                    and isinstance(node.value, ast.Call)
+                    and getattr(node.value.func, "id", None) == "Signal"
+                ):
+                    names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+                    found.setdefault(_relative(path), set()).update(names)
+    assert found == notifications
+
+
+@pytest.mark.parametrize(
+    ("relative", "surface"),
+    [
+        ("customers/views/lists.py", True),
+        ("customers/backoffice/record.py", True),
+        ("inventory/api_transfers.py", True),
+        ("inventory/admin_stock.py", True),
+        ("catalog/templatetags/catalog_images.py", True),
+        ("customers/surface.py", True),
+        ("orders/urls.py", True),
+        ("orders/services/checkout.py", False),
+        ("customers/selectors.py", False),
+        ("orders/receivers.py", False),
+        ("omni/http.py", False),
+    ],
+)
+def test_modules_are_sorted_onto_their_floor(relative, surface):
+    assert is_surface(relative) is surface
+
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        ("customers/views/account.py", "from orders import selectors\n", set()),
+        ("customers/views/account.py", "from returns.selectors import x\n", set()),
+        ("catalog/views.py", "from inventory.selectors import availability_for_product\n", set()),
+        ("orders/views/cart.py", "from customers.surface import my_store\n", set()),
+        ("orders/views/cart.py", "from orders.views.cart import _cart\n", set()),
+        ("orders/views/cart.py", "from omni.http import is_local_path\n", set()),
+        ("orders/views/cart.py", "from customers.views import x\n", {"customers.views (x)"}),
+        ("orders/views/cart.py", "from customers import views\n", {"customers.views"}),
+        (
+            "returns/views.py",
+            "import customers.context_processors\n",
+            {"customers.context_processors"},
+        ),
+        (
+            "returns/views.py",
+            "from orders.selectors import _private\n",
+            {"orders.selectors (_private)"},
+        ),
+        ("returns/views.py", "from omni.http import _helper\n", {"omni.http (_helper)"}),
+    ],
+)
+def test_checker_flags_surfaces_reaching_into_another_app(relative, source, expected):
+    assert surface_violations(relative, source) == expected
+
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        ("orders/services/carts.py", "from customers.surface import x\n", {"customers.surface"}),
+        (
+            "orders/signals.py",
+            "from .context_processors import KEY\n",
+            {"orders.context_processors"},
+        ),
+        ("orders/selectors.py", "from customers import views\n", {"customers.views"}),
+        ("orders/selectors.py", "from customers import selectors\n", set()),
+    ],
+)
+def test_checker_flags_domain_modules_importing_a_surface(relative, source, expected):
+    assert domain_surface_imports(relative, source) == expected
 
 
 # --- the checker itself catches what it must ---------------------------------------------
@@ -158,14 +358,14 @@ def test_models_point_only_at_models_below_them():
 @pytest.mark.parametrize(
     ("relative", "source", "expected"),
     [
-        ("customers/views.py", "from orders.models import Order\n", {"orders"}),
-        ("customers/views.py", "def f():\n    import returns.selectors\n", {"returns"}),
-        ("customers/views.py", "from inventory import selectors\n", {"inventory"}),
-        ("customers/views.py", "from catalog.models import Product\n", set()),
-        ("customers/views.py", "from . import services\nfrom .models import List\n", set()),
+        ("customers/selectors.py", "from orders.models import Order\n", {"orders"}),
+        ("customers/services.py", "def f():\n    import returns.selectors\n", {"returns"}),
+        ("customers/receivers.py", "from inventory import selectors\n", {"inventory"}),
+        ("customers/selectors.py", "from catalog.models import Product\n", set()),
+        ("customers/tasks.py", "from . import services\nfrom .models import List\n", set()),
         ("orders/services/checkout.py", "from ..models import Order\n", set()),
-        ("catalog/views.py", "from stores.models import Location\n", {"stores"}),
-        ("returns/views.py", "from orders.models import Order\nimport customers\n", set()),
+        ("catalog/selectors.py", "from stores.models import Location\n", {"stores"}),
+        ("returns/services/receive.py", "from orders.models import Order\n", set()),
         ("omni/outbox.py", "from orders.models import Order\n", {"orders"}),
         ("omni/urls.py", "from orders import urls\n", set()),
         ("omni/demo/orders.py", "from orders.models import Order\n", set()),

@@ -1,4 +1,4 @@
-"""Every state a flow needs has a surface (DESIGN.md "How work flows"): each state of
+"""Every state a flow needs has a surface (docs/flows.md): each state of
 ``Transfer.Status`` and ``Fulfilment.Status`` is reached, and each transition in
 ``TRANSITIONS`` is performed, by a screen, an API endpoint or a scheduled task — not only
 by a service call in a test.

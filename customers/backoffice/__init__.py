@@ -23,6 +23,7 @@ from customers.backoffice.lists import (
 )
 from customers.backoffice.record import (
     customer_detail,
+    customer_language_set,
     customer_list_create,
     customer_note_add,
     customer_note_pin,
@@ -36,6 +37,7 @@ from customers.backoffice.tasks import task_cancel, task_complete, tasks
 
 __all__ = [
     "customer_detail",
+    "customer_language_set",
     "customer_list",
     "customer_list_add",
     "customer_list_create",

@@ -3,6 +3,8 @@ lists sent by shoppers (prepare, hold for the visit)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,12 +17,13 @@ from catalog.selectors import variant_for_code, variants_find
 from customers import selectors, services
 from customers.backoffice.record import _customer_or_404
 from customers.models import Customer, List
+from inventory.selectors import stock_salable_at
 from omni.errors import DomainError
+from omni.http import domain_error_message, safe_next
+from stores.models import Location
 from stores.surface import (
-    backoffice_error,
     backoffice_render,
     backoffice_view,
-    safe_next,
 )
 
 
@@ -120,7 +123,7 @@ def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> H
                 associate=request.associate,
             )
         except DomainError as error:
-            backoffice_error(request, error)
+            domain_error_message(request, error)
         else:
             label = " ".join(b for b in (variant.product.name, variant.size) if b)
             messages.success(request, f"Added {label} to “{shopping_list.name}”.")
@@ -141,9 +144,29 @@ def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> H
 # --- the store's queue of lists sent by shoppers --------------------------------------------
 
 
+def queue_for_store(
+    *,
+    location: Location,
+    statuses: Iterable[str] | None = selectors.DEFAULT_QUEUE_STATUSES,
+    list_id: int | None = None,
+) -> list[List]:
+    """The store's queue (``customers.selectors.lists_sent_to_store``), each item with
+    ``salable_here``: the units of that size the store can still sell (inventory's; 0 when
+    it has none, or no size was chosen). 3 queries, however many lists, items and stores."""
+    lists = selectors.lists_sent_to_store(location=location, statuses=statuses, list_id=list_id)
+    variant_ids = {item.variant_id for sl in lists for item in sl.items.all() if item.variant_id}
+    salable = (
+        stock_salable_at(location_id=location.pk, variant_ids=variant_ids) if variant_ids else {}
+    )
+    for shopping_list in lists:
+        for item in shopping_list.items.all():
+            item.salable_here = salable.get(item.variant_id, 0)
+    return lists
+
+
 def _queue_list_or_404(request: HttpRequest, list_id: int) -> List:
     """A list sent to the store the associate is working for; another store's is 404."""
-    found = selectors.lists_sent_to_store(location=request.location, statuses=None, list_id=list_id)
+    found = queue_for_store(location=request.location, statuses=None, list_id=list_id)
     if not found:
         raise Http404("No such list in this store's queue.")
     return found[0]
@@ -166,7 +189,7 @@ def lists_queue(request: HttpRequest) -> HttpResponse:
     status, and a one-tap hold for the visit."""
     show_all = request.GET.get("show") == "all"
     statuses = None if show_all else selectors.DEFAULT_QUEUE_STATUSES
-    lists = selectors.lists_sent_to_store(location=request.location, statuses=statuses)
+    lists = queue_for_store(location=request.location, statuses=statuses)
     context = {"lists": lists, "show_all": show_all}
     return backoffice_render(request, "backoffice/lists/queue.html", context)
 
@@ -181,7 +204,7 @@ def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
             list=shopping_list, status=status, associate=request.associate
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(
             request, f"“{shopping_list.name}” is {List.StoreStatus(status).label.lower()}."
@@ -213,7 +236,7 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
             hours=hours,
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         units = sum(hold.quantity for hold in holds)
         messages.success(

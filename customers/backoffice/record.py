@@ -4,23 +4,27 @@ what an associate adds to it (notes, sizes, outreach, a follow-up task, a new li
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Category
+from catalog.models import Category, Variant
 from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import ContactChannel, Customer, CustomerNote, List
-from customers.signals import customer_lookup, customer_record
+from inventory.selectors import stock_salable_at
 from omni.errors import DomainError
+from omni.http import domain_error_message
+from orders import selectors as orders_selectors
+from stores.models import Location
 from stores.surface import (
     backoffice_done,
-    backoffice_error,
     backoffice_render,
     backoffice_view,
 )
@@ -70,13 +74,13 @@ class ListCreateForm(forms.Form):
 
 def _customers_for_query(query: str) -> list[Customer]:
     """Name, email, phone and loyalty number (customers' own search), plus the customers
-    whose orders match an order number or a scanned receipt code (asked of the apps
-    above through ``customer_lookup``). 2–3 queries."""
+    whose orders match an order number or a scanned receipt code (orders'). 2–3
+    queries."""
     found = selectors.customer_search(query=query, limit=SEARCH_LIMIT)
     known = {customer.pk for customer in found}
-    extra: list[int] = []
-    for _receiver, ids in customer_lookup.send(sender=Customer, query=query):
-        extra += [pk for pk in ids or () if pk not in known and pk not in extra]
+    extra = [
+        pk for pk in orders_selectors.customer_ids_for_order_query(query=query) if pk not in known
+    ]
     if extra:
         by_id = (
             Customer.objects.filter(pk__in=extra, is_active=True)
@@ -135,8 +139,8 @@ def _detail_url(customer: Customer, anchor: str = "") -> str:
 
 def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -> dict:
     """Everything the 360 shows. A fixed number of queries whatever the history: the 360
-    selector, the first timeline page, notes, the here-now panel and
-    what the apps above add (orders: purchases and carts). Lists come from the 360."""
+    selector, the first timeline page, notes, the here-now panel and orders' purchases
+    and carts. Lists come from the 360."""
     record = selectors.customer_360(customer=customer, recent=0)
     timeline = selectors.customer_timeline(customer=customer, limit=TIMELINE_PAGE)
     context = {
@@ -145,23 +149,45 @@ def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -
         "timeline": timeline,
         "notes": selectors.customer_notes(customer=customer),
         "lists": record.lists,  # with ``item_count``
-        "here_now": selectors.customer_here_now(customer=customer, location=request.location),
+        "here_now": here_now(customer=customer, location=request.location),
         "note_form": forms_given.get("note_form") or NoteForm(),
         "task_form": forms_given.get("task_form")
         or TaskForm(initial={"due_on": dt.date.today() + dt.timedelta(days=1)}),
         "size_form": forms_given.get("size_form") or SizeForm(),
         "outreach_form": forms_given.get("outreach_form") or OutreachForm(),
         "list_form": forms_given.get("list_form") or ListCreateForm(),
-        "purchases": [],
-        "carts": [],
+        **orders_selectors.customer_record_orders(customer=record.customer),
         "today": selectors.store_today(location=request.location),
         "allowed_location_ids": [loc.pk for loc in request.allowed_locations],
     }
-    for _receiver, extra in customer_record.send(
-        sender=Customer, customer=record.customer, location=request.location
-    ):
-        context.update(extra or {})
     return context
+
+
+@dataclass(frozen=True)
+class HereNowItem:
+    """Something for this customer that this store can hand over now."""
+
+    variant: Variant
+    salable: int
+    reason: str  # "On “Autumn wishlist”" or "On “Autumn wishlist”, in their size"
+
+
+def here_now(*, customer: Customer, location: Location, limit: int = 12) -> list[HereNowItem]:
+    """ "Here now" on the 360: the sizes on the customer's lists (customers' candidates)
+    that this store can sell now (inventory's units, salable > 0 here). 4 queries,
+    however many lists, items and sizes."""
+    candidates = selectors.customer_here_now_candidates(customer=customer)
+    if not candidates:
+        return []
+    salable = stock_salable_at(
+        location_id=location.pk, variant_ids=[c.variant.pk for c in candidates]
+    )
+    found = [
+        HereNowItem(c.variant, salable[c.variant.pk], c.reason)
+        for c in candidates
+        if salable.get(c.variant.pk, 0) > 0
+    ]
+    return found[:limit]
 
 
 @require_GET
@@ -247,7 +273,7 @@ def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
             pinned=form.cleaned_data["pinned"],
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(request, "Note added.")
     return _section_response(request, customer, "notes")
@@ -268,6 +294,24 @@ def customer_note_pin(request: HttpRequest, customer_id: int, note_id: int) -> H
 
 @require_POST
 @backoffice_view
+def customer_language_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The language emails and receipts go to the customer in (the 360's Language card)."""
+    customer = _customer_or_404(customer_id)
+    try:
+        services.customer_update_profile(
+            customer=customer,
+            language=request.POST.get("language", ""),
+            associate=request.associate,
+        )
+    except DomainError as error:
+        domain_error_message(request, error)
+        return _section_response(request, customer, "language", status=400)
+    messages.success(request, gettext("Language saved."))
+    return _section_response(request, customer, "language")
+
+
+@require_POST
+@backoffice_view
 def customer_size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = _customer_or_404(customer_id)
     form = SizeForm(request.POST)
@@ -280,7 +324,7 @@ def customer_size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
             size=form.cleaned_data["size"],
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(request, f"{pref.get_size_group_display()} size set to {pref.size}.")
     return _section_response(request, customer, "sizes")
@@ -304,7 +348,7 @@ def customer_outreach(request: HttpRequest, customer_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(request, f"Recorded: {entry.summary}.")
     return _section_response(request, customer, "consent")
@@ -328,7 +372,7 @@ def customer_task_create(request: HttpRequest, customer_id: int) -> HttpResponse
             assigned_to=request.associate if form.cleaned_data["assign_to_me"] else None,
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(request, f"Follow-up added for {task.due_on:%a %d %b}.")
     return _section_response(request, customer, "tasks")
@@ -349,7 +393,7 @@ def customer_list_create(request: HttpRequest, customer_id: int) -> HttpResponse
             associate=request.associate,
         )
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
         return _section_response(request, customer, "lists")
     messages.success(request, f"Created “{shopping_list.name}”. Add the first item.")
     url = reverse("backoffice:customer-list", args=[customer.pk, shopping_list.pk])

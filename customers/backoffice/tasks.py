@@ -10,12 +10,11 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import selectors, services
 from customers.models import FollowUpTask
 from omni.errors import DomainError
+from omni.http import domain_error_message, safe_next
 from stores.surface import (
     backoffice_done,
-    backoffice_error,
     backoffice_render,
     backoffice_view,
-    safe_next,
 )
 
 # --- follow-up tasks ------------------------------------------------------------------------
@@ -57,7 +56,7 @@ def _task_action(request: HttpRequest, task_id: int, action, verb: str) -> HttpR
     try:
         action(task=task, associate=request.associate)
     except DomainError as error:
-        backoffice_error(request, error)
+        domain_error_message(request, error)
     else:
         messages.success(request, f"{verb}: {task.reason}")
     task = _task_or_404(request, task_id)

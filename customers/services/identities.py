@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -88,8 +89,10 @@ def customer_resolve(
     verified: bool = False,
     user=None,
     home_store: Location | None = None,
+    language: str = "",
 ) -> Customer:
-    """The one customer for this email and/or phone, created if nobody matches.
+    """The one customer for this email and/or phone, created if nobody matches (speaking
+    ``language``, else the shop's default; a match keeps the language it has).
 
     Matches an existing identity by email first, then phone. Fills in blanks (a name, a
     phone number) on the matched customer but never overwrites what is there. Locks the
@@ -109,6 +112,7 @@ def customer_resolve(
                     verified=verified,
                     user=user,
                     home_store=home_store,
+                    language=language,
                 )
         except IntegrityError:
             if attempt:
@@ -126,6 +130,7 @@ def _customer_resolve(
     verified: bool,
     user,
     home_store: Location | None,
+    language: str = "",
 ) -> Customer:
     email_value = normalise_email(email) if email else ""
     phone_value = normalise_phone(phone) if phone else ""
@@ -186,6 +191,7 @@ def _customer_resolve(
             source_channel=source,
             home_store=home_store,
             user=user,
+            language=_language_or_default(language),
         )
     if email_value:
         _identity_add(
@@ -206,8 +212,13 @@ def _customer_resolve(
     return customer
 
 
+def _language_or_default(language: str) -> str:
+    """A language of LANGUAGES, else the shop's default."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @transaction.atomic
-def customer_link_login(*, user, email: str, verified: bool) -> Customer:
+def customer_link_login(*, user, email: str, verified: bool, language: str = "") -> Customer:
     """The customer a login belongs to, made or found at sign-up and again when an email
     address of the login is verified.
 
@@ -226,7 +237,9 @@ def customer_link_login(*, user, email: str, verified: bool) -> Customer:
     )
     if identity is None:
         if own is None:
-            return customer_resolve(email=email_value, user=user, verified=verified)
+            return customer_resolve(
+                email=email_value, user=user, verified=verified, language=language
+            )
         _identity_add(
             customer=own,
             kind=CustomerIdentity.Kind.EMAIL,
@@ -259,6 +272,7 @@ def customer_link_login(*, user, email: str, verified: bool) -> Customer:
             first_name=(user.first_name or "")[:80],
             last_name=(user.last_name or "")[:80],
             source_channel=Channel.WEB,
+            language=_language_or_default(language),
         )
     if own is not None:
         owner = customer_merge(source=own, target=owner, associate=None)

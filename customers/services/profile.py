@@ -8,8 +8,10 @@ import enum
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import Category, Variant
 from customers.errors import (
@@ -45,6 +47,7 @@ def customer_update_profile(
     primary_associate: Associate | _Unset | None = UNSET,
     birthday: dt.date | _Unset | None = UNSET,
     phone: str | _Unset = UNSET,
+    language: str | _Unset = UNSET,
     associate: Associate | None = None,
     channel: str | None = None,
 ) -> Customer:
@@ -82,6 +85,10 @@ def customer_update_profile(
         changes["primary_associate"] = primary_associate
     if birthday is not UNSET:
         changes["birthday"] = birthday
+    if language is not UNSET:
+        if language not in dict(settings.LANGUAGES):
+            raise InvalidProfile(gettext("That language is not offered."), field="language")
+        changes["language"] = language
     fresh = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     if phone is not UNSET:
         # First: a number that is another customer's raises before anything is saved.
@@ -99,7 +106,7 @@ def customer_update_profile(
     for name in changed:
         setattr(customer, name, changes[name])
     customer.save(update_fields=[*changed, "updated_at"])
-    labels = ", ".join(Customer._meta.get_field(name).verbose_name for name in changed)
+    labels = ", ".join(str(Customer._meta.get_field(name).verbose_name) for name in changed)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ACCOUNT,

@@ -10,7 +10,8 @@ The account's order pages are orders' (``orders.views.account``).
 Every page finds objects through the logged-in shopper's own customer, so another
 person's order, list or return is simply "not found" (404). Views stay thin: reads come
 from selectors (or the small page-only reads beside them), writes go through services, and
-a ``DomainError`` becomes a message next to the field it is about (``form_error_from``).
+a ``DomainError`` becomes a message next to the field it is about
+(``omni.http.domain_error_on_form``) or at the top of the page (``domain_error_message``).
 """
 
 from customers.views.account import account_home

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -10,26 +9,16 @@ from django.shortcuts import render
 
 from customers import selectors
 from customers.models import (
-    Customer,
     List,
 )
-from customers.signals import AccountPanel, account_sections
 from customers.surface import account_customer
-from omni.errors import DomainError
+from orders import selectors as selectors_orders
+from orders.surface import order_card
+from returns.selectors import returns_for_customer
 from stores.models import Location
 from stores.selectors import associate_for_user
 
 RECENT_ON_HOME = 3
-
-
-# --- one place for domain errors on forms ----------------------------------------------
-
-
-def form_error_from(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's refusal next to the field it names (``details["field"]``), or at
-    the top of the form when it names none the form has."""
-    name = exc.details.get("field")
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 # --- account home ------------------------------------------------------------------------
@@ -37,23 +26,28 @@ def form_error_from(form: forms.Form, exc: DomainError) -> None:
 
 @login_required
 def account_home(request: HttpRequest) -> HttpResponse:
-    """Account home: balances, then panels — the latest orders (with pickup progress),
-    lists, returns. Orders and returns sit above customers, so they add their panels by
-    answering ``customers.signals.account_sections`` rather than being imported here."""
+    """Account home: balances, then panels — the latest orders (with pickup progress; six
+    queries however many), lists, returns (two queries however many)."""
     customer = account_customer(request)
+    orders = selectors_orders.orders_for_customer(customer=customer)[:RECENT_ON_HOME]
     lists = [
         *List.objects.filter(customer=customer)
         .select_related("sent_to_location")
         .annotate(item_count=Count("items"))
         .order_by("-updated_at", "-pk")[:RECENT_ON_HOME]
     ]
-    panels = [AccountPanel(20, "storefront/account/_home_lists.html", {"lists": lists})]
-    for _, panel in account_sections.send(
-        sender=Customer, request=request, customer=customer, limit=RECENT_ON_HOME
-    ):
-        if panel is not None:
-            panels.append(panel)
-    panels.sort(key=lambda panel: panel.position)
+    # In this order on the page (each panel's template reads ``panel``).
+    panels = [
+        {
+            "template_name": "storefront/account/_home_orders.html",
+            "context": {"orders": [order_card(order) for order in orders]},
+        },
+        {"template_name": "storefront/account/_home_lists.html", "context": {"lists": lists}},
+        {
+            "template_name": "storefront/returns/_home_returns.html",
+            "context": {"returns": [*returns_for_customer(customer=customer)[:RECENT_ON_HOME]]},
+        },
+    ]
     return render(
         request,
         "storefront/account/home.html",

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -28,37 +30,30 @@ from customers.models import (
     ListItem,
 )
 from customers.surface import account_customer, my_store
-from customers.views.account import _store_label, form_error_from
+from customers.views.account import _store_label
+from inventory.selectors import stock_salable_at
 from omni.errors import DomainError
-from omni.http import is_local_path
+from omni.http import domain_error_message, domain_error_on_form, is_local_path, safe_next
 from stores.models import Location
 from stores.selectors import locations_active
-from stores.signals import salable_at_location
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if is_local_path(request, target):
-        return target
-    return fallback
 
 
 class ListCreateForm(forms.Form):
-    name = forms.CharField(max_length=120, label="List name")
-    kind = forms.ChoiceField(choices=List.Kind.choices, initial=List.Kind.WISHLIST, label="Kind")
+    name = forms.CharField(max_length=120, label=_("List name"))
+    kind = forms.ChoiceField(choices=List.Kind.choices, initial=List.Kind.WISHLIST, label=_("Kind"))
 
 
 class ListRenameForm(forms.Form):
-    name = forms.CharField(max_length=120, label="New name")
+    name = forms.CharField(max_length=120, label=_("New name"))
 
 
 class SendToStoreForm(forms.Form):
     location = forms.ModelChoiceField(
-        queryset=Location.objects.none(), label="Store", empty_label="Choose a store"
+        queryset=Location.objects.none(), label=_("Store"), empty_label=_("Choose a store")
     )
     visit_date = forms.DateField(
         required=False,
-        label="Planned visit (optional)",
+        label=_("Planned visit (optional)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -117,7 +112,7 @@ def _items_prefetch() -> Prefetch:
 
 def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]:
     """The items as the list pages show them: first image, price (the catalog's price in
-    force), units at my store (inventory's answer to ``stores.signals.salable_at_location``).
+    force), units at my store (``inventory.selectors.stock_salable_at``).
     Three queries (prices, images, stock), however many items."""
     product_ids = {item.product_id for item in items}
     if not product_ids:
@@ -142,7 +137,11 @@ def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]
         # The colour is named only when the product comes in more than one.
         several = len({colour for _, _, colour in variants}) > 1
         sizes[product_id] = [
-            (pk, " · ".join(b for b in (size, colour if several else "") if b) or "One size")
+            (
+                pk,
+                " · ".join(b for b in (size, colour if several else "") if b)
+                or gettext("One size"),
+            )
             for pk, size, colour in variants
         ]
     images: dict[int, ProductImage] = {}
@@ -153,14 +152,11 @@ def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]
     here_variant: dict[int, int] = {}
     here_product: dict[int, int] = {}
     if store_id is not None and product_of:
-        for _, salable_by_variant in salable_at_location.send(
-            sender=Location, location_id=store_id, variant_ids=set(product_of)
-        ):
-            for variant_id, salable in (salable_by_variant or {}).items():
-                units = max(salable, 0)
-                here_variant[variant_id] = here_variant.get(variant_id, 0) + units
-                product_id = product_of[variant_id]
-                here_product[product_id] = here_product.get(product_id, 0) + units
+        salable = stock_salable_at(location_id=store_id, variant_ids=set(product_of))
+        for variant_id, units in salable.items():
+            here_variant[variant_id] = units
+            product_id = product_of[variant_id]
+            here_product[product_id] = here_product.get(product_id, 0) + units
     views = []
     for item in items:
         if item.variant_id:
@@ -202,9 +198,9 @@ def account_lists(request: HttpRequest) -> HttpResponse:
                 channel="web",
             )
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
-            messages.success(request, f"“{created.name}” created.")
+            messages.success(request, gettext("“%(name)s” created.") % {"name": created.name})
             return redirect("customers:list-detail", pk=created.pk)
     lists = [
         *List.objects.filter(customer=customer)
@@ -271,9 +267,9 @@ def account_list_rename(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.list_rename(list=shopping_list, name=form.cleaned_data["name"], channel="web")
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
-            messages.success(request, "List renamed.")
+            messages.success(request, gettext("List renamed."))
             return redirect("customers:list-detail", pk=pk)
     context = _list_detail_context(request, customer, pk, rename_form=form)
     return render(request, "storefront/lists/detail.html", context, status=400)
@@ -288,9 +284,9 @@ def account_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.list_delete(list=shopping_list, channel="web")
     except DomainError as exc:
-        messages.error(request, exc.message)
+        domain_error_message(request, exc)
         return redirect("customers:list-detail", pk=pk)
-    messages.success(request, f"“{name}” deleted.")
+    messages.success(request, gettext("“%(name)s” deleted.") % {"name": name})
     return redirect("customers:lists")
 
 
@@ -306,7 +302,7 @@ def account_list_item_remove(request: HttpRequest, pk: int, item_id: int) -> Htt
         raise Http404("That item is not on this list.") from None
     if request.htmx:
         return HttpResponse("")
-    messages.success(request, "Removed from the list.")
+    messages.success(request, gettext("Removed from the list."))
     return redirect("customers:list-detail", pk=pk)
 
 
@@ -319,10 +315,10 @@ def account_list_share(request: HttpRequest, pk: int) -> HttpResponse:
     shopping_list = _own_list(customer, pk)
     if request.POST.get("share") == "on":
         services.list_share(list=shopping_list, channel="web")
-        note = "Anyone with the link can now see this list."
+        note = gettext("Anyone with the link can now see this list.")
     else:
         services.list_unshare(list=shopping_list, channel="web")
-        note = "The list is private again; the old link no longer works."
+        note = gettext("The list is private again; the old link no longer works.")
     if request.htmx:
         context = _list_detail_context(request, customer, pk)
         context["share_note"] = note
@@ -348,10 +344,14 @@ def account_list_send(request: HttpRequest, pk: int) -> HttpResponse:
                 channel="web",
             )
         except DomainError as exc:
-            form_error_from(form, exc)
+            domain_error_on_form(form, exc)
         else:
             store = form.cleaned_data["location"].name
-            messages.success(request, f"Sent to {store}. An associate will prepare it for you.")
+            messages.success(
+                request,
+                gettext("Sent to %(store)s. An associate will prepare it for you.")
+                % {"store": store},
+            )
             return redirect("customers:list-detail", pk=pk)
     context = _list_detail_context(request, customer, pk, send_form=form)
     return render(request, "storefront/lists/detail.html", context, status=400)
@@ -397,7 +397,9 @@ def list_add(request: HttpRequest) -> HttpResponse:
             return _list_add_refused(request, "Choose one of this product's sizes.")
         variant = Variant.objects.filter(pk=variant_id, product=product).first()
         if variant is None:
-            return _list_add_refused(request, "That size is not one of this product's sizes.")
+            return _list_add_refused(
+                request, gettext("That size is not one of this product's sizes.")
+            )
     if request.POST.get("list"):
         try:
             shopping_list = _own_list(customer, int(request.POST["list"]))
@@ -415,8 +417,17 @@ def list_add(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         return _list_add_refused(request, exc.message)
-    label = product.name + (f" ({variant.size})" if variant is not None and variant.size else "")
-    message = f"Saved {label} to “{shopping_list.name}”."
+    if variant is not None and variant.size:
+        message = gettext("Saved %(product)s (%(size)s) to “%(list)s”.") % {
+            "product": product.name,
+            "size": variant.size,
+            "list": shopping_list.name,
+        }
+    else:
+        message = gettext("Saved %(product)s to “%(list)s”.") % {
+            "product": product.name,
+            "list": shopping_list.name,
+        }
     if request.htmx:
         return render(
             request,

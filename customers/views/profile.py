@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Category
@@ -23,8 +26,9 @@ from customers.models import (
     SizePreference,
 )
 from customers.surface import account_customer
-from customers.views.account import _store_label, form_error_from
+from customers.views.account import _store_label
 from omni.errors import DomainError
+from omni.http import domain_error_on_form
 from stores.models import Location
 from stores.selectors import locations_active
 
@@ -32,16 +36,26 @@ from stores.selectors import locations_active
 
 
 class DetailsForm(forms.Form):
-    first_name = forms.CharField(max_length=80, required=False, label="First name")
-    last_name = forms.CharField(max_length=80, required=False, label="Last name")
+    first_name = forms.CharField(max_length=80, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=80, required=False, label=_("Last name"))
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone",
+        label=_("Phone"),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     home_store = forms.ModelChoiceField(
-        queryset=Location.objects.none(), required=False, label="Home store", empty_label="None"
+        queryset=Location.objects.none(),
+        required=False,
+        label=_("Home store"),
+        empty_label=pgettext_lazy("no home store", "None"),
+    )
+    # Left out of a post: kept as it is.
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        label=_("Language of our emails"),
+        help_text=_("Order updates and receipts come in this language."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -65,29 +79,29 @@ class SizesForm(forms.Form):
                 required=False,
                 label=label,
                 initial=pref.size if pref else "",
-                help_text="Learned from your purchases"
+                help_text=_("Learned from your purchases")
                 if pref and pref.source == SizePreference.Source.LEARNED
                 else "",
             )
 
 
 PREFERENCE_FIELDS = (
-    ("colours", "Colours you like"),
-    ("styles", "Styles"),
-    ("fits", "Fits"),
+    ("colours", _("Colours you like")),
+    ("styles", _("Styles")),
+    ("fits", _("Fits")),
 )
 
 
 class PreferencesForm(forms.Form):
-    colours = forms.CharField(max_length=200, required=False, label="Colours you like")
-    styles = forms.CharField(max_length=200, required=False, label="Styles")
-    fits = forms.CharField(max_length=200, required=False, label="Fits")
+    colours = forms.CharField(max_length=200, required=False, label=_("Colours you like"))
+    styles = forms.CharField(max_length=200, required=False, label=_("Styles"))
+    fits = forms.CharField(max_length=200, required=False, label=_("Fits"))
 
 
 CONSENT_CHOICES = [
-    (ConsentState.MARKETING, "News and offers"),
-    (ConsentState.ONE_TO_ONE, "Only my store associate, one to one"),
-    (ConsentState.NONE, "Nothing"),
+    (ConsentState.MARKETING, _("News and offers")),
+    (ConsentState.ONE_TO_ONE, _("Only my store associate, one to one")),
+    (ConsentState.NONE, _("Nothing")),
 ]
 
 
@@ -142,6 +156,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
                 "last_name": customer.last_name,
                 "phone": customer.phone,
                 "home_store": customer.home_store_id,
+                "language": customer.language,
             },
             prefix="details",
         ),
@@ -161,9 +176,9 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             try:
                 _profile_save(customer, section, form, sizes)
             except DomainError as exc:
-                form_error_from(form, exc)
+                domain_error_on_form(form, exc)
             else:
-                messages.success(request, "Saved.")
+                messages.success(request, gettext("Saved."))
                 return redirect(f"{reverse('customers:profile')}#{section}")
         profile.invalid.add(section)
     elif section is not None:
@@ -192,6 +207,7 @@ def _profile_save(
             last_name=data["last_name"],
             home_store=data["home_store"],
             phone=data["phone"],
+            language=data["language"] or services.UNSET,
             channel="web",
         )
     elif section == "sizes":

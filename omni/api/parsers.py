@@ -14,6 +14,7 @@ from django.conf import settings
 from rest_framework.parsers import JSONParser
 
 from omni.api.errors import ApiError
+from omni.digits import codes_normalised
 from omni.input_guard import has_control_characters
 
 
@@ -104,7 +105,8 @@ class SafeJSONParser(JSONParser):
         except ValueError as error:
             raise BodyRefused(f"The body is not valid JSON: {error}", "parse_error") from None
         json_checked(data, max_depth=_limit("OMNI_API_MAX_JSON_DEPTH", 32))
-        return data
+        # Native digits in quantities, phones and codes become ASCII (omni/digits.py).
+        return codes_normalised(data)
 
 
 def _refuse_constant(name: str) -> Any:

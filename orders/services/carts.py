@@ -35,6 +35,9 @@ from orders.models import Cart, CartLine, CartRecoveryStep
 from orders.recovery_stages import cart_recovery_stages
 from stores.models import Location
 
+# Where a guest's cart key lives in the session (a random key, not the session key, which
+# Django cycles at login; ``orders.signals.cart_at_login`` spends it).
+CART_SESSION_KEY = "omni_cart_key"
 RESTORE_SALT = "omni.cart.restore"
 
 

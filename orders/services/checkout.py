@@ -79,6 +79,9 @@ class Contact:
     phone: str = ""
     first_name: str = ""
     last_name: str = ""
+    # The language a new customer reads (the storefront's active one); blank: the
+    # shop's default. An existing customer keeps theirs.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -478,7 +481,7 @@ def _customer_for(request: _Request) -> Customer:
         login_email = member.email or contact.email
         if login_email:
             return customer_services.customer_link_login(
-                user=member, email=login_email, verified=False
+                user=member, email=login_email, verified=False, language=contact.language
             )
     home_store = (
         request.location
@@ -493,6 +496,7 @@ def _customer_for(request: _Request) -> Customer:
         source=request.channel,
         user=member,
         home_store=home_store,
+        language=contact.language,
     )
 
 

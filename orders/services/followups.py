@@ -47,6 +47,7 @@ FOLLOW_UP_KIND = "post_purchase"
 RECOMMENDATIONS = 4
 
 # Sent with ``order_ids``; each receiver returns the set of those ids not to follow up.
+# Receiver: ``returns.apps.orders_with_open_return`` (no thank-you while a return is open).
 post_purchase_blocked = Signal()
 
 
@@ -213,6 +214,7 @@ def _send(order: Order) -> bool:
         to=order.email or order.customer.email,
         context=context,
         customer_id=order.customer_id,
+        language=order.customer.language,
         headers=unsubscribe_headers(context["unsubscribe_url"]),
     )
     if log is None:

@@ -408,6 +408,7 @@ def _email(
             unsubscribe_url=unsubscribe_url,
         ),
         customer_id=customer.pk,
+        language=customer.language,
         headers=unsubscribe_headers(unsubscribe_url),
     )
     if log is None:

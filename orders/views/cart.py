@@ -8,21 +8,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from omni.errors import DomainError
-from omni.http import is_local_path
+from omni.http import domain_error_message, safe_next
 from orders import selectors, services
 from orders.context_processors import cart_key
 from orders.errors import CartRestoreInvalid
 from orders.models import Cart
-
-
-def _safe_next(request: HttpRequest, url: str, default: str) -> str:
-    if is_local_path(request, url):
-        return url
-    return default
 
 
 def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
@@ -104,14 +99,14 @@ def mini_cart(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest) -> HttpResponse:
     """Add a variant (``variant``, ``quantity`` default 1) to the cart. HTMX: the
     mini-cart fragment and a message; otherwise back to ``next`` (or the cart)."""
-    back = _safe_next(request, request.POST.get("next", ""), reverse("orders:cart"))
+    back = safe_next(request, reverse("orders:cart"))
     variant_id = _quantity(request.POST.get("variant"))
     quantity = _quantity(request.POST.get("quantity"), default=1)
     error = ""
     if variant_id is None:
         error = "Choose a size first."
     elif quantity is None:
-        error = "The quantity must be a whole number."
+        error = gettext("The quantity must be a whole number.")
     else:
         try:
             line = services.cart_add(
@@ -121,7 +116,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
             error = str(exc)
         else:
             label = services.variant_label(line.variant)
-            messages.success(request, f"Added {label} to your cart.")
+            messages.success(request, gettext("Added %(item)s to your cart.") % {"item": label})
     if error:
         messages.error(request, error)
     if request.htmx:
@@ -158,7 +153,7 @@ def cart_line_remove(request: HttpRequest, variant_id: int) -> HttpResponse:
         try:
             services.cart_remove(cart=current, variant_id=variant_id)
         except DomainError as exc:
-            messages.error(request, str(exc))
+            domain_error_message(request, exc)
     if request.htmx:
         return _cart_response(request, current)
     return redirect("orders:cart")
@@ -176,5 +171,5 @@ def cart_restore(request: HttpRequest, token: str) -> HttpResponse:
         )
     except DomainError as exc:
         return render(request, "storefront/cart/restore_invalid.html", {"error": exc}, status=409)
-    messages.success(request, "Welcome back — your cart is as you left it.")
+    messages.success(request, gettext("Welcome back — your cart is as you left it."))
     return redirect("orders:cart")

@@ -13,6 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
@@ -52,10 +55,10 @@ def _ready_label(when: dt.datetime, tz: str) -> str:
     day = when.astimezone(zone).date()
     today = timezone.now().astimezone(zone).date()
     if day <= today:
-        return "today"
+        return pgettext("pickup ready", "today")
     if day == today + dt.timedelta(days=1):
-        return "tomorrow"
-    return when.astimezone(zone).strftime("%a %-d %b")
+        return pgettext("pickup ready", "tomorrow")
+    return date_format(day, "DATE_FORMAT")
 
 
 def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:
@@ -84,35 +87,86 @@ def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:
     return options
 
 
+def _input(
+    autocomplete: str, input_type: str = "text", *, numeric: bool = False, placeholder=""
+) -> forms.TextInput:
+    """A text box that tells the browser what it holds (autofill, the numeric keypad)."""
+    attrs = {"type": input_type, "autocomplete": autocomplete}
+    if numeric:
+        attrs["inputmode"] = "numeric"
+    if placeholder:
+        attrs["placeholder"] = placeholder
+    return forms.TextInput(attrs=attrs)
+
+
 class CheckoutForm(forms.Form):
-    email = forms.EmailField(label="Email", required=False)
-    first_name = forms.CharField(label="First name", max_length=80, required=False)
-    last_name = forms.CharField(label="Last name", max_length=80, required=False)
-    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    email = forms.EmailField(label=_("Email"), required=False, widget=_input("email", "email"))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=80, required=False, widget=_input("given-name")
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=80, required=False, widget=_input("family-name")
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"), max_length=32, required=False, widget=_input("tel", "tel")
+    )
     fulfilment = forms.ChoiceField(
-        choices=(("ship", "Deliver to an address"), ("pickup", "Pick up at a store")),
+        choices=(("ship", _("Deliver to an address")), ("pickup", _("Pick up at a store"))),
         widget=forms.RadioSelect,
         initial="ship",
     )
-    line1 = forms.CharField(label="Street address", max_length=200, required=False)
-    line2 = forms.CharField(label="Apartment, suite (optional)", max_length=200, required=False)
-    city = forms.CharField(label="Town or city", max_length=100, required=False)
-    region = forms.CharField(label="State", max_length=100, required=False)
-    postcode = forms.CharField(label="ZIP code", max_length=20, required=False)
+    line1 = forms.CharField(
+        label=_("Street address"), max_length=200, required=False, widget=_input("address-line1")
+    )
+    line2 = forms.CharField(
+        label=_("Apartment, suite (optional)"),
+        max_length=200,
+        required=False,
+        widget=_input("address-line2"),
+    )
+    city = forms.CharField(
+        label=_("Town or city"), max_length=100, required=False, widget=_input("address-level2")
+    )
+    region = forms.CharField(
+        label=_("Region"), max_length=100, required=False, widget=_input("address-level1")
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=20,
+        required=False,
+        widget=_input("postal-code", numeric=True),
+    )
     store = forms.IntegerField(required=False)
     payment = forms.ChoiceField(
-        choices=(("card", "Card"), ("store", "Pay at pickup")),
+        choices=(("card", pgettext_lazy("payment method", "Card")), ("store", _("Pay at pickup"))),
         widget=forms.RadioSelect,
         initial="card",
     )
-    card_number = forms.CharField(label="Card number", max_length=30, required=False)
-    card_name = forms.CharField(label="Name on the card", max_length=120, required=False)
-    card_expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, required=False)
-    card_cvc = forms.CharField(label="Security code (CVC)", max_length=4, required=False)
-    marketing_email = forms.BooleanField(
-        label="Email me news and offers (newsletter)", required=False
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=30,
+        required=False,
+        widget=_input("cc-number", numeric=True),
     )
-    marketing_sms = forms.BooleanField(label="Text me offers", required=False)
+    card_name = forms.CharField(
+        label=_("Name on the card"), max_length=120, required=False, widget=_input("cc-name")
+    )
+    card_expiry = forms.CharField(
+        label=_("Expiry (MM/YY)"),
+        max_length=7,
+        required=False,
+        widget=_input("cc-exp", numeric=True, placeholder=pgettext_lazy("card expiry", "MM/YY")),
+    )
+    card_cvc = forms.CharField(
+        label=_("Security code (CVC)"),
+        max_length=4,
+        required=False,
+        widget=_input("cc-csc", numeric=True),
+    )
+    marketing_email = forms.BooleanField(
+        label=_("Email me news and offers (newsletter)"), required=False
+    )
+    marketing_sms = forms.BooleanField(label=_("Text me offers"), required=False)
 
     def __init__(self, *args, member: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -121,26 +175,30 @@ class CheckoutForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.member and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "Enter your email for the receipt.")
+            self.add_error("email", _("Enter your email for the receipt."))
         if data.get("fulfilment") == "ship":
-            for name, label in (("line1", "street"), ("city", "town or city"), ("postcode", "ZIP")):
+            for name, message in (
+                ("line1", _("Enter the street of the delivery address.")),
+                ("city", _("Enter the town or city of the delivery address.")),
+                ("postcode", _("Enter the postcode of the delivery address.")),
+            ):
                 if not data.get(name):
-                    self.add_error(name, f"Enter the {label} of the delivery address.")
+                    self.add_error(name, message)
             if data.get("payment") == "store":
-                self.add_error("payment", "Pay at pickup is only for pickups.")
+                self.add_error("payment", _("Pay at pickup is only for pickups."))
         elif data.get("fulfilment") == "pickup" and not data.get("store"):
-            self.add_error("store", "Choose the store to pick up from.")
+            self.add_error("store", _("Choose the store to pick up from."))
         if data.get("payment") == "card":
             for name, message in (
-                ("card_number", "Enter your card number."),
-                ("card_name", "Enter the name on the card."),
-                ("card_expiry", "Enter the expiry date as MM/YY."),
-                ("card_cvc", "Enter the 3 or 4 digit security code (CVC)."),
+                ("card_number", _("Enter your card number.")),
+                ("card_name", _("Enter the name on the card.")),
+                ("card_expiry", _("Enter the expiry date as MM/YY.")),
+                ("card_cvc", _("Enter the 3 or 4 digit security code (CVC).")),
             ):
                 if not data.get(name):
                     self.add_error(name, message)
         if data.get("marketing_sms") and not data.get("phone"):
-            self.add_error("phone", "Give a phone number to get texts.")
+            self.add_error("phone", _("Give a phone number to get texts."))
         return data
 
 
@@ -194,7 +252,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     cart_obj = _cart(request)
     summary = selectors.cart_summary(cart=cart_obj) if cart_obj is not None else None
     if summary is None or summary.is_empty:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     member = request.user.is_authenticated
     if request.method != "POST":
@@ -244,6 +302,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             first_name=data["first_name"],
             last_name=data["last_name"],
+            language=get_language(),
         )
     try:
         order = services.order_place(

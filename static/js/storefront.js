@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
+  // Django's JavaScript catalogue (the layout loads it) translates; before it loads, or
+  // without it, the English text shows.
+  var gettext = window.gettext || function (s) { return s; };
 
   // Checkout: show only the section that matches the chosen option (delivery or pickup,
   // card or pay at pickup). Without JavaScript every section stays visible.
@@ -34,7 +37,7 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       button.disabled = true;
-      button.textContent = "Finding you…";
+      button.textContent = gettext("Finding you…");
       navigator.geolocation.getCurrentPosition(function (pos) {
         var params = new URLSearchParams(window.location.search);
         params.delete("postcode");
@@ -43,7 +46,7 @@
         window.location.search = params.toString();
       }, function () {
         button.disabled = false;
-        button.textContent = "Location unavailable — enter a ZIP code";
+        button.textContent = gettext("Location unavailable — enter a postcode");
       }, { timeout: 10000, maximumAge: 600000 });
     });
   });
@@ -87,7 +90,7 @@
           }
         }).catch(function () { window.setTimeout(tick, 300); });
       }).catch(function () {
-        status.textContent = "We could not use the camera. Type the code instead.";
+        status.textContent = gettext("We could not use the camera. Type the code instead.");
       });
     });
   }

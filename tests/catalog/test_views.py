@@ -358,59 +358,29 @@ def test_guest_browse_query_counts_are_flat(client, shop, larger, django_assert_
         client.get(f"/p/{shop.products[-1].slug}/")
 
 
-# --- catalog asks the apps above it through signals -------------------------------------
+# --- the pages read customers and inventory directly --------------------------------------
 
 
-@pytest.fixture
-def nobody_answers():
-    """Disconnect every receiver of catalog's questions (customers' and inventory's), as
-    if catalog ran alone, and connect them again afterwards."""
-    from catalog import signals
-
-    asked = [
-        signals.shopper_store,
-        signals.shopper_size,
-        signals.recently_viewed,
-        signals.product_viewed,
-        signals.product_stock,
-        signals.listing_in_stock,
-    ]
-    saved = {signal: list(signal.receivers) for signal in asked}
-    for signal in asked:
-        signal.receivers = []
-        signal.sender_receivers_cache.clear()
-    yield
-    for signal in asked:
-        signal.receivers = saved[signal]
-        signal.sender_receivers_cache.clear()
-
-
-def test_catalog_pages_render_with_receivers_disconnected(client, shop, member, nobody_answers):
+def test_catalog_pages_show_the_shoppers_store_size_stock_and_recent_views(client, shop, member):
+    """The storefront reads the shopper (customers) and stock (inventory) itself: a
+    member's store, size, the units at the store, and their recent views, all on the
+    pages with every app installed."""
     user, customer = member
     f.SizePreferenceFactory(customer=customer, size_group="tops", size="L")
     client.force_login(user)
     choose_store(client, shop.stores["springfield"])
-    assert "Continue where you left off" not in client.get("/").content.decode()
     listing = client.get("/c/tops/?instock=1")
-    assert listing.status_code == 200 and listing.context["in_stock"] is False
-    assert len(listing.context["page"].object_list) == 2  # the filter is off, not empty
+    assert listing.context["in_stock"] is True
+    assert [p.name for p in listing.context["page"].object_list] == ["Linen Shirt"]
     page = client.get(f"/p/{shop.product.slug}/")
     body = page.content.decode()
-    assert page.status_code == 200 and "Linen Shirt" in body
-    assert page.context["store"] is None and page.context["selected"] is None
-    assert "Out of stock online" in body and "— pick up today" not in body
-    assert not RecentlyViewedProduct.objects.exists()
-
-
-def test_the_signals_are_answered_by_customers_and_inventory(client, shop, member):
-    from catalog import signals
-
-    for signal in (signals.shopper_store, signals.shopper_size, signals.product_stock):
-        assert signal.has_listeners(), signal
-    user, customer = member
-    client.force_login(user)
-    client.get("/c/tops/")
+    assert page.context["store"].name == "Springfield"
+    assert page.context["selected"].size == "L"
+    assert "3 at Springfield — pick up today" in body
+    assert RecentlyViewedProduct.objects.filter(customer=customer, product=shop.product).exists()
     assert RecentlyViewedCategory.objects.filter(customer=customer).count() == 1
+    home = client.get("/").content.decode()
+    assert "Linen Shirt" in home.split("Continue where you left off")[1]
 
 
 # --- filters in size order, clear all, related products --------------------------------

@@ -335,9 +335,10 @@ def test_here_now_lists_their_sizes_in_stock_at_this_store(bo, customer, store, 
     assert "Rain coat" not in here and "Sold-out scarf" not in here
 
 
-def test_here_now_asks_inventory_for_salable_units_through_the_signal(customer, store):
-    from customers import selectors
-    from stores.signals import salable_at_location
+def test_here_now_offers_only_what_this_store_can_still_sell(customer, store):
+    """Units put aside (reserved) are not offered: the 360 reads inventory's salable
+    units, on hand less reserved."""
+    from customers.backoffice.record import here_now
 
     held = f.VariantFactory(product__name="Held boots")
     free = f.VariantFactory(product__name="Free boots")
@@ -346,15 +347,8 @@ def test_here_now_asks_inventory_for_salable_units_through_the_signal(customer, 
         services.list_add_item(list=wishlist, product=variant.product, variant=variant)
     f.StockFactory(variant=held, location=store, on_hand=2, reserved=2)  # all put aside
     f.StockFactory(variant=free, location=store, on_hand=3, reserved=1)
-    found = selectors.customer_here_now(customer=customer, location=store)
+    found = here_now(customer=customer, location=store)
     assert [(item.variant, item.salable) for item in found] == [(free, 2)]
-    receivers = salable_at_location.receivers
-    salable_at_location.receivers = []
-    try:  # with nobody answering, nobody knows: nothing is offered
-        assert selectors.customer_here_now(customer=customer, location=store) == []
-    finally:
-        salable_at_location.receivers = receivers
-        salable_at_location.sender_receivers_cache.clear()
 
 
 # --- consent and outreach -------------------------------------------------------------------

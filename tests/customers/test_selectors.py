@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from customers import selectors, services
+from customers.backoffice.lists import queue_for_store
 from customers.errors import CustomerNotFound
 from customers.models import ConsentState, ContactChannel, FollowUpTask, Interaction, List
 from tests import factories as f
@@ -176,12 +177,12 @@ def test_the_queue_shows_items_with_what_this_store_can_sell(store):
     _sent_list(store, 1, List.StoreStatus.VISITED)
     _sent_list(f.LocationFactory(), 1)  # another store's
     sizeless = f.ListItemFactory(list=fresh, variant=None, product=f.ProductFactory())
-    queue = selectors.lists_sent_to_store(location=store)
+    queue = queue_for_store(location=store)
     assert {sl.pk for sl in queue} == {fresh.pk, prepared.pk}
     salable = {item.pk: item.salable_here for sl in queue for item in sl.items.all()}
     assert salable.pop(sizeless.pk) == 0
     assert set(salable.values()) == {3}
-    visited = selectors.lists_sent_to_store(location=store, statuses=["visited"])
+    visited = queue_for_store(location=store, statuses=["visited"])
     assert len(visited) == 1
 
 
@@ -192,7 +193,7 @@ def test_the_queue_is_a_fixed_number_of_queries(store, django_assert_max_num_que
         _sent_list(other, 5)
     for place in (store, other):
         with django_assert_max_num_queries(3):
-            queue = selectors.lists_sent_to_store(location=place)
+            queue = queue_for_store(location=place)
             [
                 (sl.customer.full_name, i.product.name, i.variant.size, i.salable_here)
                 for sl in queue

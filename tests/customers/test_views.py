@@ -21,7 +21,6 @@ from customers.models import (
     ListItem,
     SizePreference,
 )
-from customers.signals import account_sections
 from customers.surface import STORE_SESSION_KEY
 from orders.models import Fulfilment
 from tests import factories as f
@@ -179,31 +178,6 @@ def test_account_home_panels_come_in_order(member_client, member, store):
     assert reverse("orders:account-orders") in text
     headings = [text.index(f'id="{h}"') for h in ("recent-orders", "your-lists", "your-returns")]
     assert headings == sorted(headings)
-
-
-def test_account_home_stands_without_the_apps_above_customers(member_client, member):
-    """Orders and returns only add panels: without their receivers the page is customers'
-    own (balances and lists), not an error."""
-    f.ListFactory(customer=member, name="Party outfit")
-    from orders.views.account import account_orders_panel
-    from returns.receivers import account_returns_panel
-
-    receivers = {
-        "orders.account_orders": account_orders_panel,
-        "returns.account_returns": account_returns_panel,
-    }
-    for uid in receivers:
-        assert account_sections.disconnect(dispatch_uid=uid)
-    try:
-        response = member_client.get(reverse("customers:account"))
-    finally:
-        for uid, receiver in receivers.items():
-            account_sections.connect(receiver, dispatch_uid=uid)
-    text = response.content.decode()
-    assert response.status_code == 200
-    assert "Party outfit" in text
-    assert 'id="recent-orders"' not in text and 'id="your-returns"' not in text
-    assert 'id="recent-orders"' in member_client.get(reverse("customers:account")).content.decode()
 
 
 def test_account_home_offers_the_backoffice_to_an_associate(client, store):

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.signals import answer, listing_in_stock
 from inventory import selectors, services
 from inventory.models import Stock, StockMovement
 from tests import factories as f
@@ -42,7 +41,7 @@ def test_the_in_stock_filter_keeps_only_products_with_units_at_the_store_itself(
     services.stock_receive(variant_id=elsewhere.pk, location_id=places["peoria"].pk, quantity=4)
     services.availability_recompute_all()
 
-    ids = answer(listing_in_stock, store_id=places["springfield"].pk)
+    ids = selectors.products_in_stock_at(store_id=places["springfield"].pk)
 
     assert set(ids.values_list("product_id", flat=True)) == {here.product_id}
 
@@ -51,7 +50,7 @@ def test_the_in_stock_filter_keeps_only_products_with_units_at_the_store_itself(
 def test_the_in_stock_filter_reads_the_partial_index_of_the_stores_own_rows(places):
     _stocked(places)
     _no_seqscan()
-    plan = answer(listing_in_stock, store_id=places["springfield"].pk).explain()
+    plan = selectors.products_in_stock_at(store_id=places["springfield"].pk).explain()
     assert "nearest_in_store_idx" in plan, plan
 
 

@@ -357,7 +357,8 @@ def test_missing_fields_are_said_next_to_them(client, shop):
         ("line1", "Enter the street"),
         ("card_number", "Enter your card number"),
     ):
-        assert f'id="id_{field}-error"' in body and text in body
+        assert f'id="id_{field}_error"' in body and text in body
+        assert f'aria-describedby="id_{field}_error"' in body
     assert not Order.objects.exists()
 
 
@@ -400,7 +401,7 @@ def test_card_name_expiry_and_cvc_are_checked_and_said_once_next_to_them(
     response = guest_checkout(client, **fields)
     assert response.status_code == status
     body = response.content.decode()
-    assert f'id="id_{field}-error"' in body
+    assert f'id="id_{field}_error"' in body and f'aria-describedby="id_{field}_error"' in body
     assert body.count(words) == 1, body.count(words)
     assert not Order.objects.exists()
 

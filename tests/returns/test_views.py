@@ -211,7 +211,7 @@ def test_another_shoppers_order_and_return_are_not_found(member_client, make_ord
 
 
 def test_order_page_shows_its_returns_and_the_way_to_start_one(member_client, order, places):
-    """Returns adds its panel to orders' order page (``orders.signals.order_sections``)."""
+    """The order page shows the order's returns panel (``returns.selectors``)."""
     url = reverse("orders:account-order-detail", args=[order.number])
     text = member_client.get(url).content.decode()
     assert reverse("returns:start", args=[order.number]) in text
@@ -229,7 +229,7 @@ def test_order_page_shows_its_returns_and_the_way_to_start_one(member_client, or
 
 
 def test_account_home_shows_the_latest_returns_after_orders_and_lists(member_client, order):
-    """Returns adds its panel to customers' account home (``account_sections``)."""
+    """The account home shows the latest returns after orders and lists."""
     made = f.ReturnFactory(order=order)
     text = member_client.get(reverse("customers:account")).content.decode()
     assert made.number in text and reverse("returns:list") in text

@@ -1,5 +1,7 @@
-"""One lookup for the API's order and transfer lines: the SKU or barcode an integrator sent,
-resolved to variant ids in one query, with an unknown code reported on its own row."""
+"""What catalog lends to other apps' surfaces (only surface modules import it,
+tests/test_layering.py): one lookup for the API's order and transfer lines, the SKU or
+barcode an integrator sent resolved to variant ids in one query, with an unknown code
+reported on its own row."""
 
 from __future__ import annotations
 
