@@ -196,6 +196,11 @@ def count_file_read(upload) -> CountFile:
     return CountFile(lines=lines, line_numbers=numbers, raw=raw, errors=errors)
 
 
+def _names(stock: Stock) -> dict[str, str]:
+    """The SKU and location a message about a stock row names."""
+    return {"sku": stock.variant.sku, "location": stock.location.name}
+
+
 class StockEntryAdminMixin:
     """Adds the stock screens to the Stock admin, each under its own URL and behind the
     change-stock permission, with links from the changelist and the change page."""
@@ -223,6 +228,14 @@ class StockEntryAdminMixin:
         associate = Associate.objects.filter(user=request.user, is_active=True).first()
         return {"associate": associate, "actor": f"admin:{request.user.get_username()}"[:120]}
 
+    def _row_of(self, request: HttpRequest, stock: Stock) -> dict:
+        """The service arguments naming the stock row and who changes it."""
+        return {
+            "variant_id": stock.variant_id,
+            "location_id": stock.location_id,
+            **self._who(request),
+        }
+
     def _render(self, request, *, title: str, form, stock=None, extra=None, status=200):
         context = {
             **self.admin_site.each_context(request),
@@ -247,105 +260,100 @@ class StockEntryAdminMixin:
 
     # --- the screens -------------------------------------------------------------------
 
+    def _entry_screen(self, request, *, form, title: str, write, done, stock=None):
+        """One stock screen: on a valid post call ``write(cleaned_data)`` (one
+        ``inventory.services`` call, returning its ledger entry or None), then say
+        ``done(cleaned_data, entry)`` — (message, level, stock row to go back to); a
+        refusal is shown on the form."""
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = write(data)
+            except InventoryError as error:
+                form.add_error(None, str(error))
+            else:
+                text, level, back = done(data, entry)
+                self.message_user(request, text, level)
+                return self._back_to(back)
+        return self._render(request, title=title, form=form, stock=stock)
+
     def receive_view(self, request: HttpRequest) -> HttpResponse:
         self._require_change(request)
         initial = {
             "sku": request.GET.get("sku", ""),
             "location": request.GET.get("location") or None,
         }
-        form = StockReceiveForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+
+        def write(data):
+            return services.stock_receive(
+                variant_id=data["sku"].pk,
+                location_id=data["location"].pk,
+                quantity=data["quantity"],
+                note=data["note"],
+                **self._who(request),
+            )
+
+        def done(data, entry):
             variant, location = data["sku"], data["location"]
-            try:
-                entry = services.stock_receive(
-                    variant_id=variant.pk,
-                    location_id=location.pk,
-                    quantity=data["quantity"],
-                    note=data["note"],
-                    **self._who(request),
-                )
-            except InventoryError as error:
-                form.add_error(None, str(error))
-            else:
-                self.message_user(
-                    request,
-                    _("Received %(n)s × %(sku)s at %(location)s: %(after)s on hand.")
-                    % {
-                        "n": data["quantity"],
-                        "sku": variant.sku,
-                        "location": location.name,
-                        "after": entry.on_hand_after,
-                    },
-                    messages.SUCCESS,
-                )
-                stock = Stock.objects.get(variant=variant, location=location)
-                return self._back_to(stock)
-        return self._render(request, title=_("Receive stock"), form=form)
+            text = _("Received %(n)s × %(sku)s at %(location)s: %(after)s on hand.") % {
+                "n": data["quantity"],
+                "sku": variant.sku,
+                "location": location.name,
+                "after": entry.on_hand_after,
+            }
+            return text, messages.SUCCESS, Stock.objects.get(variant=variant, location=location)
+
+        return self._entry_screen(
+            request,
+            form=StockReceiveForm(request.POST or None, initial=initial),
+            title=_("Receive stock"),
+            write=write,
+            done=done,
+        )
 
     def adjust_view(self, request: HttpRequest, stock_id: int) -> HttpResponse:
         self._require_change(request)
         stock = self._stock(stock_id)
+
+        def write(data):
+            return services.stock_adjust(
+                **self._row_of(request, stock),
+                delta=data["delta"],
+                reason=data["reason"],
+                note=data["note"],
+            )
+
+        def done(data, entry):
+            text = _("Adjusted %(sku)s at %(location)s by %(delta)+d: %(after)s on hand.")
+            values = {"delta": entry.delta, "after": entry.on_hand_after}
+            return text % {**_names(stock), **values}, messages.SUCCESS, stock
+
         form = StockAdjustForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = services.stock_adjust(
-                    variant_id=stock.variant_id,
-                    location_id=stock.location_id,
-                    delta=data["delta"],
-                    reason=data["reason"],
-                    note=data["note"],
-                    **self._who(request),
-                )
-            except InventoryError as error:
-                form.add_error(None, str(error))
-            else:
-                self.message_user(
-                    request,
-                    _("Adjusted %(sku)s at %(location)s by %(delta)+d: %(after)s on hand.")
-                    % {
-                        "sku": stock.variant.sku,
-                        "location": stock.location.name,
-                        "delta": entry.delta,
-                        "after": entry.on_hand_after,
-                    },
-                    messages.SUCCESS,
-                )
-                return self._back_to(stock)
-        return self._render(request, title=_("Adjust stock"), form=form, stock=stock)
+        return self._entry_screen(
+            request, form=form, title=_("Adjust stock"), write=write, done=done, stock=stock
+        )
 
     def count_view(self, request: HttpRequest, stock_id: int) -> HttpResponse:
         self._require_change(request)
         stock = self._stock(stock_id)
+
+        def write(data):
+            return services.stock_cycle_count(
+                **self._row_of(request, stock), counted=data["counted"], note=data["note"]
+            )
+
+        def done(data, entry):
+            if entry is None:
+                text = _("The count matches: %(n)s on hand, nothing changed.")
+                return text % {"n": data["counted"]}, messages.INFO, stock
+            text = _("Counted %(n)s of %(sku)s at %(location)s (%(delta)+d).")
+            values = {"n": data["counted"], "delta": entry.delta}
+            return text % {**_names(stock), **values}, messages.SUCCESS, stock
+
         form = StockCountForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                entry = services.stock_cycle_count(
-                    variant_id=stock.variant_id,
-                    location_id=stock.location_id,
-                    counted=data["counted"],
-                    note=data["note"],
-                    **self._who(request),
-                )
-            except InventoryError as error:
-                form.add_error(None, str(error))
-            else:
-                if entry is None:
-                    text = _("The count matches: %(n)s on hand, nothing changed.")
-                    self.message_user(request, text % {"n": data["counted"]}, messages.INFO)
-                else:
-                    text = _("Counted %(n)s of %(sku)s at %(location)s (%(delta)+d).")
-                    values = {
-                        "n": data["counted"],
-                        "sku": stock.variant.sku,
-                        "location": stock.location.name,
-                        "delta": entry.delta,
-                    }
-                    self.message_user(request, text % values, messages.SUCCESS)
-                return self._back_to(stock)
-        return self._render(request, title=_("Count stock"), form=form, stock=stock)
+        return self._entry_screen(
+            request, form=form, title=_("Count stock"), write=write, done=done, stock=stock
+        )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         self._require_change(request)

@@ -13,6 +13,7 @@ app_name = "orders"
 urlpatterns: list = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart-add"),
+    path("cart/mini/", views.mini_cart, name="mini-cart"),
     path("cart/line/<int:variant_id>/", views.cart_line_update, name="cart-line"),
     path("cart/line/<int:variant_id>/remove/", views.cart_line_remove, name="cart-remove"),
     path("cart/restore/<str:token>/", views.cart_restore, name="cart-restore"),

@@ -36,6 +36,7 @@ from returns.selectors import (
     return_detail,
     return_number_normalise,
     returnable_lines,
+    returns_expected_at,
 )
 from returns.services import return_receive
 from stores.surface import backoffice_view
@@ -122,11 +123,7 @@ def returns_desk(request: HttpRequest) -> HttpResponse:
         orders = list(order_find(query=query)[:SEARCH_LIMIT])
         if len(orders) == 1 and order_number_normalise(query) == orders[0].number:
             return redirect("backoffice:return-form", number=orders[0].number)
-    expected = list(
-        Return.objects.filter(location=request.location, status=Return.Status.REQUESTED)
-        .select_related("order", "customer")
-        .order_by("requested_at", "pk")[:EXPECTED_LIMIT]
-    )
+    expected = returns_expected_at(location=request.location, limit=EXPECTED_LIMIT)
     context = {"query": query, "orders": orders, "expected": expected, "searched": bool(query)}
     if request.htmx:
         return render(request, "backoffice/returns/_results.html", context)
@@ -279,9 +276,12 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("backoffice:return-receipt", number=done.number)
     prefill = {line.order_line_id: line for line in completing.lines.all()} if completing else {}
     may_override = request.associate.is_manager
+    # The order's lines as order_detail loaded them, with their thumbnails' columns.
+    pictured = {line.pk: line for line in order.lines.all()}
     items = [
         {
             "row": row,
+            "pictured": pictured.get(row.order_line.pk),
             # A line the policy refuses (and this associate may not override) is shown
             # with its reason and no inputs to fill in.
             "locked": bool(row.reason) and not (row.overridable and may_override),

@@ -51,6 +51,17 @@ def returns_for_customer(*, customer: Customer) -> QuerySet[Return]:
     )
 
 
+def returns_expected_at(*, location, limit: int) -> list[Return]:
+    """The online returns shoppers said they would bring to ``location``, oldest first,
+    with order, customer and lines (with their thumbnails' columns): 2 queries."""
+    return list(
+        Return.objects.filter(location=location, status=Return.Status.REQUESTED)
+        .select_related("order", "customer")
+        .prefetch_related(_lines_prefetch())
+        .order_by("requested_at", "pk")[:limit]
+    )
+
+
 def return_detail(*, number: str) -> Return:
     """One return by its code (any case, spaces ignored), with everything a receipt or
     a case screen shows joined. 2 queries. Raises ReturnNotFound."""

@@ -47,6 +47,8 @@ class LineForm:
     reason: str = ""
     note: str = ""
     errors: list[str] = field(default_factory=list)
+    # The order line as order_detail loaded it, with its thumbnail's columns.
+    pictured: object = None
 
     @property
     def line(self):
@@ -73,7 +75,11 @@ def return_start(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such order among yours.") from None
     rows = returnable_lines(order=order)
     # What can come back is offered in full: a one-item order is one reason away from done.
-    lines = [LineForm(row=row, quantity=row.returnable) for row in rows]
+    pictured = {line.pk: line for line in order.lines.all()}
+    lines = [
+        LineForm(row=row, quantity=row.returnable, pictured=pictured.get(row.order_line.pk))
+        for row in rows
+    ]
     stores = [*_return_stores()]
     method = request.POST.get("method", Return.Method.IN_STORE)
     # "My store" (chosen in this session, else the home store) is the likely place to

@@ -44,6 +44,7 @@ from omni.demo.state import demo_data_delete
 from orders.models import (
     Cart,
     CartLine,
+    CartRecoveryStep,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -91,6 +92,7 @@ LABELS = {
     "refunds": Refund.objects.all,
     "carts": Cart.objects.all,
     "cart lines": CartLine.objects.all,
+    "cart recovery steps": CartRecoveryStep.objects.all,
     "size preferences": SizePreference.objects.all,
     "loyalty entries": LoyaltyEntry.objects.all,
     "store credit entries": StoreCreditEntry.objects.all,
@@ -417,3 +419,62 @@ def test_the_large_scale_path_on_a_shrunken_config_is_deterministic(seeded, monk
     first = fingerprint()
     seed("--scale", "large", "--reset", "--seed", "7")
     assert fingerprint() == first, "a fresh run with the same seed writes the same data"
+
+
+# --- the README's tour holds for the demo data ------------------------------------------
+
+
+def _backoffice(email: str):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client
+
+
+def _tile(page: str, label: str) -> int:
+    match = re.search(rf'class="ops-count">(\d+)</strong><span>{re.escape(label)}<', page)
+    assert match, label
+    return int(match.group(1))
+
+
+def _won_back(page: str) -> list[str]:
+    panel = page.split('id="recovery-title"', 1)[1]
+    assert "No abandoned-cart reminders" not in panel
+    return re.findall(r"<td>([^<]+)</td>", re.search(r"<tfoot>.*?</tfoot>", panel, re.S).group(0))
+
+
+def test_the_tours_associates_find_tasks_lists_pickups_and_carts_won_back(seeded):
+    jonah = _backoffice("jonah.nhv01@omni.example")
+    today = jonah.get("/backoffice/").content.decode()
+    assert "Today at New Haven" in today
+    assert _tile(today, "My tasks due") > 0
+    assert 'class="card bo-task"' in jonah.get("/backoffice/tasks/").content.decode()
+    sent, _opened, orders, value = _won_back(today)
+    assert int(sent) > 0 and int(orders) > 0 and value.startswith("$")
+
+    grace = _backoffice("grace.noh01@omni.example")
+    today = grace.get("/backoffice/").content.decode()
+    assert "Today at Northampton" in today
+    assert _tile(today, "New lists sent here") > 0
+    assert _tile(today, "Pickups to prepare") + _tile(today, "Ready, awaiting collection") > 0
+    assert int(_won_back(today)[2]) > 0
+    assert 'class="card bo-queue-card"' in grace.get("/backoffice/lists/").content.decode()
+
+
+def test_every_stores_today_page_shows_carts_won_back_by_reminder_emails(seeded):
+    for associate in Associate.objects.select_related("user", "home_location"):
+        page = _backoffice(associate.user.email).get("/backoffice/").content.decode()
+        sent, opened, orders, _ = _won_back(page)
+        assert int(orders) > 0, associate.home_location.code
+        assert int(sent) >= int(opened) >= int(orders)
+    # Each recovered order came from its cart after the email and its click.
+    steps = CartRecoveryStep.objects.select_related("cart")
+    assert steps.exists()
+    for step in steps:
+        order = Order.objects.get(cart=step.cart)
+        assert step.emailed and step.created_at < step.first_clicked_at < order.placed_at
+        assert step.cart.status == Cart.Status.CONVERTED
+    # The admin lists them (Orders › Cart recovery steps).
+    admin = _backoffice("admin@omni.example")
+    assert admin.get("/admin/orders/cartrecoverystep/").status_code == 200

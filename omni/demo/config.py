@@ -48,7 +48,7 @@ SCALES: dict[str, DemoScale] = {
         store_assortment=1.0,
         open_carts=30,
         return_rate=0.09,
-        converted_cart_rate=0.3,
+        converted_cart_rate=0.45,
         images=True,
     ),
     "large": DemoScale(

@@ -37,6 +37,7 @@ from omni.money import ZERO, format_money, to_money
 from orders.models import (
     Cart,
     CartLine,
+    CartRecoveryStep,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -141,6 +142,8 @@ class OrderPlan:
     payments: list[PaymentPlan] = field(default_factory=list)
     discount_rate: Decimal = ZERO
     with_cart: bool = False
+    # The cart was abandoned and this order came from its reminder email: when it was sent.
+    reminded_at: dt.datetime | None = None
 
     @cached_property
     def subtotal(self) -> Decimal:
@@ -177,6 +180,12 @@ class OrderPlan:
         if statuses == {Fulfilment.Status.PLACED}:
             return Order.Status.PLACED
         return Order.Status.PROCESSING
+
+
+# Recent orders from a cart: how far back some came from a reminder email, and how many
+# did (inside the back-office's 30-day "carts won back" panel for weeks after a seed).
+RECOVERED_WITHIN = dt.timedelta(days=25)
+RECOVERED_SHARE = 0.75
 
 
 class OrderBook:
@@ -289,7 +298,19 @@ class OrderBook:
         plan.with_cart = (
             channel in (Channel.WEB, Channel.APP) and rng.random() < world.scale.converted_cart_rate
         )
+        self._recovery(plan)
         return plan
+
+    def _recovery(self, plan: OrderPlan) -> None:
+        """Most recent orders from a cart were won back by the first reminder email
+        (the back-office "today" panel's "carts won back", the admin's cart recovery
+        steps): the shopper left, got the email an hour or more later, clicked and bought.
+        A stream of its own, so the rest of the order does not change."""
+        if not plan.with_cart or plan.placed_at < self.world.now - RECOVERED_WITHIN:
+            return
+        rng = self.world.rng("recovered-cart", plan.index)
+        if rng.random() < RECOVERED_SHARE:
+            plan.reminded_at = plan.placed_at - dt.timedelta(hours=rng.uniform(1, 36))
 
     def _lines(
         self, rng, plan: OrderPlan, wanted: int, at: LocationRow | None, *, available_only: bool
@@ -453,28 +474,55 @@ class OrderBook:
         )  # fmt: skip
 
 
-def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
-    carts = world.insert(
-        Cart,
+def _cart_row(world: DemoWorld, plan: OrderPlan) -> Row:
+    # A recovered cart was filled before its reminder went out; the others just before
+    # the order.
+    started = (plan.reminded_at or plan.placed_at) - dt.timedelta(minutes=40)
+    return dict(
+        customer_id=plan.customer.id,
+        user_id=plan.customer.user_id,
+        token=token_for(world.rng("cart-token", plan.number), 18),
+        email=plan.customer.email,
+        status=Cart.Status.CONVERTED,
+        channel=plan.channel,
+        store_id=world.locations[plan.customer.area_index].id,
+        last_activity_at=plan.placed_at - dt.timedelta(minutes=3),
+        converted_at=plan.placed_at,
+        recovery_stage=1 if plan.reminded_at else 0,
+        created_at=started,
+    )
+
+
+def _recovery_steps_write(world: DemoWorld, plans: list[OrderPlan], carts: list[Row]) -> None:
+    """The reminder behind each recovered cart: emailed, its link clicked before the
+    order (what the recovery metrics count)."""
+    with_cart = [plan for plan in plans if plan.with_cart]
+    clicked = dt.timedelta(minutes=10)
+    world.insert(
+        CartRecoveryStep,
         [
             dict(
-                customer_id=plan.customer.id,
-                user_id=plan.customer.user_id,
-                token=token_for(world.rng("cart-token", plan.number), 18),
-                email=plan.customer.email,
-                status=Cart.Status.CONVERTED,
-                channel=plan.channel,
-                store_id=world.locations[plan.customer.area_index].id,
-                last_activity_at=plan.placed_at - dt.timedelta(minutes=3),
-                converted_at=plan.placed_at,
-                created_at=plan.placed_at - dt.timedelta(minutes=40),
+                cart_id=cart["id"],
+                stage=1,
+                emailed=True,
+                subtotal=plan.subtotal,
+                created_at=plan.reminded_at,
+                clicks=1,
+                first_clicked_at=plan.placed_at - clicked,
+                last_clicked_at=plan.placed_at - clicked,
             )
-            for plan in plans
-            if plan.with_cart
+            for plan, cart in zip(with_cart, carts, strict=True)
+            if plan.reminded_at
         ],
-        "carts",
-        ids=True,
+        "cart recovery steps",
     )
+
+
+def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
+    carts = world.insert(
+        Cart, [_cart_row(world, plan) for plan in plans if plan.with_cart], "carts", ids=True
+    )
+    _recovery_steps_write(world, plans, carts)
     cart_ids = iter(cart["id"] for cart in carts)
     cart_lines = []
     orders = []

@@ -39,7 +39,16 @@ from omni.demo.customers import customer_probe_emails
 from omni.demo.images import product_images_delete
 from omni.demo.staff import SUPERUSER_EMAIL, demo_users
 from omni.demo.stores import location_specs
-from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, OrderLine, Payment
+from orders.models import (
+    Cart,
+    CartLine,
+    CartRecoveryStep,
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    Payment,
+)
 from orders.models import Refund as OrderRefund
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
@@ -86,6 +95,7 @@ COUNTED: dict[str, type[models.Model]] = {
     "refunds": OrderRefund,
     "carts": Cart,
     "cart lines": CartLine,
+    "cart recovery steps": CartRecoveryStep,
     "size preferences": SizePreference,
     "loyalty entries": LoyaltyEntry,
     "store credit entries": StoreCreditEntry,

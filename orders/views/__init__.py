@@ -8,7 +8,14 @@ same template (the mini-cart or the cart) and an ``HX-Trigger`` so other parts o
 can follow; without JavaScript every form posts and redirects."""
 
 from orders.views.account import account_order_detail, account_orders
-from orders.views.cart import cart, cart_add, cart_line_remove, cart_line_update, cart_restore
+from orders.views.cart import (
+    cart,
+    cart_add,
+    cart_line_remove,
+    cart_line_update,
+    cart_restore,
+    mini_cart,
+)
 from orders.views.checkout import checkout, confirmation, order_status
 
 __all__ = [
@@ -21,5 +28,6 @@ __all__ = [
     "cart_restore",
     "checkout",
     "confirmation",
+    "mini_cart",
     "order_status",
 ]

@@ -76,6 +76,25 @@ def cart(request: HttpRequest) -> HttpResponse:
     return _cart_response(request, _cart(request))
 
 
+def mini_cart(request: HttpRequest) -> HttpResponse:
+    """The header's mini-cart panel (HTMX, when the shopper opens it): each line with its
+    thumbnail, quantity and price, the subtotal, links to the cart and checkout. Reads
+    only (a member without a cart gets none made); the cart summary's fixed queries.
+    Without HTMX it is the cart page."""
+    if not request.htmx:
+        return redirect("orders:cart")
+    if request.user.is_authenticated:
+        current = (
+            Cart.objects.filter(status=Cart.Status.OPEN, user=request.user)
+            .order_by("-last_activity_at", "-pk")
+            .first()
+        )
+    else:
+        current = _cart(request)
+    summary = selectors.cart_summary(cart=current) if current is not None else None
+    return render(request, "storefront/cart/_mini_cart_lines.html", {"summary": summary})
+
+
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
     """Add a variant (``variant``, ``quantity`` default 1) to the cart. HTMX: the

@@ -95,3 +95,35 @@
     });
   }
 })();
+
+/* Mini-cart: the header's cart link opens a panel listing the lines (fetched with HTMX
+   when opened, again after the cart changes). Without JavaScript it stays a link to the
+   cart; a click with a modifier key still opens the cart page. */
+(function () {
+  "use strict";
+  var panel = document.getElementById("mini-cart-panel");
+  if (!panel || !window.htmx) return;
+  function link() { return document.getElementById("minicart"); }
+  function fill() { window.htmx.ajax("GET", panel.dataset.url, { target: panel, swap: "innerHTML" }); }
+  function setOpen(open) {
+    panel.hidden = !open;
+    var a = link();
+    if (a) { a.setAttribute("aria-expanded", open ? "true" : "false"); a.setAttribute("aria-controls", panel.id); }
+    if (open) fill();
+  }
+  document.addEventListener("click", function (event) {
+    var a = event.target.closest("#minicart");
+    if (a) {
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
+      event.preventDefault();
+      setOpen(panel.hidden);
+      return;
+    }
+    if (event.target.closest("[data-mini-cart-close]")) { setOpen(false); return; }
+    if (!panel.hidden && !event.target.closest("[data-mini-cart]")) setOpen(false);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) { setOpen(false); var a = link(); if (a) a.focus(); }
+  });
+  document.body.addEventListener("cart-changed", function () { if (!panel.hidden) fill(); });
+})();

@@ -198,51 +198,46 @@ class TestPermissions:
             inventory.transfer_ship(transfer_id=transfer.pk)
         return transfer
 
-    def test_list(self, client_for, anonymous, staff, world):
-        assert_permission_matrix(
-            method="get",
-            url=URL,
-            scope=ApiScope.STOCK_READ,
-            client_for=client_for,
-            anonymous=anonymous,
-            staff=staff,
-        )
+    # (method, scope, status for the right key, status for a key bound to another store,
+    #  what to call: a (url, body) made afresh, since a ship or receive succeeds once)
+    CASES = {
+        "list": ("get", ApiScope.STOCK_READ, 200, None, lambda self, world: (URL, None)),
+        "request": (
+            "post",
+            ApiScope.STOCK_WRITE,
+            201,
+            403,
+            lambda self, world: (URL, request_body()),
+        ),
+        "ship": (
+            "post",
+            ApiScope.STOCK_WRITE,
+            200,
+            403,
+            lambda self, world: (f"{URL}{self._transfer(world).pk}/ship/", {}),
+        ),
+        "receive": (
+            "post",
+            ApiScope.STOCK_WRITE,
+            200,
+            403,
+            lambda self, world: (f"{URL}{self._transfer(world, ship=True).pk}/receive/", {}),
+        ),
+    }
 
-    def test_request(self, client_for, anonymous, staff, world):
+    @pytest.mark.parametrize("case", list(CASES))
+    def test_matrix(self, case, client_for, anonymous, staff, world):
+        method, scope, ok, other_store, call = self.CASES[case]
         assert_permission_matrix(
-            method="post",
-            url=URL,
-            data=request_body(),
-            scope=ApiScope.STOCK_WRITE,
-            client_for=client_for,
-            anonymous=anonymous,
-            staff=staff,
-            ok=201,
-            other_store=403,
-        )
-
-    def test_ship(self, client_for, anonymous, staff, world):
-        assert_permission_matrix(
-            method="post",
+            method=method,
             url=None,
-            scope=ApiScope.STOCK_WRITE,
+            scope=scope,
             client_for=client_for,
             anonymous=anonymous,
             staff=staff,
-            other_store=403,
-            fresh=lambda: (f"{URL}{self._transfer(world).pk}/ship/", {}),
-        )
-
-    def test_receive(self, client_for, anonymous, staff, world):
-        assert_permission_matrix(
-            method="post",
-            url=None,
-            scope=ApiScope.STOCK_WRITE,
-            client_for=client_for,
-            anonymous=anonymous,
-            staff=staff,
-            other_store=403,
-            fresh=lambda: (f"{URL}{self._transfer(world, ship=True).pk}/receive/", {}),
+            ok=ok,
+            other_store=other_store,
+            fresh=lambda: call(self, world),
         )
 
     def test_destination_key_cannot_ship_and_source_key_cannot_receive(

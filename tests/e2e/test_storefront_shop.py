@@ -49,7 +49,13 @@ def test_guest_buys_for_pickup_on_a_phone(live_server, browser, screenshot):
     page.wait_for_function("document.querySelector('.minicart-count').textContent.trim() === '1'")
     assert "Added Linen Shirt (Navy / M)" in page.locator("#messages").inner_text()
 
+    # The header's cart opens the mini-cart (a drawer on a phone); from it, the cart.
     page.click("#minicart")
+    panel = page.locator("#mini-cart-panel")
+    panel.locator(".mini-cart-line").wait_for()
+    assert "Linen Shirt" in panel.inner_text()
+    screenshot(page, "mini-cart")
+    panel.get_by_role("link", name="View cart").click()
     page.wait_for_url(re.compile(r"/cart/$"))
     assert page.locator(".cart-line").count() == 1
     screenshot(page, "cart")

@@ -293,6 +293,10 @@ def test_pickup_today_at_my_store(client, shop):
     assert fulfilment.kind == "pickup" and fulfilment.location == store
     body = client.get(response.url).content.decode()
     assert "Pick up at Springfield" in body and "Ready from" in body
+    # The receipt names the pickup, not a free delivery.
+    receipt = body[body.index('class="card receipt"') :]
+    assert re.search(r"Pickup · Springfield</span><span>No charge", receipt)
+    assert "Delivery" not in receipt and "Free" not in receipt
 
 
 def test_pickup_by_transfer_shows_and_keeps_the_later_date(client, shop):
@@ -495,16 +499,21 @@ def test_a_member_sees_their_confirmation_on_another_device(client, shop):
 # --- query budgets ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("larger", [False, True])
-def test_cart_and_checkout_query_counts_are_flat(
-    client, shop, larger, django_assert_max_num_queries
-):
-    choose_store(client, shop.stores["springfield"])
+def _fill_cart(client, shop, *, larger: bool) -> None:
+    """One line; or, ``larger``, one per product of a shop with more products and stores."""
     add(client, shop.variant())
     if larger:
         grow(shop, products=8, more_stores=5)
         for product in shop.products[2:]:
             add(client, product.variants.first(), quantity=1)
+
+
+@pytest.mark.parametrize("larger", [False, True])
+def test_cart_and_checkout_query_counts_are_flat(
+    client, shop, larger, django_assert_max_num_queries
+):
+    choose_store(client, shop.stores["springfield"])
+    _fill_cart(client, shop, larger=larger)
     with django_assert_max_num_queries(8):
         assert client.get("/cart/").status_code == 200
     with django_assert_max_num_queries(30):
@@ -539,12 +548,73 @@ def test_cart_and_order_pages_show_each_line_in_the_colour_bought(client, shop, 
     line = cart[cart.index('class="cart-line') :]
     assert f"{stem}-80w.webp 80w" in line[:3000]
 
-    client.post("/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS})
+    done = client.post("/checkout/", {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS})
     order = Order.objects.get()
+    receipt = client.get(done.url).content.decode()
+    assert f"{stem}-80w.webp 80w" in receipt[receipt.index('class="summary-lines"') :]
     detail = client.get(f"/account/orders/{order.number}/").content.decode()
     assert f"{stem}-80w.webp 80w" in detail
     listing = client.get("/account/orders/").content.decode()
     assert f"{stem}-80w.webp 80w" in listing
+
+
+# --- the header's mini-cart -------------------------------------------------------------
+
+
+def _mini_cart(client):
+    return client.get("/cart/mini/", HTTP_HX_REQUEST="true")
+
+
+def test_the_mini_cart_lists_each_line_with_its_thumbnail_price_and_the_subtotal(
+    client, shop, tmp_path, settings
+):
+    from catalog.services import product_image_create
+    from tests.catalog.test_images import picture
+
+    settings.MEDIA_ROOT = tmp_path
+    variant = shop.variant()
+    image = product_image_create(product=variant.product, upload=picture(), colour=variant.colour)
+    stem = image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    add(client, variant, quantity=2)
+
+    # Every page's header: the count link still goes to the cart (no JavaScript needed),
+    # beside the empty panel the script fills.
+    page = client.get("/").content.decode()
+    assert '<a id="minicart" class="minicart" href="/cart/"' in page
+    assert 'id="mini-cart-panel"' in page and 'data-url="/cart/mini/"' in page
+
+    response = _mini_cart(client)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    line = body[body.index('class="mini-cart-line"') :]
+    assert f"{stem}-80w.webp 80w" in line and "Linen Shirt" in line and "Navy / M" in line
+    assert "2 × $49.00" in line and "$98.00" in line
+    assert re.search(r"Subtotal \(2 items\)</span><strong>\$98.00</strong>", body)
+    assert 'href="/cart/"' in body and 'href="/checkout/"' in body
+
+
+def test_the_mini_cart_without_htmx_is_the_cart_and_empty_says_so(client, shop):
+    response = client.get("/cart/mini/")
+    assert response.status_code == 302 and response.url == "/cart/"
+    body = _mini_cart(client).content.decode()
+    assert "Your cart is empty." in body and 'href="/checkout/"' not in body
+    assert "sessionid" not in client.cookies  # a guest's look wrote nothing
+
+
+def test_a_members_mini_cart_makes_no_cart(client, shop):
+    user = f.UserFactory()
+    client.force_login(user)
+    assert "Your cart is empty." in _mini_cart(client).content.decode()
+    assert not Cart.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("larger", [False, True])
+def test_the_mini_cart_query_count_is_flat(client, shop, larger, django_assert_max_num_queries):
+    _fill_cart(client, shop, larger=larger)
+    with django_assert_max_num_queries(6):
+        body = _mini_cart(client).content.decode()
+    assert body.count('class="mini-cart-line"') == (1 + len(shop.products[2:]) if larger else 1)
 
 
 # --- a guest's order-status link ------------------------------------------------------

@@ -709,6 +709,36 @@ class TestDeskQueryCounts:
             desk.get(reverse("backoffice:return-receipt", args=[done.number]))
 
 
+@pytest.mark.parametrize("n", [1, 5])
+def test_the_desk_shows_thumbnails_on_expected_returns_and_the_forms_lines(
+    desk, make_order, places, n, tmp_path, settings, django_assert_max_num_queries
+):
+    from tests.returns.test_views import _pictured
+
+    settings.MEDIA_ROOT = tmp_path
+    desk.get(reverse("backoffice:returns-desk"))  # the session remembers the store
+    orders, stems = [], []
+    for _ in range(n):
+        order = make_order(lines=[LineSpec()])
+        line = order.lines.get()
+        stems.append(_pictured(line))
+        return_request(
+            order=order,
+            customer=order.customer,
+            lines=[(line.pk, 1, "too_large", "")],
+            method="in_store",
+            location=places.springfield,
+        )
+        orders.append(order)
+    with django_assert_max_num_queries(9):
+        page = desk.get(reverse("backoffice:returns-desk")).content.decode()
+    expected = page[page.index("Online returns expected here") :]
+    assert all(f"{stem}-80w.webp 80w" in expected for stem in stems)
+    form = desk.get(form_url(orders[0])).content.decode()
+    legend = form[form.index('class="ops-line-legend"') :]
+    assert f"{stems[0]}-80w.webp 80w" in legend[:1500]
+
+
 def test_a_carry_out_sale_returned_at_another_store(client, places):
     """A store sale at Peoria, returned at Springfield: lands in Springfield's stock."""
     shirt = f.VariantFactory()

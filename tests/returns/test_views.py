@@ -349,6 +349,33 @@ def test_a_return_shows_each_line_with_its_thumbnail(
     assert f"{stem}-80w.webp 80w" in page.content.decode()
 
 
+def _pictured(line) -> str:
+    """Give the line's product an image in the colour bought; the thumbnail's file stem."""
+    from catalog.services import product_image_create
+    from tests.catalog.test_images import picture
+
+    image = product_image_create(product=line.variant.product, upload=picture(), colour=line.colour)
+    return image.image.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def test_the_return_form_and_the_returns_list_show_each_lines_thumbnail(
+    member_client, member, order, tmp_path, settings, django_assert_max_num_queries
+):
+    settings.MEDIA_ROOT = tmp_path
+    shirt, scarf = order.lines.order_by("pk")  # the scarf is a final sale: refused
+    stems = {line.pk: _pictured(line) for line in (shirt, scarf)}
+    page = member_client.get(reverse("returns:start", args=[order.number])).content.decode()
+    for line in (shirt, scarf):
+        row = page[page.index(f'id="line-{line.pk}"') :]
+        assert f"{stems[line.pk]}-80w.webp 80w" in row[:1500], line
+    data = {"method": "by_post", f"qty_{shirt.pk}": "1", f"reason_{shirt.pk}": "too_small"}
+    assert _start(member_client, order, data).status_code == 302
+    with django_assert_max_num_queries(12):
+        listing = member_client.get(reverse("returns:list")).content.decode()
+    row = listing[listing.index('class="card row-link"') :]
+    assert f"{stems[shirt.pk]}-80w.webp 80w" in row[:1500]
+
+
 def test_a_one_item_order_is_offered_in_full_and_submits_as_rendered(
     member_client, make_order, member, places
 ):
