@@ -25,6 +25,7 @@ from customers.models import (
     ListItem,
     SizePreference,
 )
+from customers.selectors import store_today
 from inventory.models import Reservation, Stock
 from tests import factories as f
 
@@ -489,7 +490,7 @@ def test_the_service_refuses_a_task_at_a_store_the_associate_does_not_work_at(
 def test_my_tasks_today_are_mine_or_unassigned_due_today_or_overdue_here(
     bo, customer, associate, store, other_store, other_associate
 ):
-    today = timezone.localdate()
+    today = store_today(location=store)  # the Tasks page reads "today" in the store's zone
     mine = f.FollowUpTaskFactory(
         customer=customer, location=store, assigned_to=associate, due_on=today, reason="Mine"
     )
@@ -511,7 +512,9 @@ def test_my_tasks_today_are_mine_or_unassigned_due_today_or_overdue_here(
 
 
 def test_completing_a_task_with_htmx_returns_its_row_done(bo, customer, associate, store):
-    task = f.FollowUpTaskFactory(customer=customer, location=store, due_on=timezone.localdate())
+    task = f.FollowUpTaskFactory(
+        customer=customer, location=store, due_on=store_today(location=store)
+    )
     url = reverse("backoffice:task-complete", args=[task.pk])
     page = bo.post(url, **HX).content.decode()
     assert f'id="task-{task.pk}"' in page and "Done" in page and "<html" not in page
@@ -522,7 +525,7 @@ def test_completing_a_task_with_htmx_returns_its_row_done(bo, customer, associat
 
 
 def test_a_task_at_another_store_is_404(bo, other_store):
-    task = f.FollowUpTaskFactory(location=other_store, due_on=timezone.localdate())
+    task = f.FollowUpTaskFactory(location=other_store, due_on=store_today(location=other_store))
     for name in ("backoffice:task-complete", "backoffice:task-cancel"):
         assert bo.post(reverse(name, args=[task.pk])).status_code == 404
     assert FollowUpTask.objects.get(pk=task.pk).status == FollowUpTask.Status.OPEN
@@ -530,10 +533,10 @@ def test_a_task_at_another_store_is_404(bo, other_store):
 
 def test_tasks_page_queries_stay_flat(bo, store, associate, django_assert_max_num_queries):
     url = reverse("backoffice:tasks")
-    f.FollowUpTaskFactory(location=store, due_on=timezone.localdate(), assigned_to=associate)
+    f.FollowUpTaskFactory(location=store, due_on=store_today(location=store), assigned_to=associate)
     small = count_queries(bo, url)
     for _ in range(20):
-        f.FollowUpTaskFactory(location=store, due_on=timezone.localdate())
+        f.FollowUpTaskFactory(location=store, due_on=store_today(location=store))
     assert_flat(bo, url, small, django_assert_max_num_queries)
     large = count_queries(bo, url)
     assert large == small and large <= 8

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from customers import services
+from customers.selectors import store_today
 from tests import factories as f
 from tests.e2e.conftest import TABLET
 
@@ -68,7 +69,7 @@ def shop():
         customer=ana,
         location=store,
         reason="Call when the blazer in M is back",
-        due_on=timezone.localdate(),
+        due_on=store_today(location=store),
         created_by=maya,
         assigned_to=maya,
     )

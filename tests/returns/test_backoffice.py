@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Interaction, List, StoreCreditEntry
-from customers.selectors import loyalty_balance, store_credit_balance
+from customers.selectors import loyalty_balance, store_credit_balance, store_today
 from customers.services import normalise_phone
 from inventory.models import Stock, StockMovement
 from omni.models import OutboxMessage
@@ -587,7 +587,9 @@ class TestToday:
             self._pickup(places, Fulfilment.Status.COLLECTED)
             f.ListFactory(sent_to_location=places.springfield, store_status=List.StoreStatus.NEW)
             f.FollowUpTaskFactory(
-                location=places.springfield, assigned_to=associate, due_on=timezone.localdate()
+                location=places.springfield,
+                assigned_to=associate,
+                due_on=store_today(location=places.springfield),
             )
             f.ReturnFactory(location=places.springfield, received_at=now, status="refunded")
         # another store's work is not counted here
