@@ -459,7 +459,7 @@ def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> H
         variant = form.cleaned_data["sku"]
         try:
             services.list_add_item(
-                list=shopping_list,
+                shopping_list=shopping_list,
                 product=variant.product,
                 variant=variant,
                 quantity=form.cleaned_data["quantity"],
@@ -525,7 +525,7 @@ def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
     status = request.POST.get("status", "")
     try:
         services.list_set_store_status(
-            list=shopping_list, status=status, associate=request.associate
+            shopping_list=shopping_list, status=status, associate=request.associate
         )
     except DomainError as error:
         backoffice_error(request, error)
@@ -554,7 +554,7 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
     hours = form.cleaned_data["hours"]
     try:
         holds = services.list_hold_for_visit(
-            list=shopping_list,
+            shopping_list=shopping_list,
             location=request.location,
             associate=request.associate,
             hours=hours,

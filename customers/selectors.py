@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import datetime as dt
 import re
@@ -34,9 +33,6 @@ from customers.models import (
 from omni.money import ZERO
 from stores.models import Associate, Location
 from stores.signals import salable_at_location
-
-# ``list`` stays the builtin here; the alias reads the same as in services.
-builtins_list = builtins.list
 
 
 def loyalty_balance(*, customer: Customer) -> int:
@@ -83,7 +79,7 @@ def _identity_matches(query: str) -> list[tuple[str, str]]:
     return found
 
 
-def customer_search(*, query: str, limit: int = 20) -> builtins_list[Customer]:
+def customer_search(*, query: str, limit: int = 20) -> list[Customer]:
     """Active customers matching a back-office search box: an exact email, phone number
     (any format) or loyalty number — indexed lookups on the normalised identity and the
     loyalty column — or a name ("ana", "ana lima", "lima"). Exact identity matches come
@@ -131,7 +127,7 @@ def customer_for_user(*, user) -> Customer | None:
 
 @dataclass(frozen=True)
 class TimelinePage:
-    entries: builtins_list[Interaction]
+    entries: list[Interaction]
     # Pass as ``before`` for the next (older) page; None on the last page.
     next_cursor: str | None
 
@@ -195,15 +191,15 @@ class ConsentView:
 @dataclass(frozen=True)
 class Customer360:
     customer: Customer  # home store and primary associate joined
-    identities: builtins_list[CustomerIdentity]
+    identities: list[CustomerIdentity]
     consents: dict[str, ConsentView]  # every contact channel; NONE when never given
-    sizes: builtins_list[SizePreference]
+    sizes: list[SizePreference]
     loyalty_points: int
     store_credit: Decimal
-    pinned_notes: builtins_list[CustomerNote]
-    open_tasks: builtins_list[FollowUpTask]
-    lists: builtins_list[List]  # each with ``item_count``
-    recent: builtins_list[Interaction]  # the latest few timeline entries
+    pinned_notes: list[CustomerNote]
+    open_tasks: list[FollowUpTask]
+    lists: list[List]  # each with ``item_count``
+    recent: list[Interaction]  # the latest few timeline entries
 
 
 def customer_360(*, customer: Customer, recent: int = 5) -> Customer360:
@@ -294,7 +290,7 @@ def lists_sent_to_store(
     location: Location,
     statuses: Iterable[str] | None = DEFAULT_QUEUE_STATUSES,
     list_id: int | None = None,
-) -> builtins_list[List]:
+) -> list[List]:
     """A store's queue of lists sent by shoppers (new and prepared by default; ``None``:
     every status), the soonest planned visit first, then the oldest sent. Each list has
     its customer, its items with product and size, and each item ``salable_here``: the
@@ -387,7 +383,7 @@ def recently_viewed(*, customer: Customer, limit: int = 8) -> tuple[list[int], l
 # --- back-office clienteling: the customer in front of you ------------------------------
 
 
-def customer_notes(*, customer: Customer, limit: int = 20) -> builtins_list[CustomerNote]:
+def customer_notes(*, customer: Customer, limit: int = 20) -> list[CustomerNote]:
     """The customer's notes, pinned first then newest, author and store joined. 1 query."""
     return [
         *CustomerNote.objects.filter(customer=customer)
@@ -407,7 +403,7 @@ class HereNowItem:
 
 def customer_here_now(
     *, customer: Customer, location: Location, limit: int = 12
-) -> builtins_list[HereNowItem]:
+) -> list[HereNowItem]:
     """For this customer, "here now": the sizes on their lists that this store can sell
     now (salable > 0 here) — the size they chose, or, for a product saved without one,
     the variant in their size for that product's size group (from their size profile).
@@ -443,7 +439,7 @@ def customer_here_now(
     ):
         for variant_id, units in (answer or {}).items():
             salable[variant_id] = salable.get(variant_id, 0) + max(units, 0)
-    found: builtins_list[HereNowItem] = []
+    found: list[HereNowItem] = []
     for variant in variants:
         item = wanted_variants.get(variant.pk) or sizeless.get(variant.product_id)
         if item is None or salable.get(variant.pk, 0) <= 0:
