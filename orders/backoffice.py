@@ -33,9 +33,9 @@ from orders import selectors
 from orders import services as order_services
 from orders.backoffice_transfers import pickup_missing_lines
 from orders.models import Fulfilment, Order, Payment
-from orders.services.checkout import ADDRESS_FIELDS
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
+from orders.services.order_request import ADDRESS_FIELDS
 from stores.backoffice import backoffice_view
 from stores.models import Location
 from stores.selectors import locations_active

@@ -37,9 +37,9 @@ from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY, cart_key
 from orders.errors import CartRestoreInvalid, OrderLinkExpired, OrderLinkInvalid, OrderNotFound
 from orders.models import Cart, Fulfilment, Order
-from orders.services.checkout import pickup_preparation_time
 from orders.services.numbers import order_code_data_uri
 from orders.services.payments import card_provider_name
+from orders.services.totals import pickup_preparation_time
 from orders.signals import order_sections
 from stores.models import Location
 from stores.selectors import location_distances_from, locations_active

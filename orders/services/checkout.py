@@ -26,10 +26,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -45,9 +43,7 @@ from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
     CartEmpty,
-    CheckoutInvalid,
     InsufficientStock,
-    InvalidQuantity,
     InvalidTransition,
     VariantUnavailable,
 )
@@ -55,169 +51,26 @@ from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, Ord
 from orders.services.carts import variant_label
 from orders.services.events import order_events_record
 from orders.services.numbers import (
-    ORDER_CHANNELS,
     order_number_for,
     order_number_placeholder,
 )
+from orders.services.order_request import (
+    CarryOut,
+    Contact,
+    FulfilmentChoice,
+    PickupAt,
+    ShipTo,
+    _address_clean,
+    _lines_clean,
+    _validate,
+)
 from orders.services.payments import (
-    METHOD_PAY_IN_STORE,
     Card,
     PaymentChoice,
-    payment_choice_validate,
     payment_take,
 )
+from orders.services.totals import order_totals, pickup_preparation_time
 from stores.models import Associate, Location
-
-# --- what the caller asks for -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Contact:
-    """Who the order is for, as typed at checkout or told to an associate."""
-
-    email: str = ""
-    phone: str = ""
-    first_name: str = ""
-    last_name: str = ""
-
-
-@dataclass(frozen=True)
-class ShipTo:
-    """Deliver to an address: name, line1, line2, city, region, postcode, country."""
-
-    address: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class PickupAt:
-    """Collect at a store that offers pickup: ``PickupAt(store_id)``, or
-    ``PickupAt(store=location)`` when the Location is at hand (saves a query)."""
-
-    store_id: int | None = None
-    store: Location | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.store_id, Location):  # PickupAt(location), positionally
-            object.__setattr__(self, "store", self.store_id)
-            object.__setattr__(self, "store_id", None)
-        if self.store_id is None and self.store is not None:
-            object.__setattr__(self, "store_id", self.store.pk)
-        if self.store_id is None:
-            raise CheckoutInvalid("Choose the store to pick up from.", field="store")
-
-
-@dataclass(frozen=True)
-class CarryOut:
-    """Taken home now from the store the sale is made in (channel ``store``)."""
-
-
-FulfilmentChoice = ShipTo | PickupAt | CarryOut
-
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
-REQUIRED_ADDRESS_FIELDS = {"line1": "street", "city": "town or city", "postcode": "postcode"}
-
-
-# --- settings -----------------------------------------------------------------------------
-
-
-def _decimal_setting(name: str, default: str) -> Decimal:
-    return to_money(str(getattr(settings, name, default)))
-
-
-def shipping_flat_rate() -> Decimal:
-    return _decimal_setting("OMNI_SHIPPING_FLAT", "5.95")
-
-
-def free_shipping_threshold() -> Decimal:
-    return _decimal_setting("OMNI_FREE_SHIPPING_OVER", "75.00")
-
-
-def tax_rate() -> Decimal:
-    return Decimal(str(getattr(settings, "OMNI_TAX_RATE", "0")))
-
-
-def pickup_preparation_time() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "OMNI_PICKUP_PREPARATION_MINUTES", 120)))
-
-
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Decimal
-    shipping: Decimal
-    discount: Decimal
-    tax: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.subtotal - self.discount + self.shipping + self.tax
-
-
-def order_totals(*, subtotal: Decimal, ships: bool) -> Totals:
-    """Shipping is a flat ``OMNI_SHIPPING_FLAT`` (5.95), free once the subtotal reaches
-    ``OMNI_FREE_SHIPPING_OVER`` (75.00) and for pickups and carry-out; tax is
-    ``OMNI_TAX_RATE`` (0) of the merchandise."""
-    subtotal = to_money(subtotal)
-    shipping = ZERO
-    if ships and subtotal < free_shipping_threshold():
-        shipping = shipping_flat_rate()
-    discount = ZERO
-    tax = to_money((subtotal - discount) * tax_rate())
-    return Totals(subtotal=subtotal, shipping=shipping, discount=discount, tax=tax)
-
-
-# --- validation before any write ----------------------------------------------------------
-
-
-def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
-    clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
-    clean["country"] = (clean["country"] or "US").upper()
-    for key, label in REQUIRED_ADDRESS_FIELDS.items():
-        if not clean[key]:
-            raise CheckoutInvalid(f"Please enter the {label} of the delivery address.", field=key)
-    return clean
-
-
-def _lines_clean(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
-    merged: dict[int, int] = {}
-    for raw in lines:
-        variant_id, quantity = raw
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidQuantity("Each quantity must be a whole number of at least 1.")
-        merged[int(variant_id)] = merged.get(int(variant_id), 0) + quantity
-    if not merged:
-        raise CartEmpty("There is nothing to check out.")
-    return merged
-
-
-def _validate(
-    *,
-    channel: str,
-    fulfilment: FulfilmentChoice,
-    payment: PaymentChoice,
-    location: Location | None,
-    lines,
-    cart,
-    external_reference: str,
-):
-    if channel not in ORDER_CHANNELS:
-        raise CheckoutInvalid("Orders cannot be placed in this channel.", field="channel")
-    if (lines is None) == (cart is None):
-        raise CheckoutInvalid("Check out either a cart or a list of lines.", field="lines")
-    if channel == Channel.STORE and location is None:
-        raise CheckoutInvalid("An in-store sale needs the store it is made in.", field="location")
-    if isinstance(fulfilment, CarryOut):
-        if channel != Channel.STORE or location is None or not location.is_store:
-            raise CheckoutInvalid(
-                "Only an in-store sale can be taken home now.", field="fulfilment"
-            )
-    elif not isinstance(fulfilment, ShipTo | PickupAt):
-        raise CheckoutInvalid("Choose delivery or pickup.", field="fulfilment")
-    if payment.method == METHOD_PAY_IN_STORE and isinstance(fulfilment, ShipTo):
-        raise CheckoutInvalid("Pay in store is for pickups and in-store sales.", field="payment")
-    if len(external_reference) > 80:
-        raise CheckoutInvalid("The external reference is too long.", field="external_reference")
-    return payment_choice_validate(payment)
-
 
 # --- errors the shopper understands --------------------------------------------------------
 
