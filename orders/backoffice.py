@@ -413,15 +413,16 @@ def _aisle_place(
             last_name=data.get("last_name", ""),
         )
     return order_services.order_place(
-        lines=[(int(key), quantity) for key, quantity in state["lines"].items()],
-        fulfilment=fulfilment,
-        payment=payment,
-        customer=customer,
-        contact=contact,
-        channel=Channel.STORE,
-        location=request.location,
-        associate=request.associate,
-    )
+        order_services.OrderRequest.store_sale(
+            location=request.location,
+            associate=request.associate,
+            lines=[(int(key), quantity) for key, quantity in state["lines"].items()],
+            fulfilment=fulfilment,
+            payment=payment,
+            customer=customer,
+            contact=contact,
+        )
+    ).order
 
 
 @require_http_methods(["GET", "POST"])

@@ -403,15 +403,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
     try:
         order = services.order_place(
-            cart=cart_obj,
-            fulfilment=fulfilment,
-            payment=payment,
-            customer=customer,
-            contact=contact,
-            marketing_email_opt_in=data["marketing_email"],
-            marketing_sms_opt_in=data["marketing_sms"],
-            user=request.user if member else None,
-        )
+            services.OrderRequest.web(
+                cart=cart_obj,
+                fulfilment=fulfilment,
+                payment=payment,
+                customer=customer,
+                contact=contact,
+                marketing_email_opt_in=data["marketing_email"],
+                marketing_sms_opt_in=data["marketing_sms"],
+                user=request.user if member else None,
+            )
+        ).order
     except DomainError as exc:
         field = FIELD_FOR_ERROR.get(exc.details.get("field", "")) or FIELD_FOR_CODE.get(exc.code)
         if field:

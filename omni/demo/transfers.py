@@ -94,11 +94,13 @@ def _shipments(bos: Location) -> int:
     fulfilments = []
     for variant_id, shopper in zip(variants, shoppers, strict=False):
         order = orders.order_place(
-            lines=[(variant_id, 1)],
-            fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
-            payment=orders.PaymentChoice.card(DEMO_CARD),
-            customer=shopper,
-        )
+            orders.OrderRequest(
+                lines=[(variant_id, 1)],
+                fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
+                payment=orders.PaymentChoice.card(DEMO_CARD),
+                customer=shopper,
+            )
+        ).order
         fulfilment = order.fulfilments.get()
         if fulfilment.location_id == bos.pk:
             fulfilments.append(fulfilment)

@@ -17,6 +17,27 @@ goes through these functions (storefront, back-office, API, workers). Split by s
 - ``events``: ``order_events_record``, the hook integrations (webhooks) listen on
 - ``recovery``: abandoned-cart follow-ups (``carts_recover``, beat)
 - ``followups``: the post-purchase thank-you (``orders_follow_up``, beat)
+
+Placing an order: build one ``OrderRequest`` (a frozen value) and pass it to
+``order_place``, which returns ``OrderPlacement(order, created)``; ``created`` is False
+for a retry (the cart was already checked out, or the channel already has an order with
+that ``external_reference``): that order comes back unchanged and nothing is written::
+
+    placement = services.order_place(
+        services.OrderRequest.web(
+            cart=cart,
+            fulfilment=services.PickupAt(store),
+            payment=services.PaymentChoice.pay_in_store(),
+            contact=services.Contact(email="ana@example.com"),
+        )
+    )
+
+One constructor per surface: ``OrderRequest.web`` (the storefront's checkout of the
+shopper's cart), ``.store_sale`` (an associate at a store: taken home now by default, or
+shipped / picked up: the endless aisle, an exchange), ``.api`` (a POS or a marketplace:
+its channel, its ``external_reference``, the locations its key may take stock from).
+Picking up is ``PickupAt(store)`` in any of them; anything else builds ``OrderRequest``
+with its fields directly.
 """
 
 from orders.errors import (
@@ -54,7 +75,6 @@ from orders.services.carts import (
 from orders.services.checkout import (
     OrderPlacement,
     order_place,
-    order_place_or_existing,
 )
 from orders.services.events import order_events_record
 from orders.services.followups import orders_follow_up
@@ -74,6 +94,7 @@ from orders.services.order_request import (
     CarryOut,
     Contact,
     FulfilmentChoice,
+    OrderRequest,
     PickupAt,
     ShipTo,
 )
@@ -127,6 +148,7 @@ __all__ = [
     "InvalidTransition",
     "OrderNotFound",
     "OrderPlacement",
+    "OrderRequest",
     "OrdersError",
     "PaymentChoice",
     "PaymentDeclined",
@@ -169,7 +191,6 @@ __all__ = [
     "order_number_for",
     "order_number_normalise",
     "order_place",
-    "order_place_or_existing",
     "order_refund_value",
     "order_status_for",
     "order_status_refresh",

@@ -24,9 +24,8 @@ except for inventory's one conditional UPDATE per stock row held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -56,8 +55,7 @@ from orders.services.numbers import (
 )
 from orders.services.order_request import (
     CarryOut,
-    Contact,
-    FulfilmentChoice,
+    OrderRequest,
     PickupAt,
     ShipTo,
     _address_clean,
@@ -66,11 +64,9 @@ from orders.services.order_request import (
 )
 from orders.services.payments import (
     Card,
-    PaymentChoice,
     payment_take,
 )
 from orders.services.totals import order_totals, pickup_preparation_time
-from stores.models import Associate, Location
 
 # --- errors the shopper understands --------------------------------------------------------
 
@@ -129,36 +125,10 @@ class OrderPlacement:
     created: bool
 
 
-def order_place(**arguments: Any) -> Order:
-    """The order of ``order_place_or_existing`` (same arguments), for callers to whom a
-    retry's order is as good as a new one (the storefront, the back-office)."""
-    return order_place_or_existing(**arguments).order
-
-
-def order_place_or_existing(
-    *,
-    fulfilment: FulfilmentChoice,
-    payment: PaymentChoice,
-    lines: Sequence[tuple[int, int]] | None = None,
-    cart: Cart | None = None,
-    customer: Customer | None = None,
-    contact: Contact | None = None,
-    channel: str = Channel.WEB,
-    location: Location | None = None,
-    associate: Associate | None = None,
-    marketing_email_opt_in: bool = False,
-    marketing_sms_opt_in: bool = False,
-    user=None,
-    external_reference: str = "",
-    source_location_ids: Collection[int] | None = None,
-) -> OrderPlacement:
-    """Place an order from a ``cart`` or from ``lines`` ((variant_id, quantity) pairs)
-    for a ``customer`` or a ``contact`` (resolved to the one customer with that email or
-    phone; ``user`` is attached), delivered as ``fulfilment`` (``ShipTo(address)``,
-    ``PickupAt(store_id)``, ``CarryOut()``) and paid as ``payment``
-    (``PaymentChoice.card(...)``, ``.pay_in_store()``, ``.store_credit()``,
-    ``.external(reference=...)``). In-store sales pass ``channel="store"``, the store as
-    ``location`` and the ``associate`` who helped (attribution).
+def order_place(request: OrderRequest) -> OrderPlacement:
+    """Place the order ``request`` describes (see ``OrderRequest``: a cart or lines, for a
+    customer or a contact, shipped / picked up / carried out, paid as chosen); the order
+    and whether this call made it.
 
     Idempotent, and says so: a cart already checked out, or an ``external_reference``
     already used in this channel, returns that order with ``created=False`` and writes
@@ -173,82 +143,32 @@ def order_place_or_existing(
     PaymentDeclined (``card_declined``, ``insufficient_funds``,
     ``insufficient_store_credit``), PaymentFailed (``processing_error``), and from below
     IdentityConflict (customers: the email and phone belong to two customers),
-    InvalidDestination (inventory: unknown postcode, a store without pickup).
-
-    ``source_location_ids`` (an integration bound to some stores) limits where the stock
-    may come from: shipments and pickup transfers are sourced only from those locations
-    (a shortage there is InsufficientStock)."""
-    card = _validate(
-        channel=channel,
-        fulfilment=fulfilment,
-        payment=payment,
-        location=location,
-        lines=lines,
-        cart=cart,
-        external_reference=external_reference,
-    )
-    contact = contact or Contact()
+    InvalidDestination (inventory: unknown postcode, a store without pickup; with
+    ``source_location_ids``, a shortage in those locations is InsufficientStock)."""
+    card = _validate(request)
+    contact = request.contact
     # Malformed contacts are refused before anything is written (InvalidContact).
     if contact.email:
         customer_services.normalise_email(contact.email)
     if contact.phone:
         customer_services.normalise_phone(contact.phone)
-    wanted = _lines_clean(lines) if lines is not None else None
+    wanted = _lines_clean(request.lines) if request.lines is not None else None
+    fulfilment = request.fulfilment
     address = _address_clean(fulfilment.address) if isinstance(fulfilment, ShipTo) else {}
-    request = _Request(
-        address=address,
-        fulfilment=fulfilment,
-        payment=payment,
-        card=card,
-        wanted=wanted,
-        cart=cart,
-        customer=customer,
-        contact=contact,
-        channel=channel,
-        location=location,
-        associate=associate,
-        marketing_email_opt_in=marketing_email_opt_in,
-        marketing_sms_opt_in=marketing_sms_opt_in,
-        user=user,
-        external_reference=external_reference,
-        source_location_ids=(
-            frozenset(source_location_ids) if source_location_ids is not None else None
-        ),
-    )
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _order_place(request)
+                return _order_place(request, wanted=wanted, address=address, card=card)
         except _HoldLost as lost:
             if attempt == 2:
                 raise lost.error from None
         except IntegrityError:
             # Two calls with the same external reference at once: the second insert lost.
-            existing = _existing_external(channel, external_reference)
+            existing = _existing_external(request.channel, request.external_reference)
             if existing is None:
                 raise
             return OrderPlacement(order=existing, created=False)
     raise AssertionError("unreachable")
-
-
-@dataclass
-class _Request:
-    address: dict[str, str]
-    fulfilment: FulfilmentChoice
-    payment: PaymentChoice
-    card: Card | None
-    wanted: dict[int, int] | None
-    cart: Cart | None
-    customer: Customer | None
-    contact: Contact
-    channel: str
-    location: Location | None
-    associate: Associate | None
-    marketing_email_opt_in: bool
-    marketing_sms_opt_in: bool
-    user: Any
-    external_reference: str
-    source_location_ids: frozenset[int] | None = None
 
 
 def _existing_external(channel: str, external_reference: str) -> Order | None:
@@ -258,13 +178,13 @@ def _existing_external(channel: str, external_reference: str) -> Order | None:
 
 
 def _cart_lines(
-    request: _Request,
+    request: OrderRequest, wanted: Mapping[int, int] | None
 ) -> tuple[Cart | None, dict[int, int], dict[int, Variant], Order | None]:
     """The locked cart, its lines and their priced variants; or the order the cart
     already became (double submit). One query in the common case: the lines with the
     cart (locked), the variants and their current prices."""
     if request.cart is None:
-        return None, dict(request.wanted or {}), {}, None
+        return None, dict(wanted or {}), {}, None
     rows = list(
         CartLine.objects.filter(cart_id=request.cart.pk)
         .select_related("cart", "variant__product__category")
@@ -314,7 +234,7 @@ def _priced_variants(
     return variants
 
 
-def _customer_for(request: _Request) -> Customer:
+def _customer_for(request: OrderRequest) -> Customer:
     """The order's customer: the one given; a member's own; else the one customer with
     this email or phone (created if nobody matches), with the member's login attached."""
     if request.customer is not None:
@@ -349,20 +269,22 @@ def _customer_for(request: _Request) -> Customer:
     )
 
 
-def _contact_values(request: _Request, customer: Customer) -> tuple[str, str]:
+def _contact_values(request: OrderRequest, customer: Customer) -> tuple[str, str]:
     contact = request.contact
     email = customer_services.normalise_email(contact.email) if contact.email else customer.email
     phone = customer_services.normalise_phone(contact.phone) if contact.phone else customer.phone
     return email or "", phone or ""
 
 
-def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.datetime):
+def _plan(
+    request: OrderRequest, postcode: str, wanted: Mapping[int, int], variants, now: dt.datetime
+):
     lines = [inventory.Line(v, q) for v, q in wanted.items()]
     try:
         if isinstance(request.fulfilment, ShipTo):
             return inventory.sourcing_for_shipment(
                 lines=lines,
-                postcode=request.address["postcode"],
+                postcode=postcode,
                 only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
@@ -378,7 +300,7 @@ def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.dateti
 
 
 def _fulfilments_build(
-    request: _Request, order: Order, plan, wanted: Mapping[int, int], now: dt.datetime
+    request: OrderRequest, order: Order, plan, wanted: Mapping[int, int], now: dt.datetime
 ) -> list[tuple[Fulfilment, dict[int, int]]]:
     """Unsaved fulfilments with {variant_id: quantity} each."""
     if isinstance(request.fulfilment, ShipTo):
@@ -421,7 +343,7 @@ def _fulfilments_build(
     ]
 
 
-def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None:
+def _stock_take(request: OrderRequest, order: Order, plan, wanted, variants) -> None:
     """Hold (ship, pickup) or sell (carry-out) the units, through inventory."""
     try:
         if isinstance(request.fulfilment, CarryOut):
@@ -463,9 +385,15 @@ def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None
         raise _HoldLost(translated) from None
 
 
-def _order_place(request: _Request) -> OrderPlacement:
+def _order_place(
+    request: OrderRequest,
+    *,
+    wanted: Mapping[int, int] | None,
+    address: dict[str, str],
+    card: Card | None,
+) -> OrderPlacement:
     now = timezone.now()
-    cart, wanted, loaded, existing = _cart_lines(request)
+    cart, wanted, loaded, existing = _cart_lines(request, wanted)
     if existing is not None:
         return OrderPlacement(order=existing, created=False)
     existing = _existing_external(request.channel, request.external_reference)
@@ -496,7 +424,7 @@ def _order_place(request: _Request) -> OrderPlacement:
         subtotal=sum((line.line_total for line in order_lines), ZERO),
         ships=isinstance(request.fulfilment, ShipTo),
     )
-    plan = _plan(request, wanted, variants, now)
+    plan = _plan(request, address.get("postcode", ""), wanted, variants, now)
 
     order = Order.objects.create(
         number=order_number_placeholder(),
@@ -515,7 +443,7 @@ def _order_place(request: _Request) -> OrderPlacement:
         discount_total=totals.discount,
         tax_total=totals.tax,
         total=totals.total,
-        shipping_address=request.address,
+        shipping_address=address,
         cart=cart,
         external_reference=request.external_reference,
         placed_at=now,
@@ -558,7 +486,7 @@ def _order_place(request: _Request) -> OrderPlacement:
     payment_take(
         order=order,
         choice=request.payment,
-        card=request.card,
+        card=card,
         capture_now=carried,
         location=request.location,
     )
@@ -584,7 +512,7 @@ def _cart_convert(
 
 
 def _customer_record(
-    request: _Request,
+    request: OrderRequest,
     order: Order,
     customer: Customer,
     fulfilments: list[Fulfilment],
