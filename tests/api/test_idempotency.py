@@ -185,7 +185,7 @@ def test_the_purge_runs_hourly_from_beat():
     from celery.schedules import crontab
     from django.conf import settings
 
-    from omni.celery import app
+    from project.celery import app
 
     [entry] = [
         e

@@ -141,7 +141,7 @@ def shop(world, tmp_path):
             python,
             "-m",
             "gunicorn",
-            "omni.wsgi:application",
+            "project.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from omni import outbox
-from omni.celery import app
 from omni.health import heartbeat_record
 from omni.models import OutboxMessage
 from omni.observability import JsonFormatter
+from project.celery import app
 from tests.omni.test_cache import DEAD_CACHE
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_metrics_add_up_every_process_of_the_machine(tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", web],
-        env={**env, "DJANGO_SETTINGS_MODULE": "omni.settings", "DATABASE_URL": database_url()},
+        env={**env, "DJANGO_SETTINGS_MODULE": "project.settings", "DATABASE_URL": database_url()},
         capture_output=True,
         text=True,
         timeout=120,
