@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from customers.receivers import RECENT_COOKIE, RECENT_COOKIE_MAX_AGE, RECENT_COOKIE_SALT
+from customers.surface import RECENT_COOKIE, RECENT_COOKIE_MAX_AGE, RECENT_COOKIE_SALT
 
 
 class RecentlyViewedCookieMiddleware:

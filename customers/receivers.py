@@ -10,9 +10,17 @@ import logging
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 
-from customers.context_processors import ChosenStore, customer_of, my_store, my_store_remember
 from customers.selectors import customer_size, recently_viewed
 from customers.services import customer_link_login, customer_update_profile, recent_view_record
+from customers.surface import (
+    RECENT_KEPT,
+    ChosenStore,
+    _cookie_value,
+    customer_of,
+    guest_recent,
+    my_store,
+    my_store_remember,
+)
 from omni.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -59,38 +67,6 @@ def store_chosen_remember(sender, *, request, location, **kwargs) -> None:
 
 
 # --- catalog's questions about the shopper (``catalog.signals``) --------------------------
-
-# A guest's recent views live in a signed cookie, newest first ("12.7.3|4.1": product ids,
-# then category ids), so a page view by a visitor without cookies (a crawler) writes no
-# session row; a member's live in the database. The cookie is set on the response by
-# customers.middleware.RecentlyViewedCookieMiddleware.
-RECENT_COOKIE = "omni_recent"
-RECENT_COOKIE_SALT = "customers.recently_viewed"
-RECENT_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
-RECENT_KEPT = 8
-
-
-def _ids(text: str) -> list[int]:
-    return [int(part) for part in text.split(".") if part.isdigit()][:RECENT_KEPT]
-
-
-def guest_recent(request) -> tuple[list[int], list[int]]:
-    """A guest's (product ids, category ids) from the signed cookie; a forged or
-    malformed cookie counts as none."""
-    pending = getattr(request, "recently_viewed_cookie", None)
-    raw = (
-        pending
-        if pending is not None
-        else request.get_signed_cookie(
-            RECENT_COOKIE, default="", salt=RECENT_COOKIE_SALT, max_age=RECENT_COOKIE_MAX_AGE
-        )
-    )
-    products, _, categories = (raw or "").partition("|")
-    return _ids(products), _ids(categories)
-
-
-def _cookie_value(products: list[int], categories: list[int]) -> str:
-    return ".".join(map(str, products)) + "|" + ".".join(map(str, categories))
 
 
 def shopper_store(sender, *, request, **kwargs) -> ChosenStore | None:

@@ -20,8 +20,8 @@ from catalog.selectors import variant_for_code
 from inventory.selectors import StockSource, stock_here_and_nearest
 from inventory.services import transfer_request
 from omni.errors import DomainError
-from stores.backoffice import backoffice_done, backoffice_error, backoffice_render, backoffice_view
 from stores.models import Location
+from stores.surface import backoffice_done, backoffice_error, backoffice_render, backoffice_view
 
 PRODUCTS_SHOWN = 6
 SOURCES_SHOWN = 5

@@ -24,7 +24,7 @@ class OrdersConfig(AppConfig):
         customer_record.connect(customer_record_orders, dispatch_uid="orders.record")
         # The storefront account home (customers') shows recent orders the same way.
         from customers.signals import account_sections
-        from orders.views import account_orders_panel
+        from orders.views.account import account_orders_panel
 
         account_sections.connect(account_orders_panel, dispatch_uid="orders.account_orders")
         # A transfer a pickup waited for arrived (inventory's one notification to orders).

@@ -36,9 +36,9 @@ from orders.models import Fulfilment, Order, Payment
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
 from orders.services.order_request import ADDRESS_FIELDS
-from stores.backoffice import backoffice_view
 from stores.models import Location
 from stores.selectors import locations_active
+from stores.surface import backoffice_view
 
 Status = Fulfilment.Status
 

@@ -33,7 +33,7 @@ from omni.errors import DomainError
 from orders import services as order_services
 from orders.models import Fulfilment
 from orders.services.numbers import order_code_data_uri
-from stores.backoffice import backoffice_error, backoffice_view, safe_next
+from stores.surface import backoffice_error, backoffice_view, safe_next
 
 Status = Transfer.Status
 

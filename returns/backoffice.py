@@ -38,7 +38,7 @@ from returns.selectors import (
     returnable_lines,
 )
 from returns.services import return_receive
-from stores.backoffice import backoffice_view
+from stores.surface import backoffice_view
 
 SEARCH_LIMIT = 25
 EXPECTED_LIMIT = 20

@@ -14,9 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers.context_processors import my_store
 from customers.models import Channel
-from customers.views import account_customer
+from customers.surface import account_customer, my_store
 from omni.errors import DomainError
 from orders.errors import OrderNotFound
 from orders.selectors import order_detail

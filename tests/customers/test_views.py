@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers import services
-from customers.context_processors import STORE_SESSION_KEY
 from customers.models import (
     Consent,
     ConsentChange,
@@ -23,6 +22,7 @@ from customers.models import (
     SizePreference,
 )
 from customers.signals import account_sections
+from customers.surface import STORE_SESSION_KEY
 from orders.models import Fulfilment
 from tests import factories as f
 
@@ -185,7 +185,7 @@ def test_account_home_stands_without_the_apps_above_customers(member_client, mem
     """Orders and returns only add panels: without their receivers the page is customers'
     own (balances and lists), not an error."""
     f.ListFactory(customer=member, name="Party outfit")
-    from orders.views import account_orders_panel
+    from orders.views.account import account_orders_panel
     from returns.receivers import account_returns_panel
 
     receivers = {

@@ -186,7 +186,7 @@ def test_guest_cart_is_merged_into_the_members_cart_at_login(client, shop):
 
 
 def test_after_login_my_store_is_the_members_home_store_only_if_a_store(client, shop):
-    from customers.context_processors import STORE_SESSION_KEY
+    from customers.surface import STORE_SESSION_KEY
 
     springfield = shop.stores["springfield"]
     for home, expected in (

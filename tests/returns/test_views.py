@@ -307,7 +307,7 @@ def test_start_and_detail_query_counts_are_flat(
 def test_the_store_chosen_in_the_session_is_preselected_over_the_home_store(
     member_client, member, order, places
 ):
-    from customers.context_processors import STORE_SESSION_KEY
+    from customers.surface import STORE_SESSION_KEY
 
     member.home_store = places.springfield
     member.save(update_fields=["home_store"])

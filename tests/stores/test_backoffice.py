@@ -6,7 +6,7 @@ The matrix: anonymous (login), a shopper and a merchandiser without an Associate
 import pytest
 from django.urls import reverse
 
-from stores.backoffice import SESSION_LOCATION_KEY
+from stores.surface import SESSION_LOCATION_KEY
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_manager_only_screens_refuse_associates(rf, associate, store_a):
     from django.core.exceptions import PermissionDenied
     from django.http import HttpResponse
 
-    from stores.backoffice import backoffice_view
+    from stores.surface import backoffice_view
 
     @backoffice_view(manager_only=True)
     def override(request):

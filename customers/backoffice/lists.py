@@ -1,0 +1,226 @@
+"""Back-office lists: a customer's list, shared with the shopper, and the store's queue of
+lists sent by shoppers (prepare, hold for the visit)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Variant
+from catalog.selectors import variant_for_code, variants_find
+from customers import selectors, services
+from customers.backoffice.record import _customer_or_404
+from customers.models import Customer, List
+from omni.errors import DomainError
+from stores.surface import (
+    backoffice_error,
+    backoffice_render,
+    backoffice_view,
+    safe_next,
+)
+
+
+class ListAddForm(forms.Form):
+    sku = forms.CharField(
+        label="SKU or barcode",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    quantity = forms.IntegerField(label="Quantity", min_value=1, max_value=20, initial=1)
+    note = forms.CharField(label="Note for the shopper (optional)", max_length=255, required=False)
+
+    def clean_sku(self) -> Variant:
+        code = self.cleaned_data["sku"].strip()
+        # Only what the shopper can buy: on sale and priced (the one lookup by code).
+        variant = variant_for_code(code=code, sellable=True)
+        if variant is None:
+            raise forms.ValidationError(f"No item on sale has the SKU or barcode “{code}”.")
+        return variant
+
+
+class HoldForm(forms.Form):
+    hours = forms.IntegerField(
+        label="Hold for (hours)",
+        min_value=1,
+        max_value=services.HOLD_HOURS_MAX,
+        initial=48,
+        error_messages={
+            "required": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "invalid": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "min_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+            "max_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
+        },
+    )
+
+
+# --- a customer's list, shared with the shopper ------------------------------------------
+
+
+def _list_of_customer_or_404(customer: Customer, list_id: int) -> List:
+    found = selectors.lists_for_customer(customer=customer).filter(pk=list_id).first()
+    if found is None:
+        raise Http404("No such list for this customer.")
+    return found
+
+
+def _list_context(request: HttpRequest, customer: Customer, shopping_list: List, form=None) -> dict:
+    finder = request.GET.get("find", "").strip()[:100]
+    return {
+        "customer": customer,
+        "list": shopping_list,
+        "form": form or ListAddForm(),
+        "find": finder,
+        # The associate finds the item to add by name when there is nothing to scan.
+        "matches": variants_find(query=finder, limit=12),
+    }
+
+
+@require_GET
+@backoffice_view
+def customer_list(request: HttpRequest, customer_id: int, list_id: int) -> HttpResponse:
+    """One of the customer's lists as the shopper sees it, with a form to add an item on
+    their behalf (scan or type the SKU; or find it by name)."""
+    customer = _customer_or_404(customer_id, merged=True)
+    if not customer.is_active:
+        return redirect("backoffice:customer-list", customer.merged_into_id, list_id)
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    services.customer_access_record(
+        customer=customer, user=request.user, location=request.location, action="view_list"
+    )
+    return backoffice_render(
+        request,
+        "backoffice/lists/customer_list.html",
+        _list_context(request, customer, shopping_list),
+        fragment="backoffice/lists/_finder.html",
+    )
+
+
+@require_POST
+@backoffice_view
+def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> HttpResponse:
+    """Add an item to the customer's list as this associate: the shopper sees "added by
+    <name>" and the note online."""
+    customer = _customer_or_404(customer_id)
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    form = ListAddForm(request.POST)
+    url = reverse("backoffice:customer-list", args=[customer.pk, shopping_list.pk])
+    if form.is_valid():
+        variant = form.cleaned_data["sku"]
+        try:
+            services.list_add_item(
+                shopping_list=shopping_list,
+                product=variant.product,
+                variant=variant,
+                quantity=form.cleaned_data["quantity"],
+                note=form.cleaned_data["note"],
+                associate=request.associate,
+            )
+        except DomainError as error:
+            backoffice_error(request, error)
+        else:
+            label = " ".join(b for b in (variant.product.name, variant.size) if b)
+            messages.success(request, f"Added {label} to “{shopping_list.name}”.")
+            form = None
+        if form is None and not request.htmx:
+            return redirect(url)
+    status = 200 if form is None or request.htmx else 400
+    shopping_list = _list_of_customer_or_404(customer, list_id)
+    return backoffice_render(
+        request,
+        "backoffice/lists/customer_list.html",
+        _list_context(request, customer, shopping_list, form=form),
+        fragment="backoffice/lists/_customer_list_body.html",
+        status=status,
+    )
+
+
+# --- the store's queue of lists sent by shoppers --------------------------------------------
+
+
+def _queue_list_or_404(request: HttpRequest, list_id: int) -> List:
+    """A list sent to the store the associate is working for; another store's is 404."""
+    found = selectors.lists_sent_to_store(location=request.location, statuses=None, list_id=list_id)
+    if not found:
+        raise Http404("No such list in this store's queue.")
+    return found[0]
+
+
+def _queue_card(request: HttpRequest, list_id: int) -> HttpResponse:
+    shopping_list = _queue_list_or_404(request, list_id)
+    return backoffice_render(
+        request,
+        "backoffice/lists/queue.html",
+        {"lists": [shopping_list], "list": shopping_list},
+        fragment="backoffice/lists/_queue_card.html",
+    )
+
+
+@require_GET
+@backoffice_view
+def lists_queue(request: HttpRequest) -> HttpResponse:
+    """Lists shoppers sent to this store: items, what this store can sell of each now,
+    status, and a one-tap hold for the visit."""
+    show_all = request.GET.get("show") == "all"
+    statuses = None if show_all else selectors.DEFAULT_QUEUE_STATUSES
+    lists = selectors.lists_sent_to_store(location=request.location, statuses=statuses)
+    context = {"lists": lists, "show_all": show_all}
+    return backoffice_render(request, "backoffice/lists/queue.html", context)
+
+
+@require_POST
+@backoffice_view
+def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
+    shopping_list = _queue_list_or_404(request, list_id)
+    status = request.POST.get("status", "")
+    try:
+        services.list_set_store_status(
+            shopping_list=shopping_list, status=status, associate=request.associate
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        messages.success(
+            request, f"“{shopping_list.name}” is {List.StoreStatus(status).label.lower()}."
+        )
+    if request.htmx:
+        return _queue_card(request, list_id)
+    return redirect(safe_next(request, reverse("backoffice:lists-queue")))
+
+
+@require_POST
+@backoffice_view
+def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
+    """Reserve every item of the list here for the shopper's visit, all or nothing; a
+    clear message names what is short."""
+    shopping_list = _queue_list_or_404(request, list_id)
+    form = HoldForm({"hours": request.POST.get("hours", HoldForm.base_fields["hours"].initial)})
+    if not form.is_valid():
+        # The hours come from the queue card's button; the message names the bounds.
+        messages.error(request, " ".join(form.errors["hours"]))
+        if request.htmx:
+            return _queue_card(request, list_id)
+        return redirect(safe_next(request, reverse("backoffice:lists-queue")))
+    hours = form.cleaned_data["hours"]
+    try:
+        holds = services.list_hold_for_visit(
+            shopping_list=shopping_list,
+            location=request.location,
+            associate=request.associate,
+            hours=hours,
+        )
+    except DomainError as error:
+        backoffice_error(request, error)
+    else:
+        units = sum(hold.quantity for hold in holds)
+        messages.success(
+            request,
+            f"Held {units} unit{'s' if units != 1 else ''} for {shopping_list.customer} "
+            f"for {hours} hours.",
+        )
+    if request.htmx:
+        return _queue_card(request, list_id)
+    return redirect(safe_next(request, reverse("backoffice:lists-queue")))

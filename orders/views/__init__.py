@@ -1,0 +1,25 @@
+"""Storefront cart and checkout; the shopper's orders in their account, one module per
+subject: ``cart``, ``checkout`` (with the confirmation and a guest's order-status page),
+``account`` (``/account/orders/...``).
+
+Thin: the cart and order services do the work; a ``DomainError`` they raise becomes a
+message next to the line or on the form, never a 500. HTMX posts get a fragment of the
+same template (the mini-cart or the cart) and an ``HX-Trigger`` so other parts of the page
+can follow; without JavaScript every form posts and redirects."""
+
+from orders.views.account import account_order_detail, account_orders
+from orders.views.cart import cart, cart_add, cart_line_remove, cart_line_update, cart_restore
+from orders.views.checkout import checkout, confirmation, order_status
+
+__all__ = [
+    "account_order_detail",
+    "account_orders",
+    "cart",
+    "cart_add",
+    "cart_line_remove",
+    "cart_line_update",
+    "cart_restore",
+    "checkout",
+    "confirmation",
+    "order_status",
+]

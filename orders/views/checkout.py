@@ -1,0 +1,324 @@
+"""The storefront checkout (ship or pick up at a store), the confirmation and a guest's
+order-status page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.surface import customer_of, my_store
+from inventory.errors import InsufficientStock as InventoryShort
+from inventory.errors import InvalidDestination
+from inventory.services import sourcing_for_pickup
+from omni.errors import DomainError
+from orders import selectors, services
+from orders.context_processors import PLACED_SESSION_KEY
+from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
+from orders.models import Fulfilment, Order
+from orders.services.numbers import order_code_data_uri
+from orders.services.payments import card_provider_name
+from orders.services.totals import pickup_preparation_time
+from orders.views.cart import _cart
+from stores.models import Location
+from stores.selectors import location_distances_from, locations_active
+
+PICKUP_STORES_OFFERED = 3  # my store and the nearest others: a fixed cost per checkout page
+
+
+# --- checkout ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickupOption:
+    location: Location
+    ready_at: dt.datetime
+    ready_label: str  # "today", "tomorrow", "Thu 26 Nov"
+    ready_now: bool
+
+
+def _ready_label(when: dt.datetime, tz: str) -> str:
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = timezone.get_current_timezone()
+    day = when.astimezone(zone).date()
+    today = timezone.now().astimezone(zone).date()
+    if day <= today:
+        return "today"
+    if day == today + dt.timedelta(days=1):
+        return "tomorrow"
+    return when.astimezone(zone).strftime("%a %-d %b")
+
+
+def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:
+    """The stores offered for pickup: the shopper's store first, then the nearest others,
+    each only when every line can be ready there (now, or by a transfer's date). At most
+    ``PICKUP_STORES_OFFERED`` stores, so the page's queries do not grow with stores."""
+    lines = [(row.line.variant_id, row.line.quantity) for row in summary.lines]
+    if not lines:
+        return []
+    stores = list(locations_active(kind=Location.Kind.STORE, offers_pickup=True))
+    chosen = my_store(request)
+    if chosen is not None and any(s.pk == chosen.id for s in stores):
+        distances = location_distances_from(location_id=chosen.id)
+        stores.sort(key=lambda s: (distances.get(s.pk, 10**6), s.name))
+    options = []
+    now = timezone.now()
+    for store in stores[:PICKUP_STORES_OFFERED]:
+        try:
+            plan = sourcing_for_pickup(lines=lines, store_id=store.pk, now=now)
+        except (InventoryShort, InvalidDestination):
+            continue
+        ready = plan.ready_at + pickup_preparation_time()
+        options.append(
+            PickupOption(store, ready, _ready_label(ready, store.timezone), plan.ready_now)
+        )
+    return options
+
+
+class CheckoutForm(forms.Form):
+    email = forms.EmailField(label="Email", required=False)
+    first_name = forms.CharField(label="First name", max_length=80, required=False)
+    last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    fulfilment = forms.ChoiceField(
+        choices=(("ship", "Deliver to an address"), ("pickup", "Pick up at a store")),
+        widget=forms.RadioSelect,
+        initial="ship",
+    )
+    line1 = forms.CharField(label="Street address", max_length=200, required=False)
+    line2 = forms.CharField(label="Apartment, suite (optional)", max_length=200, required=False)
+    city = forms.CharField(label="Town or city", max_length=100, required=False)
+    region = forms.CharField(label="State", max_length=100, required=False)
+    postcode = forms.CharField(label="ZIP code", max_length=20, required=False)
+    store = forms.IntegerField(required=False)
+    payment = forms.ChoiceField(
+        choices=(("card", "Card"), ("store", "Pay at pickup")),
+        widget=forms.RadioSelect,
+        initial="card",
+    )
+    card_number = forms.CharField(label="Card number", max_length=30, required=False)
+    card_name = forms.CharField(label="Name on the card", max_length=120, required=False)
+    card_expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, required=False)
+    card_cvc = forms.CharField(label="Security code (CVC)", max_length=4, required=False)
+    marketing_email = forms.BooleanField(
+        label="Email me news and offers (newsletter)", required=False
+    )
+    marketing_sms = forms.BooleanField(label="Text me offers", required=False)
+
+    def __init__(self, *args, member: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean(self):
+        data = super().clean()
+        if not self.member and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter your email for the receipt.")
+        if data.get("fulfilment") == "ship":
+            for name, label in (("line1", "street"), ("city", "town or city"), ("postcode", "ZIP")):
+                if not data.get(name):
+                    self.add_error(name, f"Enter the {label} of the delivery address.")
+            if data.get("payment") == "store":
+                self.add_error("payment", "Pay at pickup is only for pickups.")
+        elif data.get("fulfilment") == "pickup" and not data.get("store"):
+            self.add_error("store", "Choose the store to pick up from.")
+        if data.get("payment") == "card":
+            for name, message in (
+                ("card_number", "Enter your card number."),
+                ("card_name", "Enter the name on the card."),
+                ("card_expiry", "Enter the expiry date as MM/YY."),
+                ("card_cvc", "Enter the 3 or 4 digit security code (CVC)."),
+            ):
+                if not data.get(name):
+                    self.add_error(name, message)
+        if data.get("marketing_sms") and not data.get("phone"):
+            self.add_error("phone", "Give a phone number to get texts.")
+        return data
+
+
+FIELD_FOR_ERROR = {
+    "postcode": "postcode",
+    "line1": "line1",
+    "city": "city",
+    "store": "store",
+    "card": "card_number",
+    "card_name": "card_name",
+    "card_expiry": "card_expiry",
+    "card_cvc": "card_cvc",
+}
+# A declined card is about the card: said under its number, once.
+FIELD_FOR_CODE = {
+    "card_declined": "card_number",
+    "insufficient_funds": "card_number",
+    "expired_card": "card_expiry",
+    "incorrect_cvc": "card_cvc",
+}
+
+
+def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str = ""):
+    options = _pickup_options(request, summary)
+    chosen = my_store(request)
+    default_store = next(
+        (o.location.pk for o in options if chosen and o.location.pk == chosen.id),
+        options[0].location.pk if options else None,
+    )
+    if not form.is_bound and default_store is not None and chosen is not None:
+        # The shopper's own store can have it ready: pickup is the likely choice.
+        form.initial.setdefault("fulfilment", "pickup")
+    context = {
+        "summary": summary,
+        "form": form,
+        "pickup_options": options,
+        "selected_store": form["store"].value() or default_store,
+        "ship_totals": services.order_totals(subtotal=summary.subtotal, ships=True),
+        "pickup_totals": services.order_totals(subtotal=summary.subtotal, ships=False),
+        "error": error,
+        "show_test_cards": card_provider_name() == "test",
+        "member": request.user.is_authenticated,
+    }
+    return render(request, "storefront/checkout/checkout.html", context, status=status)
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    """One page: contact, delivery or pickup (stores where everything can be ready, with
+    when), payment, opt-ins. Places the order in one call to ``order_place``; anything
+    refused comes back on the form with the cart untouched."""
+    cart_obj = _cart(request)
+    summary = selectors.cart_summary(cart=cart_obj) if cart_obj is not None else None
+    if summary is None or summary.is_empty:
+        messages.info(request, "Your cart is empty.")
+        return redirect("orders:cart")
+    member = request.user.is_authenticated
+    if request.method != "POST":
+        customer = customer_of(request) if member else None
+        initial = {}
+        if customer is not None:
+            initial = {
+                "first_name": customer.first_name,
+                "last_name": customer.last_name,
+                "phone": customer.phone,
+            }
+        form = CheckoutForm(member=member, initial=initial)
+        return _checkout_render(request, cart_obj, summary, form)
+    form = CheckoutForm(request.POST, member=member)
+    if not form.is_valid():
+        return _checkout_render(request, cart_obj, summary, form, status=400)
+    data = form.cleaned_data
+    if data["fulfilment"] == "pickup":
+        fulfilment = services.PickupAt(data["store"])
+    else:
+        fulfilment = services.ShipTo(
+            {
+                "name": f"{data['first_name']} {data['last_name']}".strip(),
+                "line1": data["line1"],
+                "line2": data["line2"],
+                "city": data["city"],
+                "region": data["region"],
+                "postcode": data["postcode"],
+                "country": "US",
+            }
+        )
+    payment = (
+        services.PaymentChoice.pay_in_store()
+        if data["payment"] == "store"
+        else services.PaymentChoice.card(
+            data["card_number"],
+            name=data["card_name"],
+            expiry=data["card_expiry"],
+            cvc=data["card_cvc"],
+        )
+    )
+    customer = customer_of(request) if member else None
+    contact = None
+    if customer is None:
+        contact = services.Contact(
+            email=data["email"] or (request.user.email if member else ""),
+            phone=data["phone"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+        )
+    try:
+        order = services.order_place(
+            services.OrderRequest.web(
+                cart=cart_obj,
+                fulfilment=fulfilment,
+                payment=payment,
+                customer=customer,
+                contact=contact,
+                marketing_email_opt_in=data["marketing_email"],
+                marketing_sms_opt_in=data["marketing_sms"],
+                user=request.user if member else None,
+            )
+        ).order
+    except DomainError as exc:
+        field = FIELD_FOR_ERROR.get(exc.details.get("field", "")) or FIELD_FOR_CODE.get(exc.code)
+        if field:
+            form.add_error(field, str(exc))
+        return _checkout_render(
+            request,
+            cart_obj,
+            summary,
+            form,
+            status=exc.http_status,
+            error="" if field else str(exc),
+        )
+    placed = request.session.get(PLACED_SESSION_KEY, [])
+    request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
+    return redirect("orders:confirmation", number=order.number)
+
+
+def confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt, with the order code to show at pickup. Only for the session that
+    placed the order or the member it belongs to (404 for anyone else)."""
+    try:
+        order = selectors.order_detail(number=number)
+    except OrderNotFound:
+        raise Http404("No such order") from None
+    in_session = order.number in request.session.get(PLACED_SESSION_KEY, [])
+    owner = request.user.is_authenticated and order.customer.user_id == request.user.pk
+    if not (in_session or owner):
+        raise Http404("No such order")
+    return render(request, "storefront/checkout/confirmation.html", _receipt_context(order))
+
+
+def order_status(request: HttpRequest, token: str) -> HttpResponse:
+    """A guest's order from the signed link in their emails (no login needed): the same
+    receipt as the confirmation, with where it is now. A tampered link is not found; an
+    expired one says so (410) and offers to log in."""
+    try:
+        order = selectors.order_for_status_token(token=token)
+    except OrderLinkExpired as exc:
+        return render(
+            request, "storefront/checkout/link_expired.html", {"message": exc.message}, status=410
+        )
+    except OrderLinkInvalid:
+        raise Http404("No such order") from None
+    return render(
+        request,
+        "storefront/checkout/confirmation.html",
+        {**_receipt_context(order), "via_link": True},
+    )
+
+
+def _receipt_context(order: Order) -> dict:
+    fulfilments = list(order.fulfilments.all())
+    return {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "pickups": [f for f in fulfilments if f.kind == Fulfilment.Kind.PICKUP],
+        "shipments": [f for f in fulfilments if f.kind != Fulfilment.Kind.PICKUP],
+        "payments": list(order.payments.all()),
+        "code_uri": order_code_data_uri(order.number),
+        # A guest keeps this link to check on the order later (it is in the email too).
+        "status_url": None
+        if order.customer.user_id
+        else reverse("orders:order-status", args=[selectors.order_status_token(order)]),
+    }
