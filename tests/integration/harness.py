@@ -189,7 +189,7 @@ class Workers:
                     "-m",
                     "celery",
                     "-A",
-                    "omni",
+                    "project",
                     "worker",
                     "--pool",
                     pool,

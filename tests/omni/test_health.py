@@ -159,7 +159,7 @@ def test_the_request_id_follows_the_work_into_the_outbox_and_its_handler(rf):
 
 @pytest.mark.django_db(transaction=True)  # beat closes its old connections first
 def test_beat_records_its_heartbeat_when_it_sends_a_task(client, with_a_worker, monkeypatch):
-    from omni import celery as omni_celery
+    from project import celery as omni_celery
 
     monkeypatch.setitem(omni_celery._beat, "recorded_at", 0.0)
     omni_celery._beat_heartbeat()  # not the beat process: nothing recorded
