@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 import django
 
@@ -43,8 +43,8 @@ from django.test import Client  # noqa: E402
 from inventory import services  # noqa: E402
 from inventory.models import Stock  # noqa: E402
 from omni.api.services import api_key_create  # noqa: E402
-from omni.celery import app as celery_app  # noqa: E402
 from omni.models import ApiScope  # noqa: E402
+from project.celery import app as celery_app  # noqa: E402
 
 URL = "/api/v1/stock/counts/"
 

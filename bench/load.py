@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 import django  # noqa: E402
 
@@ -78,7 +78,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
     process = subprocess.Popen(
         [
             str(gunicorn),
-            "omni.wsgi:application",
+            "project.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -1,7 +1,7 @@
 """Storefront browsing: home, category listings, search and product pages.
 
 ``urlpatterns`` are the storefront's (namespace ``catalog``); ``backoffice_urlpatterns`` are
-mounted under ``/backoffice/`` by ``omni/urls.py`` in the shared ``backoffice`` namespace, so
+mounted under ``/backoffice/`` by ``project/urls.py`` in the shared ``backoffice`` namespace, so
 their names must be unique across apps."""
 
 from django.urls import path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import datetime as dt
 import re
@@ -33,9 +32,6 @@ from customers.models import (
 )
 from omni.money import ZERO
 from stores.models import Associate, Location
-
-# ``list`` stays the builtin here; the alias reads the same as in services.
-builtins_list = builtins.list
 
 
 def loyalty_balance(*, customer: Customer) -> int:
@@ -82,7 +78,7 @@ def _identity_matches(query: str) -> list[tuple[str, str]]:
     return found
 
 
-def customer_search(*, query: str, limit: int = 20) -> builtins_list[Customer]:
+def customer_search(*, query: str, limit: int = 20) -> list[Customer]:
     """Active customers matching a back-office search box: an exact email, phone number
     (any format) or loyalty number — indexed lookups on the normalised identity and the
     loyalty column — or a name ("ana", "ana lima", "lima"). Exact identity matches come
@@ -130,7 +126,7 @@ def customer_for_user(*, user) -> Customer | None:
 
 @dataclass(frozen=True)
 class TimelinePage:
-    entries: builtins_list[Interaction]
+    entries: list[Interaction]
     # Pass as ``before`` for the next (older) page; None on the last page.
     next_cursor: str | None
 
@@ -199,15 +195,15 @@ class ConsentView:
 @dataclass(frozen=True)
 class Customer360:
     customer: Customer  # home store and primary associate joined
-    identities: builtins_list[CustomerIdentity]
+    identities: list[CustomerIdentity]
     consents: dict[str, ConsentView]  # every contact channel; NONE when never given
-    sizes: builtins_list[SizePreference]
+    sizes: list[SizePreference]
     loyalty_points: int
     store_credit: Decimal
-    pinned_notes: builtins_list[CustomerNote]
-    open_tasks: builtins_list[FollowUpTask]
-    lists: builtins_list[List]  # each with ``item_count``
-    recent: builtins_list[Interaction]  # the latest few timeline entries
+    pinned_notes: list[CustomerNote]
+    open_tasks: list[FollowUpTask]
+    lists: list[List]  # each with ``item_count``
+    recent: list[Interaction]  # the latest few timeline entries
 
 
 def customer_360(*, customer: Customer, recent: int = 5) -> Customer360:
@@ -298,7 +294,7 @@ def lists_sent_to_store(
     location: Location,
     statuses: Iterable[str] | None = DEFAULT_QUEUE_STATUSES,
     list_id: int | None = None,
-) -> builtins_list[List]:
+) -> list[List]:
     """A store's queue of lists sent by shoppers (new and prepared by default; ``None``:
     every status), the soonest planned visit first, then the oldest sent. Each list has
     its customer and its items with product and size (what the store can sell of each is
@@ -379,7 +375,7 @@ def recently_viewed(*, customer: Customer, limit: int = 8) -> tuple[list[int], l
 # --- back-office clienteling: the customer in front of you ------------------------------
 
 
-def customer_notes(*, customer: Customer, limit: int = 20) -> builtins_list[CustomerNote]:
+def customer_notes(*, customer: Customer, limit: int = 20) -> list[CustomerNote]:
     """The customer's notes, pinned first then newest, author and store joined. 1 query."""
     return [
         *CustomerNote.objects.filter(customer=customer)
@@ -396,7 +392,7 @@ class HereNowCandidate:
     reason: str  # "On “Autumn wishlist”" or "On “Autumn wishlist”, in their size"
 
 
-def customer_here_now_candidates(*, customer: Customer) -> builtins_list[HereNowCandidate]:
+def customer_here_now_candidates(*, customer: Customer) -> list[HereNowCandidate]:
     """For this customer, the sizes on their lists that a store could hand over: the size
     they chose, or, for a product saved without one, the variant in their size for that
     product's size group (from their size profile), by product name. Which of them a
@@ -419,7 +415,7 @@ def customer_here_now_candidates(*, customer: Customer) -> builtins_list[HereNow
     condition = Q(pk__in=[*wanted_variants])
     for product_id, item in sizeless.items():
         condition |= Q(product_id=product_id, size=sizes[item.product.category.size_group])
-    found: builtins_list[HereNowCandidate] = []
+    found: list[HereNowCandidate] = []
     for variant in (
         Variant.objects.filter(condition, is_active=True)
         .select_related("product")

@@ -2,7 +2,7 @@
 The account's order pages (``/account/orders/...``) are orders' (``orders:account-orders``).
 
 ``urlpatterns`` are the storefront's (namespace ``customers``); ``backoffice_urlpatterns`` are
-mounted under ``/backoffice/`` by ``omni/urls.py`` in the shared ``backoffice`` namespace, so
+mounted under ``/backoffice/`` by ``project/urls.py`` in the shared ``backoffice`` namespace, so
 their names must be unique across apps."""
 
 from django.urls import path

@@ -1,7 +1,7 @@
 """Back-office stock lookup and transfer requests.
 
 ``urlpatterns`` are the storefront's (namespace ``inventory``); ``backoffice_urlpatterns`` are
-mounted under ``/backoffice/`` by ``omni/urls.py`` in the shared ``backoffice`` namespace, so
+mounted under ``/backoffice/`` by ``project/urls.py`` in the shared ``backoffice`` namespace, so
 their names must be unique across apps."""
 
 from django.urls import path

@@ -12,7 +12,7 @@ Two answers, on purpose (README, "Running for real"):
 
 Heartbeats are one upserted row per process kind (``omni.models.Heartbeat``): the worker's
 from the ``heartbeat`` task that beat schedules every ``OMNI_HEARTBEAT_SECONDS``, beat's
-from beat itself whenever it sends a task (``omni.celery``).
+from beat itself whenever it sends a task (``project.celery``).
 """
 
 from __future__ import annotations
@@ -108,13 +108,13 @@ def cache_check() -> str:
 
 
 def tasks_run_in_process() -> bool:
-    from omni.celery import app
+    from celery import current_app as app  # the project's (the ground imports no roof)
 
     return bool(app.conf.task_always_eager)
 
 
 def broker_check() -> str:
-    from omni.celery import app
+    from celery import current_app as app  # the project's (the ground imports no roof)
 
     if tasks_run_in_process():
         return "ok (tasks run in-process)"

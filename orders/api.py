@@ -8,7 +8,7 @@ the lines by SKU and the payment (``external``: already paid on the till). It is
 home at once (``carry_out``): the units leave that store's stock in the same transaction.
 ``external_reference`` is the POS's or marketplace's own id, unique per channel: a POST
 that repeats one is a retry, answered 200 with the order the first made (checkout's own
-rule, ``order_place_or_existing``), the first 201.
+rule: ``order_place`` says whether it created the order), the first 201.
 """
 
 from __future__ import annotations
@@ -510,23 +510,25 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 raise _invalid("customer_id", "No such customer.", "unknown_customer")
         reference = data["external_reference"].strip()
         identity = data.get("customer") or {}
-        placement = services.order_place_or_existing(
-            lines=lines,
-            fulfilment=_fulfilment(data.get("fulfilment")),
-            payment=_payment(data.get("payment")),
-            customer=customer,
-            contact=services.Contact(
-                email=identity.get("email", "").strip(),
-                phone=identity.get("phone", "").strip(),
-                first_name=identity.get("first_name", "").strip(),
-                last_name=identity.get("last_name", "").strip(),
-            ),
-            channel=channel,
-            location=location,
-            associate=associate,
-            marketing_email_opt_in=data["marketing_email_opt_in"],
-            external_reference=reference,
-            source_location_ids=sources,
+        placement = services.order_place(
+            services.OrderRequest.api(
+                channel=channel,
+                lines=lines,
+                fulfilment=_fulfilment(data.get("fulfilment")),
+                payment=_payment(data.get("payment")),
+                external_reference=reference,
+                customer=customer,
+                contact=services.Contact(
+                    email=identity.get("email", "").strip(),
+                    phone=identity.get("phone", "").strip(),
+                    first_name=identity.get("first_name", "").strip(),
+                    last_name=identity.get("last_name", "").strip(),
+                ),
+                location=location,
+                associate=associate,
+                marketing_email_opt_in=data["marketing_email_opt_in"],
+                source_location_ids=sources,
+            )
         )
         order = placement.order
         if not placement.created and order.location_id is not None:

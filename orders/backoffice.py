@@ -33,9 +33,9 @@ from orders import selectors
 from orders import services as order_services
 from orders.backoffice_transfers import pickup_missing_lines
 from orders.models import Fulfilment, Order, Payment
-from orders.services.checkout import ADDRESS_FIELDS
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
+from orders.services.order_request import ADDRESS_FIELDS
 from stores.models import Location
 from stores.selectors import locations_active
 from stores.surface import backoffice_view
@@ -399,15 +399,16 @@ def _aisle_place(
             last_name=data.get("last_name", ""),
         )
     return order_services.order_place(
-        lines=[(int(key), quantity) for key, quantity in state["lines"].items()],
-        fulfilment=fulfilment,
-        payment=payment,
-        customer=customer,
-        contact=contact,
-        channel=Channel.STORE,
-        location=request.location,
-        associate=request.associate,
-    )
+        order_services.OrderRequest.store_sale(
+            location=request.location,
+            associate=request.associate,
+            lines=[(int(key), quantity) for key, quantity in state["lines"].items()],
+            fulfilment=fulfilment,
+            payment=payment,
+            customer=customer,
+            contact=contact,
+        )
+    ).order
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,7 @@
 """Storefront cart and checkout; back-office pickup queue and endless aisle.
 
 ``urlpatterns`` are the storefront's (namespace ``orders``); ``backoffice_urlpatterns`` are
-mounted under ``/backoffice/`` by ``omni/urls.py`` in the shared ``backoffice`` namespace, so
+mounted under ``/backoffice/`` by ``project/urls.py`` in the shared ``backoffice`` namespace, so
 their names must be unique across apps."""
 
 from django.urls import path

@@ -59,7 +59,7 @@ def admin_client(client, superuser):
 def celery_runs_eagerly_in_tests():
     """Tasks run in-process in tests (as in the embedded default), even when REDIS_URL is
     set; the integration tests that start a real worker switch this off themselves."""
-    from omni.celery import app
+    from project.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True

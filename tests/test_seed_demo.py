@@ -38,9 +38,9 @@ from customers.models import (
     SizePreference,
     StoreCreditEntry,
 )
+from demo.config import DEMO_PASSWORD, SCALES
+from demo.state import demo_data_delete
 from inventory.models import Reservation, Stock, StockMovement, Transfer
-from omni.demo.config import DEMO_PASSWORD, SCALES
-from omni.demo.state import demo_data_delete
 from orders.models import (
     Cart,
     CartLine,

@@ -115,7 +115,7 @@ def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> H
         variant = form.cleaned_data["sku"]
         try:
             services.list_add_item(
-                list=shopping_list,
+                shopping_list=shopping_list,
                 product=variant.product,
                 variant=variant,
                 quantity=form.cleaned_data["quantity"],
@@ -201,7 +201,7 @@ def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
     status = request.POST.get("status", "")
     try:
         services.list_set_store_status(
-            list=shopping_list, status=status, associate=request.associate
+            shopping_list=shopping_list, status=status, associate=request.associate
         )
     except DomainError as error:
         domain_error_message(request, error)
@@ -230,7 +230,7 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
     hours = form.cleaned_data["hours"]
     try:
         holds = services.list_hold_for_visit(
-            list=shopping_list,
+            shopping_list=shopping_list,
             location=request.location,
             associate=request.associate,
             hours=hours,

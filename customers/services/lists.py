@@ -3,7 +3,6 @@ sending a list to a store, the store's queue and holding a list for a visit."""
 
 from __future__ import annotations
 
-import builtins
 import datetime as dt
 from typing import Any
 
@@ -31,10 +30,6 @@ from omni.errors import DomainError
 from omni.outbox import outbox_record
 from stores.models import Associate, Location
 from stores.signals import hold_for_visit
-
-# ``list`` is a parameter name of the list services (the callers' vocabulary).
-builtins_list = builtins.list
-
 
 # Forward only: a list handed to a store is prepared by an associate, then visited (the
 # shopper may walk in before it was prepared).
@@ -108,12 +103,12 @@ def list_create(
 
 
 @transaction.atomic
-def list_rename(*, list: List, name: str, channel: str | None = None) -> List:
+def list_rename(*, shopping_list: List, name: str, channel: str | None = None) -> List:
     """Give the list another name. Locks the list row. Raises InvalidList (no name)."""
     name = (name or "").strip()[:120]
     if not name:
         raise InvalidList("Give the list a name.", field="name")
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     if shopping_list.name == name:
         return shopping_list
     old = shopping_list.name
@@ -126,11 +121,11 @@ def list_rename(*, list: List, name: str, channel: str | None = None) -> List:
 
 
 @transaction.atomic
-def list_delete(*, list: List, channel: str | None = None) -> None:
+def list_delete(*, shopping_list: List, channel: str | None = None) -> None:
     """Delete the list and its items (the timeline keeps a line saying so). A list a
     store is preparing (sent, not yet visited) cannot be deleted: the store would be
     left holding items for nobody. Locks the list row. Raises InvalidTransition."""
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     if shopping_list.store_status in (List.StoreStatus.NEW, List.StoreStatus.PREPARED):
         store = shopping_list.sent_to_location.name if shopping_list.sent_to_location else ""
         raise InvalidTransition(
@@ -151,7 +146,7 @@ def list_delete(*, list: List, channel: str | None = None) -> None:
 @transaction.atomic
 def list_add_item(
     *,
-    list: List,
+    shopping_list: List,
     product: Product,
     variant: Variant | None = None,
     quantity: int = 1,
@@ -173,7 +168,7 @@ def list_add_item(
         raise InvalidList("That size belongs to another product.", field="variant")
     if not product.is_active or (variant is not None and not variant.is_active):
         raise InvalidList("That product is no longer sold.", field="product")
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     items = ListItem.objects.filter(list=shopping_list).select_related("product", "variant")
     item = None
     if variant is not None:
@@ -233,14 +228,14 @@ def _may_email_about_list(customer: Customer) -> bool:
 @transaction.atomic
 def list_remove_item(
     *,
-    list: List,
+    shopping_list: List,
     item_id: int,
     associate: Associate | None = None,
     channel: str | None = None,
 ) -> None:
     """Take an item off a list. Locks the list row. Raises CustomerNotFound when the item
     is not on this list (a shopper cannot remove from someone else's list)."""
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     item = (
         ListItem.objects.select_related("product", "variant")
         .filter(list=shopping_list, pk=item_id)
@@ -260,24 +255,22 @@ def list_remove_item(
 
 
 @transaction.atomic
-def list_share(*, list: List, channel: str | None = None) -> str:
+def list_share(*, shopping_list: List, channel: str | None = None) -> str:
     """Make the list visible to anyone with its link; returns the share token (for
     ``/lists/<token>/``). Sharing a shared list returns the same token."""
-    shopping_list = _list_locked(list)
-    if not shopping_list.is_shared:
-        shopping_list.is_shared = True
-        shopping_list.save(update_fields=["is_shared", "updated_at"])
-        _list_changed(
-            shopping_list=shopping_list, summary=f"Shared “{shopping_list.name}”", channel=channel
-        )
-    list.is_shared, list.share_token = True, shopping_list.share_token
-    return shopping_list.share_token
+    locked = _list_locked(shopping_list)
+    if not locked.is_shared:
+        locked.is_shared = True
+        locked.save(update_fields=["is_shared", "updated_at"])
+        _list_changed(shopping_list=locked, summary=f"Shared “{locked.name}”", channel=channel)
+    shopping_list.is_shared, shopping_list.share_token = True, locked.share_token
+    return locked.share_token
 
 
 @transaction.atomic
-def list_unshare(*, list: List, channel: str | None = None) -> List:
+def list_unshare(*, shopping_list: List, channel: str | None = None) -> List:
     """Stop sharing: the old link stops working (the token is replaced)."""
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     shopping_list.is_shared = False
     shopping_list.share_token = new_share_token()
     shopping_list.save(update_fields=["is_shared", "share_token", "updated_at"])
@@ -292,7 +285,7 @@ def list_unshare(*, list: List, channel: str | None = None) -> List:
 @transaction.atomic
 def list_send_to_store(
     *,
-    list: List,
+    shopping_list: List,
     location: Location,
     visit_date: dt.date | None = None,
     channel: str | None = None,
@@ -308,7 +301,7 @@ def list_send_to_store(
         )
     if visit_date is not None and visit_date < timezone.localdate():
         raise InvalidList("The visit date is in the past.", field="visit_date")
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     if not ListItem.objects.filter(list=shopping_list).exists():
         raise InvalidList("The list is empty: add something before sending it.")
     shopping_list.sent_to_location = location
@@ -337,7 +330,7 @@ def list_send_to_store(
 @transaction.atomic
 def list_set_store_status(
     *,
-    list: List,
+    shopping_list: List,
     status: str,
     associate: Associate,
 ) -> List:
@@ -346,7 +339,7 @@ def list_set_store_status(
 
     Locks the list row. Raises InvalidTransition (not sent to a store, backwards, or an
     unknown status), LocationNotAvailable (the associate does not work at that store)."""
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     if shopping_list.sent_to_location_id is not None:
         _ensure_assigned(associate=associate, location=shopping_list.sent_to_location)
     allowed = _LIST_STORE_FLOW.get(shopping_list.store_status, frozenset())
@@ -374,11 +367,11 @@ HOLD_HOURS_MAX = 168  # a week: the longest a list is held for a visit
 @transaction.atomic
 def list_hold_for_visit(
     *,
-    list: List,
+    shopping_list: List,
     location: Location,
     associate: Associate,
     hours: int = 48,
-) -> builtins_list[Any]:
+) -> list[Any]:
     """Put the list's items aside at this store for the shopper's visit: one expiring
     hold (kind ``visit``) per item, all or none. Holding again replaces the earlier visit
     holds, so the same units are never held twice. A list sent to this store and still
@@ -406,7 +399,7 @@ def list_hold_for_visit(
             f"Hold for between 1 and {HOLD_HOURS_MAX} hours.", field="hours", maximum=HOLD_HOURS_MAX
         )
     _ensure_assigned(associate=associate, location=location)
-    shopping_list = _list_locked(list)
+    shopping_list = _list_locked(shopping_list)
     items = [*ListItem.objects.filter(list=shopping_list).select_related("product", "variant")]
     if not items:
         raise InvalidList("The list is empty.")

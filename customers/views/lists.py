@@ -265,7 +265,9 @@ def account_list_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = ListRenameForm(request.POST)
     if form.is_valid():
         try:
-            services.list_rename(list=shopping_list, name=form.cleaned_data["name"], channel="web")
+            services.list_rename(
+                shopping_list=shopping_list, name=form.cleaned_data["name"], channel="web"
+            )
         except DomainError as exc:
             domain_error_on_form(form, exc)
         else:
@@ -282,7 +284,7 @@ def account_list_delete(request: HttpRequest, pk: int) -> HttpResponse:
     shopping_list = _own_list(customer, pk)
     name = shopping_list.name
     try:
-        services.list_delete(list=shopping_list, channel="web")
+        services.list_delete(shopping_list=shopping_list, channel="web")
     except DomainError as exc:
         domain_error_message(request, exc)
         return redirect("customers:list-detail", pk=pk)
@@ -297,7 +299,7 @@ def account_list_item_remove(request: HttpRequest, pk: int, item_id: int) -> Htt
     customer = account_customer(request)
     shopping_list = _own_list(customer, pk)
     try:
-        services.list_remove_item(list=shopping_list, item_id=item_id, channel="web")
+        services.list_remove_item(shopping_list=shopping_list, item_id=item_id, channel="web")
     except CustomerNotFound:
         raise Http404("That item is not on this list.") from None
     if request.htmx:
@@ -314,10 +316,10 @@ def account_list_share(request: HttpRequest, pk: int) -> HttpResponse:
     customer = account_customer(request)
     shopping_list = _own_list(customer, pk)
     if request.POST.get("share") == "on":
-        services.list_share(list=shopping_list, channel="web")
+        services.list_share(shopping_list=shopping_list, channel="web")
         note = gettext("Anyone with the link can now see this list.")
     else:
-        services.list_unshare(list=shopping_list, channel="web")
+        services.list_unshare(shopping_list=shopping_list, channel="web")
         note = gettext("The list is private again; the old link no longer works.")
     if request.htmx:
         context = _list_detail_context(request, customer, pk)
@@ -338,7 +340,7 @@ def account_list_send(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.list_send_to_store(
-                list=shopping_list,
+                shopping_list=shopping_list,
                 location=form.cleaned_data["location"],
                 visit_date=form.cleaned_data["visit_date"],
                 channel="web",
@@ -413,7 +415,7 @@ def list_add(request: HttpRequest) -> HttpResponse:
         ) or services.list_create(customer=customer, name="My wishlist", channel="web")
     try:
         item = services.list_add_item(
-            list=shopping_list, product=product, variant=variant, channel="web"
+            shopping_list=shopping_list, product=product, variant=variant, channel="web"
         )
     except DomainError as exc:
         return _list_add_refused(request, exc.message)

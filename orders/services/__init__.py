@@ -3,13 +3,41 @@ goes through these functions (storefront, back-office, API, workers). Split by s
 
 - ``carts``: get or create, add / set / remove, merge at login, email, signed restore links
 - ``checkout``: ``order_place`` — one transaction from cart or lines to a paid order
+- ``order_request``: what checkout is asked for (contact, ship / pick up / carry out),
+  checked before any write
+- ``totals``: shipping, tax and totals from the settings; pickup preparation time
 - ``payments``: provider interface, the test card provider (test numbers in its
   docstring), pay in store, store credit, capture / void / refund
-- ``fulfilments``: pickup queue transitions, collection, expiry and reminders; shipping
+- ``fulfilments``: the lifecycle both kinds share (start picking, cancel, the order's
+  status from its fulfilments) and the lock order
+- ``pickups``: ready, collected (with the code), waiting for a transfer
+- ``pickup_expiry``: the sweeps (beat): expire uncollected pickups, remind before that
+- ``shipments``: packed, shipped (all or part), a line unavailable, delivered
 - ``numbers``: readable order numbers ("W0001234")
 - ``events``: ``order_events_record``, the hook integrations (webhooks) listen on
 - ``recovery``: abandoned-cart follow-ups (``carts_recover``, beat)
 - ``followups``: the post-purchase thank-you (``orders_follow_up``, beat)
+
+Placing an order: build one ``OrderRequest`` (a frozen value) and pass it to
+``order_place``, which returns ``OrderPlacement(order, created)``; ``created`` is False
+for a retry (the cart was already checked out, or the channel already has an order with
+that ``external_reference``): that order comes back unchanged and nothing is written::
+
+    placement = services.order_place(
+        services.OrderRequest.web(
+            cart=cart,
+            fulfilment=services.PickupAt(store),
+            payment=services.PaymentChoice.pay_in_store(),
+            contact=services.Contact(email="ana@example.com"),
+        )
+    )
+
+One constructor per surface: ``OrderRequest.web`` (the storefront's checkout of the
+shopper's cart), ``.store_sale`` (an associate at a store: taken home now by default, or
+shipped / picked up: the endless aisle, an exchange), ``.api`` (a POS or a marketplace:
+its channel, its ``external_reference``, the locations its key may take stock from).
+Picking up is ``PickupAt(store)`` in any of them; anything else builds ``OrderRequest``
+with its fields directly.
 """
 
 from orders.errors import (
@@ -45,40 +73,30 @@ from orders.services.carts import (
     variant_label,
 )
 from orders.services.checkout import (
-    CarryOut,
-    Contact,
-    FulfilmentChoice,
     OrderPlacement,
-    PickupAt,
-    ShipTo,
-    Totals,
     order_place,
-    order_place_or_existing,
-    order_totals,
 )
 from orders.services.events import order_events_record
 from orders.services.followups import orders_follow_up
 from orders.services.fulfilments import (
     fulfilment_cancel,
-    fulfilment_collect,
-    fulfilment_deliver,
-    fulfilment_line_unavailable,
-    fulfilment_pack,
-    fulfilment_ready,
-    fulfilment_ship,
     fulfilment_start_picking,
     order_cancel,
     order_status_for,
     order_status_refresh,
-    pickup_missing,
-    pickup_transfer_arrived,
-    pickups_expire,
-    pickups_remind,
 )
 from orders.services.numbers import (
     NUMBER_PREFIX,
     order_number_for,
     order_number_normalise,
+)
+from orders.services.order_request import (
+    CarryOut,
+    Contact,
+    FulfilmentChoice,
+    OrderRequest,
+    PickupAt,
+    ShipTo,
 )
 from orders.services.payments import (
     Card,
@@ -95,7 +113,24 @@ from orders.services.payments import (
     payment_refundable,
     payment_void,
 )
+from orders.services.pickup_expiry import (
+    pickups_expire,
+    pickups_remind,
+)
+from orders.services.pickups import (
+    fulfilment_collect,
+    fulfilment_ready,
+    pickup_missing,
+    pickup_transfer_arrived,
+)
 from orders.services.recovery import RecoveryRun, carts_recover, carts_recovery_due
+from orders.services.shipments import (
+    fulfilment_deliver,
+    fulfilment_line_unavailable,
+    fulfilment_pack,
+    fulfilment_ship,
+)
+from orders.services.totals import Totals, order_totals
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -113,6 +148,7 @@ __all__ = [
     "InvalidTransition",
     "OrderNotFound",
     "OrderPlacement",
+    "OrderRequest",
     "OrdersError",
     "PaymentChoice",
     "PaymentDeclined",
@@ -155,7 +191,6 @@ __all__ = [
     "order_number_for",
     "order_number_normalise",
     "order_place",
-    "order_place_or_existing",
     "order_refund_value",
     "order_status_for",
     "order_status_refresh",

@@ -24,12 +24,9 @@ except for inventory's one conditional UPDATE per stock row held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -45,9 +42,7 @@ from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
     CartEmpty,
-    CheckoutInvalid,
     InsufficientStock,
-    InvalidQuantity,
     InvalidTransition,
     VariantUnavailable,
 )
@@ -55,172 +50,23 @@ from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, Ord
 from orders.services.carts import variant_label
 from orders.services.events import order_events_record
 from orders.services.numbers import (
-    ORDER_CHANNELS,
     order_number_for,
     order_number_placeholder,
 )
+from orders.services.order_request import (
+    CarryOut,
+    OrderRequest,
+    PickupAt,
+    ShipTo,
+    _address_clean,
+    _lines_clean,
+    _validate,
+)
 from orders.services.payments import (
-    METHOD_PAY_IN_STORE,
     Card,
-    PaymentChoice,
-    payment_choice_validate,
     payment_take,
 )
-from stores.models import Associate, Location
-
-# --- what the caller asks for -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Contact:
-    """Who the order is for, as typed at checkout or told to an associate."""
-
-    email: str = ""
-    phone: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    # The language a new customer reads (the storefront's active one); blank: the
-    # shop's default. An existing customer keeps theirs.
-    language: str = ""
-
-
-@dataclass(frozen=True)
-class ShipTo:
-    """Deliver to an address: name, line1, line2, city, region, postcode, country."""
-
-    address: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class PickupAt:
-    """Collect at a store that offers pickup: ``PickupAt(store_id)``, or
-    ``PickupAt(store=location)`` when the Location is at hand (saves a query)."""
-
-    store_id: int | None = None
-    store: Location | None = None
-
-    def __post_init__(self) -> None:
-        if isinstance(self.store_id, Location):  # PickupAt(location), positionally
-            object.__setattr__(self, "store", self.store_id)
-            object.__setattr__(self, "store_id", None)
-        if self.store_id is None and self.store is not None:
-            object.__setattr__(self, "store_id", self.store.pk)
-        if self.store_id is None:
-            raise CheckoutInvalid("Choose the store to pick up from.", field="store")
-
-
-@dataclass(frozen=True)
-class CarryOut:
-    """Taken home now from the store the sale is made in (channel ``store``)."""
-
-
-FulfilmentChoice = ShipTo | PickupAt | CarryOut
-
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
-REQUIRED_ADDRESS_FIELDS = {"line1": "street", "city": "town or city", "postcode": "postcode"}
-
-
-# --- settings -----------------------------------------------------------------------------
-
-
-def _decimal_setting(name: str, default: str) -> Decimal:
-    return to_money(str(getattr(settings, name, default)))
-
-
-def shipping_flat_rate() -> Decimal:
-    return _decimal_setting("OMNI_SHIPPING_FLAT", "5.95")
-
-
-def free_shipping_threshold() -> Decimal:
-    return _decimal_setting("OMNI_FREE_SHIPPING_OVER", "75.00")
-
-
-def tax_rate() -> Decimal:
-    return Decimal(str(getattr(settings, "OMNI_TAX_RATE", "0")))
-
-
-def pickup_preparation_time() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "OMNI_PICKUP_PREPARATION_MINUTES", 120)))
-
-
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Decimal
-    shipping: Decimal
-    discount: Decimal
-    tax: Decimal
-
-    @property
-    def total(self) -> Decimal:
-        return self.subtotal - self.discount + self.shipping + self.tax
-
-
-def order_totals(*, subtotal: Decimal, ships: bool) -> Totals:
-    """Shipping is a flat ``OMNI_SHIPPING_FLAT`` (5.95), free once the subtotal reaches
-    ``OMNI_FREE_SHIPPING_OVER`` (75.00) and for pickups and carry-out; tax is
-    ``OMNI_TAX_RATE`` (0) of the merchandise."""
-    subtotal = to_money(subtotal)
-    shipping = ZERO
-    if ships and subtotal < free_shipping_threshold():
-        shipping = shipping_flat_rate()
-    discount = ZERO
-    tax = to_money((subtotal - discount) * tax_rate())
-    return Totals(subtotal=subtotal, shipping=shipping, discount=discount, tax=tax)
-
-
-# --- validation before any write ----------------------------------------------------------
-
-
-def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
-    clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
-    clean["country"] = (clean["country"] or "US").upper()
-    for key, label in REQUIRED_ADDRESS_FIELDS.items():
-        if not clean[key]:
-            raise CheckoutInvalid(f"Please enter the {label} of the delivery address.", field=key)
-    return clean
-
-
-def _lines_clean(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
-    merged: dict[int, int] = {}
-    for raw in lines:
-        variant_id, quantity = raw
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidQuantity("Each quantity must be a whole number of at least 1.")
-        merged[int(variant_id)] = merged.get(int(variant_id), 0) + quantity
-    if not merged:
-        raise CartEmpty("There is nothing to check out.")
-    return merged
-
-
-def _validate(
-    *,
-    channel: str,
-    fulfilment: FulfilmentChoice,
-    payment: PaymentChoice,
-    location: Location | None,
-    lines,
-    cart,
-    external_reference: str,
-):
-    if channel not in ORDER_CHANNELS:
-        raise CheckoutInvalid("Orders cannot be placed in this channel.", field="channel")
-    if (lines is None) == (cart is None):
-        raise CheckoutInvalid("Check out either a cart or a list of lines.", field="lines")
-    if channel == Channel.STORE and location is None:
-        raise CheckoutInvalid("An in-store sale needs the store it is made in.", field="location")
-    if isinstance(fulfilment, CarryOut):
-        if channel != Channel.STORE or location is None or not location.is_store:
-            raise CheckoutInvalid(
-                "Only an in-store sale can be taken home now.", field="fulfilment"
-            )
-    elif not isinstance(fulfilment, ShipTo | PickupAt):
-        raise CheckoutInvalid("Choose delivery or pickup.", field="fulfilment")
-    if payment.method == METHOD_PAY_IN_STORE and isinstance(fulfilment, ShipTo):
-        raise CheckoutInvalid("Pay in store is for pickups and in-store sales.", field="payment")
-    if len(external_reference) > 80:
-        raise CheckoutInvalid("The external reference is too long.", field="external_reference")
-    return payment_choice_validate(payment)
-
+from orders.services.totals import order_totals, pickup_preparation_time
 
 # --- errors the shopper understands --------------------------------------------------------
 
@@ -279,36 +125,10 @@ class OrderPlacement:
     created: bool
 
 
-def order_place(**arguments: Any) -> Order:
-    """The order of ``order_place_or_existing`` (same arguments), for callers to whom a
-    retry's order is as good as a new one (the storefront, the back-office)."""
-    return order_place_or_existing(**arguments).order
-
-
-def order_place_or_existing(
-    *,
-    fulfilment: FulfilmentChoice,
-    payment: PaymentChoice,
-    lines: Sequence[tuple[int, int]] | None = None,
-    cart: Cart | None = None,
-    customer: Customer | None = None,
-    contact: Contact | None = None,
-    channel: str = Channel.WEB,
-    location: Location | None = None,
-    associate: Associate | None = None,
-    marketing_email_opt_in: bool = False,
-    marketing_sms_opt_in: bool = False,
-    user=None,
-    external_reference: str = "",
-    source_location_ids: Collection[int] | None = None,
-) -> OrderPlacement:
-    """Place an order from a ``cart`` or from ``lines`` ((variant_id, quantity) pairs)
-    for a ``customer`` or a ``contact`` (resolved to the one customer with that email or
-    phone; ``user`` is attached), delivered as ``fulfilment`` (``ShipTo(address)``,
-    ``PickupAt(store_id)``, ``CarryOut()``) and paid as ``payment``
-    (``PaymentChoice.card(...)``, ``.pay_in_store()``, ``.store_credit()``,
-    ``.external(reference=...)``). In-store sales pass ``channel="store"``, the store as
-    ``location`` and the ``associate`` who helped (attribution).
+def order_place(request: OrderRequest) -> OrderPlacement:
+    """Place the order ``request`` describes (see ``OrderRequest``: a cart or lines, for a
+    customer or a contact, shipped / picked up / carried out, paid as chosen); the order
+    and whether this call made it.
 
     Idempotent, and says so: a cart already checked out, or an ``external_reference``
     already used in this channel, returns that order with ``created=False`` and writes
@@ -323,82 +143,32 @@ def order_place_or_existing(
     PaymentDeclined (``card_declined``, ``insufficient_funds``,
     ``insufficient_store_credit``), PaymentFailed (``processing_error``), and from below
     IdentityConflict (customers: the email and phone belong to two customers),
-    InvalidDestination (inventory: unknown postcode, a store without pickup).
-
-    ``source_location_ids`` (an integration bound to some stores) limits where the stock
-    may come from: shipments and pickup transfers are sourced only from those locations
-    (a shortage there is InsufficientStock)."""
-    card = _validate(
-        channel=channel,
-        fulfilment=fulfilment,
-        payment=payment,
-        location=location,
-        lines=lines,
-        cart=cart,
-        external_reference=external_reference,
-    )
-    contact = contact or Contact()
+    InvalidDestination (inventory: unknown postcode, a store without pickup; with
+    ``source_location_ids``, a shortage in those locations is InsufficientStock)."""
+    card = _validate(request)
+    contact = request.contact
     # Malformed contacts are refused before anything is written (InvalidContact).
     if contact.email:
         customer_services.normalise_email(contact.email)
     if contact.phone:
         customer_services.normalise_phone(contact.phone)
-    wanted = _lines_clean(lines) if lines is not None else None
+    wanted = _lines_clean(request.lines) if request.lines is not None else None
+    fulfilment = request.fulfilment
     address = _address_clean(fulfilment.address) if isinstance(fulfilment, ShipTo) else {}
-    request = _Request(
-        address=address,
-        fulfilment=fulfilment,
-        payment=payment,
-        card=card,
-        wanted=wanted,
-        cart=cart,
-        customer=customer,
-        contact=contact,
-        channel=channel,
-        location=location,
-        associate=associate,
-        marketing_email_opt_in=marketing_email_opt_in,
-        marketing_sms_opt_in=marketing_sms_opt_in,
-        user=user,
-        external_reference=external_reference,
-        source_location_ids=(
-            frozenset(source_location_ids) if source_location_ids is not None else None
-        ),
-    )
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _order_place(request)
+                return _order_place(request, wanted=wanted, address=address, card=card)
         except _HoldLost as lost:
             if attempt == 2:
                 raise lost.error from None
         except IntegrityError:
             # Two calls with the same external reference at once: the second insert lost.
-            existing = _existing_external(channel, external_reference)
+            existing = _existing_external(request.channel, request.external_reference)
             if existing is None:
                 raise
             return OrderPlacement(order=existing, created=False)
     raise AssertionError("unreachable")
-
-
-@dataclass
-class _Request:
-    address: dict[str, str]
-    fulfilment: FulfilmentChoice
-    payment: PaymentChoice
-    card: Card | None
-    wanted: dict[int, int] | None
-    cart: Cart | None
-    customer: Customer | None
-    contact: Contact
-    channel: str
-    location: Location | None
-    associate: Associate | None
-    marketing_email_opt_in: bool
-    marketing_sms_opt_in: bool
-    user: Any
-    external_reference: str
-    source_location_ids: frozenset[int] | None = None
 
 
 def _existing_external(channel: str, external_reference: str) -> Order | None:
@@ -408,13 +178,13 @@ def _existing_external(channel: str, external_reference: str) -> Order | None:
 
 
 def _cart_lines(
-    request: _Request,
+    request: OrderRequest, wanted: Mapping[int, int] | None
 ) -> tuple[Cart | None, dict[int, int], dict[int, Variant], Order | None]:
     """The locked cart, its lines and their priced variants; or the order the cart
     already became (double submit). One query in the common case: the lines with the
     cart (locked), the variants and their current prices."""
     if request.cart is None:
-        return None, dict(request.wanted or {}), {}, None
+        return None, dict(wanted or {}), {}, None
     rows = list(
         CartLine.objects.filter(cart_id=request.cart.pk)
         .select_related("cart", "variant__product__category")
@@ -464,7 +234,7 @@ def _priced_variants(
     return variants
 
 
-def _customer_for(request: _Request) -> Customer:
+def _customer_for(request: OrderRequest) -> Customer:
     """The order's customer: the one given; a member's own; else the one customer with
     this email or phone (created if nobody matches), with the member's login attached."""
     if request.customer is not None:
@@ -500,20 +270,22 @@ def _customer_for(request: _Request) -> Customer:
     )
 
 
-def _contact_values(request: _Request, customer: Customer) -> tuple[str, str]:
+def _contact_values(request: OrderRequest, customer: Customer) -> tuple[str, str]:
     contact = request.contact
     email = customer_services.normalise_email(contact.email) if contact.email else customer.email
     phone = customer_services.normalise_phone(contact.phone) if contact.phone else customer.phone
     return email or "", phone or ""
 
 
-def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.datetime):
+def _plan(
+    request: OrderRequest, postcode: str, wanted: Mapping[int, int], variants, now: dt.datetime
+):
     lines = [inventory.Line(v, q) for v, q in wanted.items()]
     try:
         if isinstance(request.fulfilment, ShipTo):
             return inventory.sourcing_for_shipment(
                 lines=lines,
-                postcode=request.address["postcode"],
+                postcode=postcode,
                 only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
@@ -529,7 +301,7 @@ def _plan(request: _Request, wanted: Mapping[int, int], variants, now: dt.dateti
 
 
 def _fulfilments_build(
-    request: _Request, order: Order, plan, wanted: Mapping[int, int], now: dt.datetime
+    request: OrderRequest, order: Order, plan, wanted: Mapping[int, int], now: dt.datetime
 ) -> list[tuple[Fulfilment, dict[int, int]]]:
     """Unsaved fulfilments with {variant_id: quantity} each."""
     if isinstance(request.fulfilment, ShipTo):
@@ -572,7 +344,7 @@ def _fulfilments_build(
     ]
 
 
-def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None:
+def _stock_take(request: OrderRequest, order: Order, plan, wanted, variants) -> None:
     """Hold (ship, pickup) or sell (carry-out) the units, through inventory."""
     try:
         if isinstance(request.fulfilment, CarryOut):
@@ -614,9 +386,15 @@ def _stock_take(request: _Request, order: Order, plan, wanted, variants) -> None
         raise _HoldLost(translated) from None
 
 
-def _order_place(request: _Request) -> OrderPlacement:
+def _order_place(
+    request: OrderRequest,
+    *,
+    wanted: Mapping[int, int] | None,
+    address: dict[str, str],
+    card: Card | None,
+) -> OrderPlacement:
     now = timezone.now()
-    cart, wanted, loaded, existing = _cart_lines(request)
+    cart, wanted, loaded, existing = _cart_lines(request, wanted)
     if existing is not None:
         return OrderPlacement(order=existing, created=False)
     existing = _existing_external(request.channel, request.external_reference)
@@ -647,7 +425,7 @@ def _order_place(request: _Request) -> OrderPlacement:
         subtotal=sum((line.line_total for line in order_lines), ZERO),
         ships=isinstance(request.fulfilment, ShipTo),
     )
-    plan = _plan(request, wanted, variants, now)
+    plan = _plan(request, address.get("postcode", ""), wanted, variants, now)
 
     order = Order.objects.create(
         number=order_number_placeholder(),
@@ -666,7 +444,7 @@ def _order_place(request: _Request) -> OrderPlacement:
         discount_total=totals.discount,
         tax_total=totals.tax,
         total=totals.total,
-        shipping_address=request.address,
+        shipping_address=address,
         cart=cart,
         external_reference=request.external_reference,
         placed_at=now,
@@ -709,7 +487,7 @@ def _order_place(request: _Request) -> OrderPlacement:
     payment_take(
         order=order,
         choice=request.payment,
-        card=request.card,
+        card=card,
         capture_now=carried,
         location=request.location,
     )
@@ -735,7 +513,7 @@ def _cart_convert(
 
 
 def _customer_record(
-    request: _Request,
+    request: OrderRequest,
     order: Order,
     customer: Customer,
     fulfilments: list[Fulfilment],

@@ -26,9 +26,9 @@ from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY
 from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
 from orders.models import Fulfilment, Order
-from orders.services.checkout import pickup_preparation_time
 from orders.services.numbers import order_code_data_uri
 from orders.services.payments import card_provider_name
+from orders.services.totals import pickup_preparation_time
 from orders.views.cart import _cart
 from stores.models import Location
 from stores.selectors import location_distances_from, locations_active
@@ -306,15 +306,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
     try:
         order = services.order_place(
-            cart=cart_obj,
-            fulfilment=fulfilment,
-            payment=payment,
-            customer=customer,
-            contact=contact,
-            marketing_email_opt_in=data["marketing_email"],
-            marketing_sms_opt_in=data["marketing_sms"],
-            user=request.user if member else None,
-        )
+            services.OrderRequest.web(
+                cart=cart_obj,
+                fulfilment=fulfilment,
+                payment=payment,
+                customer=customer,
+                contact=contact,
+                marketing_email_opt_in=data["marketing_email"],
+                marketing_sms_opt_in=data["marketing_sms"],
+                user=request.user if member else None,
+            )
+        ).order
     except DomainError as exc:
         field = FIELD_FOR_ERROR.get(exc.details.get("field", "")) or FIELD_FOR_CODE.get(exc.code)
         if field:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from catalog.models import Variant
-from customers.models import Channel
 from orders.models import Order
 from returns.errors import InvalidReturnLine
 from returns.models import Return
@@ -50,7 +49,7 @@ def exchange_place(
     inactive replacement), and from orders: PaymentDeclined
     (``insufficient_store_credit``: the replacements cost more), InsufficientStock,
     VariantUnavailable, CheckoutInvalid."""
-    from orders.services import CarryOut, PaymentChoice, PickupAt, order_place
+    from orders.services import CarryOut, OrderRequest, PaymentChoice, PickupAt, order_place
 
     wanted: dict[int, int] = {}
     for variant_id, quantity in replacements:
@@ -72,14 +71,15 @@ def exchange_place(
     )
     carry_out = _all_on_hand_here(location=location, wanted=wanted)
     exchange_order = order_place(
-        lines=[*wanted.items()],
-        fulfilment=CarryOut() if carry_out else PickupAt(store_id=location.pk),
-        payment=PaymentChoice.store_credit(),
-        customer=return_request.customer,
-        channel=Channel.STORE,
-        location=location,
-        associate=associate,
-    )
+        OrderRequest.store_sale(
+            location=location,
+            associate=associate,
+            lines=[*wanted.items()],
+            fulfilment=CarryOut() if carry_out else PickupAt(store_id=location.pk),
+            payment=PaymentChoice.store_credit(),
+            customer=return_request.customer,
+        )
+    ).order
     return {
         "exchange_order_id": exchange_order.pk,
         "exchange_order_number": exchange_order.number,

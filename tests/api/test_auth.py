@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from omni.api.authentication import api_key_for
 from omni.api.services import api_key_revoke
-from omni.api.urls import router
 from omni.models import ApiKey, ApiScope
+from project.api_urls import router
 from tests import factories as f
 from tests.api.conftest import Caller, error_of
 

@@ -129,14 +129,14 @@ def test_old_records_are_purged(api, world):
 def _slow_checkout(monkeypatch, seconds: float):
     from orders import services
 
-    real = services.order_place_or_existing
+    real = services.order_place
 
-    def slow(**kwargs):
-        placement = real(**kwargs)
+    def slow(request):
+        placement = real(request)
         time.sleep(seconds)
         return placement
 
-    monkeypatch.setattr(services, "order_place_or_existing", slow)
+    monkeypatch.setattr(services, "order_place", slow)
 
 
 def _race(client, *, delay: float = 0.3):
@@ -185,7 +185,7 @@ def test_the_purge_runs_hourly_from_beat():
     from celery.schedules import crontab
     from django.conf import settings
 
-    from omni.celery import app
+    from project.celery import app
 
     [entry] = [
         e

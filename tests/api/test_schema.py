@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from omni.models import ApiScope
-from omni.wsgi import application
+from project.wsgi import application
 from tests.api.conftest import ALL_SCOPES
 
 pytestmark = pytest.mark.django_db

@@ -323,9 +323,9 @@ def test_here_now_lists_their_sizes_in_stock_at_this_store(bo, customer, store, 
     gone = f.VariantFactory(product__name="Sold-out scarf", size="")
     f.SizePreferenceFactory(customer=customer, size_group="tops", size="M")
     wishlist = f.ListFactory(customer=customer, name="Autumn")
-    services.list_add_item(list=wishlist, product=shirt)  # no size chosen: their size M
-    services.list_add_item(list=wishlist, product=coat_s.product, variant=coat_s)
-    services.list_add_item(list=wishlist, product=gone.product, variant=gone)
+    services.list_add_item(shopping_list=wishlist, product=shirt)  # no size chosen: their size M
+    services.list_add_item(shopping_list=wishlist, product=coat_s.product, variant=coat_s)
+    services.list_add_item(shopping_list=wishlist, product=gone.product, variant=gone)
     f.StockFactory(variant=shirt_m, location=store, on_hand=2)
     f.StockFactory(variant=shirt_l, location=store, on_hand=5)
     f.StockFactory(variant=coat_s, location=other_store, on_hand=5)  # not here
@@ -345,7 +345,7 @@ def test_here_now_offers_only_what_this_store_can_still_sell(customer, store):
     free = f.VariantFactory(product__name="Free boots")
     wishlist = f.ListFactory(customer=customer)
     for variant in (held, free):
-        services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+        services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     f.StockFactory(variant=held, location=store, on_hand=2, reserved=2)  # all put aside
     f.StockFactory(variant=free, location=store, on_hand=3, reserved=1)
     found = here_now(customer=customer, location=store)
@@ -626,9 +626,9 @@ def _sent_list(customer, store, *stock, name="For Saturday"):
         if on_hand is not None:
             f.StockFactory(variant=variant, location=store, on_hand=on_hand)
         services.list_add_item(
-            list=shopping_list, product=variant.product, variant=variant, quantity=quantity
+            shopping_list=shopping_list, product=variant.product, variant=variant, quantity=quantity
         )
-    services.list_send_to_store(list=shopping_list, location=store)
+    services.list_send_to_store(shopping_list=shopping_list, location=store)
     return shopping_list
 
 
@@ -707,7 +707,7 @@ def test_the_hold_service_caps_the_hours(customer, store, associate, hours):
     shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
     with pytest.raises(InvalidList) as raised:
         services.list_hold_for_visit(
-            list=shopping_list, location=store, associate=associate, hours=hours
+            shopping_list=shopping_list, location=store, associate=associate, hours=hours
         )
     assert raised.value.details["field"] == "hours"
     assert not Reservation.objects.exists()
@@ -716,10 +716,12 @@ def test_the_hold_service_caps_the_hours(customer, store, associate, hours):
 def test_the_hold_service_refuses_an_associate_of_another_store(customer, store, other_associate):
     shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
     with pytest.raises(LocationNotAvailable):
-        services.list_hold_for_visit(list=shopping_list, location=store, associate=other_associate)
+        services.list_hold_for_visit(
+            shopping_list=shopping_list, location=store, associate=other_associate
+        )
     with pytest.raises(LocationNotAvailable):
         services.list_set_store_status(
-            list=shopping_list, status="prepared", associate=other_associate
+            shopping_list=shopping_list, status="prepared", associate=other_associate
         )
 
 

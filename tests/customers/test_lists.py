@@ -47,9 +47,9 @@ def test_creating_a_list_is_on_the_timeline(customer, wishlist):
 
 def test_the_same_size_twice_adds_to_its_quantity(customer, wishlist):
     variant = f.VariantFactory()
-    first = services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    first = services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     again = services.list_add_item(
-        list=wishlist, product=variant.product, variant=variant, quantity=2
+        shopping_list=wishlist, product=variant.product, variant=variant, quantity=2
     )
     assert again.pk == first.pk and again.quantity == 3
     assert ListItem.objects.filter(list=wishlist).count() == 1
@@ -58,17 +58,17 @@ def test_the_same_size_twice_adds_to_its_quantity(customer, wishlist):
 
 def test_choosing_a_size_fills_in_the_product_saved_without_one(wishlist):
     variant = f.VariantFactory()
-    sizeless = services.list_add_item(list=wishlist, product=variant.product)
-    sized = services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    sizeless = services.list_add_item(shopping_list=wishlist, product=variant.product)
+    sized = services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     assert sized.pk == sizeless.pk and sized.variant == variant and sized.quantity == 1
 
 
 def test_a_size_of_another_product_or_a_bad_quantity_is_refused(wishlist):
     variant, other = f.VariantFactory(), f.ProductFactory()
     with pytest.raises(InvalidList):
-        services.list_add_item(list=wishlist, product=other, variant=variant)
+        services.list_add_item(shopping_list=wishlist, product=other, variant=variant)
     with pytest.raises(InvalidList):
-        services.list_add_item(list=wishlist, product=variant.product, quantity=0)
+        services.list_add_item(shopping_list=wishlist, product=variant.product, quantity=0)
 
 
 def test_an_associates_addition_says_who_and_emails_the_shopper_with_consent(
@@ -83,7 +83,7 @@ def test_an_associates_addition_says_who_and_emails_the_shopper_with_consent(
     variant = f.VariantFactory(size="38")
     with django_capture_on_commit_callbacks(execute=True):
         item = services.list_add_item(
-            list=wishlist, product=variant.product, variant=variant, associate=associate
+            shopping_list=wishlist, product=variant.product, variant=variant, associate=associate
         )
     assert item.added_by_associate == associate and item.added_by_name == "Maya"
     entry = Interaction.objects.filter(kind=Interaction.Kind.LIST_CHANGE).first()
@@ -96,7 +96,7 @@ def test_an_associates_addition_says_who_and_emails_the_shopper_with_consent(
     # The same item added again: no second email.
     with django_capture_on_commit_callbacks(execute=True):
         services.list_add_item(
-            list=wishlist, product=variant.product, variant=variant, associate=associate
+            shopping_list=wishlist, product=variant.product, variant=variant, associate=associate
         )
     assert len(mail.outbox) == 1
 
@@ -112,7 +112,7 @@ def test_the_email_follows_consent(
     variant = f.VariantFactory()
     with django_capture_on_commit_callbacks(execute=True):
         services.list_add_item(
-            list=wishlist, product=variant.product, variant=variant, associate=associate
+            shopping_list=wishlist, product=variant.product, variant=variant, associate=associate
         )
     assert len(mail.outbox) == int(emailed)
 
@@ -123,7 +123,9 @@ def test_the_shopper_adding_an_item_gets_no_email(
     services.consent_set(customer=customer, channel="email", state="marketing", source="web")
     variant = f.VariantFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        item = services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+        item = services.list_add_item(
+            shopping_list=wishlist, product=variant.product, variant=variant
+        )
     assert item.added_by_associate is None and item.added_by_name == ""
     assert not mail.outbox and not OutboxMessage.objects.exists()
 
@@ -135,7 +137,7 @@ def test_consent_withdrawn_before_the_send_stops_the_email(
     variant = f.VariantFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.list_add_item(
-            list=wishlist, product=variant.product, variant=variant, associate=associate
+            shopping_list=wishlist, product=variant.product, variant=variant, associate=associate
         )
     services.consent_set(customer=customer, channel="email", state="none", source="web")
     for callback in callbacks:
@@ -145,30 +147,30 @@ def test_consent_withdrawn_before_the_send_stops_the_email(
 
 def test_removing_an_item(customer, wishlist):
     variant = f.VariantFactory()
-    item = services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    item = services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     other_list = services.list_create(customer=f.CustomerFactory(), name="x", kind="wishlist")
     with pytest.raises(CustomerNotFound):
-        services.list_remove_item(list=other_list, item_id=item.pk)
-    services.list_remove_item(list=wishlist, item_id=item.pk)
+        services.list_remove_item(shopping_list=other_list, item_id=item.pk)
+    services.list_remove_item(shopping_list=wishlist, item_id=item.pk)
     assert not ListItem.objects.exists()
     assert "Removed" in Interaction.objects.filter(kind="list_change").first().summary
 
 
 def test_sharing_gives_a_token_and_unsharing_kills_the_link(wishlist):
-    token = services.list_share(list=wishlist)
+    token = services.list_share(shopping_list=wishlist)
     assert token == wishlist.share_token and wishlist.is_shared
-    assert services.list_share(list=wishlist) == token
+    assert services.list_share(shopping_list=wishlist) == token
     assert selectors.list_shared(token=token).pk == wishlist.pk
-    services.list_unshare(list=wishlist)
+    services.list_unshare(shopping_list=wishlist)
     with pytest.raises(CustomerNotFound):
         selectors.list_shared(token=token)
 
 
 def test_sending_to_a_store_puts_the_list_in_its_queue(wishlist, store):
     variant = f.VariantFactory()
-    services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     visit = timezone.localdate() + dt.timedelta(days=2)
-    sent = services.list_send_to_store(list=wishlist, location=store, visit_date=visit)
+    sent = services.list_send_to_store(shopping_list=wishlist, location=store, visit_date=visit)
     assert sent.sent_to_location == store and sent.store_status == List.StoreStatus.NEW
     assert sent.sent_at is not None and sent.visit_planned_for == visit
     assert [sl.pk for sl in selectors.lists_sent_to_store(location=store)] == [wishlist.pk]
@@ -176,33 +178,35 @@ def test_sending_to_a_store_puts_the_list_in_its_queue(wishlist, store):
 
 def test_only_an_active_store_takes_lists(wishlist):
     variant = f.VariantFactory()
-    services.list_add_item(list=wishlist, product=variant.product, variant=variant)
+    services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
     for place in (f.WarehouseFactory(), f.LocationFactory(is_active=False)):
         with pytest.raises(LocationNotAvailable):
-            services.list_send_to_store(list=wishlist, location=place)
+            services.list_send_to_store(shopping_list=wishlist, location=place)
     with pytest.raises(InvalidList):
         services.list_send_to_store(
-            list=wishlist, location=f.LocationFactory(), visit_date=dt.date(2000, 1, 1)
+            shopping_list=wishlist, location=f.LocationFactory(), visit_date=dt.date(2000, 1, 1)
         )
 
 
 def test_the_store_moves_a_list_forward_only(wishlist, store, associate):
     with pytest.raises(InvalidTransition):  # not sent yet
-        services.list_set_store_status(list=wishlist, status="prepared", associate=associate)
+        services.list_set_store_status(
+            shopping_list=wishlist, status="prepared", associate=associate
+        )
     variant = f.VariantFactory()
-    services.list_add_item(list=wishlist, product=variant.product, variant=variant)
-    services.list_send_to_store(list=wishlist, location=store)
+    services.list_add_item(shopping_list=wishlist, product=variant.product, variant=variant)
+    services.list_send_to_store(shopping_list=wishlist, location=store)
     prepared = services.list_set_store_status(
-        list=wishlist, status=List.StoreStatus.PREPARED, associate=associate
+        shopping_list=wishlist, status=List.StoreStatus.PREPARED, associate=associate
     )
     assert prepared.store_status == List.StoreStatus.PREPARED
     visited = services.list_set_store_status(
-        list=wishlist, status=List.StoreStatus.VISITED, associate=associate
+        shopping_list=wishlist, status=List.StoreStatus.VISITED, associate=associate
     )
     assert visited.store_status == List.StoreStatus.VISITED
     with pytest.raises(InvalidTransition) as exc:
         services.list_set_store_status(
-            list=wishlist, status=List.StoreStatus.PREPARED, associate=associate
+            shopping_list=wishlist, status=List.StoreStatus.PREPARED, associate=associate
         )
     assert exc.value.code == "invalid_transition"
     entry = Interaction.objects.filter(kind="list_change").first()
@@ -213,11 +217,11 @@ def test_holding_a_list_for_a_visit_reserves_every_item_here(customer, wishlist,
     shirt, shoes = f.VariantFactory(), f.VariantFactory()
     f.StockFactory(variant=shirt, location=store, on_hand=3)
     f.StockFactory(variant=shoes, location=store, on_hand=1)
-    services.list_add_item(list=wishlist, product=shirt.product, variant=shirt, quantity=2)
-    services.list_add_item(list=wishlist, product=shoes.product, variant=shoes)
-    services.list_send_to_store(list=wishlist, location=store)
+    services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt, quantity=2)
+    services.list_add_item(shopping_list=wishlist, product=shoes.product, variant=shoes)
+    services.list_send_to_store(shopping_list=wishlist, location=store)
     holds = services.list_hold_for_visit(
-        list=wishlist, location=store, associate=associate, hours=24
+        shopping_list=wishlist, location=store, associate=associate, hours=24
     )
     assert {(h.stock.variant_id, h.quantity) for h in holds} == {(shirt.pk, 2), (shoes.pk, 1)}
     assert {h.kind for h in holds} == {Reservation.Kind.VISIT}
@@ -227,7 +231,7 @@ def test_holding_a_list_for_a_visit_reserves_every_item_here(customer, wishlist,
     wishlist.refresh_from_db()
     assert wishlist.store_status == List.StoreStatus.PREPARED
     # Holding again replaces the earlier holds rather than doubling them.
-    services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
+    services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
     assert Stock.objects.get(variant=shirt, location=store).reserved == 2
     assert Reservation.objects.filter(status=Reservation.Status.ACTIVE).count() == 2
     assert_ledger_true()
@@ -238,10 +242,10 @@ def test_a_hold_is_all_or_nothing_and_names_the_short_items(wishlist, store, ass
     scarf = f.VariantFactory(product__name="Silk scarf", size="", colour="Red")
     f.StockFactory(variant=shirt, location=store, on_hand=3)
     f.StockFactory(variant=scarf, location=store, on_hand=1)
-    services.list_add_item(list=wishlist, product=shirt.product, variant=shirt)
-    services.list_add_item(list=wishlist, product=scarf.product, variant=scarf, quantity=2)
+    services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt)
+    services.list_add_item(shopping_list=wishlist, product=scarf.product, variant=scarf, quantity=2)
     with pytest.raises(InsufficientStock) as exc:
-        services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
+        services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
     assert "Silk scarf (Red)" in exc.value.message and "1 of 2" in exc.value.message
     assert "Linen shirt" not in exc.value.message
     assert exc.value.code == "insufficient_stock"
@@ -251,9 +255,9 @@ def test_a_hold_is_all_or_nothing_and_names_the_short_items(wishlist, store, ass
 
 def test_a_hold_needs_sizes_chosen(wishlist, store, associate):
     product = f.ProductFactory(name="Blazer")
-    services.list_add_item(list=wishlist, product=product)
+    services.list_add_item(shopping_list=wishlist, product=product)
     with pytest.raises(SizeNotChosen) as exc:
-        services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
+        services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
     assert "Blazer" in exc.value.message
 
 
@@ -266,12 +270,14 @@ def test_a_hold_with_nobody_to_hold_stock_is_refused_and_changes_nothing(
 
     shirt = f.VariantFactory()
     f.StockFactory(variant=shirt, location=store, on_hand=3)
-    services.list_add_item(list=wishlist, product=shirt.product, variant=shirt)
-    services.list_send_to_store(list=wishlist, location=store)
+    services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt)
+    services.list_send_to_store(shopping_list=wishlist, location=store)
     assert hold_for_visit.disconnect(dispatch_uid="inventory.hold_for_visit")
     try:
         with pytest.raises(LocationNotAvailable):
-            services.list_hold_for_visit(list=wishlist, location=store, associate=associate)
+            services.list_hold_for_visit(
+                shopping_list=wishlist, location=store, associate=associate
+            )
     finally:
         from inventory.receivers import hold_for_visit as inventory_holds
 

@@ -267,11 +267,11 @@ def test_list_detail_shows_price_image_availability_and_who_added(
     mine = _priced_variant(amount="59.00", size="L")
     f.ProductImageFactory(product=mine.product, alt_text="Blue coat")
     f.StockFactory(variant=mine, location=store, on_hand=3)
-    services.list_add_item(list=shopping_list, product=mine.product, variant=mine)
+    services.list_add_item(shopping_list=shopping_list, product=mine.product, variant=mine)
     associate = f.AssociateFactory(home_location=store, display_name="Maya")
     suggested = _priced_variant(amount="25.00")
     services.list_add_item(
-        list=shopping_list,
+        shopping_list=shopping_list,
         product=suggested.product,
         variant=suggested,
         associate=associate,
@@ -295,7 +295,7 @@ def test_sizeless_item_shows_the_lowest_price_and_stock_of_any_size(member_clien
     small = _priced_variant(product=product, amount="30.00", size="S")
     _priced_variant(product=product, amount="35.00", size="L")
     f.StockFactory(variant=small, location=store, on_hand=2)
-    services.list_add_item(list=shopping_list, product=product)
+    services.list_add_item(shopping_list=shopping_list, product=product)
     session = member_client.session
     session[STORE_SESSION_KEY] = {"id": store.pk, "name": store.name}
     session.save()
@@ -317,7 +317,7 @@ def test_list_prices_follow_the_catalogs_price_in_force(member_client, member):
         valid_from=timezone.now() - dt.timedelta(days=2),
         valid_until=timezone.now() - dt.timedelta(days=1),
     )
-    services.list_add_item(list=shopping_list, product=coat.product, variant=coat)
+    services.list_add_item(shopping_list=shopping_list, product=coat.product, variant=coat)
     text = member_client.get(reverse("customers:list-detail", args=[shopping_list.pk])).content
     assert "$60.00" in text.decode()
     assert "$80.00" not in text.decode() and "$40.00" not in text.decode()
@@ -330,7 +330,7 @@ def test_list_stock_at_my_store_is_what_it_can_still_sell(member_client, member,
     f.StockFactory(variant=coat, location=store, on_hand=5, reserved=2, safety_stock=0)
     elsewhere = f.LocationFactory(name="Peoria")
     f.StockFactory(variant=coat, location=elsewhere, on_hand=9)
-    services.list_add_item(list=shopping_list, product=coat.product, variant=coat)
+    services.list_add_item(shopping_list=shopping_list, product=coat.product, variant=coat)
     session = member_client.session
     session[STORE_SESSION_KEY] = {"id": store.pk, "name": store.name}
     session.save()
@@ -401,7 +401,9 @@ def test_send_to_store_and_store_progress(member_client, member, store):
     assert shopping_list.sent_to_location == store
     assert shopping_list.visit_planned_for == visit
     associate = f.AssociateFactory(home_location=store)
-    services.list_set_store_status(list=shopping_list, status="prepared", associate=associate)
+    services.list_set_store_status(
+        shopping_list=shopping_list, status="prepared", associate=associate
+    )
     text = member_client.get(reverse("customers:list-detail", args=[shopping_list.pk])).content
     assert b'aria-current="step">Prepared' in text
     assert b"At Springfield" in text
@@ -454,7 +456,7 @@ def test_rename_and_delete(member_client, member):
 
 def test_a_list_the_store_is_preparing_cannot_be_deleted(member_client, member, store):
     shopping_list = _list_with_items(member)
-    services.list_send_to_store(list=shopping_list, location=store)
+    services.list_send_to_store(shopping_list=shopping_list, location=store)
     response = member_client.post(
         reverse("customers:list-delete", args=[shopping_list.pk]), follow=True
     )
@@ -757,7 +759,7 @@ def test_query_counts_are_flat(
 @pytest.mark.parametrize("items", [1, 15])
 def test_shared_list_query_count_is_flat(client, member, django_assert_max_num_queries, items):
     shopping_list = _list_with_items(member, n=items)
-    services.list_share(list=shopping_list)
+    services.list_share(shopping_list=shopping_list)
     with django_assert_max_num_queries(6):
         response = client.get(reverse("customers:list-shared", args=[shopping_list.share_token]))
     assert response.status_code == 200
@@ -776,7 +778,7 @@ def test_choosing_a_size_for_an_item_saved_without_one(member_client, member):
     product = f.ProductFactory(name="Wool scarf")
     small = _priced_variant(product=product, size="S")
     _priced_variant(product=product, size="L")
-    services.list_add_item(list=shopping_list, product=product)
+    services.list_add_item(shopping_list=shopping_list, product=product)
     page = member_client.get(reverse("customers:list-detail", args=[shopping_list.pk]))
     assert f'<option value="{small.pk}">S</option>' in page.content.decode()
     response = member_client.post(

@@ -61,7 +61,7 @@ def shop():
         f.PriceFactory(variant=variant, amount=Decimal("89.00"))
     f.StockFactory(variant=shirt, location=store, on_hand=4)
     f.StockFactory(variant=shirt, location=peoria, on_hand=6)
-    services.list_add_item(list=wishlist, product=shirt.product, variant=shirt)
+    services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt)
     order = f.OrderFactory(customer=ana, number="W900100", channel="web")
     f.OrderLineFactory(order=order, variant=shirt, product_name="Oxford shirt")
     services.note_add(customer=ana, associate=maya, body="Prefers slim fits", pinned=True)
@@ -84,10 +84,10 @@ def shop():
         )
     james = f.CustomerFactory(first_name="James", last_name="Park")
     sent = services.list_create(customer=james, name="Wedding outfit")
-    services.list_add_item(list=sent, product=shirt.product, variant=shirt, quantity=2)
-    services.list_add_item(list=sent, product=blazer, variant=blazer_m, quantity=3)
+    services.list_add_item(shopping_list=sent, product=shirt.product, variant=shirt, quantity=2)
+    services.list_add_item(shopping_list=sent, product=blazer, variant=blazer_m, quantity=3)
     services.list_send_to_store(
-        list=sent, location=store, visit_date=timezone.localdate() + dt.timedelta(days=2)
+        shopping_list=sent, location=store, visit_date=timezone.localdate() + dt.timedelta(days=2)
     )
     return {"store": store, "ana": ana, "wishlist": wishlist, "maya": maya}
 

@@ -93,12 +93,14 @@ def test_return_of_a_web_order_with_store_credit_shows_in_the_account(
     f.CustomerIdentityFactory(customer=customer, kind="email", value="olivia@example.com")
     medium = world["sizes"][1]
     order = services.order_place(
-        lines=[(medium.pk, 1)],
-        fulfilment=services.ShipTo(ADDRESS),
-        payment=services.PaymentChoice.card(CARD),
-        customer=customer,
-        channel=Channel.WEB,
-    )
+        services.OrderRequest(
+            lines=[(medium.pk, 1)],
+            fulfilment=services.ShipTo(ADDRESS),
+            payment=services.PaymentChoice.card(CARD),
+            customer=customer,
+            channel=Channel.WEB,
+        )
+    ).order
     parcel = order.fulfilments.get()
     services.fulfilment_start_picking(fulfilment=parcel)
     services.fulfilment_ship(fulfilment=parcel, tracking_number="1Z")
@@ -150,11 +152,13 @@ def test_pickup_from_placed_to_collected(live_server, browser, world, shots):
     store = world["store"]
     small = world["sizes"][0]
     order = services.order_place(
-        lines=[(small.pk, 1)],
-        fulfilment=services.PickupAt(store_id=store.pk),
-        payment=services.PaymentChoice.pay_in_store(),
-        contact=services.Contact(email="james@example.com", first_name="James"),
-    )
+        services.OrderRequest(
+            lines=[(small.pk, 1)],
+            fulfilment=services.PickupAt(store_id=store.pk),
+            payment=services.PaymentChoice.pay_in_store(),
+            contact=services.Contact(email="james@example.com", first_name="James"),
+        )
+    ).order
     pickup = order.fulfilments.get()
     page = logged_in_page(browser, live_server, world["associate"].user)
     page.goto(f"{live_server.url}/backoffice/pickups/")

@@ -69,11 +69,13 @@ def test_pickup_tab_counts_follow_each_step(live_server, browser, world, screens
     pickups = []
     for email in ("ann@example.com", "ben@example.com"):
         order = services.order_place(
-            lines=[(variant.pk, 1)],
-            fulfilment=services.PickupAt(store_id=store.pk),
-            payment=services.PaymentChoice.pay_in_store(),
-            contact=services.Contact(email=email, first_name="Ann"),
-        )
+            services.OrderRequest(
+                lines=[(variant.pk, 1)],
+                fulfilment=services.PickupAt(store_id=store.pk),
+                payment=services.PaymentChoice.pay_in_store(),
+                contact=services.Contact(email=email, first_name="Ann"),
+            )
+        ).order
         pickups.append((order, order.fulfilments.get()))
     page = _signed_in(browser, live_server, world["associate"].user, TABLET)
     page.goto(f"{live_server.url}/backoffice/pickups/")

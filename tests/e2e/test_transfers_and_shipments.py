@@ -188,13 +188,15 @@ def test_pickup_waiting_for_a_transfer_through_screens(live_server, browser, wor
 def test_delivery_sourced_to_a_store_is_shipped_with_tracking(live_server, browser, world, shots):
     url = live_server.url
     order = services.order_place(
-        lines=[(world["shirt"].pk, 1)],
-        fulfilment=services.ShipTo(
-            {"name": "Olivia", "line1": "1 Lake St", "city": "Chicago", "postcode": "60601"}
-        ),
-        payment=services.PaymentChoice.card("4242 4242 4242 4242"),
-        customer=world["customer"],
-    )
+        services.OrderRequest(
+            lines=[(world["shirt"].pk, 1)],
+            fulfilment=services.ShipTo(
+                {"name": "Olivia", "line1": "1 Lake St", "city": "Chicago", "postcode": "60601"}
+            ),
+            payment=services.PaymentChoice.card("4242 4242 4242 4242"),
+            customer=world["customer"],
+        )
+    ).order
     parcel = order.fulfilments.get()
     assert parcel.location_id == world["chi"].pk
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from omni.celery import app
 from omni.management.commands.emails_show import messages_in
+from project.celery import app
 
 ROOT = Path(settings.BASE_DIR)
 DEAD_BROKER = "redis://127.0.0.1:1/0"
@@ -159,7 +159,7 @@ def service_env(*, redis_url: str, mail_dir: Path, **extra: str) -> dict[str, st
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "SITE_URL": "https://shop.example.com",
-        "DJANGO_SETTINGS_MODULE": "omni.settings",
+        "DJANGO_SETTINGS_MODULE": "project.settings",
         **extra,
     }
 
@@ -189,7 +189,7 @@ class Workers:
                     "-m",
                     "celery",
                     "-A",
-                    "omni",
+                    "project",
                     "worker",
                     "--pool",
                     pool,

@@ -28,11 +28,13 @@ def _race(carts, fulfilment):
         try:
             barrier.wait()
             order = services.order_place(
-                cart=cart,
-                contact=services.Contact(email=f"shopper{index}@example.com", first_name="S"),
-                fulfilment=fulfilment,
-                payment=services.PaymentChoice.card(GOOD_CARD),
-            )
+                services.OrderRequest(
+                    cart=cart,
+                    contact=services.Contact(email=f"shopper{index}@example.com", first_name="S"),
+                    fulfilment=fulfilment,
+                    payment=services.PaymentChoice.card(GOOD_CARD),
+                )
+            ).order
             won.append(order.pk)
         except services.InsufficientStock as exc:
             lost.append((cart.pk, exc))

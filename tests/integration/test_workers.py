@@ -2,7 +2,7 @@
 after commit, each email exactly once, none lost while the broker is unreachable, and two
 workers scanning the same due carts send each email once.
 
-Each test starts ``celery -A omni worker --pool solo`` subprocesses against the test
+Each test starts ``celery -A project worker --pool solo`` subprocesses against the test
 database (pytest-django's ``test_<name>``; rows are committed with
 ``transactional_db``) and a queue of its own on ``REDIS_URL``, with the file email
 backend writing to a temporary directory that the test reads back.
@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from customers import services as customer_services
 from customers.models import Channel, ConsentState, ContactChannel
-from omni.celery import app
 from omni.models import EmailLog, OutboxMessage
 from omni.outbox import outbox_sweep
 from orders import services
 from orders.models import Cart
+from project.celery import app
 from tests import factories as f
 from tests.integration.harness import DEAD_BROKER, Workers, use_broker
 from tests.integration.harness import wait_for as _wait_for

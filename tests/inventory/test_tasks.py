@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inventory import services, tasks
 from inventory.models import NearestAvailability, Reservation, Stock
-from omni.celery import app
+from project.celery import app
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

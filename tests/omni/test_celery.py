@@ -9,7 +9,7 @@ import pytest
 import redis
 from kombu.transport import redis as kombu_redis
 
-import omni.celery  # noqa: F401  (installs the guard, as every worker does)
+import project.celery  # noqa: F401  (installs the guard, as every worker does)
 
 
 @pytest.mark.parametrize(

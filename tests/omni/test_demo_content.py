@@ -1,9 +1,9 @@
 """The demo catalog reads like a shop: every product has its own description, and each
 illustration matches its name (a cap has a brim; it is not drawn as a beanie)."""
 
-from omni.demo.catalog import product_description, product_specs
-from omni.demo.config import SCALES
-from omni.demo.images import SILHOUETTES, illustration_shape, product_svg
+from demo.catalog import product_description, product_specs
+from demo.config import SCALES
+from demo.images import SILHOUETTES, illustration_shape, product_svg
 
 
 def test_every_demo_product_has_its_own_description():

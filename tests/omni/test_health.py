@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.utils import timezone
 
 from omni import outbox
-from omni.celery import app
 from omni.health import heartbeat_record
 from omni.models import OutboxMessage
 from omni.observability import JsonFormatter
+from project.celery import app
 from tests.omni.test_cache import DEAD_CACHE
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_the_request_id_follows_the_work_into_the_outbox_and_its_handler(rf):
 
 @pytest.mark.django_db(transaction=True)  # beat closes its old connections first
 def test_beat_records_its_heartbeat_when_it_sends_a_task(client, with_a_worker, monkeypatch):
-    from omni import celery as omni_celery
+    from project import celery as omni_celery
 
     monkeypatch.setitem(omni_celery._beat, "recorded_at", 0.0)
     omni_celery._beat_heartbeat()  # not the beat process: nothing recorded
@@ -190,7 +190,7 @@ def test_metrics_add_up_every_process_of_the_machine(tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", web],
-        env={**env, "DJANGO_SETTINGS_MODULE": "omni.settings", "DATABASE_URL": database_url()},
+        env={**env, "DJANGO_SETTINGS_MODULE": "project.settings", "DATABASE_URL": database_url()},
         capture_output=True,
         text=True,
         timeout=120,

@@ -29,7 +29,7 @@ def test_seed_demo_sets_the_site_even_when_already_seeded(settings, monkeypatch)
     settings.DEBUG = True  # seed_demo refuses a DEBUG-off (production-looking) database
     settings.SITE_URL = "http://localhost:9000"
     Site.objects.filter(pk=settings.SITE_ID).update(domain="example.com", name="example.com")
-    from omni.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     # Only the site part is under test here: stop right after it.
     def stop(*args, **kwargs):

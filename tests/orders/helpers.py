@@ -66,15 +66,17 @@ def place(
 ):
     """Check out like the storefront: ship to Springfield, pay by the good test card."""
     return services.order_place(
-        lines=lines,
-        cart=cart,
-        fulfilment=fulfilment or services.ShipTo(ADDRESS),
-        payment=payment or services.PaymentChoice.card(GOOD_CARD),
-        contact=contact
-        if contact is not None or kwargs.get("customer")
-        else services.Contact(email="ana@example.com", first_name="Ana", last_name="Shopper"),
-        **kwargs,
-    )
+        services.OrderRequest(
+            lines=lines,
+            cart=cart,
+            fulfilment=fulfilment or services.ShipTo(ADDRESS),
+            payment=payment or services.PaymentChoice.card(GOOD_CARD),
+            contact=contact
+            if contact is not None or kwargs.get("customer")
+            else services.Contact(email="ana@example.com", first_name="Ana", last_name="Shopper"),
+            **kwargs,
+        )
+    ).order
 
 
 def later(**delta) -> dt.datetime:

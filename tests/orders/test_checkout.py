@@ -1,6 +1,7 @@
 """Checkout: one transaction from a cart (or lines) to a paid order with its fulfilments
 and stock holds; a decline or a shortage leaves nothing behind."""
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
@@ -441,22 +442,85 @@ def test_the_same_external_reference_returns_the_same_order(places, variant):
 
 def test_checkout_says_whether_it_created_the_order(places, variant):
     receive(variant, places["warehouse"], 5)
-    kwargs = {
-        "lines": [(variant.pk, 1)],
-        "fulfilment": services.ShipTo(ADDRESS),
-        "payment": services.PaymentChoice.external(),
-        "contact": services.Contact(email="ana@example.com"),
-        "channel": Channel.MARKETPLACE,
-        "external_reference": "MKT-43",
-    }
+    request = services.OrderRequest.api(
+        channel=Channel.MARKETPLACE,
+        lines=[(variant.pk, 1)],
+        fulfilment=services.ShipTo(ADDRESS),
+        payment=services.PaymentChoice.external(),
+        external_reference="MKT-43",
+        contact=services.Contact(email="ana@example.com"),
+    )
 
-    first = services.order_place_or_existing(**kwargs)
-    retry = services.order_place_or_existing(**kwargs | {"lines": [(variant.pk, 3)]})
+    first = services.order_place(request)
+    retry = services.order_place(dataclasses.replace(request, lines=[(variant.pk, 3)]))
 
     assert first.created and not retry.created
     assert retry.order == first.order
     assert retry.order.lines.get().quantity == 1
     assert stock_at(variant, places["warehouse"]).reserved == 1
+
+
+def test_a_store_sale_request_is_carried_out_at_the_store_by_its_associate(places, variant):
+    store = places["peoria"]
+    associate = f.AssociateFactory(home_location=store)
+    receive(variant, store, 2)
+    request = services.OrderRequest.store_sale(
+        location=store,
+        associate=associate,
+        lines=[[variant.pk, 1]],
+        payment=services.PaymentChoice.pay_in_store(),
+        contact=services.Contact(phone="217 555 0198"),
+    )
+    assert (request.channel, request.fulfilment, request.lines) == (
+        Channel.STORE,
+        services.CarryOut(),
+        ((variant.pk, 1),),
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.channel = Channel.WEB
+
+    placement = services.order_place(request)
+
+    assert placement.created
+    assert (placement.order.channel, placement.order.associate) == (Channel.STORE, associate)
+    assert placement.order.fulfilments.get().kind == Fulfilment.Kind.CARRY_OUT
+    assert stock_at(variant, store).on_hand == 1
+
+
+def test_a_web_request_checks_out_the_cart_and_an_api_request_keeps_its_sources(
+    places, variant, shopper
+):
+    receive(variant, places["warehouse"], 3)
+    cart = services.cart_get_or_create(session_key="web-request")
+    services.cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+    web = services.OrderRequest.web(
+        cart=cart,
+        fulfilment=services.ShipTo(ADDRESS),
+        payment=services.PaymentChoice.card(GOOD_CARD),
+        contact=shopper,
+        marketing_email_opt_in=True,
+    )
+    assert (web.channel, web.lines, web.contact) == (Channel.WEB, None, shopper)
+
+    placement = services.order_place(web)
+
+    assert placement.created and placement.order.cart == cart
+    assert placement.order.lines.get().quantity == 2
+    again = services.order_place(web)  # a double submit: the order the first one made
+    assert (again.order, again.created) == (placement.order, False)
+
+    api = services.OrderRequest.api(
+        channel=Channel.APP,
+        lines=[(variant.pk, 1)],
+        fulfilment=services.PickupAt(places["springfield"]),
+        payment=services.PaymentChoice.external(),
+        external_reference="POS-1",
+        contact=shopper,
+        source_location_ids=[places["warehouse"].pk],
+    )
+    assert api.source_location_ids == frozenset({places["warehouse"].pk})
+    assert api.fulfilment.store_id == places["springfield"].pk
+    assert services.order_place(api).order.fulfilments.get().location == places["springfield"]
 
 
 # --- refusals that leave nothing behind ---------------------------------------------------

@@ -20,7 +20,7 @@ from customers.services import normalise_phone
 from inventory.models import Stock, StockMovement
 from omni.models import OutboxMessage
 from orders.models import Fulfilment, Refund
-from orders.services import CarryOut, PaymentChoice, order_place
+from orders.services import CarryOut, OrderRequest, PaymentChoice, order_place
 from returns.models import Return, ReturnLine
 from returns.selectors import returns_for_customer
 from returns.services import return_receive, return_request
@@ -747,13 +747,15 @@ def test_a_carry_out_sale_returned_at_another_store(client, places):
     f.PriceFactory(variant=shirt, amount=Decimal("40.00"))
     f.StockFactory(variant=shirt, location=places.peoria, on_hand=3)
     order = order_place(
-        lines=[(shirt.pk, 1)],
-        fulfilment=CarryOut(),
-        payment=PaymentChoice.card("4242 4242 4242 4242"),
-        customer=f.CustomerFactory(),
-        channel="store",
-        location=places.peoria,
-    )
+        OrderRequest(
+            lines=[(shirt.pk, 1)],
+            fulfilment=CarryOut(),
+            payment=PaymentChoice.card("4242 4242 4242 4242"),
+            customer=f.CustomerFactory(),
+            channel="store",
+            location=places.peoria,
+        )
+    ).order
     clerk = f.AssociateFactory(home_location=places.springfield, role=Associate.Role.ASSOCIATE)
     client.force_login(clerk.user)
     line = order.lines.get()

@@ -17,7 +17,7 @@ from omni.models import EmailLog, OutboxMessage
 from omni.outbox import outbox_deliver
 from orders.errors import PaymentDeclined
 from orders.models import Order, Payment, Refund
-from orders.services import CarryOut, PaymentChoice, order_place
+from orders.services import CarryOut, OrderRequest, PaymentChoice, order_place
 from returns import errors
 from returns.models import Return, ReturnLine
 from returns.services import (
@@ -73,13 +73,15 @@ def store_sale(places):
         f.PriceFactory(variant=variant, amount=Decimal(price))
         f.StockFactory(variant=variant, location=places.peoria, on_hand=5)
     return order_place(
-        lines=[(shirt.pk, 2), (belt.pk, 1)],
-        fulfilment=CarryOut(),
-        payment=PaymentChoice.card("4242 4242 4242 4242"),
-        customer=customer,
-        channel=Channel.STORE,
-        location=places.peoria,
-    )
+        OrderRequest(
+            lines=[(shirt.pk, 2), (belt.pk, 1)],
+            fulfilment=CarryOut(),
+            payment=PaymentChoice.card("4242 4242 4242 4242"),
+            customer=customer,
+            channel=Channel.STORE,
+            location=places.peoria,
+        )
+    ).order
 
 
 # --- started online ------------------------------------------------------------------------

@@ -34,7 +34,7 @@ backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_u
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("omni.api.urls")),
+    path("api/v1/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz/", views.healthz, name="healthz"),

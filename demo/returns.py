@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from customers.models import Channel, Interaction, LoyaltyEntry, StoreCreditEntry
-from omni.demo.randomness import token_for, weighted
-from omni.demo.rows import Row
-from omni.demo.world import DemoWorld, LocationRow
+from demo.randomness import token_for, weighted
+from demo.rows import Row
+from demo.world import DemoWorld, LocationRow
 from omni.money import ZERO, format_money, to_money
 from orders.models import Order, OrderLine, Payment, Refund
 from returns.models import Return, ReturnLine

@@ -9,9 +9,9 @@ from array import array
 
 from django.db import transaction
 
+from demo.rows import Row
+from demo.world import NOT_STOCKED, DemoWorld
 from inventory.models import Stock, StockMovement
-from omni.demo.rows import Row
-from omni.demo.world import NOT_STOCKED, DemoWorld
 
 
 def stock_plan(world: DemoWorld) -> None:

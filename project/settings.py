@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "returns",
+    # The roof: the demo retailer (``manage.py seed_demo``).
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -86,9 +88,9 @@ MIDDLEWARE = [
     "omni.views.BrandedNotFoundMiddleware",
 ]
 
-ROOT_URLCONF = "omni.urls"
-WSGI_APPLICATION = "omni.wsgi.application"
-ASGI_APPLICATION = "omni.asgi.application"
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
 
 TEMPLATES = [
     {

@@ -1,4 +1,4 @@
-"""``/api/v1/``: one router for every app's viewsets. Like ``omni/urls.py``, this module is
+"""``/api/v1/``: one router for every app's viewsets. Like ``project/urls.py``, this module is
 a composition root: it knows every app's ``api`` module."""
 
 from django.http import JsonResponse

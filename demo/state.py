@@ -32,13 +32,13 @@ from customers.models import (
     SizePreference,
     StoreCreditEntry,
 )
+from demo.catalog import product_specs
+from demo.config import DemoScale
+from demo.customers import customer_probe_emails
+from demo.images import product_images_delete
+from demo.staff import SUPERUSER_EMAIL, demo_users
+from demo.stores import location_specs
 from inventory.models import Reservation, Stock, StockMovement, Transfer
-from omni.demo.catalog import product_specs
-from omni.demo.config import DemoScale
-from omni.demo.customers import customer_probe_emails
-from omni.demo.images import product_images_delete
-from omni.demo.staff import SUPERUSER_EMAIL, demo_users
-from omni.demo.stores import location_specs
 from orders.models import (
     Cart,
     CartLine,

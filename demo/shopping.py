@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from omni.demo.randomness import WeightedPicker
-from omni.demo.world import CustomerRow, DemoWorld, ProductRow, VariantRow
+from demo.randomness import WeightedPicker
+from demo.world import CustomerRow, DemoWorld, ProductRow, VariantRow
 
 SIZE_LOYALTY = 0.8  # how often a shopper picks their usual size when the product has it
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from omni.demo.config import DEMO_EMAIL_DOMAIN, DemoScale
-from omni.demo.names import STREETS
-from omni.demo.randomness import rng_for
-from omni.demo.world import DemoWorld, LocationRow
+from demo.config import DEMO_EMAIL_DOMAIN, DemoScale
+from demo.names import STREETS
+from demo.randomness import rng_for
+from demo.world import DemoWorld, LocationRow
 from omni.geo import haversine_km, place_for_postcode
 from stores.models import Location, LocationDistance
 

@@ -20,12 +20,11 @@ from django.conf import settings
 from django.db import transaction
 
 from customers.models import Channel, Interaction, LoyaltyEntry
-from inventory.models import Reservation, Stock
-from omni.demo.config import HISTORY_DAYS
-from omni.demo.randomness import token_for, weighted
-from omni.demo.rows import Row
-from omni.demo.shopping import Assortment
-from omni.demo.world import (
+from demo.config import HISTORY_DAYS
+from demo.randomness import token_for, weighted
+from demo.rows import Row
+from demo.shopping import Assortment
+from demo.world import (
     NOT_STOCKED,
     AssociateRow,
     CustomerRow,
@@ -33,6 +32,7 @@ from omni.demo.world import (
     LocationRow,
     VariantRow,
 )
+from inventory.models import Reservation, Stock
 from omni.money import ZERO, format_money, to_money
 from orders.models import (
     Cart,

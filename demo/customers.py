@@ -30,9 +30,9 @@ from customers.models import (
     SizePreference,
     StoreCreditEntry,
 )
-from omni.demo.catalog import SIZE_RUNS
-from omni.demo.config import DEMO_EMAIL_DOMAIN, RETAILER_NAME, DemoScale
-from omni.demo.names import (
+from demo.catalog import SIZE_RUNS
+from demo.config import DEMO_EMAIL_DOMAIN, RETAILER_NAME, DemoScale
+from demo.names import (
     CUSTOMER_EMAIL_DOMAINS,
     FIRST_NAMES,
     LAST_NAMES,
@@ -41,11 +41,11 @@ from omni.demo.names import (
     STREETS,
     VISIT_SUMMARIES,
 )
-from omni.demo.randomness import rng_for, token_for, weighted
-from omni.demo.rows import Row
-from omni.demo.shopping import Assortment
-from omni.demo.staff import DemoPerson, users_create
-from omni.demo.world import CustomerRow, DemoWorld
+from demo.randomness import rng_for, token_for, weighted
+from demo.rows import Row
+from demo.shopping import Assortment
+from demo.staff import DemoPerson, users_create
+from demo.world import CustomerRow, DemoWorld
 from omni.money import to_money
 from orders.models import OrderLine
 

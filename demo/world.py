@@ -17,9 +17,9 @@ from functools import cached_property
 from django.db import models
 from tqdm import tqdm
 
-from omni.demo.config import DemoScale
-from omni.demo.randomness import rng_for
-from omni.demo.rows import Row, copy_insert
+from demo.config import DemoScale
+from demo.randomness import rng_for
+from demo.rows import Row, copy_insert
 
 # A (variant, location) pair the location does not stock: no Stock row at all.
 NOT_STOCKED = 0xFFFF
@@ -106,7 +106,7 @@ class DemoWorld:
     seed: int
     now: dt.datetime
     password_hash: str
-    # PostgreSQL: COPY rows in (the fast path); elsewhere bulk_create (see omni.demo.rows).
+    # PostgreSQL: COPY rows in (the fast path); elsewhere bulk_create (see demo.rows).
     use_copy: bool = False
     created: Counter = field(default_factory=Counter)
     locations: list[LocationRow] = field(default_factory=list)

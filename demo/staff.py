@@ -13,9 +13,9 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
-from omni.demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
-from omni.demo.names import ASSOCIATE_NAMES, FIRST_NAMES
-from omni.demo.world import AssociateRow, DemoWorld
+from demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from demo.names import ASSOCIATE_NAMES, FIRST_NAMES
+from demo.world import AssociateRow, DemoWorld
 from stores.models import Associate
 
 User = get_user_model()

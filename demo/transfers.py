@@ -16,9 +16,9 @@ from django.db.models import F
 from django.test.utils import override_settings
 
 from customers.models import Customer
+from demo.world import DemoWorld
 from inventory import services as inventory
 from inventory.models import Stock
-from omni.demo.world import DemoWorld
 from orders import services as orders
 from stores.models import Location
 
@@ -94,11 +94,13 @@ def _shipments(bos: Location) -> int:
     fulfilments = []
     for variant_id, shopper in zip(variants, shoppers, strict=False):
         order = orders.order_place(
-            lines=[(variant_id, 1)],
-            fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
-            payment=orders.PaymentChoice.card(DEMO_CARD),
-            customer=shopper,
-        )
+            orders.OrderRequest(
+                lines=[(variant_id, 1)],
+                fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
+                payment=orders.PaymentChoice.card(DEMO_CARD),
+                customer=shopper,
+            )
+        ).order
         fulfilment = order.fulfilments.get()
         if fulfilment.location_id == bos.pk:
             fulfilments.append(fulfilment)
@@ -134,7 +136,7 @@ def transfers_create(world: DemoWorld) -> None:
         stores = dict(zip(["BOS01", "BRK01", "CAM01"], picked, strict=False))
     if len(stores) < 3:
         return
-    from omni.demo.state import database_counts
+    from demo.state import database_counts
 
     # The services write rows in many tables (orders, ledger, holds, timeline): count
     # what this phase added to each, so the seed's created == stored check holds.

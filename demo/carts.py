@@ -9,10 +9,10 @@ import datetime as dt
 from django.db import transaction
 
 from customers.models import Channel
-from omni.demo.randomness import token_for
-from omni.demo.rows import Row
-from omni.demo.shopping import Assortment
-from omni.demo.world import DemoWorld
+from demo.randomness import token_for
+from demo.rows import Row
+from demo.shopping import Assortment
+from demo.world import DemoWorld
 from orders.models import Cart, CartLine
 
 # When the first reminder is due after the shopper goes quiet.

@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Category, Price, Product, ProductImage, Variant
-from omni.demo.config import DemoScale
-from omni.demo.images import product_images_write
-from omni.demo.randomness import ean13, rng_for, weighted
-from omni.demo.world import DemoWorld, ProductRow, VariantRow
+from demo.config import DemoScale
+from demo.images import product_images_write
+from demo.randomness import ean13, rng_for, weighted
+from demo.world import DemoWorld, ProductRow, VariantRow
 from omni.money import currency, to_money
 
 # name: (SKU code, swatch hex)

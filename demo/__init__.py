@@ -1,7 +1,7 @@
 """The demo retailer behind ``manage.py seed_demo``: Northwind Outfitters, a fictional US
 apparel chain with stores, warehouses, a catalog, customers and their history.
 
-Like ``omni/urls.py`` this package is a composition root: it is the one place outside the
+Like ``project/urls.py`` this package is a composition root: it is the one place outside the
 apps that imports every domain app, because a seed has to fill them all. Nothing in the apps
 imports it.
 

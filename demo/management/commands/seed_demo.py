@@ -5,8 +5,8 @@ Not for production: with DEBUG off the command refuses to run unless given
 no account gets the published demo password — every demo login gets one random password,
 printed once at the end of the run and never again.
 
-A composition root, like ``omni/urls.py``: the seed fills every domain app, so this command
-(and ``omni.demo``, which does the work phase by phase) may import them all; no app
+A composition root, like ``project/urls.py``: the seed fills every domain app, so this command
+(and ``demo``, which does the work phase by phase) may import them all; no app
 imports it.
 
 Deterministic: the same scale and seed give the same rows (natural keys, quantities,
@@ -33,25 +33,25 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from omni.demo.carts import open_carts_create
-from omni.demo.catalog import catalog_create
-from omni.demo.config import DEMO_PASSWORD, RETAILER_NAME, SCALES, demo_clock
-from omni.demo.customers import customer_history_complete, customers_create
-from omni.demo.orders import orders_create
-from omni.demo.returns import returns_create
-from omni.demo.rows import tables_analyze
-from omni.demo.staff import admin_create, demo_logins, staff_create
-from omni.demo.state import (
+from demo.carts import open_carts_create
+from demo.catalog import catalog_create
+from demo.config import DEMO_PASSWORD, RETAILER_NAME, SCALES, demo_clock
+from demo.customers import customer_history_complete, customers_create
+from demo.orders import orders_create
+from demo.returns import returns_create
+from demo.rows import tables_analyze
+from demo.staff import admin_create, demo_logins, staff_create
+from demo.state import (
     COUNTED,
     DemoState,
     database_counts,
     demo_data_delete,
     demo_inspect,
 )
-from omni.demo.stock import stock_create
-from omni.demo.stores import locations_create
-from omni.demo.transfers import transfers_create
-from omni.demo.world import DemoWorld
+from demo.stock import stock_create
+from demo.stores import locations_create
+from demo.transfers import transfers_create
+from demo.world import DemoWorld
 from omni.sites import site_sync
 
 PHASES = (
