@@ -51,7 +51,7 @@ def persian_shopper(client):
     order = Order.objects.get(customer=customer)
     shopping_list = f.ListFactory(customer=customer, name="Weekend")
     f.ListItemFactory(list=shopping_list, variant=shop.variant(), added_by_name="Maya")
-    token = customer_services.list_share(list=shopping_list)
+    token = customer_services.list_share(shopping_list=shopping_list)
     return_request = f.ReturnFactory(order=order)
     f.ReturnLineFactory(return_request=return_request, order_line=order.lines.first())
     unsubscribe = unsubscribe_token(customer_id=customer.pk)

@@ -101,7 +101,9 @@ def _order_with(
     Paid by card (captured) for its total unless ``payments`` says how; earns one point
     per currency unit of its subtotal unless ``points`` says otherwise."""
     lines = lines or [LineSpec()]
-    now = timezone.now()
+    # In the shop's zone, so "days ago" are calendar days (wall-clock arithmetic): 31 days of
+    # 24 hours back across a DST change can land on the 30th calendar day before today.
+    now = timezone.localtime()
     placed_at = now - dt.timedelta(
         days=placed_days_ago if placed_days_ago is not None else days_ago + 2
     )
