@@ -13,13 +13,8 @@ class InventoryConfig(AppConfig):
         variants_sellability_changed.connect(
             _sellability_changed, dispatch_uid="inventory.availability.sellability"
         )
-        # Customers' back-office holds a list for a visit through stores' signal (customers
-        # sits beside inventory, so its service cannot call inventory's).
-        from inventory import receivers
-        from stores.signals import hold_for_visit
-
-        hold_for_visit.connect(receivers.hold_for_visit, dispatch_uid="inventory.hold_for_visit")
         # A location added or moved changes which store is nearest for everyone.
+        from inventory import receivers
         from stores.signals import location_moved
 
         location_moved.connect(receivers.location_moved, dispatch_uid="inventory.location_moved")

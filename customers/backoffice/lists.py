@@ -20,6 +20,7 @@ from customers.models import Customer, List
 from inventory.selectors import stock_salable_at
 from omni.errors import DomainError
 from omni.http import domain_error_message, safe_next
+from orders import services as order_services
 from stores.models import Location
 from stores.surface import (
     backoffice_render,
@@ -229,7 +230,7 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
         return redirect(safe_next(request, reverse("backoffice:lists-queue")))
     hours = form.cleaned_data["hours"]
     try:
-        holds = services.list_hold_for_visit(
+        holds = order_services.list_hold_for_visit(
             shopping_list=shopping_list,
             location=request.location,
             associate=request.associate,

@@ -7,7 +7,8 @@ these functions (storefront, back-office, API, workers). Split by subdomain:
   emails and phone numbers; joining a login to its customer
 - ``consent``: consent per contact channel, with its history
 - ``ledgers``: loyalty points and store credit (append-only)
-- ``lists``: wishlists and shopping lists, sharing, sending to a store, holding for a visit
+- ``lists``: wishlists and shopping lists, sharing, sending to a store, the steps of
+  holding for a visit (``orders.services.list_hold_for_visit`` makes the holds between them)
 - ``clienteling``: an associate's notes, follow-up tasks, one-to-one outreach, access log
 - ``profile``: names, phone, preferences, home store, birthday; sizes learned or set
 - ``merge``: folding a duplicate customer into another
@@ -51,10 +52,13 @@ from customers.services.identities import (
 from customers.services.ledgers import loyalty_add, store_credit_add
 from customers.services.lists import (
     HOLD_HOURS_MAX,
+    ListHold,
     list_add_item,
     list_create,
     list_delete,
-    list_hold_for_visit,
+    list_hold_plan,
+    list_hold_record,
+    list_hold_short,
     list_remove_item,
     list_rename,
     list_send_to_store,
@@ -83,6 +87,7 @@ __all__ = [
     "InvalidList",
     "InvalidProfile",
     "InvalidTransition",
+    "ListHold",
     "LocationNotAvailable",
     "MergeNotAllowed",
     "SizeNotChosen",
@@ -98,7 +103,9 @@ __all__ = [
     "list_add_item",
     "list_create",
     "list_delete",
-    "list_hold_for_visit",
+    "list_hold_plan",
+    "list_hold_record",
+    "list_hold_short",
     "list_remove_item",
     "list_rename",
     "list_send_to_store",

@@ -4,6 +4,7 @@ sending a list to a store, the store's queue and holding a list for a visit."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -29,7 +30,6 @@ from customers.services.base import _channel_for, _ensure_assigned, _location_of
 from omni.errors import DomainError
 from omni.outbox import outbox_record
 from stores.models import Associate, Location
-from stores.signals import hold_for_visit
 
 # Forward only: a list handed to a store is prepared by an associate, then visited (the
 # shopper may walk in before it was prepared).
@@ -364,30 +364,40 @@ def list_set_store_status(
 HOLD_HOURS_MAX = 168  # a week: the longest a list is held for a visit
 
 
+@dataclass(frozen=True)
+class ListHold:
+    """A list about to be held for a visit, checked and locked by ``list_hold_plan``:
+    what inventory is asked to put aside (``lines``, until ``until``) and what
+    ``list_hold_record`` and ``list_hold_short`` need afterwards."""
+
+    shopping_list: List
+    items: list[ListItem]
+    location: Location
+    associate: Associate
+    hours: int
+    until: dt.datetime
+
+    @property
+    def lines(self) -> list[tuple[int, int]]:
+        """``(variant_id, quantity)`` per item, as inventory holds them."""
+        return [(item.variant_id, item.quantity) for item in self.items]
+
+
 @transaction.atomic
-def list_hold_for_visit(
+def list_hold_plan(
     *,
     shopping_list: List,
     location: Location,
     associate: Associate,
     hours: int = 48,
-) -> list[Any]:
-    """Put the list's items aside at this store for the shopper's visit: one expiring
-    hold (kind ``visit``) per item, all or none. Holding again replaces the earlier visit
-    holds, so the same units are never held twice. A list sent to this store and still
-    new becomes prepared.
+) -> ListHold:
+    """The first step of holding a list for a visit (``orders.services.list_hold_for_visit``
+    puts the steps together in one transaction): check the store, the hours, the
+    associate and the items, and lock the list row for the caller's transaction.
 
-    Returns the holds as inventory makes them (each with ``quantity`` and
-    ``expires_at``): customers asks through ``stores.signals.hold_for_visit``, which
-    inventory answers, so it never imports inventory.
-
-    Locks the list row, then (inventory, in this transaction) the stock rows in
-    primary-key order. Raises LocationNotAvailable (not an active store, the associate does
-    not work there, or nothing answers to hold stock), InvalidList (empty list, hours
-    outside 1–``HOLD_HOURS_MAX``), SizeNotChosen (items saved without a size), inventory's
-    InsufficientStock naming every short item (details ``lines`` as inventory gives
-    them)."""
-
+    Raises LocationNotAvailable (not an active store, the associate does not work there),
+    InvalidList (empty list, hours outside 1–``HOLD_HOURS_MAX``), SizeNotChosen (items
+    saved without a size)."""
     if location.kind != Location.Kind.STORE or not location.is_active:
         raise LocationNotAvailable(
             f"{location.name} is not a store that can hold items.", location_id=location.pk
@@ -409,52 +419,55 @@ def list_hold_for_visit(
             f"Choose a size for {names} before holding the list.",
             product_ids=[item.product_id for item in sizeless],
         )
-    until = timezone.now() + dt.timedelta(hours=hours)
-    try:
-        answers = hold_for_visit.send(
-            sender=Location,
-            location_id=location.pk,
-            lines=[(item.variant_id, item.quantity) for item in items],
-            expires_at=until,
-            reference=shopping_list,
-        )
-    except DomainError as exc:
-        if exc.code != "insufficient_stock":
-            raise
-        by_variant = {item.variant_id: item for item in items}
-        short = exc.details.get("lines", [])
-        described = [
-            f"{_item_label(by_variant[line['variant_id']])} "
-            f"({line.get('salable', 0)} of {line['requested']} available)"
-            for line in short
-            if line.get("variant_id") in by_variant
-        ]
-        # The same error type, worded in the list's terms (the items' names).
-        raise type(exc)(
-            f"Not enough in stock at {location.name} to hold: {'; '.join(described)}.",
-            lines=short,
-            location_id=location.pk,
-        ) from exc
-    holds = next((answer for _receiver, answer in answers if answer is not None), None)
-    if holds is None:
-        raise LocationNotAvailable(
-            f"{location.name} cannot hold items right now.", location_id=location.pk
-        )
+    return ListHold(
+        shopping_list=shopping_list,
+        items=items,
+        location=location,
+        associate=associate,
+        hours=hours,
+        until=timezone.now() + dt.timedelta(hours=hours),
+    )
+
+
+def list_hold_short(*, hold: ListHold, error: DomainError) -> DomainError:
+    """Inventory's "not enough stock" for a list hold, worded in the list's terms (the
+    items' names, what is available of each): the same error type, with the same
+    ``lines`` details, for the caller to raise."""
+    by_variant = {item.variant_id: item for item in hold.items}
+    short = error.details.get("lines", [])
+    described = [
+        f"{_item_label(by_variant[line['variant_id']])} "
+        f"({line.get('salable', 0)} of {line['requested']} available)"
+        for line in short
+        if line.get("variant_id") in by_variant
+    ]
+    return type(error)(
+        f"Not enough in stock at {hold.location.name} to hold: {'; '.join(described)}.",
+        lines=short,
+        location_id=hold.location.pk,
+    )
+
+
+@transaction.atomic
+def list_hold_record(*, hold: ListHold, reservation_ids: list[int]) -> None:
+    """The last step of holding a list for a visit, once inventory has made the holds: a
+    list sent to this store and still new becomes prepared, and the hold is on the
+    customer's timeline (the reservation ids and hours in its detail)."""
+    shopping_list, location, items = hold.shopping_list, hold.location, hold.items
     if (
         shopping_list.sent_to_location_id == location.pk
         and shopping_list.store_status == List.StoreStatus.NEW
     ):
         shopping_list.store_status = List.StoreStatus.PREPARED
         shopping_list.save(update_fields=["store_status", "updated_at"])
-    local_until = timezone.localtime(until)
+    local_until = timezone.localtime(hold.until)
     _list_changed(
         shopping_list=shopping_list,
         summary=(
             f"{len(items)} item{'s' if len(items) != 1 else ''} of “{shopping_list.name}” "
             f"held at {location.name} until {local_until:%a %d %b %H:%M}"
         ),
-        associate=associate,
+        associate=hold.associate,
         location=location,
-        detail={"reservation_ids": [hold.pk for hold in holds], "hours": hours},
+        detail={"reservation_ids": reservation_ids, "hours": hold.hours},
     )
-    return holds

@@ -340,6 +340,39 @@ def reservations_rehold(
     )
 
 
+@transaction.atomic
+def reservations_hold_for_visit(
+    *,
+    location_id: int,
+    lines: Sequence[tuple[int, int]],
+    expires_at: dt.datetime,
+    reference: Reference,
+) -> list[Reservation]:
+    """Put units aside at a location for a shopper's visit: let go of the visit holds
+    made earlier for ``reference`` (a model instance: the list), then hold every line
+    (``(variant_id, quantity)``, kind ``visit``), all or none, so the same units are never
+    held twice. Holds of other kinds for the same reference are left alone.
+
+    Locks the earlier holds, then the stock rows, in primary-key order. Raises
+    InsufficientStock naming every short line (details ``lines``: variant_id,
+    location_id, requested, salable)."""
+    previous = list(
+        Reservation.objects.filter(
+            status=Reservation.Status.ACTIVE,
+            kind=Reservation.Kind.VISIT,
+            **reference_fields(reference),
+        ).values_list("pk", flat=True)
+    )
+    if previous:
+        reservations_release(reservation_ids=previous)
+    return reservations_create(
+        lines=[StockLine(variant_id, location_id, quantity) for variant_id, quantity in lines],
+        kind=Reservation.Kind.VISIT,
+        expires_at=expires_at,
+        reference=reference,
+    )
+
+
 def stock_ship(
     *,
     reservation_ids: Sequence[int],

@@ -13,6 +13,8 @@ goes through these functions (storefront, back-office, API, workers). Split by s
 - ``pickups``: ready, collected (with the code), waiting for a transfer
 - ``pickup_expiry``: the sweeps (beat): expire uncollected pickups, remind before that
 - ``shipments``: packed, shipped (all or part), a line unavailable, delivered
+- ``list_holds``: ``list_hold_for_visit`` — a shopper's list held at a store for the
+  visit (customers' list and inventory's holds in one transaction)
 - ``numbers``: readable order numbers ("W0001234")
 - ``events``: ``order_events_record``, the hook integrations (webhooks) listen on
 - ``recovery``: abandoned-cart follow-ups (``carts_recover``, beat)
@@ -85,6 +87,7 @@ from orders.services.fulfilments import (
     order_status_for,
     order_status_refresh,
 )
+from orders.services.list_holds import list_hold_for_visit
 from orders.services.numbers import (
     NUMBER_PREFIX,
     order_number_for,
@@ -186,6 +189,7 @@ __all__ = [
     "fulfilment_ready",
     "fulfilment_ship",
     "fulfilment_start_picking",
+    "list_hold_for_visit",
     "order_cancel",
     "order_events_record",
     "order_number_for",

@@ -27,6 +27,7 @@ from customers.models import (
 )
 from customers.selectors import store_today
 from inventory.models import Reservation, Stock
+from orders import services as order_services
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -706,7 +707,7 @@ def test_holding_for_the_longest_allowed_hours_works(bo, customer, store):
 def test_the_hold_service_caps_the_hours(customer, store, associate, hours):
     shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
     with pytest.raises(InvalidList) as raised:
-        services.list_hold_for_visit(
+        order_services.list_hold_for_visit(
             shopping_list=shopping_list, location=store, associate=associate, hours=hours
         )
     assert raised.value.details["field"] == "hours"
@@ -716,7 +717,7 @@ def test_the_hold_service_caps_the_hours(customer, store, associate, hours):
 def test_the_hold_service_refuses_an_associate_of_another_store(customer, store, other_associate):
     shopping_list = _sent_list(customer, store, (f.VariantFactory(), 1, 5))
     with pytest.raises(LocationNotAvailable):
-        services.list_hold_for_visit(
+        order_services.list_hold_for_visit(
             shopping_list=shopping_list, location=store, associate=other_associate
         )
     with pytest.raises(LocationNotAvailable):

@@ -20,6 +20,7 @@ from customers.models import ConsentState, ContactChannel, Interaction, List, Li
 from inventory.errors import InsufficientStock
 from inventory.models import Reservation, Stock
 from omni.models import OutboxMessage
+from orders import services as order_services
 from tests import factories as f
 from tests.inventory.checks import assert_ledger_true
 
@@ -220,7 +221,7 @@ def test_holding_a_list_for_a_visit_reserves_every_item_here(customer, wishlist,
     services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt, quantity=2)
     services.list_add_item(shopping_list=wishlist, product=shoes.product, variant=shoes)
     services.list_send_to_store(shopping_list=wishlist, location=store)
-    holds = services.list_hold_for_visit(
+    holds = order_services.list_hold_for_visit(
         shopping_list=wishlist, location=store, associate=associate, hours=24
     )
     assert {(h.stock.variant_id, h.quantity) for h in holds} == {(shirt.pk, 2), (shoes.pk, 1)}
@@ -231,7 +232,7 @@ def test_holding_a_list_for_a_visit_reserves_every_item_here(customer, wishlist,
     wishlist.refresh_from_db()
     assert wishlist.store_status == List.StoreStatus.PREPARED
     # Holding again replaces the earlier holds rather than doubling them.
-    services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
+    order_services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
     assert Stock.objects.get(variant=shirt, location=store).reserved == 2
     assert Reservation.objects.filter(status=Reservation.Status.ACTIVE).count() == 2
     assert_ledger_true()
@@ -245,7 +246,9 @@ def test_a_hold_is_all_or_nothing_and_names_the_short_items(wishlist, store, ass
     services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt)
     services.list_add_item(shopping_list=wishlist, product=scarf.product, variant=scarf, quantity=2)
     with pytest.raises(InsufficientStock) as exc:
-        services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
+        order_services.list_hold_for_visit(
+            shopping_list=wishlist, location=store, associate=associate
+        )
     assert "Silk scarf (Red)" in exc.value.message and "1 of 2" in exc.value.message
     assert "Linen shirt" not in exc.value.message
     assert exc.value.code == "insufficient_stock"
@@ -257,31 +260,50 @@ def test_a_hold_needs_sizes_chosen(wishlist, store, associate):
     product = f.ProductFactory(name="Blazer")
     services.list_add_item(shopping_list=wishlist, product=product)
     with pytest.raises(SizeNotChosen) as exc:
-        services.list_hold_for_visit(shopping_list=wishlist, location=store, associate=associate)
+        order_services.list_hold_for_visit(
+            shopping_list=wishlist, location=store, associate=associate
+        )
     assert "Blazer" in exc.value.message
 
 
-def test_a_hold_with_nobody_to_hold_stock_is_refused_and_changes_nothing(
-    wishlist, store, associate
-):
-    # Customers asks inventory through stores.signals.hold_for_visit; without its answer
-    # nothing is held and the list stays as it was.
-    from stores.signals import hold_for_visit
+def test_a_hold_inventory_refuses_writes_nothing_of_the_hold(customer, wishlist, store, associate):
+    # Orders makes the hold: customers checks and locks the list, inventory reserves, then
+    # customers records it. Short stock stops it before the list changes.
+    shirt = f.VariantFactory()
+    f.StockFactory(variant=shirt, location=store, on_hand=1)
+    services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt, quantity=2)
+    services.list_send_to_store(shopping_list=wishlist, location=store)
+    before = list_changes(customer)
+    with pytest.raises(InsufficientStock):
+        order_services.list_hold_for_visit(
+            shopping_list=wishlist, location=store, associate=associate
+        )
+    assert not Reservation.objects.exists()
+    assert list_changes(customer) == before
+    wishlist.refresh_from_db()
+    assert wishlist.store_status == List.StoreStatus.NEW
 
+
+def test_a_hold_that_cannot_be_recorded_lets_go_of_its_reservations(
+    monkeypatch, customer, wishlist, store, associate
+):
+    # One transaction: the reservations are made before the list is marked, so a failure
+    # while recording the hold rolls them back too.
     shirt = f.VariantFactory()
     f.StockFactory(variant=shirt, location=store, on_hand=3)
     services.list_add_item(shopping_list=wishlist, product=shirt.product, variant=shirt)
     services.list_send_to_store(shopping_list=wishlist, location=store)
-    assert hold_for_visit.disconnect(dispatch_uid="inventory.hold_for_visit")
-    try:
-        with pytest.raises(LocationNotAvailable):
-            services.list_hold_for_visit(
-                shopping_list=wishlist, location=store, associate=associate
-            )
-    finally:
-        from inventory.receivers import hold_for_visit as inventory_holds
 
-        hold_for_visit.connect(inventory_holds, dispatch_uid="inventory.hold_for_visit")
+    def failing_record(**kwargs):
+        assert Reservation.objects.filter(status=Reservation.Status.ACTIVE).count() == 1
+        raise InvalidList("The timeline is unavailable.")
+
+    monkeypatch.setattr(services, "list_hold_record", failing_record)
+    with pytest.raises(InvalidList):
+        order_services.list_hold_for_visit(
+            shopping_list=wishlist, location=store, associate=associate
+        )
     assert not Reservation.objects.exists()
+    assert set(Stock.objects.values_list("reserved", flat=True)) == {0}
     wishlist.refresh_from_db()
     assert wishlist.store_status == List.StoreStatus.NEW

@@ -411,6 +411,49 @@ def test_convert_turns_a_cart_hold_into_an_order_hold(stock):
         services.reservation_convert(reservation_id=held.pk, kind=Kind.ORDER)
 
 
+def test_a_visit_hold_replaces_the_earlier_visit_holds_of_its_reference_only(stock):
+    shopping_list, other_list = f.ListFactory(), f.ListFactory()
+    until = timezone.now() + dt.timedelta(hours=24)
+    line = [(stock.variant_id, 2)]
+    first = services.reservations_hold_for_visit(
+        location_id=stock.location_id, lines=line, expires_at=until, reference=shopping_list
+    )
+    pickup = services.reservation_create(
+        variant_id=stock.variant_id,
+        location_id=stock.location_id,
+        quantity=1,
+        kind=Kind.PICKUP,
+        reference=shopping_list,
+    )
+    elsewhere = services.reservations_hold_for_visit(
+        location_id=stock.location_id, lines=line, expires_at=until, reference=other_list
+    )
+    again = services.reservations_hold_for_visit(
+        location_id=stock.location_id,
+        lines=[(stock.variant_id, 3)],
+        expires_at=until,
+        reference=shopping_list,
+    )
+    active = set(
+        Reservation.objects.filter(status=Reservation.Status.ACTIVE).values_list("pk", flat=True)
+    )
+    assert active == {pickup.pk, elsewhere[0].pk, again[0].pk}
+    assert first[0].pk not in active and again[0].kind == Kind.VISIT
+    assert again[0].expires_at == until
+    assert _stock(stock.variant, stock.location).reserved == 1 + 2 + 3
+    # 10 on hand, 6 held: 8 for the other list is short even after letting go of its 2,
+    # and then its earlier hold stays.
+    with pytest.raises(services.InsufficientStock):
+        services.reservations_hold_for_visit(
+            location_id=stock.location_id,
+            lines=[(stock.variant_id, 8)],
+            expires_at=until,
+            reference=other_list,
+        )
+    assert _stock(stock.variant, stock.location).reserved == 6
+    assert_ledger_true()
+
+
 def test_an_error_inside_a_callers_transaction_leaves_nothing_behind(stock):
     """Services nest: a failed service inside a caller's transaction rolls back its own
     partial work (savepoint) and the caller can carry on."""
