@@ -146,7 +146,7 @@ def test_backoffice_chip_row_scrolls_instead_of_cutting_off(
     assert edges["width"] > 0, edges
     # Wholly inside the row's box (not clipped by it) and on the screen.
     assert edges["start"] >= edges["rowStart"] - 1 and edges["end"] <= edges["rowEnd"] + 1, edges
-    assert 0 <= edges["start"] and edges["end"] <= edges["inner"], edges
+    assert edges["start"] >= 0 and edges["end"] <= edges["inner"], edges
     assert last.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "customer-chips")
@@ -163,8 +163,9 @@ def test_desktop_header_lines_up_with_the_content_column(live_server, browser, s
             """() => {
                 const box = (el) => {
                     const r = el.getBoundingClientRect(), s = getComputedStyle(el);
-                    return {start: r.left + parseFloat(s.paddingLeft) + parseFloat(s.borderLeftWidth),
-                            end: r.right - parseFloat(s.paddingRight) - parseFloat(s.borderRightWidth)};
+                    const px = (name) => parseFloat(s[name]);
+                    return {start: r.left + px("paddingLeft") + px("borderLeftWidth"),
+                            end: r.right - px("paddingRight") - px("borderRightWidth")};
                 };
                 return {header: box(document.querySelector(".storefront-header")),
                         main: box(document.querySelector("main#main")),

@@ -584,7 +584,8 @@ class TestAisle:
         checkout = body[start : body.index("</form>", start)]
         # The element just before the submit button, inside the checkout form.
         beside = re.search(
-            r'<p class="message error" role="alert" id="place-error">(.*?)</p>\s*<button type="submit"',
+            r'<p class="message error" role="alert" id="place-error">(.*?)</p>'
+            r'\s*<button type="submit"',
             checkout,
             re.S,
         )
