@@ -417,11 +417,12 @@ def aisle(request: HttpRequest) -> HttpResponse:
     """Build an order for the customer at the counter: find items (with where they are in
     stock), attach or type the customer, ship it or have it picked up, pay by card or at
     pickup. Nothing is written until ``order_place`` succeeds; its refusals (stock, a
-    declined card) are shown above the form."""
+    declined card) and which fields need fixing are said beside the button."""
     state = _aisle_state(request)
     pickup_stores = list(locations_active(kind=Location.Kind.STORE, offers_pickup=True))
     form = None
     place_error = ""
+    place_check = []
     if request.method == "POST":
         if request.POST.get("action") == "place":
             customer = (
@@ -448,6 +449,9 @@ def aisle(request: HttpRequest) -> HttpResponse:
                 else:
                     _aisle_save(request, {"lines": {}, "customer_id": None})
                     return redirect("backoffice:aisle-done", number=order.number)
+            else:
+                # Each error is said once, by its field; beside the button, which fields.
+                place_check = [form[name] for name in form.errors if name in form.fields]
         else:
             error = _aisle_post(request, state)
             if error:
@@ -489,6 +493,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
         else [],
         "form": form,
         "place_error": place_error,
+        "place_check": place_check,
     }
     if request.htmx and request.method == "GET" and request.GET.get("part") == "results":
         return render(request, "backoffice/aisle/_results.html", context)

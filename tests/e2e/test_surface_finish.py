@@ -1,7 +1,8 @@
 """What a newcomer saw in the first hour, in a real browser: controls that must stay
 hidden where they cannot work (headless Chromium has no BarcodeDetector, so "Scan" and
-"Camera" must not show; "Switch" hides once JavaScript runs), and the pickup queue's tab
-counts following each step without a reload."""
+"Camera" must not show; "Switch" hides once JavaScript runs), the pickup queue's tab
+counts following each step without a reload, a back-office chip row that scrolls rather
+than being cut off, and the desktop storefront header on the content column's edges."""
 
 from __future__ import annotations
 
@@ -9,14 +10,20 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from catalog.models import Product
 from inventory import services as inventory
 from orders import services
 from stores.services import location_distances_rebuild
 from tests import factories as f
 from tests.e2e.conftest import PHONE, TABLET
+from tests.shop_data import make_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PORTRAIT = {"width": 768, "height": 1024}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -104,3 +111,79 @@ def test_pickup_tab_counts_follow_each_step(live_server, browser, world, screens
     page.wait_for_selector(f"#pickup-row-{pickup.pk} >> text=collected.")
     assert counts() == {"placed": "1", "picking": "0", "ready": "0", "collected": "1"}
     screenshot(page, "pickups-after-collect")
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, PHONE], ids=["portrait", "phone"])
+def test_backoffice_chip_row_scrolls_instead_of_cutting_off(
+    live_server, browser, world, viewport, screenshot
+):
+    """The back-office's row of chips (the customer page's "On this page" jumps) is wider
+    than a phone: it scrolls inside itself, its last chip can be brought fully into view,
+    and the page never scrolls sideways."""
+    customer = f.CustomerFactory(first_name="Nia", last_name="Okafor")
+    page = _signed_in(browser, live_server, world["associate"].user, viewport)
+    page.goto(f"{live_server.url}/backoffice/customers/{customer.pk}/")
+    row = page.locator("nav.bo-jump")
+    assert row.count() == 1 and row.is_visible()
+    sizes = row.evaluate(
+        "el => ({scroll: el.scrollWidth, client: el.clientWidth,"
+        " overflow: getComputedStyle(el).overflowX})"
+    )
+    if viewport == PHONE:
+        assert sizes["scroll"] > sizes["client"], sizes  # the case under test: it overflows
+    if sizes["scroll"] > sizes["client"]:
+        assert sizes["overflow"] in ("auto", "scroll"), sizes
+    last = row.locator("a").last
+    last.scroll_into_view_if_needed()
+    edges = page.evaluate(
+        """([row, chip]) => {
+            const r = row.getBoundingClientRect(), c = chip.getBoundingClientRect();
+            return {rowStart: r.left, rowEnd: r.right, start: c.left, end: c.right,
+                    width: c.width, inner: window.innerWidth};
+        }""",
+        [row.element_handle(), last.element_handle()],
+    )
+    assert edges["width"] > 0, edges
+    # Wholly inside the row's box (not clipped by it) and on the screen.
+    assert edges["start"] >= edges["rowStart"] - 1 and edges["end"] <= edges["rowEnd"] + 1, edges
+    assert edges["start"] >= 0 and edges["end"] <= edges["inner"], edges
+    assert last.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "customer-chips")
+
+
+def test_desktop_header_lines_up_with_the_content_column(live_server, browser, screenshot):
+    make_shop()
+    product = Product.objects.get(name="Linen Shirt")
+    page = browser.new_page(viewport=DESKTOP)
+    for path in ("/", reverse("catalog:product", args=[product.slug])):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").count() and "404" not in page.title(), path
+        edges = page.evaluate(
+            """() => {
+                const box = (el) => {
+                    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+                    const px = (name) => parseFloat(s[name]);
+                    return {start: r.left + px("paddingLeft") + px("borderLeftWidth"),
+                            end: r.right - px("paddingRight") - px("borderRightWidth")};
+                };
+                return {header: box(document.querySelector(".storefront-header")),
+                        main: box(document.querySelector("main#main")),
+                        footer: box(document.querySelector(".site-footer .container")),
+                        inner: window.innerWidth};
+            }"""
+        )
+        header, main = edges["header"], edges["main"]
+        # The column is narrower than the window here, so this is about alignment.
+        assert main["end"] - main["start"] < edges["inner"] - 40, (path, edges)
+        assert abs(header["start"] - main["start"]) <= 1, (path, edges)
+        assert abs(header["end"] - main["end"]) <= 1, (path, edges)
+        # The footer's links start and end on the same column.
+        assert abs(edges["footer"]["start"] - main["start"]) <= 1, (path, edges)
+        assert abs(edges["footer"]["end"] - main["end"]) <= 1, (path, edges)
+        # And what is in the header sits on those edges: the brand at the start, search at the end.
+        brand = page.locator(".storefront-header .brand").bounding_box()
+        search = page.locator(".storefront-header .header-search").bounding_box()
+        assert abs(brand["x"] - main["start"]) <= 1, (path, brand, main)
+        assert abs(search["x"] + search["width"] - main["end"]) <= 1, (path, search, main)
+        screenshot(page, "product" if product.slug in path else "home")

@@ -565,6 +565,45 @@ class TestAisle:
         assert "Pay at pickup is only for a pickup." in page
         assert not Order.objects.exists()
 
+    def test_a_ship_order_without_an_address_says_so_beside_the_button(self, desk, variant, places):
+        receive(variant, places["warehouse"], 1)
+        self._add(desk, variant)
+        response = desk.post(
+            reverse("backoffice:aisle"),
+            {
+                "action": "place",
+                "email": "zoe@example.com",
+                "fulfilment": "ship",
+                "payment": "card",
+                "card_number": GOOD_CARD,
+            },
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        start = body.index('class="card ops-checkout"')
+        checkout = body[start : body.index("</form>", start)]
+        # The element just before the submit button, inside the checkout form.
+        beside = re.search(
+            r'<p class="message error" role="alert" id="place-error">(.*?)</p>'
+            r'\s*<button type="submit"',
+            checkout,
+            re.S,
+        )
+        assert beside, "no error beside the Place order button"
+        assert "Check the 3 fields marked above:" in beside.group(1)
+        for field, label in (
+            ("line1", "Street"),
+            ("city", "Town or city"),
+            ("postcode", "Postcode"),
+        ):
+            assert f'<a href="#id_{field}">{label}</a>' in beside.group(1)
+            assert f'id="id_{field}"' in checkout
+        assert body.count('id="place-error"') == 1
+        # Each message once, by its field (not repeated beside the button or at the top).
+        for message in ("Enter the street.", "Enter the town.", "Enter the postcode."):
+            assert body.count(message) == 1
+        assert not Order.objects.exists()
+
     def test_bad_basket_input(self, desk, store):
         response = desk.post(
             reverse("backoffice:aisle"), {"action": "add", "variant": "x"}, follow=True
