@@ -324,7 +324,7 @@ def test_list_prices_follow_the_catalogs_price_in_force(member_client, member):
 
 
 def test_list_stock_at_my_store_is_what_it_can_still_sell(member_client, member, store):
-    """Inventory answers ``stores.signals.salable_at_location``: on hand less reserved."""
+    """The list page asks inventory (``stock_salable_at``): on hand less reserved."""
     shopping_list = f.ListFactory(customer=member)
     coat = _priced_variant(size="L")
     f.StockFactory(variant=coat, location=store, on_hand=5, reserved=2, safety_stock=0)
