@@ -15,7 +15,8 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from orders.models import Cart, CartLine
+from orders.models import CartLine
+from orders.selectors import carts_open_of
 from orders.services.carts import CART_SESSION_KEY
 
 PLACED_SESSION_KEY = "omni_placed_orders"
@@ -33,17 +34,11 @@ def cart_key(request: HttpRequest, *, create: bool = False) -> str:
 def cart_count(request: HttpRequest) -> int:
     """Items in the shopper's open cart, for the header. One query (none for a guest who
     never added anything)."""
-    user = request.user
-    carts = Cart.objects.filter(status=Cart.Status.OPEN)
-    if user.is_authenticated:
-        carts = carts.filter(user=user)
-    else:
-        key = cart_key(request)
-        if not key:
-            return 0
-        carts = carts.filter(session_key=key, user__isnull=True)
+    key = "" if request.user.is_authenticated else cart_key(request)
+    if not request.user.is_authenticated and not key:
+        return 0
     # The same cart cart_get_or_create would pick: the most recently active one.
-    latest = carts.order_by("-last_activity_at", "-pk").values("pk")[:1]
+    latest = carts_open_of(user=request.user, session_key=key).values("pk")[:1]
     total = CartLine.objects.filter(cart_id__in=latest).aggregate(n=Sum("quantity"))["n"]
     return int(total or 0)
 

@@ -129,6 +129,18 @@ class CartSummary:
         return bool(self.lines) and all(line.is_available for line in self.lines)
 
 
+def carts_open_of(*, user=None, session_key: str = "") -> QuerySet[Cart]:
+    """A shopper's open carts, the most recently active first: a member's (``user``), else
+    a device's guest cart (``session_key``). ``.first()`` is the one
+    ``cart_get_or_create`` would pick; the header's count and the mini-cart read it too."""
+    carts = Cart.objects.filter(status=Cart.Status.OPEN)
+    if user is not None and user.is_authenticated:
+        carts = carts.filter(user=user)
+    else:
+        carts = carts.filter(session_key=session_key, user__isnull=True)
+    return carts.order_by("-last_activity_at", "-pk")
+
+
 def cart_summary(*, cart: Cart) -> CartSummary:
     """The cart as the shopper sees it: each line with its variant and product, the
     current price, the line total and how many can still be bought; the subtotal.

@@ -29,11 +29,7 @@ def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
     if not key:
         return None
     if not create:
-        return (
-            Cart.objects.filter(status=Cart.Status.OPEN, session_key=key, user__isnull=True)
-            .order_by("-last_activity_at", "-pk")
-            .first()
-        )
+        return selectors.carts_open_of(session_key=key).first()
     return services.cart_get_or_create(session_key=key)
 
 
@@ -84,11 +80,7 @@ def mini_cart(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("orders:cart")
     if request.user.is_authenticated:
-        current = (
-            Cart.objects.filter(status=Cart.Status.OPEN, user=request.user)
-            .order_by("-last_activity_at", "-pk")
-            .first()
-        )
+        current = selectors.carts_open_of(user=request.user).first()
     else:
         current = _cart(request)
     summary = selectors.cart_summary(cart=current) if current is not None else None
