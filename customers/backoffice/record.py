@@ -397,7 +397,10 @@ def customer_task_create(request: HttpRequest, customer_id: int) -> HttpResponse
         messages.success(
             request,
             _("Follow-up added for %(weekday)s, %(date)s.")
-            % {"weekday": date_format(task.due_on, "l"), "date": date_format(task.due_on)},
+            % {
+                "weekday": date_format(task.due_on, "l"),
+                "date": date_format(task.due_on, "MONTH_DAY_FORMAT"),
+            },
         )
     return _section_response(request, customer, "tasks")
 
