@@ -34,6 +34,51 @@ BASE = Path(settings.BASE_DIR)
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 SPOKEN_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label"}
 LETTER = re.compile(r"[A-Za-z]{2}")
+# A string no catalogue knows (never marked for translation) still gives itself away: an
+# English sentence has English function words. Two of them in a piece is English left.
+FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "your",
+        "you",
+        "and",
+        "for",
+        "with",
+        "this",
+        "that",
+        "what",
+        "about",
+        "from",
+        "not",
+        "are",
+        "is",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "or",
+        "it",
+        "an",
+        "be",
+        "has",
+        "have",
+        "was",
+        "will",
+        "can",
+        "no",
+        "yet",
+        "all",
+        "any",
+        "here",
+        "there",
+        "when",
+        "which",
+        "who",
+    ]
+)
+WORD = re.compile(r"[A-Za-z]+")
 
 
 def _messages(path: Path):
@@ -65,8 +110,9 @@ def english_ui_strings() -> frozenset[str]:
 
 @cache
 def same_in(language: str) -> frozenset[str]:
-    """The strings the language's catalogues deliberately write as in English, and each
-    language's name in itself (the switcher says "English" in every language)."""
+    """The strings the language's catalogues deliberately write as in English, each
+    language's name in itself (the switcher says "English" in every language), and the
+    loanwords its translations use (Filipino writes "order" and "cart")."""
     same = {str(name) for _code, name in settings.LANGUAGES}
     for folder in ("locale", "locale_vendor"):
         for domain in ("django", "djangojs"):
@@ -74,6 +120,8 @@ def same_in(language: str) -> frozenset[str]:
                 strings = message.string
                 strings = list(strings) if isinstance(strings, (list, tuple)) else [strings]
                 same |= {text for text in _ids(message) if text in strings}
+                for string in strings:
+                    same |= set(WORD.findall(string or ""))
     return frozenset(same)
 
 
@@ -115,7 +163,10 @@ def english_left(html: str, language: str) -> tuple[list[str], dict[str, str]]:
     left = []
     for piece in parser.pieces:
         text = " ".join(piece.split())
-        if text in english and text not in same and text not in left:
+        if text in same or text in left:
+            continue
+        function_words = {w.lower() for w in WORD.findall(text)} & FUNCTION_WORDS
+        if text in english or len(function_words) >= 2:
             left.append(text)
     return left, parser.html_attrs
 
@@ -141,6 +192,10 @@ def test_the_scanner_finds_english_and_ignores_data_and_code():
     )
     left, attrs = english_left(page, "th")
     assert left == ["Your cart", "Save"]
+    # A sentence no catalogue has: English by its words.
+    assert english_left("<p>What about the rest (optional)</p>", "th")[0] == [
+        "What about the rest (optional)"
+    ]
     assert attrs == {"lang": "th", "dir": "ltr"}
 
 

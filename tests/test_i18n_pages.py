@@ -55,7 +55,10 @@ def shopper_pages(client, language):
     assert placed.status_code == 302, placed.content.decode()[:500]
     order = Order.objects.get(customer=customer)
     # A new cart, so the cart and checkout pages show a line, not the empty state.
-    client.post(reverse("orders:cart-add"), {"variant": shop.variant().pk, "quantity": 1})
+    with translation.override(language):
+        client.post(
+            reverse("orders:cart-add"), {"variant": shop.variant().pk, "quantity": 1}, **spoken
+        )
     shopping_list = f.ListFactory(customer=customer, name="Weekend")
     f.ListItemFactory(list=shopping_list, variant=shop.variant(), added_by_name="Maya")
     token = customer_services.list_share(shopping_list=shopping_list)
