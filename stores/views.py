@@ -73,8 +73,8 @@ def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetim
     services = tuple(
         label
         for flag, label in (
-            (location.offers_pickup, pgettext("store service", "Pickup")),
-            (location.accepts_returns, pgettext("store service", "Returns")),
+            (location.offers_pickup, pgettext("noun", "Pickup")),
+            (location.accepts_returns, pgettext("noun", "Returns")),
             (location.ships_online_orders, _("Ships online orders")),
         )
         if flag
@@ -84,7 +84,7 @@ def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetim
         distance_km=distance_km,
         today=_("Open today %(hours)s") % {"hours": today} if today else _("Closed today"),
         week=tuple(
-            (_weekday_name(index), _intervals(hours, key) or pgettext("opening hours", "Closed"))
+            (_weekday_name(index), _intervals(hours, key) or _("Closed"))
             for index, key in enumerate(WEEKDAYS)
         )
         if hours

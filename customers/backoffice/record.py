@@ -39,7 +39,7 @@ TIMELINE_PAGE = 10
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=pgettext_lazy("noun", "Note"),
+        label=gettext_lazy("Note"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
