@@ -24,6 +24,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from omni.api.errors import ApiError
@@ -67,7 +68,7 @@ def _replay(record: IdempotencyRecord) -> Response:
 
 def _reused() -> ApiError:
     return ApiError(
-        "This Idempotency-Key was already used with a different request.",
+        _("This Idempotency-Key was already used with a different request."),
         code="idempotency_key_reused",
         status_code=422,
     )
@@ -75,7 +76,7 @@ def _reused() -> ApiError:
 
 def _in_progress() -> ApiError:
     return ApiError(
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        _("A request with this Idempotency-Key is still being processed; retry shortly."),
         code="idempotency_key_in_progress",
         status_code=409,
     )
