@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -95,7 +96,7 @@ class ReturnLineInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "order_line_id": [
-                        exceptions.ErrorDetail("Give order_line_id or sku.", "required")
+                        exceptions.ErrorDetail(_("Give order_line_id or sku."), "required")
                     ]
                 }
             )
@@ -122,7 +123,7 @@ class ExchangeInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "order_line_id": [
-                        exceptions.ErrorDetail("Give order_line_id or sku.", "required")
+                        exceptions.ErrorDetail(_("Give order_line_id or sku."), "required")
                     ]
                 }
             )
@@ -294,7 +295,9 @@ class ReturnViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             variants = dict(Variant.objects.filter(sku__in=skus).values_list("sku", "pk"))
             errors = {
                 index: {
-                    "replacement_sku": [exceptions.ErrorDetail("Unknown SKU.", "unknown_variant")]
+                    "replacement_sku": [
+                        exceptions.ErrorDetail(_("Unknown SKU."), "unknown_variant")
+                    ]
                 }
                 for index, item in enumerate(exchange)
                 if item["replacement_sku"] not in variants

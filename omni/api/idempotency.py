@@ -152,7 +152,7 @@ def idempotent(view_method: Callable) -> Callable:
 
 def idempotency_records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
     """Forget keys older than ``older_than``; returns how many."""
-    deleted, _ = IdempotencyRecord.objects.filter(
+    deleted, _by_model = IdempotencyRecord.objects.filter(
         created_at__lt=timezone.now() - older_than
     ).delete()
     return deleted

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
@@ -242,13 +243,15 @@ def _requested(lines: Iterable[Sequence], facts: dict[int, LineFacts]) -> dict[i
         order_line_id, quantity = raw[0], raw[1]
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise InvalidReturnLine(
-                "Return at least one unit per line.", order_line_id=order_line_id
+                _("Return at least one unit per line."), order_line_id=order_line_id
             )
         if order_line_id not in facts:
-            raise InvalidReturnLine("That item is not on this order.", order_line_id=order_line_id)
+            raise InvalidReturnLine(
+                _("That item is not on this order."), order_line_id=order_line_id
+            )
         requested[order_line_id] += quantity
     if not requested:
-        raise InvalidReturnLine("Choose at least one item to return.")
+        raise InvalidReturnLine(_("Choose at least one item to return."))
     return requested
 
 
@@ -286,10 +289,10 @@ def return_policy_check(
     if override_by is not None and needs_override:
         if not override_by.is_manager:
             raise OverrideNotAllowed(
-                "Only a manager can override the return policy.", associate_id=override_by.pk
+                _("Only a manager can override the return policy."), associate_id=override_by.pk
             )
         if not override_reason:
-            raise OverrideReasonRequired("Say why the policy is overridden.")
+            raise OverrideReasonRequired(_("Say why the policy is overridden."))
     else:
         override_by, override_reason = None, ""
     return PolicyDecision(

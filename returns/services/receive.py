@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
@@ -56,7 +57,7 @@ def _nearest_warehouse(location: Location) -> Location:
         )
     ]
     if not warehouses:
-        raise NoWarehouse("There is no warehouse to send it to; restock it here instead.")
+        raise NoWarehouse(_("There is no warehouse to send it to; restock it here instead."))
     distances = location_distances_from(location_id=location.pk)
     return min(warehouses, key=lambda wh: (distances.get(wh.pk, Decimal("1e9")), wh.pk))
 
@@ -158,15 +159,15 @@ def _check_exchange(
     if refund_method not in RefundMethod.values:
         raise InvalidReturnLine(f"Unknown refund method “{refund_method}”.", field="refund_method")
     if refund_method == RefundMethod.EXCHANGE and not exchange_variants:
-        raise InvalidReturnLine("Choose what the shopper takes in exchange.", field="exchange")
+        raise InvalidReturnLine(_("Choose what the shopper takes in exchange."), field="exchange")
     if refund_method != RefundMethod.EXCHANGE and exchange_variants:
         raise InvalidReturnLine(
-            "Replacement items are only for an exchange.", field="refund_method"
+            _("Replacement items are only for an exchange."), field="refund_method"
         )
-    for order_line_id, _ in exchange_variants:
+    for order_line_id, _variant in exchange_variants:
         if order_line_id not in returned:
             raise InvalidReturnLine(
-                "A replacement must be for an item being returned.", order_line_id=order_line_id
+                _("A replacement must be for an item being returned."), order_line_id=order_line_id
             )
 
 
@@ -355,7 +356,7 @@ def return_line_inspect(
         Return.Status.RECEIVED,
         Return.Status.REFUNDED,
     ):
-        raise InvalidTransition("This item is not waiting for inspection.", line_id=locked.pk)
+        raise InvalidTransition(_("This item is not waiting for inspection."), line_id=locked.pk)
     if disposition not in (Disposition.RESTOCK, Disposition.TO_WAREHOUSE, Disposition.WRITE_OFF):
         raise InvalidReturnLine(f"Unknown disposition “{disposition}”.", field="disposition")
     if condition and condition not in ("A", "B", "C"):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Customer, Interaction
 from customers.services import interaction_record
@@ -129,7 +130,7 @@ def return_cancel(
         .get(pk=return_request.pk)
     )
     if customer is not None and customer.pk != locked.customer_id:
-        raise ReturnNotFound("No such return among yours.", return_id=locked.pk)
+        raise ReturnNotFound(_("No such return among yours."), return_id=locked.pk)
     if locked.status == Return.Status.CANCELLED:
         return locked
     if locked.status != Return.Status.REQUESTED:
