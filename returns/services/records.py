@@ -65,9 +65,13 @@ class RequestedLine:
 
 def _choice(value: str, choices: Sequence[str], what: str, order_line_id: int) -> str:
     if value not in choices:
-        raise InvalidReturnLine(
-            f"Unknown {what} “{value}”.", order_line_id=order_line_id, field=what
-        )
+        messages = {
+            "reason": _("Unknown reason “%(value)s”."),
+            "condition": _("Unknown condition “%(value)s”."),
+            "disposition": _("Unknown disposition “%(value)s”."),
+        }
+        message = messages.get(what) or _("Unknown value “%(value)s”.")
+        raise InvalidReturnLine(message % {"value": value}, order_line_id=order_line_id, field=what)
     return value
 
 
