@@ -125,11 +125,18 @@ def idempotent(view_method: Callable) -> Callable:
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise ApiError(
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
+                _("%(header)s must be 1 to %(max)d characters.")
+                % {"header": HEADER, "max": MAX_KEY_LENGTH},
                 code="invalid_idempotency_key",
                 status_code=400,
                 type="validation_error",
-                errors=[{"field": HEADER, "code": "invalid", "message": "1 to 255 characters."}],
+                errors=[
+                    {
+                        "field": HEADER,
+                        "code": "invalid",
+                        "message": _("1 to %(max)d characters.") % {"max": MAX_KEY_LENGTH},
+                    }
+                ],
             )
         fingerprint = request_fingerprint(request)
         with transaction.atomic():
