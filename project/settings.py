@@ -176,7 +176,9 @@ LANGUAGES = [
     ("fil", "Filipino"),
     ("vi", "Tiếng Việt"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogues, then the strings Django, allauth and DRF ship no translation of for our
+# languages (written by catalogues_vendor_gaps; only gaps, so they override nothing).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 # Dates and numbers in each language's own formats (omni/formats/<lang>/formats.py where
 # Django ships none, e.g. Filipino), else Django's.
 FORMAT_MODULE_PATH = ["omni.formats"]
