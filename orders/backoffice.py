@@ -51,14 +51,14 @@ Status = Fulfilment.Status
 # (tab key, label, statuses shown)
 PICKUP_TABS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
     ("placed", gettext_lazy("To prepare"), (Status.PLACED,)),
-    ("picking", pgettext_lazy("pickup tab", "Picking"), (Status.PICKING,)),
-    ("ready", pgettext_lazy("pickup tab", "Ready"), (Status.READY,)),
+    ("picking", gettext_lazy("Picking"), (Status.PICKING,)),
+    ("ready", gettext_lazy("Ready"), (Status.READY,)),
     (
         "collected",
-        pgettext_lazy("pickup tab", "Collected"),
+        gettext_lazy("Collected"),
         (Status.COLLECTED, Status.PARTIALLY_COLLECTED),
     ),
-    ("closed", pgettext_lazy("pickup tab", "Not collected"), (Status.EXPIRED, Status.CANCELLED)),
+    ("closed", gettext_lazy("Not collected"), (Status.EXPIRED, Status.CANCELLED)),
 )
 _TAB_STATUSES = {key: statuses for key, _label, statuses in PICKUP_TABS}
 # Finished pickups are history: the newest of them are enough on a tablet.
