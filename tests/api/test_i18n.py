@@ -132,3 +132,25 @@ def test_our_own_validation_error_in_thai_and_english_has_one_code_and_two_detai
     assert en_error["code"] == "unknown_location"
     assert en_error["message"] == "Unknown location “NOPE”."
     assert th_error["message"] == "ไม่รู้จักสาขา “NOPE”"
+
+
+STOCK_THAI = {
+    "Unknown SKU “%(sku)s”.": "ไม่รู้จัก SKU “%(sku)s”",
+    "Stock cannot go below zero or below what is reserved.": "สต็อกติดลบหรือต่ำกว่าที่จองไว้ไม่ได้",
+}
+
+
+def test_a_stock_field_error_and_a_domain_refusal_in_thai_keep_their_codes(api, world):
+    unknown = {"sku": "NOPE", "location": "SPR", "delta": -1, "reason": "damage"}
+    too_many = {"sku": "SHIRT-NAVY-M", "location": "SPR", "delta": -6, "reason": "theft"}
+    with translated("th", STOCK_THAI):
+        field = api.post("/api/v1/stock/adjustments/", unknown, HTTP_ACCEPT_LANGUAGE="th")
+        refused = api.post("/api/v1/stock/adjustments/", too_many, HTTP_ACCEPT_LANGUAGE="th")
+    english = api.post("/api/v1/stock/adjustments/", unknown, HTTP_ACCEPT_LANGUAGE="en")
+    th_error, en_error = error_of(field)["errors"][0], error_of(english)["errors"][0]
+    assert th_error["message"] == "ไม่รู้จัก SKU “NOPE”"
+    assert en_error["message"] == "Unknown SKU “NOPE”."
+    assert th_error["code"] == en_error["code"] == "unknown_variant"
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "insufficient_stock"
+    assert error_of(refused)["detail"] == "สต็อกติดลบหรือต่ำกว่าที่จองไว้ไม่ได้"
