@@ -253,8 +253,8 @@ PATTERNS: list[tuple[str, set[str], Any]] = [
     ),
     (r"Phone number changed", {"account"}, "phone.changed"),
     (r"Phone number removed", {"account"}, "phone.removed"),
-    (r"(?P<channel>\w+) consent: (?P<state>.+)", {"consent"}, _consent),
-    (r"(?P<channel>\w+) consent changed to “(?P<state>.+)”", {"consent"}, _consent),
+    (r"(?P<channel>\w+) consent: (?P<state>.+)", {"consent"}, ("consent.changed", _consent)),
+    (r"(?P<channel>\w+) consent changed to “(?P<state>.+)”", {"consent"}, ("consent.changed", _consent)),
     (
         r"Return (?P<number>\S+) started for order (?P<order>\S+): (?P<count>\d+) items? "
         r"\((?P<amount>.+)\), (?P<how>.+)",
