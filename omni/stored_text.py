@@ -73,7 +73,18 @@ class StoredText:
     def english(self) -> str:
         """The text in the shop's default language: the fallback kept in the legacy
         column (search, admin, and any reader when the key disappears)."""
+        if translation.get_language() == settings.LANGUAGE_CODE:
+            return render(self.key, self.params)
         return self.render(settings.LANGUAGE_CODE)
+
+    def columns(self, field: str = "summary", max_length: int = 255) -> dict[str, Any]:
+        """The three columns of a row that stores this text (``summary``, ``summary_key``,
+        ``summary_params``): for code that writes rows in bulk (the demo data)."""
+        return {
+            field: self.english()[:max_length],
+            f"{field}_key": self.key,
+            f"{field}_params": self.params,
+        }
 
     def __str__(self) -> str:
         return self.render()
