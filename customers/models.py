@@ -476,7 +476,14 @@ class FollowUpTask(TimeStampedModel):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # As typed by the associate; for a task the system writes (an abandoned cart), the
+    # English text beside ``reason_key`` and ``reason_params`` (omni.stored_text), which
+    # are rendered in the reader's language.
     reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    reason_key = models.CharField(
+        max_length=60, blank=True, default="", verbose_name=_("reason key")
+    )
+    reason_params = models.JSONField(default=dict, blank=True, verbose_name=_("reason parameters"))
     due_on = models.DateField(verbose_name=_("due on"))
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
@@ -494,6 +501,11 @@ class FollowUpTask(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (as typed, for a task an associate wrote)."""
+        return stored_text.render(self.reason_key, self.reason_params, legacy=self.reason)
 
 
 class CustomerAccessLog(models.Model):

@@ -33,7 +33,10 @@ from stores.models import Associate, Location
 TIMELINE = stored_text.register(
     {
         "note.added": gettext_lazy("Note by %(associate)s: %(body)s"),
-        "followup.done": gettext_lazy("Follow-up done by %(associate)s: %(reason)s"),
+        # ``reason`` as typed, or the system task's own stored text (nested).
+        "followup.done": stored_text.Template(
+            gettext_lazy("Follow-up done by %(associate)s: %(reason)s"), reason=stored_text.nested
+        ),
         "outreach.email": gettext_lazy("%(associate)s emailed %(customer)s"),
         "outreach.sms": gettext_lazy("%(associate)s texted %(customer)s"),
         "outreach.phone": gettext_lazy("%(associate)s called %(customer)s"),
@@ -85,7 +88,7 @@ def task_create(
     *,
     customer: Customer,
     location: Location,
-    reason: str,
+    reason: str | stored_text.StoredText,
     due_on: dt.date,
     created_by: Associate | None,
     assigned_to: Associate | None = None,
@@ -93,7 +96,12 @@ def task_create(
     """A follow-up for the store ("call Ana when the blazer in 38 is back"). Raises
     InvalidProfile (no reason, no due date), LocationNotAvailable (the creator or the
     assignee does not work at that store). ``created_by=None``: made by the system (the
-    abandoned-cart worker), for whoever works at that store."""
+    abandoned-cart worker), for whoever works at that store; the system's ``reason`` is
+    stored text, read in each associate's language."""
+    written = {"reason_key": "", "reason_params": {}}
+    if isinstance(reason, stored_text.StoredText):
+        written = reason.columns("reason", max_length=200)
+        reason = written.pop("reason")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidProfile(_("Say what the follow-up is for."), field="reason")
@@ -107,6 +115,7 @@ def task_create(
         customer=customer,
         location=location,
         reason=reason[:200],
+        **written,
         due_on=due_on,
         created_by=created_by,
         assigned_to=assigned_to,
@@ -138,7 +147,15 @@ def task_complete(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
         kind=Interaction.Kind.OUTREACH,
         channel=Channel.STORE,
         summary=stored_text.text(
-            "followup.done", associate=associate.display_name, reason=locked.reason
+            "followup.done",
+            associate=associate.display_name,
+            reason={
+                "key": locked.reason_key,
+                "params": locked.reason_params,
+                "legacy": locked.reason,
+            }
+            if locked.reason_key
+            else locked.reason,
         ),
         subject=locked,
         location=locked.location,

@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from catalog.models import ProductImage
 from customers.models import (
@@ -49,6 +50,7 @@ from customers.models import (
 from customers.services import interaction_record, task_create
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_path
 from inventory.models import NearestAvailability, low_stock_threshold
+from omni import stored_text
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.money import format_money, to_money
 from orders import selectors
@@ -56,6 +58,23 @@ from orders.models import Cart, CartLine, CartRecoveryStep, Fulfilment, Order, O
 from orders.services.carts import cart_recovery_stages, cart_restore_token, variant_label
 
 logger = logging.getLogger(__name__)
+
+# The follow-up the store gets for a cart left online, read in each associate's language.
+TASK_REASONS = stored_text.register(
+    {
+        "task.cart_left": gettext_lazy(
+            "Cart of %(total)s left online: %(items)s. Reach out if they'd like help or to hold "
+            "the items."
+        ),
+        "task.cart_left_more": ngettext_lazy(
+            "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if they'd "
+            "like help or to hold the items.",
+            "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if they'd "
+            "like help or to hold the items.",
+            "count",
+        ),
+    }
+)
 
 RECOVERY_EMAIL_KIND = "abandoned_cart"
 HIGH_VALUE_ACTIONS = ("email", "task", "both")
@@ -363,14 +382,16 @@ def _task_for(
 ) -> FollowUpTask:
     store = customer.home_store
     items = ", ".join(variant_label(line.variant) for line in lines[:3])
-    more = f" and {len(lines) - 3} more" if len(lines) > 3 else ""
+    if len(lines) > 3:
+        reason = stored_text.text(
+            "task.cart_left_more", total=format_money(subtotal), items=items, count=len(lines) - 3
+        )
+    else:
+        reason = stored_text.text("task.cart_left", total=format_money(subtotal), items=items)
     return task_create(
         customer=customer,
         location=store,
-        reason=(
-            f"Cart of {format_money(subtotal)} left online: {items}{more}. "
-            "Reach out if they'd like help or to hold the items."
-        ),
+        reason=reason,
         due_on=timezone.localdate(now),
         created_by=None,
     )
