@@ -163,9 +163,11 @@ class Migration(migrations.Migration):
             name='slug',
             field=catalog.slugs.UnicodeSlugField(allow_unicode=True, max_length=220, unique=True, verbose_name='slug'),
         ),
-        migrations.RunPython(english_from_existing_text, migrations.RunPython.noop),
         AddIndexOnPostgres(
             model_name='product',
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('search_text', name='gin_trgm_ops'), name='product_search_text_trgm_idx'),
         ),
+        # Last: PostgreSQL cannot build an index on a table with pending trigger events
+        # (the deferred foreign-key checks of rows this migration has updated).
+        migrations.RunPython(english_from_existing_text, migrations.RunPython.noop),
     ]
