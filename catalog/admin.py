@@ -380,6 +380,17 @@ class ProductAdmin(CategoryPathFormMixin, TranslationAdmin):
             )
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "slug" in form.base_fields:
+            # The browser's slug preview drops Thai vowel and tone marks; left empty, the
+            # service makes the slug from the name in its own script (catalog/slugs.py).
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = _(
+                "Empty: made from the English name, in its own script."
+            )
+        return form
+
     def save_model(self, request, obj, form, change):
         # Through the catalog services: switching a product on or off here refreshes its
         # nearest-store availability exactly as the changelist actions and the API do.
@@ -388,6 +399,8 @@ class ProductAdmin(CategoryPathFormMixin, TranslationAdmin):
         translations = _translations_from_form(form, only_changed=change)
         if change:
             fields = {name: data[name] for name in changed if name in PRODUCT_FORM_FIELDS}
+            if not fields.get("slug", True):
+                del fields["slug"]  # emptied: the product keeps its slug
             product = catalog_services.product_update(
                 product=obj, translations=translations, **fields
             )

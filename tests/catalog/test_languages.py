@@ -201,3 +201,16 @@ def test_the_admin_accepts_a_unicode_slug(admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Product.objects.filter(slug="เสื้อยืด-คอกลม").exists()
+
+
+def test_a_product_added_in_the_admin_without_a_slug_gets_one_from_its_name(admin_client):
+    category = f.CategoryFactory()
+    url = reverse("admin:catalog_product_add")
+    data = change_form_data(admin_client, url) | {
+        "name_en": ["เสื้อยืด คอกลม"],
+        "slug": [""],
+        "category": [str(category.pk)],
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert Product.objects.filter(slug="เสื้อยืด-คอกลม").exists()
