@@ -7,14 +7,6 @@ class OmniConfig(AppConfig):
     verbose_name = "Omni platform"
 
     def ready(self) -> None:
-        # Django ships no language info for Filipino; get_language_info("fil") (asked by
-        # modeltranslation's admin for each language's field) needs one.
-        from django.conf.locale import LANG_INFO
-
-        LANG_INFO.setdefault(
-            "fil", {"bidi": False, "code": "fil", "name": "Filipino", "name_local": "Filipino"}
-        )
-
         # Webhook delivery is an outbox side effect; order events fan out to webhooks.
         from omni.api import tasks  # noqa: F401  (registers the API's Celery tasks)
         from omni.api.webhooks import register_webhook_handlers

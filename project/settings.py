@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -178,7 +179,13 @@ LANGUAGES = [
     ("fil", "Filipino"),
     ("vi", "Tiếng Việt"),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django knows no Filipino: its name and direction, for get_language_info and {% language %}.
+LANG_INFO.setdefault(
+    "fil", {"bidi": False, "code": "fil", "name": "Filipino", "name_local": "Filipino"}
+)
+# Our catalogues, then the strings Django, allauth and DRF ship no translation of for our
+# languages (written by catalogues_vendor_gaps; only gaps, so they override nothing).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 # Catalogue content per language (catalog/translation.py: name_th, description_fa, ...):
 # a blank translation reads as the English text.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"

@@ -31,31 +31,41 @@ PERSIAN = {"HTTP_ACCEPT_LANGUAGE": "fa"}
 
 @pytest.fixture
 def persian_shopper(client):
+    return shopper_pages(client, "fa")
+
+
+def shopper_pages(client, language):
     """A member with a store, a cart line, an order placed at checkout, a list and a
-    return, and every storefront URL reversed in Persian."""
+    return, and every storefront URL reversed in ``language``."""
+    spoken = {"HTTP_ACCEPT_LANGUAGE": language}
     shop = make_shop()
     user = f.UserFactory(email="ana@example.com")
     customer = f.CustomerFactory(user=user, email=user.email, first_name="Ana")
     client.force_login(user)
     client.post("/stores/choose/", {"location": shop.stores["springfield"].pk})
-    with translation.override("fa"):
+    with translation.override(language):
         client.post(reverse("orders:cart-add"), {"variant": shop.variant().pk, "quantity": 1})
         checkout = reverse("orders:checkout")
-        cart_page = client.get(reverse("orders:cart"), **PERSIAN)
-        checkout_page = client.get(checkout, **PERSIAN)
+        cart_page = client.get(reverse("orders:cart"), **spoken)
+        checkout_page = client.get(checkout, **spoken)
         placed = client.post(
-            checkout, {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS}, **PERSIAN
+            checkout, {"fulfilment": "ship", "payment": "card", **CARD, **ADDRESS}, **spoken
         )
     assert cart_page.status_code == 200 and checkout_page.status_code == 200
     assert placed.status_code == 302, placed.content.decode()[:500]
     order = Order.objects.get(customer=customer)
+    # A new cart, so the cart and checkout pages show a line, not the empty state.
+    with translation.override(language):
+        client.post(
+            reverse("orders:cart-add"), {"variant": shop.variant().pk, "quantity": 1}, **spoken
+        )
     shopping_list = f.ListFactory(customer=customer, name="Weekend")
     f.ListItemFactory(list=shopping_list, variant=shop.variant(), added_by_name="Maya")
     token = customer_services.list_share(shopping_list=shopping_list)
     return_request = f.ReturnFactory(order=order)
     f.ReturnLineFactory(return_request=return_request, order_line=order.lines.first())
     unsubscribe = unsubscribe_token(customer_id=customer.pk)
-    with translation.override("fa"):
+    with translation.override(language):
         urls = {
             "home": reverse("catalog:home"),
             "category": reverse("catalog:category", args=[shop.category.slug]),
@@ -64,6 +74,7 @@ def persian_shopper(client):
             "search nothing": reverse("catalog:search") + "?q=zzzz",
             "stores": reverse("stores:list"),
             "cart": reverse("orders:cart"),
+            "checkout": checkout,
             "confirmation": placed["Location"],
             "account": reverse("customers:account"),
             "orders": reverse("orders:account-orders"),
@@ -76,7 +87,7 @@ def persian_shopper(client):
             "return": reverse("returns:detail", args=[return_request.pk]),
             "return start": reverse("returns:start", args=[order.number]),
             "unsubscribe": reverse("customers:unsubscribe", args=[unsubscribe]),
-            "not found": "/p/no-such-product/",
+            "not found": reverse("catalog:product", args=["no-such-product"]),
         }
     return client, urls
 

@@ -9,9 +9,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from customers.models import Customer, Interaction
+from returns.services import return_receive
 from tests import factories as f
+from tests.returns.conftest import _order_with, places  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,26 @@ def test_the_360_refuses_a_language_the_shop_does_not_offer(bo):
     assert response.status_code == 400
     customer.refresh_from_db()
     assert customer.language == "th"
+
+
+def test_the_desk_prints_the_return_receipt_in_the_customers_language(client, places):  # noqa: F811
+    """The associate reads the screen in English; the receipt the Persian customer takes
+    home is Persian, right to left."""
+    associate = f.AssociateFactory(home_location=places.springfield, language="en")
+    order = _order_with(places=places, customer=f.CustomerFactory(language="fa"))
+    done = return_receive(
+        order=order,
+        location=places.springfield,
+        associate=associate,
+        lines=[(order.lines.get().pk, 1, "too_small", "A", "restock")],
+        refund_method="store_credit",
+    )
+    client.force_login(associate.user)
+    page = client.get(reverse("backoffice:return-receipt", args=[done.number])).content.decode()
+    assert '<html lang="en" dir="ltr">' in page
+    assert '<article class="card ops-receipt" lang="fa" dir="rtl">' in page
+    with translation.override("fa"):
+        heading = translation.gettext("Return receipt %(number)s") % {"number": done.number}
+    with translation.override("en"):
+        back = translation.gettext("Returns desk")
+    assert heading in page and back in page

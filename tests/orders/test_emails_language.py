@@ -9,11 +9,13 @@ import re
 import pytest
 from django.core import mail
 from django.utils import translation
+from django.utils.translation import gettext
 
 from orders import services
 from tests import factories as f
 from tests.orders.helpers import place, receive
 from tests.orders.test_recovery import abandon, clock, recovery_settings, scan, shopper  # noqa: F401
+from tests.test_i18n_no_english import english_left
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,13 @@ def test_a_vietnamese_customers_confirmation_is_in_vietnamese(
     assert order.number in message.subject
     assert lang_dir(html_of(message)) == ("vi", "ltr")
     assert message.extra_headers["Content-Language"] == "vi"
+    # The words are Vietnamese, not only the tag: the subject is the catalogue's, and no
+    # English sentence of the email is left in either body.
+    with translation.override("vi"):
+        subject = gettext("Thank you! Order %(number)s is confirmed") % {"number": order.number}
+    assert message.subject == subject
+    assert "Thank you" not in message.body and "Thank you" not in html_of(message)
+    assert english_left(html_of(message), "vi")[0] == []
 
 
 def test_a_persian_customers_pickup_notice_is_right_to_left(
@@ -69,6 +78,9 @@ def test_an_abandoned_cart_email_to_a_thai_customer_is_thai(clock, places, varia
     (message,) = mail.outbox
     assert lang_dir(html_of(message)) == ("th", "ltr")
     assert message.extra_headers["Content-Language"] == "th"
+    assert "cart" not in message.subject.lower()
+    assert re.search(r"[\u0e00-\u0e7f]", message.subject), message.subject  # Thai script
+    assert english_left(html_of(message), "th")[0] == []
 
 
 def test_a_new_customer_from_checkout_reads_the_language_of_the_page(places, variant):
