@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -74,7 +75,7 @@ class CustomerLookupQuery(serializers.Serializer):
         given = [value for value in attrs.values() if value.strip()]
         if len(given) != 1:
             raise serializers.ValidationError(
-                "Give exactly one of email, phone, loyalty_number or q.", code="one_query"
+                _("Give exactly one of email, phone, loyalty_number or q."), code="one_query"
             )
         return attrs
 
@@ -106,7 +107,7 @@ class CustomerCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if not attrs["email"].strip() and not attrs["phone"].strip():
             raise serializers.ValidationError(
-                {"email": [exceptions.ErrorDetail("Give an email or a phone.", "required")]}
+                {"email": [exceptions.ErrorDetail(_("Give an email or a phone."), "required")]}
             )
         return attrs
 
@@ -125,11 +126,13 @@ class CustomerUpdateSerializer(serializers.Serializer):
         text = json.dumps(value)
         if "\\u0000" in text:
             raise serializers.ValidationError(
-                "Text may not contain NUL characters.", "null_characters_not_allowed"
+                _("Text may not contain NUL characters."), "null_characters_not_allowed"
             )
         if len(text) > MAX_PREFERENCES_BYTES:
             raise serializers.ValidationError(
-                f"At most {MAX_PREFERENCES_BYTES} characters of preferences.", "max_length"
+                _("At most %(count)s characters of preferences.")
+                % {"count": MAX_PREFERENCES_BYTES},
+                "max_length",
             )
         return value
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "customers"
+    verbose_name = _("Customers")
 
     def ready(self) -> None:
         from customers.emails import list_item_added_email_send

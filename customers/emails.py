@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from customers.models import Channel, ContactChannel, Interaction, ListItem
 from customers.selectors import outreach_allowed
 from customers.services import interaction_record
@@ -41,7 +43,7 @@ def list_item_added_email_send(payload: dict[str, Any]) -> None:
             "customer": customer,
             "item": item,
             "list": item.list,
-            "associate_name": item.added_by_name or "Your stylist",
+            "associate_name": item.added_by_name or gettext_lazy("Your stylist"),
             "store": associate.home_location if associate else None,
             "list_url": absolute_url("/account/lists/"),
         },

@@ -527,7 +527,7 @@ class List(TimeStampedModel):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="lists", verbose_name=_("customer")
     )
-    name = models.CharField(max_length=120, default="My wishlist", verbose_name=_("name"))
+    name = models.CharField(max_length=120, default=_("My wishlist"), verbose_name=_("name"))
     kind = models.CharField(
         max_length=10, choices=Kind.choices, default=Kind.WISHLIST, verbose_name=_("kind")
     )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Variant
 from customers.errors import CustomerNotFound
@@ -141,10 +142,10 @@ def _parse_cursor(before: str | tuple[dt.datetime, int] | Interaction) -> tuple[
     if isinstance(before, tuple):
         return before
     try:
-        at, _, pk = before.rpartition("|")
+        at, _sep, pk = before.rpartition("|")
         return dt.datetime.fromisoformat(at), int(pk)
     except ValueError:
-        raise CustomerNotFound("That page of the timeline does not exist.") from None
+        raise CustomerNotFound(_("That page of the timeline does not exist.")) from None
 
 
 def customer_timeline(
@@ -273,7 +274,7 @@ def list_shared(*, token: str) -> List:
         .first()
     )
     if found is None:
-        raise CustomerNotFound("This list is not shared (any more).")
+        raise CustomerNotFound(_("This list is not shared (any more)."))
     return found
 
 
@@ -424,9 +425,10 @@ def customer_here_now_candidates(*, customer: Customer) -> list[HereNowCandidate
         item = wanted_variants.get(variant.pk) or sizeless.get(variant.product_id)
         if item is None:
             continue
-        reason = (
-            f"On “{item.list.name}”" if item.variant_id else f"On “{item.list.name}”, in their size"
-        )
+        if item.variant_id:
+            reason = _("On “%(list)s”") % {"list": item.list.name}
+        else:
+            reason = _("On “%(list)s”, in their size") % {"list": item.list.name}
         found.append(HereNowCandidate(variant, reason))
     return found
 

@@ -15,6 +15,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -49,12 +50,12 @@ def unsubscribe_token_read(token: str) -> tuple[Customer, str]:
         data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
         customer_id, channel = int(data["c"]), str(data["ch"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise UnsubscribeTokenInvalid("This unsubscribe link is not valid.") from None
+        raise UnsubscribeTokenInvalid(gettext("This unsubscribe link is not valid.")) from None
     if channel not in ContactChannel.values:
-        raise UnsubscribeTokenInvalid("This unsubscribe link is not valid.")
+        raise UnsubscribeTokenInvalid(gettext("This unsubscribe link is not valid."))
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
-        raise UnsubscribeTokenInvalid("This unsubscribe link is not valid.")
+        raise UnsubscribeTokenInvalid(gettext("This unsubscribe link is not valid."))
     # A customer merged into another: the consent that counts is the survivor's.
     if customer.merged_into_id is not None:
         customer = Customer.objects.filter(pk=customer.merged_into_id).first() or customer

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.utils.translation import gettext, ngettext
 
 from catalog.models import Category, Price, Product, ProductImage, Variant
 from customers.models import (
@@ -133,17 +134,25 @@ def demo_inspect(scale: DemoScale, seed: int) -> Inspection:
     present = set(Location.objects.filter(code__in=codes).values_list("code", flat=True))
     if present != codes:
         return Inspection(
-            DemoState.OTHER, f"{len(codes - present)} of its {len(codes)} locations are missing"
+            DemoState.OTHER,
+            ngettext(
+                "%(missing)s of its %(count)s location is missing",
+                "%(missing)s of its %(count)s locations are missing",
+                len(codes),
+            )
+            % {"missing": len(codes - present), "count": len(codes)},
         )
     specs = product_specs(scale, seed)
     skus = {specs[0].variants[0].sku, specs[-1].variants[-1].sku}
     if Variant.objects.filter(sku__in=skus).count() != len(skus):
-        return Inspection(DemoState.OTHER, "its catalog is not there")
+        return Inspection(DemoState.OTHER, gettext("its catalog is not there"))
     emails = customer_probe_emails(scale, seed)
     if Customer.objects.filter(email__in=emails).values("email").distinct().count() != len(emails):
-        return Inspection(DemoState.OTHER, "its customers are not there (another --seed?)")
+        return Inspection(DemoState.OTHER, gettext("its customers are not there (another --seed?)"))
     if not User.objects.filter(email=SUPERUSER_EMAIL, is_superuser=True).exists():
-        return Inspection(DemoState.OTHER, "an earlier run did not finish (no superuser yet)")
+        return Inspection(
+            DemoState.OTHER, gettext("an earlier run did not finish (no superuser yet)")
+        )
     return Inspection(DemoState.SEEDED)
 
 

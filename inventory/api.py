@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext, ngettext
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -139,12 +140,16 @@ class AdjustmentSerializer(serializers.Serializer):
 
     def validate_delta(self, value: int) -> int:
         if value == 0:
-            raise serializers.ValidationError("Change stock by at least one unit.", code="zero")
+            raise serializers.ValidationError(
+                gettext("Change stock by at least one unit."), code="zero"
+            )
         return value
 
     def validate(self, attrs):
         if attrs["reason"] == RECEIVE and attrs["delta"] < 0:
-            raise _field_error("delta", "A receipt adds stock: use a positive delta.", "sign")
+            raise _field_error(
+                "delta", gettext("A receipt adds stock: use a positive delta."), "sign"
+            )
         return attrs
 
 
@@ -204,22 +209,30 @@ def _resolve_rows(rows: list[dict[str, Any]], default_location: str | None):
         location_id = locations.get(code) if code else None
         if variant_id is None:
             errors[index]["sku"] = [
-                exceptions.ErrorDetail(f"Unknown SKU “{row['sku']}”.", code="unknown_variant")
+                exceptions.ErrorDetail(
+                    gettext("Unknown SKU “%(sku)s”.") % {"sku": row["sku"]}, code="unknown_variant"
+                )
             ]
         if code is None:
             errors[index]["location"] = [
-                exceptions.ErrorDetail("Name the location (here or for the batch).", "required")
+                exceptions.ErrorDetail(
+                    gettext("Name the location (here or for the batch)."), "required"
+                )
             ]
         elif location_id is None:
             errors[index]["location"] = [
-                exceptions.ErrorDetail(f"Unknown location “{code}”.", code="unknown_location")
+                exceptions.ErrorDetail(
+                    gettext("Unknown location “%(code)s”.") % {"code": code},
+                    code="unknown_location",
+                )
             ]
         if variant_id is None or location_id is None:
             continue
         if (variant_id, location_id) in seen:
             errors[index]["sku"] = [
                 exceptions.ErrorDetail(
-                    f"Counted twice (also row {seen[(variant_id, location_id)]}).",
+                    gettext("Counted twice (also row %(row)s).")
+                    % {"row": seen[(variant_id, location_id)]},
                     code="duplicate_row",
                 )
             ]
@@ -297,12 +310,16 @@ class StockViewSet(ListModelMixin, ApiViewSet):
         try:
             variant_id = selectors.variant_id_for_sku(sku=data["sku"])
         except UnknownVariant:
-            raise _field_error("sku", f"Unknown SKU “{data['sku']}”.", "unknown_variant") from None
+            raise _field_error(
+                "sku", gettext("Unknown SKU “%(sku)s”.") % {"sku": data["sku"]}, "unknown_variant"
+            ) from None
         try:
             location_id = selectors.location_id_for_code(code=data["location"])
         except UnknownLocation:
             raise _field_error(
-                "location", f"Unknown location “{data['location']}”.", "unknown_location"
+                "location",
+                gettext("Unknown location “%(code)s”.") % {"code": data["location"]},
+                "unknown_location",
             ) from None
         common = {
             "variant_id": variant_id,
@@ -407,11 +424,11 @@ class AvailabilityQuery(serializers.Serializer):
         given = ("store" in attrs) + ("postcode" in attrs) + (point == 2)
         if point == 1:
             raise serializers.ValidationError(
-                "Give both latitude and longitude.", code="incomplete_point"
+                gettext("Give both latitude and longitude."), code="incomplete_point"
             )
         if given != 1:
             raise serializers.ValidationError(
-                "Give exactly one of: store, postcode, or latitude and longitude.",
+                gettext("Give exactly one of: store, postcode, or latitude and longitude."),
                 code="one_origin",
             )
         return attrs
@@ -453,14 +470,18 @@ def _store_for(query: dict[str, Any]) -> tuple[Location, Any]:
             code=query["store"], kind=Location.Kind.STORE, is_active=True
         ).first()
         if store is None:
-            raise _field_error("store", f"No open store “{query['store']}”.", "unknown_location")
+            raise _field_error(
+                "store",
+                gettext("No open store “%(code)s”.") % {"code": query["store"]},
+                "unknown_location",
+            )
         return store, None
     if "postcode" in query:
         nearest = store_selectors.locations_nearest_to_postcode(
             postcode=query["postcode"], kind=Location.Kind.STORE, limit=1
         )
         if nearest is None:
-            raise _field_error("postcode", "Unknown postcode.", "unknown_postcode")
+            raise _field_error("postcode", gettext("Unknown postcode."), "unknown_postcode")
     else:
         nearest = store_selectors.locations_nearest_to_point(
             latitude=query["latitude"],
@@ -469,7 +490,7 @@ def _store_for(query: dict[str, Any]) -> tuple[Location, Any]:
             limit=1,
         )
     if not nearest:
-        raise exceptions.NotFound("There is no open store.")
+        raise exceptions.NotFound(gettext("There is no open store."))
     return nearest[0].location, nearest[0].distance_km
 
 
@@ -506,7 +527,12 @@ class AvailabilityViewSet(ApiViewSet):
         }
         unknown = [code for code in codes if code not in variants]
         if unknown:
-            raise _field_error("sku", f"Unknown SKU(s): {', '.join(unknown)}.", "unknown_variant")
+            raise _field_error(
+                "sku",
+                ngettext("Unknown SKU: %(skus)s.", "Unknown SKUs: %(skus)s.", len(unknown))
+                % {"skus": ", ".join(unknown)},
+                "unknown_variant",
+            )
         per_product = {
             product_id: selectors.availability_for_product(product_id=product_id, store_id=store.pk)
             for product_id in sorted({v.product_id for v in variants.values()})

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -144,7 +145,9 @@ def _invalid(field: str, message: str, code: str) -> exceptions.ValidationError:
 def _location_id(code: str, field: str) -> int:
     found = Location.objects.filter(code=code).values_list("pk", flat=True).first()
     if found is None:
-        raise _invalid(field, f"Unknown location “{code}”.", "unknown_location")
+        raise _invalid(
+            field, gettext("Unknown location “%(code)s”.") % {"code": code}, "unknown_location"
+        )
     return found
 
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "inventory"
+    verbose_name = _("Inventory")
 
     def ready(self) -> None:
         # Catalog sits below inventory: it announces what went on or off sale, and the

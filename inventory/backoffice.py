@@ -12,7 +12,9 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Product, Variant
@@ -94,17 +96,17 @@ class TransferForm(forms.Form):
     variant = forms.IntegerField(widget=forms.HiddenInput)
     source = forms.IntegerField(widget=forms.HiddenInput)
     quantity = forms.IntegerField(
-        label="Units",
+        label=gettext_lazy("Units"),
         min_value=1,
         max_value=99,
         error_messages={
-            "required": "Say how many units to bring here.",
-            "invalid": "The quantity must be a whole number.",
-            "min_value": "Ask for at least 1 unit.",
-            "max_value": "Ask for at most 99 units at a time.",
+            "required": gettext_lazy("Say how many units to bring here."),
+            "invalid": gettext_lazy("The quantity must be a whole number."),
+            "min_value": gettext_lazy("Ask for at least 1 unit."),
+            "max_value": gettext_lazy("Ask for at most 99 units at a time."),
         },
     )
-    note = forms.CharField(label="Note (optional)", max_length=200, required=False)
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), max_length=200, required=False)
 
 
 def _lookup_url(query: str) -> str:
@@ -142,7 +144,7 @@ def stock_transfer_request(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
     elif form.cleaned_data["source"] == request.location.pk:
-        messages.error(request, "That is this store: pick another location to send it.")
+        messages.error(request, gettext("That is this store: pick another location to send it."))
     else:
         try:
             transfer = transfer_request(
@@ -156,10 +158,23 @@ def stock_transfer_request(request: HttpRequest) -> HttpResponse:
             domain_error_message(request, error)
         else:
             units = form.cleaned_data["quantity"]
+            expected = localtime(transfer.expected_at)
             messages.success(
                 request,
-                f"Transfer #{transfer.pk} requested: {units} unit{'s' if units != 1 else ''} "
-                f"to {request.location.name}, expected {localtime(transfer.expected_at):%a %d %b}.",
+                ngettext(
+                    "Transfer #%(number)s requested: %(units)s unit to %(store)s, "
+                    "expected %(weekday)s, %(date)s.",
+                    "Transfer #%(number)s requested: %(units)s units to %(store)s, "
+                    "expected %(weekday)s, %(date)s.",
+                    units,
+                )
+                % {
+                    "number": transfer.pk,
+                    "units": units,
+                    "store": request.location.name,
+                    "weekday": date_format(expected, "l"),
+                    "date": date_format(expected, "MONTH_DAY_FORMAT"),
+                },
             )
     return backoffice_done(
         request,

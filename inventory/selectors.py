@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext
 
 from catalog.models import Variant
 from inventory.errors import UnknownLocation, UnknownVariant
@@ -348,7 +349,7 @@ def variant_id_for_sku(*, sku: str) -> int:
     """The variant with this SKU or barcode. Raises UnknownVariant."""
     found = Variant.objects.filter(Q(sku=sku) | Q(barcode=sku)).values_list("pk", flat=True).first()
     if found is None:
-        raise UnknownVariant("Unknown SKU.", sku=sku)
+        raise UnknownVariant(gettext("Unknown SKU."), sku=sku)
     return found
 
 
@@ -356,5 +357,5 @@ def location_id_for_code(*, code: str) -> int:
     """The location with this code. Raises UnknownLocation."""
     found = Location.objects.filter(code=code).values_list("pk", flat=True).first()
     if found is None:
-        raise UnknownLocation("Unknown location.", code=code)
+        raise UnknownLocation(gettext("Unknown location."), code=code)
     return found

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OmniConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "omni"
-    verbose_name = "Omni platform"
+    verbose_name = _("Omni platform")
 
     def ready(self) -> None:
         # Webhook delivery is an outbox side effect; order events fan out to webhooks.

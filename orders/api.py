@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -222,11 +223,11 @@ class FulfilmentInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["type"] == "ship" and "address" not in attrs:
             raise serializers.ValidationError(
-                {"address": [exceptions.ErrorDetail("A delivery needs an address.", "required")]}
+                {"address": [exceptions.ErrorDetail(_("A delivery needs an address."), "required")]}
             )
         if attrs["type"] == "pickup" and "store" not in attrs:
             raise serializers.ValidationError(
-                {"store": [exceptions.ErrorDetail("Name the pickup store.", "required")]}
+                {"store": [exceptions.ErrorDetail(_("Name the pickup store."), "required")]}
             )
         return attrs
 
@@ -245,7 +246,7 @@ class PaymentInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs["method"] == "card" and not attrs["card_number"].strip():
             raise serializers.ValidationError(
-                {"card_number": [exceptions.ErrorDetail("Give the card number.", "required")]}
+                {"card_number": [exceptions.ErrorDetail(_("Give the card number."), "required")]}
             )
         return attrs
 
@@ -281,14 +282,18 @@ class OrderCreateSerializer(serializers.Serializer):
                 {
                     "customer": [
                         exceptions.ErrorDetail(
-                            "Give customer_id, or the customer's email or phone.", "required"
+                            _("Give customer_id, or the customer's email or phone."), "required"
                         )
                     ]
                 }
             )
         if attrs["channel"] == Channel.STORE and not attrs.get("location"):
             raise serializers.ValidationError(
-                {"location": [exceptions.ErrorDetail("A store sale names its store.", "required")]}
+                {
+                    "location": [
+                        exceptions.ErrorDetail(_("A store sale names its store."), "required")
+                    ]
+                }
             )
         return attrs
 
@@ -349,12 +354,14 @@ class FulfilmentStatusSerializer(serializers.Serializer):
         try:
             return {int(key): count for key, count in value.items()}
         except ValueError:
-            raise serializers.ValidationError("Keys are order line ids.", code="invalid") from None
+            raise serializers.ValidationError(
+                _("Keys are order line ids."), code="invalid"
+            ) from None
 
     def validate(self, attrs):
         if attrs["status"] == "collected" and not attrs.get("code"):
             raise serializers.ValidationError(
-                {"code": [exceptions.ErrorDetail("Give the order code shown.", "required")]}
+                {"code": [exceptions.ErrorDetail(_("Give the order code shown."), "required")]}
             )
         return attrs
 
@@ -369,7 +376,9 @@ def _invalid(field: str, message: str, code: str) -> exceptions.ValidationError:
 def _location(code: str, field: str) -> Location:
     location = Location.objects.filter(code=code).first()
     if location is None:
-        raise _invalid(field, f"Unknown location “{code}”.", "unknown_location")
+        raise _invalid(
+            field, _("Unknown location “%(code)s”.") % {"code": code}, "unknown_location"
+        )
     return location
 
 
@@ -378,7 +387,9 @@ def _associate(code: str | None, field: str = "associate") -> Associate | None:
         return None
     associate = Associate.objects.filter(employee_code=code, is_active=True).first()
     if associate is None:
-        raise _invalid(field, f"No active associate “{code}”.", "unknown_associate")
+        raise _invalid(
+            field, _("No active associate “%(code)s”.") % {"code": code}, "unknown_associate"
+        )
     return associate
 
 
@@ -486,7 +497,7 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         allowed = allowed_location_codes(request)
         if allowed is not None and not codes:
             raise exceptions.PermissionDenied(
-                "This API key sells from its own locations only: name the location.",
+                _("This API key sells from its own locations only: name the location."),
                 code="location_not_allowed",
             )
         ensure_locations_allowed(request, codes)
@@ -507,7 +518,7 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         if "customer_id" in data:
             customer = Customer.objects.filter(pk=data["customer_id"], is_active=True).first()
             if customer is None:
-                raise _invalid("customer_id", "No such customer.", "unknown_customer")
+                raise _invalid("customer_id", _("No such customer."), "unknown_customer")
         reference = data["external_reference"].strip()
         identity = data.get("customer") or {}
         placement = services.order_place(

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orders"
+    verbose_name = pgettext_lazy("noun, plural", "Orders")
 
     def ready(self) -> None:
         # Order emails are side effects sent by the outbox after commit.

@@ -19,7 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import variants_find
@@ -46,14 +49,18 @@ Status = Fulfilment.Status
 # --- pickup queue ---------------------------------------------------------------------
 
 # (tab key, label, statuses shown)
-PICKUP_TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("placed", "To prepare", (Status.PLACED,)),
-    ("picking", "Picking", (Status.PICKING,)),
-    ("ready", "Ready", (Status.READY,)),
-    ("collected", "Collected", (Status.COLLECTED, Status.PARTIALLY_COLLECTED)),
-    ("closed", "Not collected", (Status.EXPIRED, Status.CANCELLED)),
+PICKUP_TABS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
+    ("placed", gettext_lazy("To prepare"), (Status.PLACED,)),
+    ("picking", gettext_lazy("Picking"), (Status.PICKING,)),
+    ("ready", gettext_lazy("Ready"), (Status.READY,)),
+    (
+        "collected",
+        gettext_lazy("Collected"),
+        (Status.COLLECTED, Status.PARTIALLY_COLLECTED),
+    ),
+    ("closed", gettext_lazy("Not collected"), (Status.EXPIRED, Status.CANCELLED)),
 )
-_TAB_STATUSES = {key: statuses for key, _, statuses in PICKUP_TABS}
+_TAB_STATUSES = {key: statuses for key, _label, statuses in PICKUP_TABS}
 # Finished pickups are history: the newest of them are enough on a tablet.
 DONE_TAB_LIMIT = 50
 
@@ -130,11 +137,15 @@ def pickup_queue(request: HttpRequest) -> HttpResponse:
         if found:
             messages.error(
                 request,
-                f"Order {found[0].order.number} is for pickup at {found[0].location.name}, "
-                f"not at {request.location.name}.",
+                _("Order %(number)s is for pickup at %(store)s, not at %(here)s.")
+                % {
+                    "number": found[0].order.number,
+                    "store": found[0].location.name,
+                    "here": request.location.name,
+                },
             )
         else:
-            messages.error(request, f"No pickup has the order code “{code}”.")
+            messages.error(request, _("No pickup has the order code “%(code)s”.") % {"code": code})
     tab = request.GET.get("tab", "placed")
     if tab not in _TAB_STATUSES:
         tab = "placed"
@@ -183,7 +194,8 @@ def _quantities(request: HttpRequest, fulfilment: Fulfilment) -> dict[int, int]:
             taken[line.order_line_id] = int(raw)
         except ValueError:
             raise order_services.InvalidQuantity(
-                f"Enter how many of {line.order_line.product_name} the shopper takes."
+                _("Enter how many of %(item)s the shopper takes.")
+                % {"item": line.order_line.product_name}
             ) from None
     return taken
 
@@ -201,10 +213,9 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     done = ""
     if seen_status and seen_status != fulfilment.status:
-        error = (
-            f"This pickup has already moved on: it is now “{fulfilment.get_status_display()}”. "
-            "Nothing was changed."
-        )
+        error = _(
+            "This pickup has already moved on: it is now “%(status)s”. Nothing was changed."
+        ) % {"status": fulfilment.get_status_display()}
         messages.error(request, error)
     else:
         try:
@@ -212,12 +223,12 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
                 order_services.fulfilment_start_picking(
                     fulfilment=fulfilment, associate=request.associate
                 )
-                done = f"Picking order {fulfilment.order.number}."
+                done = _("Picking order %(number)s.") % {"number": fulfilment.order.number}
             elif action == "ready":
                 order_services.fulfilment_ready(fulfilment=fulfilment, associate=request.associate)
-                done = (
-                    f"Order {fulfilment.order.number} is ready; the shopper has been told by email."
-                )
+                done = _("Order %(number)s is ready; the shopper has been told by email.") % {
+                    "number": fulfilment.order.number
+                }
             elif action == "collect":
                 quantities = (
                     _quantities(request, fulfilment) if request.POST.get("partial") else None
@@ -228,9 +239,9 @@ def pickup_action(request: HttpRequest, pk: int) -> HttpResponse:
                     quantities=quantities,
                     associate=request.associate,
                 )
-                done = f"Order {fulfilment.order.number} collected."
+                done = _("Order %(number)s collected.") % {"number": fulfilment.order.number}
             else:
-                error = "Choose what to do with this pickup."
+                error = _("Choose what to do with this pickup.")
                 messages.error(request, error)
         except DomainError as refusal:
             error = domain_error_message(request, refusal)
@@ -276,53 +287,71 @@ class AisleCheckoutForm(forms.Form):
     """How the order leaves: shipped to an address or picked up at a store; paid by card
     now or at pickup. Who it is for, when no customer is attached."""
 
-    email = forms.EmailField(required=False, label="Email")
-    first_name = forms.CharField(required=False, max_length=80, label="First name")
-    last_name = forms.CharField(required=False, max_length=80, label="Last name")
-    phone = forms.CharField(required=False, max_length=32, label="Phone")
+    email = forms.EmailField(required=False, label=gettext_lazy("Email"))
+    first_name = forms.CharField(required=False, max_length=80, label=gettext_lazy("First name"))
+    last_name = forms.CharField(required=False, max_length=80, label=gettext_lazy("Last name"))
+    phone = forms.CharField(required=False, max_length=32, label=gettext_lazy("Phone"))
     fulfilment = forms.ChoiceField(
-        choices=[("ship", "Ship to the customer"), ("pickup", "Pick up at a store")],
+        choices=[
+            ("ship", gettext_lazy("Ship to the customer")),
+            ("pickup", gettext_lazy("Pick up at a store")),
+        ],
         widget=forms.RadioSelect,
         initial="ship",
-        label="Delivery",
+        label=gettext_lazy("Delivery"),
     )
-    pickup_store = forms.TypedChoiceField(coerce=int, required=False, label="Pickup store")
-    name = forms.CharField(required=False, max_length=120, label="Name on the parcel")
-    line1 = forms.CharField(required=False, max_length=200, label="Street")
-    line2 = forms.CharField(required=False, max_length=200, label="Flat, suite (optional)")
-    city = forms.CharField(required=False, max_length=100, label="Town or city")
-    region = forms.CharField(required=False, max_length=100, label="State")
-    postcode = forms.CharField(required=False, max_length=20, label="Postcode")
-    country = forms.CharField(required=False, max_length=2, initial="US", label="Country")
+    pickup_store = forms.TypedChoiceField(
+        coerce=int, required=False, label=gettext_lazy("Pickup store")
+    )
+    name = forms.CharField(required=False, max_length=120, label=gettext_lazy("Name on the parcel"))
+    line1 = forms.CharField(required=False, max_length=200, label=gettext_lazy("Street"))
+    line2 = forms.CharField(
+        required=False, max_length=200, label=gettext_lazy("Flat, suite (optional)")
+    )
+    city = forms.CharField(required=False, max_length=100, label=gettext_lazy("Town or city"))
+    region = forms.CharField(
+        required=False, max_length=100, label=pgettext_lazy("address", "State")
+    )
+    postcode = forms.CharField(required=False, max_length=20, label=gettext_lazy("Postcode"))
+    country = forms.CharField(
+        required=False, max_length=2, initial="US", label=gettext_lazy("Country")
+    )
     payment = forms.ChoiceField(
-        choices=[("card", "Card now"), ("pay_at_pickup", "Pay at pickup")],
+        choices=[
+            ("card", gettext_lazy("Card now")),
+            ("pay_at_pickup", gettext_lazy("Pay at pickup")),
+        ],
         widget=forms.RadioSelect,
         initial="card",
-        label="Payment",
+        label=gettext_lazy("Payment"),
     )
-    card_number = forms.CharField(required=False, max_length=30, label="Card number")
+    card_number = forms.CharField(required=False, max_length=30, label=gettext_lazy("Card number"))
 
     def __init__(self, *args, stores: list[Location], has_customer: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_customer = has_customer
-        self.fields["pickup_store"].choices = [("", "Choose a store")] + [
+        self.fields["pickup_store"].choices = [("", _("Choose a store"))] + [
             (store.pk, store.name) for store in stores
         ]
 
     def clean(self):
         data = super().clean()
         if not self.has_customer and not (data.get("email") or data.get("phone")):
-            self.add_error("email", "Attach a customer, or enter their email or phone.")
+            self.add_error("email", _("Attach a customer, or enter their email or phone."))
         if data.get("fulfilment") == "pickup" and not data.get("pickup_store"):
-            self.add_error("pickup_store", "Choose the store to pick up from.")
+            self.add_error("pickup_store", _("Choose the store to pick up from."))
         if data.get("fulfilment") == "ship":
-            for field, label in (("line1", "street"), ("city", "town"), ("postcode", "postcode")):
+            for field, message in (
+                ("line1", _("Enter the street.")),
+                ("city", _("Enter the town.")),
+                ("postcode", _("Enter the postcode.")),
+            ):
                 if not data.get(field):
-                    self.add_error(field, f"Enter the {label}.")
+                    self.add_error(field, message)
             if data.get("payment") == "pay_at_pickup":
-                self.add_error("payment", "Pay at pickup is only for a pickup.")
+                self.add_error("payment", _("Pay at pickup is only for a pickup."))
         if data.get("payment") == "card" and not data.get("card_number"):
-            self.add_error("card_number", "Enter the card number.")
+            self.add_error("card_number", _("Enter the card number."))
         return data
 
 
@@ -349,24 +378,24 @@ def _aisle_post(request: HttpRequest, state: dict) -> str | None:
             variant_id = int(request.POST.get("variant", ""))
             quantity = int(request.POST.get("quantity", "1") or 1)
         except ValueError:
-            return "Choose an item and a whole number of units."
+            return _("Choose an item and a whole number of units.")
         key = str(variant_id)
         if action == "remove":
             state["lines"].pop(key, None)
             return None
         if not 1 <= quantity <= 20:
-            return "Add between 1 and 20 units."
+            return _("Add between %(min)d and %(max)d units.") % {"min": 1, "max": 20}
         if variant_id not in selectors.variants_sellable(variant_ids=[variant_id]):
-            return "That item is not sold any more."
+            return _("That item is not sold any more.")
         state["lines"][key] = min(state["lines"].get(key, 0) + quantity, 20)
         return None
     if action == "customer":
         try:
             customer_id = int(request.POST.get("customer", ""))
         except ValueError:
-            return "Choose a customer."
+            return _("Choose a customer.")
         if not Customer.objects.filter(pk=customer_id, is_active=True).exists():
-            return "That customer no longer exists."
+            return _("That customer no longer exists.")
         state["customer_id"] = customer_id
         return None
     if action == "detach":
@@ -375,7 +404,7 @@ def _aisle_post(request: HttpRequest, state: dict) -> str | None:
     if action == "clear":
         state["lines"], state["customer_id"] = {}, None
         return None
-    return "Choose what to do."
+    return _("Choose what to do.")
 
 
 def _aisle_place(
@@ -434,7 +463,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
                 request.POST, stores=pickup_stores, has_customer=customer is not None
             )
             if not state["lines"]:
-                place_error = "Add at least one item first."
+                place_error = _("Add at least one item first.")
             elif form.is_valid():
                 try:
                     order = _aisle_place(request, form, state, customer)

@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from inventory import selectors as inventory_selectors
@@ -316,9 +316,11 @@ def transfer_action(request: HttpRequest, pk: int) -> HttpResponse:
                 missing = sum(line.in_transit for line in received.lines.all())
                 messages.warning(
                     request,
-                    _(
-                        "Transfer %(number)s partly received: %(missing)s unit(s) still on "
-                        "their way."
+                    ngettext(
+                        "Transfer %(number)s partly received: %(missing)d unit still on its way.",
+                        "Transfer %(number)s partly received: %(missing)d units still on "
+                        "their way.",
+                        missing,
                     )
                     % {"number": transfer.number, "missing": missing},
                 )

@@ -3,6 +3,8 @@
 error, an HTMX message or an API error body, never a 500. Messages are written for the
 shopper or the associate who will read them."""
 
+from django.utils.translation import gettext_lazy as _
+
 from inventory import errors as inventory_errors
 from omni import errors as omni_errors
 
@@ -11,6 +13,7 @@ class OrdersError(omni_errors.DomainError):
     """The order, cart or payment request cannot be done."""
 
     code = "orders_error"
+    default_message = _("This order request cannot be done.")
 
 
 class CheckoutInvalid(OrdersError):
@@ -19,6 +22,7 @@ class CheckoutInvalid(OrdersError):
 
     code = "checkout_invalid"
     http_status = 400
+    default_message = _("The checkout details are incomplete or do not fit together.")
 
 
 class InvalidQuantity(OrdersError):
@@ -26,6 +30,7 @@ class InvalidQuantity(OrdersError):
 
     code = "invalid_quantity"
     http_status = 400
+    default_message = _("This quantity is not valid here.")
 
 
 class CartQuantityError(InvalidQuantity):
@@ -33,6 +38,7 @@ class CartQuantityError(InvalidQuantity):
 
     code = "invalid_quantity"
     http_status = 400
+    default_message = _("This quantity cannot be put in the cart.")
 
 
 class CartEmpty(OrdersError):
@@ -40,6 +46,7 @@ class CartEmpty(OrdersError):
 
     code = "cart_empty"
     http_status = 400
+    default_message = _("Your cart is empty.")
 
 
 class CartRestoreInvalid(OrdersError):
@@ -48,6 +55,7 @@ class CartRestoreInvalid(OrdersError):
 
     code = "restore_link_invalid"
     http_status = 400
+    default_message = _("This cart link is not valid.")
 
 
 class VariantUnavailable(OrdersError):
@@ -55,6 +63,7 @@ class VariantUnavailable(OrdersError):
 
     code = "variant_unavailable"
     http_status = 400
+    default_message = _("This item is no longer sold.")
 
 
 class InsufficientStock(OrdersError, inventory_errors.InsufficientStock):
@@ -64,6 +73,7 @@ class InsufficientStock(OrdersError, inventory_errors.InsufficientStock):
 
     code = "insufficient_stock"
     http_status = 409
+    default_message = _("There is not enough stock.")
 
 
 class InvalidTransition(OrdersError, omni_errors.InvalidTransition):
@@ -71,6 +81,7 @@ class InvalidTransition(OrdersError, omni_errors.InvalidTransition):
 
     code = "invalid_transition"
     http_status = 409
+    default_message = _("This step is not possible for this order in its current state.")
 
 
 class PickupCodeMismatch(OrdersError):
@@ -78,6 +89,7 @@ class PickupCodeMismatch(OrdersError):
 
     code = "pickup_code_mismatch"
     http_status = 400
+    default_message = _("That code does not match this order.")
 
 
 class OrderNotFound(OrdersError, omni_errors.NotFound):
@@ -85,6 +97,7 @@ class OrderNotFound(OrdersError, omni_errors.NotFound):
 
     code = "order_not_found"
     http_status = 404
+    default_message = _("We could not find that order.")
 
 
 class PaymentError(OrdersError):
@@ -92,6 +105,7 @@ class PaymentError(OrdersError):
 
     code = "payment_error"
     http_status = 402
+    default_message = _("The payment could not be completed.")
 
 
 class InvalidCardNumber(PaymentError):
@@ -99,6 +113,7 @@ class InvalidCardNumber(PaymentError):
 
     code = "invalid_card_number"
     http_status = 422
+    default_message = _("That card number is not valid; please check it.")
 
 
 class InvalidCardDetails(PaymentError):
@@ -107,6 +122,7 @@ class InvalidCardDetails(PaymentError):
 
     code = "invalid_card_details"
     http_status = 422
+    default_message = _("The card details are not valid; please check them.")
 
 
 class PaymentDeclined(PaymentError):
@@ -115,6 +131,7 @@ class PaymentDeclined(PaymentError):
 
     code = "card_declined"
     http_status = 402
+    default_message = _("The payment was declined.")
 
 
 class PaymentFailed(PaymentError):
@@ -123,6 +140,7 @@ class PaymentFailed(PaymentError):
 
     code = "processing_error"
     http_status = 502
+    default_message = _("We could not process the payment. Please try again later.")
 
 
 class RefundNotAllowed(PaymentError):
@@ -130,6 +148,7 @@ class RefundNotAllowed(PaymentError):
 
     code = "refund_exceeds_payment"
     http_status = 409
+    default_message = _("That is more than can be refunded.")
 
 
 class OrderLinkInvalid(OrdersError):
@@ -137,6 +156,7 @@ class OrderLinkInvalid(OrdersError):
 
     code = "order_link_invalid"
     http_status = 404
+    default_message = _("This link is not valid.")
 
 
 class OrderLinkExpired(OrderLinkInvalid):
@@ -144,3 +164,4 @@ class OrderLinkExpired(OrderLinkInvalid):
 
     code = "order_link_expired"
     http_status = 410
+    default_message = _("This link to your order has expired.")

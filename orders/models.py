@@ -90,7 +90,7 @@ class Cart(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"Cart {self.pk} [{self.status}]"
+        return _("Cart %(id)s [%(status)s]") % {"id": self.pk, "status": self.status}
 
 
 class CartLine(models.Model):
@@ -378,7 +378,10 @@ class FulfilmentLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × line {self.order_line_id}"
+        return _("%(quantity)s × line %(line)s") % {
+            "quantity": self.quantity,
+            "line": self.order_line_id,
+        }
 
 
 class Payment(TimeStampedModel):
@@ -458,7 +461,7 @@ class Refund(TypedReference):
         ]
 
     def __str__(self) -> str:
-        return f"Refund {self.amount} [{self.status}]"
+        return _("Refund %(amount)s [%(status)s]") % {"amount": self.amount, "status": self.status}
 
 
 class CartRecoveryStep(models.Model):
@@ -512,4 +515,7 @@ class CartRecoveryStep(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Cart {self.cart_id} recovery stage {self.stage}"
+        return _("Cart %(cart)s recovery stage %(stage)s") % {
+            "cart": self.cart_id,
+            "stage": self.stage,
+        }

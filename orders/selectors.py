@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
+from django.utils.translation import gettext as _
 
 from catalog.models import Variant, price_in_force
 from catalog.selectors import product_image_columns
@@ -275,7 +276,7 @@ def order_detail(*, number: str, customer: Customer | None = None) -> Order:
         qs = qs.filter(customer=customer)
     order = qs.filter(number=order_number_normalise(number)).first()
     if order is None:
-        raise OrderNotFound("We could not find that order.", number=number)
+        raise OrderNotFound(_("We could not find that order."), number=number)
     return order
 
 
@@ -316,13 +317,13 @@ def order_for_status_token(*, token: str, max_age: dt.timedelta | None = None) -
             token, max_age=order_link_max_age() if max_age is None else max_age
         )
     except signing.SignatureExpired:
-        raise OrderLinkExpired("This link to your order has expired.") from None
+        raise OrderLinkExpired(_("This link to your order has expired.")) from None
     except signing.BadSignature:
-        raise OrderLinkInvalid("This link is not valid.") from None
+        raise OrderLinkInvalid(_("This link is not valid.")) from None
     try:
         return order_detail(number=number)
     except OrderNotFound:
-        raise OrderLinkInvalid("This link is not valid.") from None
+        raise OrderLinkInvalid(_("This link is not valid.")) from None
 
 
 ACTIVE_PICKUP_STATUSES = (

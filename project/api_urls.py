@@ -3,6 +3,7 @@ a composition root: it knows every app's ``api`` module."""
 
 from django.http import JsonResponse
 from django.urls import re_path
+from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from catalog.api import ProductViewSet, VariantViewSet
@@ -33,7 +34,7 @@ router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 def unknown_endpoint(request, *args, **kwargs):
     """Anything else under /api/v1/ answers 404 in the API's error body, not HTML."""
     return JsonResponse(
-        error_body(type="not_found", code="not_found", detail="No such endpoint."), status=404
+        error_body(type="not_found", code="not_found", detail=_("No such endpoint.")), status=404
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -95,7 +96,7 @@ class ReturnLineInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "order_line_id": [
-                        exceptions.ErrorDetail("Give order_line_id or sku.", "required")
+                        exceptions.ErrorDetail(_("Give order_line_id or sku."), "required")
                     ]
                 }
             )
@@ -122,7 +123,7 @@ class ExchangeInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "order_line_id": [
-                        exceptions.ErrorDetail("Give order_line_id or sku.", "required")
+                        exceptions.ErrorDetail(_("Give order_line_id or sku."), "required")
                     ]
                 }
             )
@@ -190,7 +191,7 @@ def _order(number: str) -> Order:
         .first()
     )
     if order is None:
-        raise _invalid("order", f"No order “{number}”.", "unknown_order")
+        raise _invalid("order", _("No order “%(number)s”.") % {"number": number}, "unknown_order")
     return order
 
 
@@ -207,9 +208,10 @@ def _order_line_ids(order: Order, lines: list[dict[str, Any]], field: str = "lin
         matches = by_sku.get(line["sku"], [])
         if len(matches) != 1:
             message = (
-                f"“{line['sku']}” is not on order {order.number}."
+                _("“%(sku)s” is not on order %(number)s.")
+                % {"sku": line["sku"], "number": order.number}
                 if not matches
-                else f"“{line['sku']}” is on several lines: give order_line_id."
+                else _("“%(sku)s” is on several lines: give order_line_id.") % {"sku": line["sku"]}
             )
             errors[index] = {"sku": [exceptions.ErrorDetail(message, "unknown_line")]}
             continue
@@ -275,7 +277,9 @@ class ReturnViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         location = Location.objects.filter(code=data["location"]).first()
         if location is None:
             raise _invalid(
-                "location", f"Unknown location “{data['location']}”.", "unknown_location"
+                "location",
+                _("Unknown location “%(code)s”.") % {"code": data["location"]},
+                "unknown_location",
             )
         associate = None
         if data.get("associate"):
@@ -283,7 +287,7 @@ class ReturnViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 employee_code=data["associate"], is_active=True
             ).first()
             if associate is None:
-                raise _invalid("associate", "No such active associate.", "unknown_associate")
+                raise _invalid("associate", _("No such active associate."), "unknown_associate")
         order = _order(data["order"])
         line_ids = _order_line_ids(order, data["lines"])
         exchange = data.get("exchange") or []
@@ -294,7 +298,9 @@ class ReturnViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             variants = dict(Variant.objects.filter(sku__in=skus).values_list("sku", "pk"))
             errors = {
                 index: {
-                    "replacement_sku": [exceptions.ErrorDetail("Unknown SKU.", "unknown_variant")]
+                    "replacement_sku": [
+                        exceptions.ErrorDetail(_("Unknown SKU."), "unknown_variant")
+                    ]
                 }
                 for index, item in enumerate(exchange)
                 if item["replacement_sku"] not in variants
@@ -311,7 +317,9 @@ class ReturnViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 number="".join(data["return_number"].split()).upper(), order=order
             ).first()
             if existing is None:
-                raise _invalid("return_number", "No such return for this order.", "unknown_return")
+                raise _invalid(
+                    "return_number", _("No such return for this order."), "unknown_return"
+                )
         created = services.return_receive(
             order=order,
             location=location,

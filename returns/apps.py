@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 def move_rows_to_surviving_customer(sender, *, source_id: int, target_id: int, **kwargs) -> None:
@@ -30,6 +31,7 @@ def orders_with_open_return(sender, *, order_ids: list[int], **kwargs) -> set[in
 class ReturnsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "returns"
+    verbose_name = pgettext_lazy("noun, plural", "Returns")
 
     def ready(self) -> None:
         from customers.signals import customer_merged

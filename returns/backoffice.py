@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Variant
@@ -113,7 +114,7 @@ def returns_desk(request: HttpRequest) -> HttpResponse:
         try:
             found = return_detail(number=compact)
         except ReturnNotFound:
-            messages.error(request, f"No return has the code {compact}.")
+            messages.error(request, _("No return has the code %(code)s.") % {"code": compact})
         else:
             if found.status == Return.Status.REQUESTED:
                 url = reverse("backoffice:return-form", args=[found.order.number])
@@ -168,31 +169,31 @@ def _read_lines(
         try:
             quantity = int(raw)
         except ValueError:
-            raise _FormError("Enter a whole number.", f"qty-{pk}") from None
+            raise _FormError(_("Enter a whole number."), f"qty-{pk}") from None
         if quantity < 0:
-            raise _FormError("Enter 0 or more.", f"qty-{pk}")
+            raise _FormError(_("Enter 0 or more."), f"qty-{pk}")
         if quantity == 0:
             continue
         reason = request.POST.get(f"reason-{pk}", "")
         condition = request.POST.get(f"condition-{pk}", "")
         disposition = request.POST.get(f"disposition-{pk}", "")
         if not reason:
-            raise _FormError("Choose why it comes back.", f"reason-{pk}")
+            raise _FormError(_("Choose why it comes back."), f"reason-{pk}")
         if not condition:
-            raise _FormError("Grade its condition.", f"condition-{pk}")
+            raise _FormError(_("Grade its condition."), f"condition-{pk}")
         if not disposition:
-            raise _FormError("Say where it goes.", f"disposition-{pk}")
+            raise _FormError(_("Say where it goes."), f"disposition-{pk}")
         lines.append((pk, quantity, reason, condition, disposition))
         replacement = request.POST.get(f"exchange-{pk}", "").strip()
         if replacement:
             allowed = {str(v.pk): v.pk for v in options[pk]}
             if replacement not in allowed:
                 raise _FormError(
-                    "Exchange for another size or colour of the same product.", f"exchange-{pk}"
+                    _("Exchange for another size or colour of the same product."), f"exchange-{pk}"
                 )
             exchange.append((pk, allowed[replacement]))
     if not lines:
-        raise _FormError("Enter how many of at least one item come back.", "lines")
+        raise _FormError(_("Enter how many of at least one item come back."), "lines")
     return lines, exchange
 
 
@@ -235,7 +236,10 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             raise Http404("That return is for another order")
         if existing.status != Return.Status.REQUESTED and request.method == "GET":
             # Already taken (here or elsewhere): its receipt, not a form to take it again.
-            messages.info(request, f"Return {existing.number} has already been received.")
+            messages.info(
+                request,
+                _("Return %(number)s has already been received.") % {"number": existing.number},
+            )
             return redirect("backoffice:return-receipt", number=existing.number)
     # The return being completed does not count against itself: its requested units are
     # still to be taken (and are pre-filled below). Once received it counts like any other.
@@ -272,7 +276,11 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 error = refusal.message
         else:
-            messages.success(request, f"Return {done.number} taken; the receipt has been emailed.")
+            messages.success(
+                request,
+                _("Return %(number)s taken; the receipt has been emailed.")
+                % {"number": done.number},
+            )
             return redirect("backoffice:return-receipt", number=done.number)
     prefill = {line.order_line_id: line for line in completing.lines.all()} if completing else {}
     may_override = request.associate.is_manager

@@ -3,6 +3,8 @@
 ``ReturnNotAllowed`` subclasses with the same codes as ``PolicyDecision`` reports, so the
 storefront, the back-office and the API all say the same thing."""
 
+from django.utils.translation import gettext_lazy as _
+
 from omni.errors import DomainError, NotFound
 from omni.errors import InvalidTransition as BaseInvalidTransition
 
@@ -11,6 +13,7 @@ class ReturnError(DomainError):
     """The return cannot be done as asked."""
 
     code = "return_error"
+    default_message = _("This return cannot be done as asked.")
 
 
 class ReturnNotAllowed(ReturnError):
@@ -18,30 +21,35 @@ class ReturnNotAllowed(ReturnError):
 
     code = "return_not_allowed"
     http_status = 409
+    default_message = _("The return policy does not allow this return.")
 
 
 class ReturnWindowExpired(ReturnNotAllowed):
     """The return window for this item has ended."""
 
     code = "return_window_expired"
+    default_message = _("The return window for this item has ended.")
 
 
 class FinalSale(ReturnNotAllowed):
     """This item was a final sale and cannot be returned."""
 
     code = "final_sale"
+    default_message = _("This item was a final sale and cannot be returned.")
 
 
 class QuantityExceedsPurchase(ReturnNotAllowed):
     """More units than were bought (minus those already returned)."""
 
     code = "quantity_exceeds_purchase"
+    default_message = _("That is more than was bought (or already returned).")
 
 
 class NotYetReceived(ReturnNotAllowed):
     """The item has not been delivered or collected yet."""
 
     code = "not_yet_received"
+    default_message = _("This item has not been delivered or collected yet.")
 
 
 class OverrideNotAllowed(ReturnError):
@@ -49,6 +57,7 @@ class OverrideNotAllowed(ReturnError):
 
     code = "override_not_allowed"
     http_status = 403
+    default_message = _("Only a manager can override the return policy.")
 
 
 class OverrideReasonRequired(ReturnError):
@@ -56,6 +65,7 @@ class OverrideReasonRequired(ReturnError):
 
     code = "override_reason_required"
     http_status = 400
+    default_message = _("Say why the policy is overridden.")
 
 
 class LocationDoesNotAcceptReturns(ReturnError):
@@ -63,6 +73,7 @@ class LocationDoesNotAcceptReturns(ReturnError):
 
     code = "location_does_not_accept_returns"
     http_status = 400
+    default_message = _("This location does not take returns.")
 
 
 class InvalidReturnLine(ReturnError):
@@ -71,18 +82,21 @@ class InvalidReturnLine(ReturnError):
 
     code = "invalid_return_line"
     http_status = 400
+    default_message = _("A line of this return is not valid.")
 
 
 class RefundNotPossible(ReturnError):
     """The refund cannot be made this way (nothing left to refund on the payments)."""
 
     code = "refund_not_possible"
+    default_message = _("The refund cannot be made this way.")
 
 
 class NoWarehouse(ReturnError):
     """There is no active warehouse to send the item to."""
 
     code = "no_warehouse"
+    default_message = _("There is no warehouse to send the item to.")
 
 
 class ReturnNotFound(ReturnError, NotFound):
@@ -90,12 +104,14 @@ class ReturnNotFound(ReturnError, NotFound):
 
     code = "return_not_found"
     http_status = 404
+    default_message = _("We could not find that return.")
 
 
 class InvalidTransition(ReturnError, BaseInvalidTransition):
     """The return is not in a state that allows this step."""
 
     code = "invalid_transition"
+    default_message = _("This step is not possible for this return in its current state.")
 
 
 # The policy's refusal codes, in the order they are reported (the first one raised).

@@ -184,4 +184,7 @@ class ReturnLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × line {self.order_line_id}"
+        return _("%(quantity)s × line %(line)s") % {
+            "quantity": self.quantity,
+            "line": self.order_line_id,
+        }

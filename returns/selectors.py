@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.selectors import product_image_columns
 from customers.models import Customer
@@ -79,7 +80,7 @@ def return_detail(*, number: str) -> Return:
         .first()
     )
     if found is None:
-        raise ReturnNotFound("No return with that code.", number=number)
+        raise ReturnNotFound(_("No return with that code."), number=number)
     return found
 
 

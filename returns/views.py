@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from customers.models import Channel
@@ -92,13 +93,13 @@ def return_start(request: HttpRequest, number: str) -> HttpResponse:
         chosen = _read_lines(request, lines)
         location = None
         if method not in Return.Method.values:
-            errors["method"] = "Choose how you will send it back."
+            errors["method"] = _("Choose how you will send it back.")
         elif method == Return.Method.IN_STORE:
             location = next((s for s in stores if str(s.pk) == location_id), None)
             if location is None:
-                errors["location"] = "Choose the store you will bring it to."
+                errors["location"] = _("Choose the store you will bring it to.")
         if not chosen and not any(line.errors for line in lines):
-            errors["lines"] = "Choose at least one item to return."
+            errors["lines"] = _("Choose at least one item to return.")
         if not errors and not any(line.errors for line in lines):
             try:
                 created = return_request(
@@ -121,7 +122,9 @@ def return_start(request: HttpRequest, number: str) -> HttpResponse:
                 errors["form"] = exc.message
             else:
                 messages.success(
-                    request, f"Return {created.number} started. Show this code when you return."
+                    request,
+                    _("Return %(number)s started. Show this code when you return.")
+                    % {"number": created.number},
                 )
                 return redirect("returns:detail", pk=created.pk)
     return render(
@@ -157,12 +160,12 @@ def _read_lines(request: HttpRequest, lines: list[LineForm]) -> list[tuple[int, 
         try:
             line.quantity = int(raw)
         except ValueError:
-            line.errors.append("Choose how many to return.")
+            line.errors.append(_("Choose how many to return."))
             continue
         if line.quantity < 0:
-            line.errors.append("Choose how many to return.")
+            line.errors.append(_("Choose how many to return."))
         elif line.quantity and line.reason not in reasons:
-            line.errors.append("Tell us why you are returning it.")
+            line.errors.append(_("Tell us why you are returning it."))
         elif line.quantity:
             chosen.append((pk, line.quantity, line.reason, line.note))
     return chosen
@@ -215,7 +218,7 @@ def return_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         domain_error_message(request, exc)
     else:
-        messages.success(request, f"Return {found.number} cancelled.")
+        messages.success(request, _("Return %(number)s cancelled.") % {"number": found.number})
     return redirect("returns:detail", pk=pk)
 
 

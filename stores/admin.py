@@ -122,8 +122,8 @@ class LocationAssociateInline(FlatQueriesInlineMixin, admin.TabularInline):
     model = Associate.locations.through
     fields = ("associate",)
     extra = 0
-    verbose_name = "associate who may act here"
-    verbose_name_plural = "associates who may act here"
+    verbose_name = _("associate who may act here")
+    verbose_name_plural = _("associates who may act here")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("associate")

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from omni.http import safe_next
@@ -26,6 +27,6 @@ def location_switch(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("You are not assigned to that location.")
     request.session[SESSION_LOCATION_KEY] = location_id
     chosen = next(loc for loc in request.allowed_locations if loc.pk == location_id)
-    messages.success(request, f"You are now working at {chosen.name}.")
+    messages.success(request, _("You are now working at %(store)s.") % {"store": chosen.name})
     # A screen about one store's objects (a list, a task) may not exist at the new one.
     return redirect(safe_next(request, reverse("backoffice:today")))

@@ -14,41 +14,53 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from customers.surface import store_choose as customer_store_choose
 from omni.http import safe_next
-from stores.models import Location
+from stores.models import WEEKDAYS, Location
 from stores.selectors import (
     locations_active,
     locations_nearest_to_point,
     locations_nearest_to_postcode,
 )
 
-WEEKDAYS = (
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-)
+A_MONDAY = dt.date(2024, 1, 1)
+
+
+def _weekday_name(index: int) -> str:
+    """Monday (0) to Sunday (6), in the active language."""
+    return date_format(A_MONDAY + dt.timedelta(days=index), "l")
+
+
+def _time(text: str) -> str:
+    """ "09:00" (as stored) in the active language's time format; as stored if unreadable."""
+    try:
+        return time_format(dt.time.fromisoformat(text), "TIME_FORMAT")
+    except (TypeError, ValueError):
+        return str(text)
 
 
 @dataclass(frozen=True)
 class StoreCard:
     location: Location
     distance_km: Decimal | None
-    today: str  # "Open today 10:00–20:00" / "Closed today"
-    week: tuple[tuple[str, str], ...]  # ("Monday", "10:00–20:00"), ...
+    today: str  # "Open today 10 a.m.–8 p.m." / "Closed today" (the active language)
+    week: tuple[tuple[str, str], ...]  # ("Monday", "10 a.m.–8 p.m."), ...
     services: tuple[str, ...]
 
 
 def _intervals(hours: dict, day: str) -> str:
+    """The day's opening intervals ("10 a.m.–1 p.m., 2 p.m.–8 p.m."), "" when closed."""
     spans = hours.get(day) or []
-    text = ", ".join(f"{span[0]}–{span[1]}" for span in spans if len(span) == 2)
-    return text or "Closed"
+    return ", ".join(
+        _("%(opens)s–%(closes)s") % {"opens": _time(span[0]), "closes": _time(span[1])}
+        for span in spans
+        if len(span) == 2
+    )
 
 
 def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetime) -> StoreCard:
@@ -57,22 +69,26 @@ def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetim
         local = now.astimezone(ZoneInfo(location.timezone))
     except (KeyError, ValueError):
         local = now
-    today_key = WEEKDAYS[local.weekday()][0]
-    today = _intervals(hours, today_key)
+    today = _intervals(hours, WEEKDAYS[local.weekday()])
     services = tuple(
         label
         for flag, label in (
-            (location.offers_pickup, "Pickup"),
-            (location.accepts_returns, "Returns"),
-            (location.ships_online_orders, "Ships online orders"),
+            (location.offers_pickup, pgettext("noun", "Pickup")),
+            (location.accepts_returns, pgettext("noun", "Returns")),
+            (location.ships_online_orders, _("Ships online orders")),
         )
         if flag
     )
     return StoreCard(
         location=location,
         distance_km=distance_km,
-        today="Closed today" if today == "Closed" else f"Open today {today}",
-        week=tuple((name, _intervals(hours, key)) for key, name in WEEKDAYS) if hours else (),
+        today=_("Open today %(hours)s") % {"hours": today} if today else _("Closed today"),
+        week=tuple(
+            (_weekday_name(index), _intervals(hours, key) or _("Closed"))
+            for index, key in enumerate(WEEKDAYS)
+        )
+        if hours
+        else (),
         services=services,
     )
 
@@ -96,11 +112,13 @@ def store_list(request: HttpRequest) -> HttpResponse:
     if postcode:
         nearby = locations_nearest_to_postcode(postcode=postcode, kind=Location.Kind.STORE)
         if nearby is None:
-            error = f"We don’t know the postcode “{postcode}”. Check it, or pick a store below."
+            error = _(
+                "We don’t know the postcode “%(postcode)s”. Check it, or pick a store below."
+            ) % {"postcode": postcode}
     elif lat is not None and lng is not None:
         nearby = locations_nearest_to_point(latitude=lat, longitude=lng, kind=Location.Kind.STORE)
     elif request.GET.get("lat") or request.GET.get("lng"):
-        error = "We could not read that location. Enter a postcode instead."
+        error = _("We could not read that location. Enter a postcode instead.")
     now = timezone.now()
     if nearby is not None:
         cards = [_store_card(n.location, n.distance_km, now) for n in nearby]
@@ -130,8 +148,8 @@ def store_choose(request: HttpRequest) -> HttpResponse:
         else None
     )
     if location is None:
-        messages.error(request, "Please choose one of our open stores.")
+        messages.error(request, _("Please choose one of our open stores."))
         return redirect(reverse("stores:list"))
     customer_store_choose(request, location)
-    messages.success(request, f"Your store is now {location.name}.")
+    messages.success(request, _("Your store is now %(store)s.") % {"store": location.name})
     return redirect(next_url)

@@ -10,6 +10,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Variant
@@ -30,34 +33,45 @@ from stores.surface import (
 
 class ListAddForm(forms.Form):
     sku = forms.CharField(
-        label="SKU or barcode",
+        label=gettext_lazy("SKU or barcode"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    quantity = forms.IntegerField(label="Quantity", min_value=1, max_value=20, initial=1)
-    note = forms.CharField(label="Note for the shopper (optional)", max_length=255, required=False)
+    quantity = forms.IntegerField(
+        label=gettext_lazy("Quantity"), min_value=1, max_value=20, initial=1
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note for the shopper (optional)"), max_length=255, required=False
+    )
 
     def clean_sku(self) -> Variant:
         code = self.cleaned_data["sku"].strip()
         # Only what the shopper can buy: on sale and priced (the one lookup by code).
         variant = variant_for_code(code=code, sellable=True)
         if variant is None:
-            raise forms.ValidationError(f"No item on sale has the SKU or barcode “{code}”.")
+            raise forms.ValidationError(
+                _("No item on sale has the SKU or barcode “%(code)s”.") % {"code": code}
+            )
         return variant
+
+
+def _hold_bounds() -> str:
+    return _("Hold for between 1 and %(max)s hours.") % {"max": services.HOLD_HOURS_MAX}
+
+
+# Read in the language of the request, not the one active at import.
+HOLD_BOUNDS = lazy(_hold_bounds, str)()
 
 
 class HoldForm(forms.Form):
     hours = forms.IntegerField(
-        label="Hold for (hours)",
+        label=gettext_lazy("Hold for (hours)"),
         min_value=1,
         max_value=services.HOLD_HOURS_MAX,
         initial=48,
-        error_messages={
-            "required": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
-            "invalid": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
-            "min_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
-            "max_value": f"Hold for between 1 and {services.HOLD_HOURS_MAX} hours.",
-        },
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"), HOLD_BOUNDS
+        ),
     )
 
 
@@ -127,7 +141,10 @@ def customer_list_add(request: HttpRequest, customer_id: int, list_id: int) -> H
             domain_error_message(request, error)
         else:
             label = " ".join(b for b in (variant.product.name, variant.size) if b)
-            messages.success(request, f"Added {label} to “{shopping_list.name}”.")
+            messages.success(
+                request,
+                _("Added %(item)s to “%(list)s”.") % {"item": label, "list": shopping_list.name},
+            )
             form = None
         if form is None and not request.htmx:
             return redirect(url)
@@ -208,7 +225,9 @@ def list_status(request: HttpRequest, list_id: int) -> HttpResponse:
         domain_error_message(request, error)
     else:
         messages.success(
-            request, f"“{shopping_list.name}” is {List.StoreStatus(status).label.lower()}."
+            request,
+            _("“%(list)s” is %(status)s.")
+            % {"list": shopping_list.name, "status": str(List.StoreStatus(status).label).lower()},
         )
     if request.htmx:
         return _queue_card(request, list_id)
@@ -242,8 +261,16 @@ def list_hold(request: HttpRequest, list_id: int) -> HttpResponse:
         units = sum(hold.quantity for hold in holds)
         messages.success(
             request,
-            f"Held {units} unit{'s' if units != 1 else ''} for {shopping_list.customer} "
-            f"for {hours} hours.",
+            ngettext(
+                "Held %(units)s unit for %(customer)s for %(duration)s.",
+                "Held %(units)s units for %(customer)s for %(duration)s.",
+                units,
+            )
+            % {
+                "units": units,
+                "customer": shopping_list.customer,
+                "duration": ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours},
+            },
         )
     if request.htmx:
         return _queue_card(request, list_id)

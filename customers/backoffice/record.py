@@ -11,7 +11,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Category, Variant
@@ -36,37 +38,51 @@ TIMELINE_PAGE = 10
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    pinned = forms.BooleanField(label="Pin to the top", required=False)
+    body = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    pinned = forms.BooleanField(label=gettext_lazy("Pin to the top"), required=False)
 
 
 class TaskForm(forms.Form):
-    reason = forms.CharField(label="Follow up about", max_length=200)
-    due_on = forms.DateField(label="Due", widget=forms.DateInput(attrs={"type": "date"}))
-    assign_to_me = forms.BooleanField(label="Assign to me", required=False, initial=True)
+    reason = forms.CharField(label=gettext_lazy("Follow up about"), max_length=200)
+    due_on = forms.DateField(
+        label=pgettext_lazy("date", "Due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assign_to_me = forms.BooleanField(
+        label=gettext_lazy("Assign to me"), required=False, initial=True
+    )
 
     def clean_due_on(self) -> dt.date:
         due = self.cleaned_data["due_on"]
         if due < dt.date.today() - dt.timedelta(days=1):
-            raise forms.ValidationError("The due date is in the past.")
+            raise forms.ValidationError(_("The due date is in the past."))
         return due
 
 
 class SizeForm(forms.Form):
     size_group = forms.ChoiceField(
-        label="Size group", choices=[c for c in Category.SizeGroup.choices if c[0]]
+        label=gettext_lazy("Size group"), choices=[c for c in Category.SizeGroup.choices if c[0]]
     )
-    size = forms.CharField(label="Size", max_length=20)
+    size = forms.CharField(label=gettext_lazy("Size"), max_length=20)
 
 
 class OutreachForm(forms.Form):
-    channel = forms.ChoiceField(label="How", choices=ContactChannel.choices)
-    note = forms.CharField(label="What about (optional)", max_length=200, required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("How"), choices=ContactChannel.choices)
+    note = forms.CharField(
+        label=gettext_lazy("What about (optional)"), max_length=200, required=False
+    )
 
 
 class ListCreateForm(forms.Form):
-    name = forms.CharField(label="List name", max_length=120)
-    kind = forms.ChoiceField(label="Kind", choices=List.Kind.choices, initial=List.Kind.WISHLIST)
+    name = forms.CharField(label=gettext_lazy("List name"), max_length=120)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=List.Kind.choices,
+        initial=List.Kind.WISHLIST,
+    )
 
 
 # --- finding a customer ------------------------------------------------------------------
@@ -275,7 +291,7 @@ def customer_note_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, "Note added.")
+        messages.success(request, _("Note added."))
     return _section_response(request, customer, "notes")
 
 
@@ -288,7 +304,7 @@ def customer_note_pin(request: HttpRequest, customer_id: int, note_id: int) -> H
         raise Http404("No such note on this record.")
     pinned = request.POST.get("pinned") == "1"
     services.note_pin(note=note, pinned=pinned)
-    messages.success(request, "Note pinned." if pinned else "Note unpinned.")
+    messages.success(request, _("Note pinned.") if pinned else _("Note unpinned."))
     return _section_response(request, customer, "notes")
 
 
@@ -306,7 +322,7 @@ def customer_language_set(request: HttpRequest, customer_id: int) -> HttpRespons
     except DomainError as error:
         domain_error_message(request, error)
         return _section_response(request, customer, "language", status=400)
-    messages.success(request, gettext("Language saved."))
+    messages.success(request, _("Language saved."))
     return _section_response(request, customer, "language")
 
 
@@ -326,7 +342,11 @@ def customer_size_set(request: HttpRequest, customer_id: int) -> HttpResponse:
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, f"{pref.get_size_group_display()} size set to {pref.size}.")
+        messages.success(
+            request,
+            _("%(size_group)s size set to %(size)s.")
+            % {"size_group": pref.get_size_group_display(), "size": pref.size},
+        )
     return _section_response(request, customer, "sizes")
 
 
@@ -350,7 +370,7 @@ def customer_outreach(request: HttpRequest, customer_id: int) -> HttpResponse:
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, f"Recorded: {entry.summary}.")
+        messages.success(request, _("Recorded: %(summary)s.") % {"summary": entry.summary})
     return _section_response(request, customer, "consent")
 
 
@@ -374,7 +394,14 @@ def customer_task_create(request: HttpRequest, customer_id: int) -> HttpResponse
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, f"Follow-up added for {task.due_on:%a %d %b}.")
+        messages.success(
+            request,
+            _("Follow-up added for %(weekday)s, %(date)s.")
+            % {
+                "weekday": date_format(task.due_on, "l"),
+                "date": date_format(task.due_on, "MONTH_DAY_FORMAT"),
+            },
+        )
     return _section_response(request, customer, "tasks")
 
 
@@ -395,7 +422,9 @@ def customer_list_create(request: HttpRequest, customer_id: int) -> HttpResponse
     except DomainError as error:
         domain_error_message(request, error)
         return _section_response(request, customer, "lists")
-    messages.success(request, f"Created “{shopping_list.name}”. Add the first item.")
+    messages.success(
+        request, _("Created “%(list)s”. Add the first item.") % {"list": shopping_list.name}
+    )
     url = reverse("backoffice:customer-list", args=[customer.pk, shopping_list.pk])
     if request.htmx:
         response = HttpResponse(status=204)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors, services
@@ -49,16 +50,16 @@ def tasks(request: HttpRequest) -> HttpResponse:
     return backoffice_render(request, "backoffice/tasks/list.html", {"tasks": due, "today": today})
 
 
-def _task_action(request: HttpRequest, task_id: int, action, verb: str) -> HttpResponse:
+def _task_action(request: HttpRequest, task_id: int, action, message: str) -> HttpResponse:
     """Complete or cancel: HTMX gets the task's row back in its new state (a stale tap on
-    a task someone else closed shows what happened to it)."""
+    a task someone else closed shows what happened to it). ``message`` has ``%(reason)s``."""
     task = _task_or_404(request, task_id)
     try:
         action(task=task, associate=request.associate)
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, f"{verb}: {task.reason}")
+        messages.success(request, message % {"reason": task.reason})
     task = _task_or_404(request, task_id)
     fallback = reverse("backoffice:tasks")
     return backoffice_done(
@@ -72,10 +73,10 @@ def _task_action(request: HttpRequest, task_id: int, action, verb: str) -> HttpR
 @require_POST
 @backoffice_view
 def task_complete(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _task_action(request, task_id, services.task_complete, "Done")
+    return _task_action(request, task_id, services.task_complete, _("Done: %(reason)s"))
 
 
 @require_POST
 @backoffice_view
 def task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
-    return _task_action(request, task_id, services.task_cancel, "Cancelled")
+    return _task_action(request, task_id, services.task_cancel, _("Cancelled: %(reason)s"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import (
     LocationNotAvailable,
@@ -90,8 +91,12 @@ def _ensure_assigned(*, associate: Associate, location: Location | None) -> None
         .exists()
     )
     if not allowed:
-        name = location.name if location is not None else "that location"
+        if location is None:
+            message = _("%(associate)s is not assigned to that location.")
+        else:
+            message = _("%(associate)s is not assigned to %(location)s.")
         raise LocationNotAvailable(
-            f"{associate.display_name} is not assigned to {name}.",
+            message
+            % {"associate": associate.display_name, "location": getattr(location, "name", "")},
             location_id=getattr(location, "pk", None),
         )

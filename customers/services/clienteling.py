@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import (
     ConsentRequired,
@@ -40,7 +41,7 @@ def note_add(
     Raises InvalidProfile for an empty note."""
     body = (body or "").strip()
     if not body:
-        raise InvalidProfile("The note is empty.", field="body")
+        raise InvalidProfile(_("The note is empty."), field="body")
     location = _location_of(associate, location)
     note = CustomerNote.objects.create(
         customer=customer, author=associate, location=location, body=body, is_pinned=pinned
@@ -79,9 +80,9 @@ def task_create(
     abandoned-cart worker), for whoever works at that store."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidProfile("Say what the follow-up is for.", field="reason")
+        raise InvalidProfile(_("Say what the follow-up is for."), field="reason")
     if due_on is None:
-        raise InvalidProfile("Give the follow-up a due date.", field="due_on")
+        raise InvalidProfile(_("Give the follow-up a due date."), field="due_on")
     if created_by is not None:
         _ensure_assigned(associate=created_by, location=location)
     if assigned_to is not None and (created_by is None or assigned_to.pk != created_by.pk):
@@ -110,7 +111,7 @@ def task_complete(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
     if locked.status == FollowUpTask.Status.DONE:
         return locked
     if locked.status != FollowUpTask.Status.OPEN:
-        raise InvalidTransition("The follow-up was cancelled.", status=locked.status)
+        raise InvalidTransition(_("The follow-up was cancelled."), status=locked.status)
     locked.status = FollowUpTask.Status.DONE
     locked.completed_at = timezone.now()
     if locked.assigned_to_id is None:
@@ -142,7 +143,7 @@ def task_cancel(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
     if locked.status == FollowUpTask.Status.CANCELLED:
         return locked
     if locked.status != FollowUpTask.Status.OPEN:
-        raise InvalidTransition("The follow-up is already done.", status=locked.status)
+        raise InvalidTransition(_("The follow-up is already done."), status=locked.status)
     locked.status = FollowUpTask.Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     return locked
@@ -173,16 +174,23 @@ def outreach_record(
     from customers.selectors import outreach_allowed
 
     if channel not in _OUTREACH_VERBS:
-        raise InvalidContact(f"Unknown contact channel “{channel}”.", field="channel")
+        raise InvalidContact(
+            _("Unknown contact channel “%(channel)s”.") % {"channel": channel}, field="channel"
+        )
     address = customer.email if channel == ContactChannel.EMAIL else customer.phone
     if not address:
-        label = "email address" if channel == ContactChannel.EMAIL else "phone number"
-        raise InvalidContact(f"We have no {label} for this customer.", field="channel")
+        if channel == ContactChannel.EMAIL:
+            message = _("We have no email address for this customer.")
+        else:
+            message = _("We have no phone number for this customer.")
+        raise InvalidContact(message, field="channel")
     if not outreach_allowed(customer=customer, channel=channel, by_associate=True):
-        how = ContactChannel(channel).label.lower()
-        raise ConsentRequired(
-            f"{customer} has not agreed to be contacted by {how}.", channel=channel
-        )
+        refusals = {
+            ContactChannel.EMAIL: _("%(customer)s has not agreed to be contacted by email."),
+            ContactChannel.SMS: _("%(customer)s has not agreed to be contacted by text message."),
+            ContactChannel.PHONE: _("%(customer)s has not agreed to be contacted by phone."),
+        }
+        raise ConsentRequired(refusals[channel] % {"customer": customer}, channel=channel)
     verb, timeline_channel = _OUTREACH_VERBS[channel]
     note = (note or "").strip()
     summary = f"{associate.display_name} {verb} {customer.first_name or customer}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import (
     InvalidContact,
@@ -33,9 +34,13 @@ def consent_set(
     """Set the consent of one contact channel, appending the change to its history and to
     the timeline. Setting the same state again records nothing new."""
     if channel not in ContactChannel.values:
-        raise InvalidContact(f"Unknown contact channel “{channel}”.", field="channel")
+        raise InvalidContact(
+            _("Unknown contact channel “%(channel)s”.") % {"channel": channel}, field="channel"
+        )
     if state not in ConsentState.values:
-        raise InvalidContact(f"Unknown consent state “{state}”.", field="state")
+        raise InvalidContact(
+            _("Unknown consent state “%(state)s”.") % {"state": state}, field="state"
+        )
     now = timezone.now()
     # Locking the customer serialises consent writes for this person.
     Customer.objects.select_for_update().filter(pk=customer.pk).first()

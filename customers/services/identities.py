@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.errors import (
     IdentityConflict,
@@ -38,7 +39,9 @@ def normalise_email(email: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise InvalidContact(f"“{email}” is not a valid email address.", field="email") from None
+        raise InvalidContact(
+            _("“%(email)s” is not a valid email address.") % {"email": email}, field="email"
+        ) from None
     return value
 
 
@@ -50,14 +53,16 @@ def normalise_phone(phone: str, *, default_country_code: str = "1") -> str:
     if not raw.startswith("+") and len(digits) == 10:
         digits = default_country_code + digits
     if not 8 <= len(digits) <= 15:
-        raise InvalidContact(f"“{phone}” is not a valid phone number.", field="phone")
+        raise InvalidContact(
+            _("“%(phone)s” is not a valid phone number.") % {"phone": phone}, field="phone"
+        )
     return f"+{digits}"
 
 
 def _identity_add(
     *, customer: Customer, kind: str, value: str, verified: bool, source: str
 ) -> CustomerIdentity:
-    identity, _ = CustomerIdentity.objects.get_or_create(
+    identity, _created = CustomerIdentity.objects.get_or_create(
         kind=kind,
         value=value,
         defaults={
@@ -68,10 +73,12 @@ def _identity_add(
         },
     )
     if identity.customer_id != customer.pk:
-        raise IdentityConflict(
-            f"That {identity.get_kind_display().lower()} belongs to another customer.",
-            field=kind,
-        )
+        conflicts = {
+            CustomerIdentity.Kind.EMAIL: _("That email address belongs to another customer."),
+            CustomerIdentity.Kind.PHONE: _("That phone number belongs to another customer."),
+            CustomerIdentity.Kind.LOYALTY: _("That loyalty number belongs to another customer."),
+        }
+        raise IdentityConflict(conflicts[identity.kind], field=kind)
     if verified and not identity.is_verified:
         identity.is_verified = True
         identity.verified_at = timezone.now()
@@ -135,7 +142,7 @@ def _customer_resolve(
     email_value = normalise_email(email) if email else ""
     phone_value = normalise_phone(phone) if phone else ""
     if not email_value and not phone_value and user is None:
-        raise InvalidContact("An email address or a phone number is needed.", field="email")
+        raise InvalidContact(_("An email address or a phone number is needed."), field="email")
 
     matches: dict[str, int] = (
         dict(
@@ -157,7 +164,7 @@ def _customer_resolve(
     customer_ids = set(matches.values())
     if len(customer_ids) > 1:
         raise IdentityConflict(
-            "This email and this phone number belong to two different customers.",
+            _("This email and this phone number belong to two different customers."),
             field="phone",
             customer_ids=sorted(customer_ids),
         )

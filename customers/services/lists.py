@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Product, Variant
 from customers.errors import (
@@ -89,9 +90,9 @@ def list_create(
     associate for them). Raises InvalidList (no name, unknown kind)."""
     name = (name or "").strip()
     if not name:
-        raise InvalidList("Give the list a name.", field="name")
+        raise InvalidList(_("Give the list a name."), field="name")
     if kind not in List.Kind.values:
-        raise InvalidList(f"Unknown kind of list “{kind}”.", field="kind")
+        raise InvalidList(_("Unknown kind of list “%(kind)s”.") % {"kind": kind}, field="kind")
     shopping_list = List.objects.create(customer=customer, name=name[:120], kind=kind)
     _list_changed(
         shopping_list=shopping_list,
@@ -107,7 +108,7 @@ def list_rename(*, shopping_list: List, name: str, channel: str | None = None) -
     """Give the list another name. Locks the list row. Raises InvalidList (no name)."""
     name = (name or "").strip()[:120]
     if not name:
-        raise InvalidList("Give the list a name.", field="name")
+        raise InvalidList(_("Give the list a name."), field="name")
     shopping_list = _list_locked(shopping_list)
     if shopping_list.name == name:
         return shopping_list
@@ -129,8 +130,8 @@ def list_delete(*, shopping_list: List, channel: str | None = None) -> None:
     if shopping_list.store_status in (List.StoreStatus.NEW, List.StoreStatus.PREPARED):
         store = shopping_list.sent_to_location.name if shopping_list.sent_to_location else ""
         raise InvalidTransition(
-            f"“{shopping_list.name}” is being prepared at {store}; it can be deleted after "
-            "your visit.",
+            _("“%(list)s” is being prepared at %(store)s; it can be deleted after your visit.")
+            % {"list": shopping_list.name, "store": store},
             status=shopping_list.store_status,
         )
     interaction_record(
@@ -163,11 +164,11 @@ def list_add_item(
     Locks the list row. Raises InvalidList (a size of another product, a quantity below 1,
     an inactive product)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise InvalidList("The quantity must be at least 1.", field="quantity")
+        raise InvalidList(_("The quantity must be at least 1."), field="quantity")
     if variant is not None and variant.product_id != product.pk:
-        raise InvalidList("That size belongs to another product.", field="variant")
+        raise InvalidList(_("That size belongs to another product."), field="variant")
     if not product.is_active or (variant is not None and not variant.is_active):
-        raise InvalidList("That product is no longer sold.", field="product")
+        raise InvalidList(_("That product is no longer sold."), field="product")
     shopping_list = _list_locked(shopping_list)
     items = ListItem.objects.filter(list=shopping_list).select_related("product", "variant")
     item = None
@@ -242,7 +243,7 @@ def list_remove_item(
         .first()
     )
     if item is None:
-        raise CustomerNotFound("That item is not on this list.", item_id=item_id)
+        raise CustomerNotFound(_("That item is not on this list."), item_id=item_id)
     label = _item_label(item)
     item.delete()
     _list_changed(
@@ -297,13 +298,14 @@ def list_send_to_store(
     (an empty list, a visit date in the past)."""
     if location.kind != Location.Kind.STORE or not location.is_active:
         raise LocationNotAvailable(
-            f"{location.name} is not a store that can prepare lists.", location_id=location.pk
+            _("%(location)s is not a store that can prepare lists.") % {"location": location.name},
+            location_id=location.pk,
         )
     if visit_date is not None and visit_date < timezone.localdate():
-        raise InvalidList("The visit date is in the past.", field="visit_date")
+        raise InvalidList(_("The visit date is in the past."), field="visit_date")
     shopping_list = _list_locked(shopping_list)
     if not ListItem.objects.filter(list=shopping_list).exists():
-        raise InvalidList("The list is empty: add something before sending it.")
+        raise InvalidList(_("The list is empty: add something before sending it."))
     shopping_list.sent_to_location = location
     shopping_list.sent_at = timezone.now()
     shopping_list.visit_planned_for = visit_date
@@ -346,7 +348,8 @@ def list_set_store_status(
     if status not in allowed:
         current = shopping_list.get_store_status_display().lower()
         raise InvalidTransition(
-            f"The list is {current}; it cannot be marked “{status}”.",
+            _("The list is %(current)s; it cannot be marked “%(status)s”.")
+            % {"current": current, "status": status},
             status=shopping_list.store_status,
             requested=status,
         )
@@ -400,23 +403,26 @@ def list_hold_plan(
     saved without a size)."""
     if location.kind != Location.Kind.STORE or not location.is_active:
         raise LocationNotAvailable(
-            f"{location.name} is not a store that can hold items.", location_id=location.pk
+            _("%(location)s is not a store that can hold items.") % {"location": location.name},
+            location_id=location.pk,
         )
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= HOLD_HOURS_MAX:
         # Capped: an unbounded hold would keep the units off sale for good (and a huge
         # number overflows the expiry date).
         raise InvalidList(
-            f"Hold for between 1 and {HOLD_HOURS_MAX} hours.", field="hours", maximum=HOLD_HOURS_MAX
+            _("Hold for between 1 and %(max)s hours.") % {"max": HOLD_HOURS_MAX},
+            field="hours",
+            maximum=HOLD_HOURS_MAX,
         )
     _ensure_assigned(associate=associate, location=location)
     shopping_list = _list_locked(shopping_list)
     items = [*ListItem.objects.filter(list=shopping_list).select_related("product", "variant")]
     if not items:
-        raise InvalidList("The list is empty.")
+        raise InvalidList(_("The list is empty."))
     if sizeless := [item for item in items if item.variant_id is None]:
         names = ", ".join(item.product.name for item in sizeless)
         raise SizeNotChosen(
-            f"Choose a size for {names} before holding the list.",
+            _("Choose a size for %(products)s before holding the list.") % {"products": names},
             product_ids=[item.product_id for item in sizeless],
         )
     return ListHold(
@@ -436,13 +442,18 @@ def list_hold_short(*, hold: ListHold, error: DomainError) -> DomainError:
     by_variant = {item.variant_id: item for item in hold.items}
     short = error.details.get("lines", [])
     described = [
-        f"{_item_label(by_variant[line['variant_id']])} "
-        f"({line.get('salable', 0)} of {line['requested']} available)"
+        _("%(item)s (%(available)s of %(requested)s available)")
+        % {
+            "item": _item_label(by_variant[line["variant_id"]]),
+            "available": line.get("salable", 0),
+            "requested": line["requested"],
+        }
         for line in short
         if line.get("variant_id") in by_variant
     ]
     return type(error)(
-        f"Not enough in stock at {hold.location.name} to hold: {'; '.join(described)}.",
+        _("Not enough in stock at %(store)s to hold: %(items)s.")
+        % {"store": hold.location.name, "items": "; ".join(described)},
         lines=short,
         location_id=hold.location.pk,
     )

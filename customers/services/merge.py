@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers.errors import (
     MergeNotAllowed,
@@ -92,7 +93,7 @@ def customer_merge(*, source: Customer, target: Customer, associate: Associate |
     Locks both customer rows in primary-key order. Raises MergeNotAllowed (the same
     customer, or either one already merged or inactive)."""
     if source.pk == target.pk:
-        raise MergeNotAllowed("A customer cannot be merged into itself.")
+        raise MergeNotAllowed(_("A customer cannot be merged into itself."))
     locked = {
         c.pk: c
         for c in Customer.objects.select_for_update(no_key=True)
@@ -103,7 +104,8 @@ def customer_merge(*, source: Customer, target: Customer, associate: Associate |
     for who in (source, target):
         if who.merged_into_id is not None or not who.is_active:
             raise MergeNotAllowed(
-                f"{who} was already merged or closed; merge into the surviving record.",
+                _("%(customer)s was already merged or closed; merge into the surviving record.")
+                % {"customer": who},
                 customer_id=who.pk,
             )
 

@@ -67,21 +67,27 @@ def customer_update_profile(
         if value is not UNSET:
             value = (value or "").strip()
             if len(value) > 80:
-                raise InvalidProfile("Names are at most 80 characters.", field=field)
+                raise InvalidProfile(gettext("Names are at most 80 characters."), field=field)
             changes[field] = value
     if preferences is not UNSET:
         if not isinstance(preferences, dict):
-            raise InvalidProfile("Preferences are a set of named values.", field="preferences")
+            raise InvalidProfile(
+                gettext("Preferences are a set of named values."), field="preferences"
+            )
         changes["preferences"] = preferences
     if home_store is not UNSET:
         if home_store is not None and (
             home_store.kind != Location.Kind.STORE or not home_store.is_active
         ):
-            raise InvalidProfile("The home store must be an open store.", field="home_store")
+            raise InvalidProfile(
+                gettext("The home store must be an open store."), field="home_store"
+            )
         changes["home_store"] = home_store
     if primary_associate is not UNSET:
         if primary_associate is not None and not primary_associate.is_active:
-            raise InvalidProfile("That associate no longer works here.", field="primary_associate")
+            raise InvalidProfile(
+                gettext("That associate no longer works here."), field="primary_associate"
+            )
         changes["primary_associate"] = primary_associate
     if birthday is not UNSET:
         changes["birthday"] = birthday
@@ -164,7 +170,10 @@ def sizes_learn_from_purchase(
     writes, whatever the number of variants. Raises nothing for unknown or sizeless
     variants: they teach nothing."""
     if source_channel and source_channel not in Channel.values:
-        raise InvalidProfile(f"Unknown channel “{source_channel}”.", field="source_channel")
+        raise InvalidProfile(
+            gettext("Unknown channel “%(channel)s”.") % {"channel": source_channel},
+            field="source_channel",
+        )
     ids = [variant.pk for variant in variants]
     if not ids:
         return []
@@ -220,12 +229,15 @@ def size_set(
 
     Locks the customer row. Raises InvalidProfile (unknown group, empty size)."""
     if not size_group or size_group not in Category.SizeGroup.values:
-        raise InvalidProfile(f"Unknown size group “{size_group}”.", field="size_group")
+        raise InvalidProfile(
+            gettext("Unknown size group “%(size_group)s”.") % {"size_group": size_group},
+            field="size_group",
+        )
     size = (size or "").strip()
     if not size or len(size) > 20:
-        raise InvalidProfile("Give a size (at most 20 characters).", field="size")
+        raise InvalidProfile(gettext("Give a size (at most 20 characters)."), field="size")
     _customer_lock(customer)
-    pref, _ = SizePreference.objects.update_or_create(
+    pref, _created = SizePreference.objects.update_or_create(
         customer=customer,
         size_group=size_group,
         defaults={
@@ -243,6 +255,9 @@ def size_clear(*, customer: Customer, size_group: str) -> None:
     Later purchases may teach it again. Locks the customer row. Raises InvalidProfile
     (unknown group)."""
     if not size_group or size_group not in Category.SizeGroup.values:
-        raise InvalidProfile(f"Unknown size group “{size_group}”.", field="size_group")
+        raise InvalidProfile(
+            gettext("Unknown size group “%(size_group)s”.") % {"size_group": size_group},
+            field="size_group",
+        )
     _customer_lock(customer)
     SizePreference.objects.filter(customer=customer, size_group=size_group).delete()

@@ -387,16 +387,16 @@ def list_add(request: HttpRequest) -> HttpResponse:
     try:
         product_id = int(request.POST.get("product", ""))
     except ValueError:
-        return _list_add_refused(request, "Choose a product to save.")
+        return _list_add_refused(request, gettext("Choose a product to save."))
     product = Product.objects.filter(pk=product_id, is_active=True).first()
     if product is None:
-        return _list_add_refused(request, "That product is not available.")
+        return _list_add_refused(request, gettext("That product is not available."))
     variant = None
     if request.POST.get("variant"):
         try:
             variant_id = int(request.POST["variant"])
         except ValueError:
-            return _list_add_refused(request, "Choose one of this product's sizes.")
+            return _list_add_refused(request, gettext("Choose one of this product's sizes."))
         variant = Variant.objects.filter(pk=variant_id, product=product).first()
         if variant is None:
             return _list_add_refused(
@@ -412,7 +412,7 @@ def list_add(request: HttpRequest) -> HttpResponse:
             List.objects.filter(customer=customer, kind=List.Kind.WISHLIST)
             .order_by("created_at", "pk")
             .first()
-        ) or services.list_create(customer=customer, name="My wishlist", channel="web")
+        ) or services.list_create(customer=customer, name=gettext("My wishlist"), channel="web")
     try:
         item = services.list_add_item(
             shopping_list=shopping_list, product=product, variant=variant, channel="web"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory.errors import (
     InsufficientStock,
@@ -108,7 +109,7 @@ def reserve_lines(
     """Hold every line or none (the caller's transaction): the stock rows are locked in
     primary-key order and moved by an UPDATE conditional on the salable quantity."""
     if kind not in Kind.values:
-        raise InvalidQuantity("Unknown kind of hold.", kind=kind)
+        raise InvalidQuantity(gettext("Unknown kind of hold."), kind=kind)
     ids = stock_ids_for((line.variant_id, line.location_id) for line in lines)
     if len(ids) < len(lines):
         ensure_known(
@@ -131,7 +132,7 @@ def reserve_lines(
     ]
     if short:
         # The atomic block around the caller rolls back the lines already held.
-        raise InsufficientStock("Not enough stock to hold.", lines=short)
+        raise InsufficientStock(gettext("Not enough stock to hold."), lines=short)
     reservations = Reservation.objects.bulk_create(
         Reservation(
             stock_id=ids[(line.variant_id, line.location_id)],
@@ -199,7 +200,7 @@ def _locked(reservation_ids: Iterable[int]) -> list[Reservation]:
     )
     if len(found) < len(ids):
         missing = sorted(set(ids) - {r.pk for r in found})
-        raise ReservationNotFound("No such reservation.", reservation_ids=missing)
+        raise ReservationNotFound(gettext("No such reservation."), reservation_ids=missing)
     return found
 
 
@@ -256,11 +257,11 @@ def reservations_commit(
     InvalidTransition (a hold that was released or expired: hold the stock again),
     ReservationNotFound, InvalidQuantity (unknown reason)."""
     if reason not in COMMIT_REASONS:
-        raise InvalidQuantity("Unknown reason for stock leaving.", reason=reason)
+        raise InvalidQuantity(gettext("Unknown reason for stock leaving."), reason=reason)
     reservations = _locked(reservation_ids)
     if closed := [r.pk for r in reservations if r.status in (Status.RELEASED, Status.EXPIRED)]:
         raise InvalidTransition(
-            "The hold has been released or has expired.", reservation_ids=closed
+            gettext("The hold has been released or has expired."), reservation_ids=closed
         )
     active = [r for r in reservations if r.status == Status.ACTIVE]
     if not active:
@@ -273,7 +274,9 @@ def reservations_commit(
     for r in sorted(active, key=lambda r: (r.stock_id, r.pk)):
         result = stock_change(r.stock_id, on_hand_delta=-r.quantity, reserved_delta=-r.quantity)
         if result is None:  # cannot happen while reserved <= on_hand holds; say so loudly
-            raise InsufficientStock("The held units are no longer in stock.", reservation_id=r.pk)
+            raise InsufficientStock(
+                gettext("The held units are no longer in stock."), reservation_id=r.pk
+            )
         entries.append(
             movement(
                 variant_id=r.stock.variant_id,
@@ -423,11 +426,11 @@ def reservation_convert(
     Locks the reservation. Raises InvalidTransition when the hold is no longer active
     (hold the stock again), ReservationNotFound, InvalidQuantity (unknown kind)."""
     if kind not in Kind.values:
-        raise InvalidQuantity("Unknown kind of hold.", kind=kind)
+        raise InvalidQuantity(gettext("Unknown kind of hold."), kind=kind)
     (reservation,) = _locked([reservation_id])
     if reservation.status != Status.ACTIVE:
         raise InvalidTransition(
-            "The hold is no longer active.",
+            gettext("The hold is no longer active."),
             reservation_id=reservation.pk,
             status=reservation.status,
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory.errors import InsufficientStock, InvalidDestination
 from inventory.models import Stock
@@ -102,19 +103,21 @@ def _destination_point(
     if latitude is not None and longitude is not None:
         lat, lon = float(latitude), float(longitude)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise InvalidDestination("Those coordinates are not on Earth.")
+            raise InvalidDestination(gettext("Those coordinates are not on Earth."))
         return lat, lon
     if postcode:
         place = place_for_postcode(postcode)
         if place is None:
-            raise InvalidDestination("We do not recognise that postcode.", postcode=postcode)
+            raise InvalidDestination(
+                gettext("We do not recognise that postcode."), postcode=postcode
+            )
         return float(place.latitude), float(place.longitude)
     if store_id is not None:
         store = Location.objects.filter(pk=store_id).values_list("latitude", "longitude").first()
         if store is None:
-            raise InvalidDestination("Unknown store.", store_id=store_id)
+            raise InvalidDestination(gettext("Unknown store."), store_id=store_id)
         return float(store[0]), float(store[1])
-    raise InvalidDestination("A postcode, coordinates or a store is needed.")
+    raise InvalidDestination(gettext("A postcode, coordinates or a store is needed."))
 
 
 def _covers(
@@ -188,7 +191,7 @@ def _short_error(lines: Sequence[Line], short: Sequence[Line]) -> InsufficientSt
     ensure_known(variant_ids=[ln.variant_id for ln in short])
     requested = {ln.variant_id: ln.quantity for ln in lines}
     return InsufficientStock(
-        "Not enough stock in the locations that can fulfil this.",
+        gettext("Not enough stock in the locations that can fulfil this."),
         lines=[
             {
                 "variant_id": ln.variant_id,
@@ -269,7 +272,7 @@ def sourcing_for_pickup(
     now = now or timezone.now()
     store = Location.objects.filter(pk=store_id).first()
     if store is None or not (store.is_active and store.is_store and store.offers_pickup):
-        raise InvalidDestination("That store does not offer pickup.", store_id=store_id)
+        raise InvalidDestination(gettext("That store does not offer pickup."), store_id=store_id)
     distances = location_distances_from(location_id=store_id)
     sources = dict(
         Location.objects.filter(is_active=True, pk__in=distances)

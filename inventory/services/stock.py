@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from catalog.models import Variant
 from inventory.errors import (
@@ -78,10 +79,10 @@ def reference_fields(reference: Reference) -> dict[str, str]:
     return {"reference_type": str(reference_type), "reference_id": str(reference_id)}
 
 
-def _positive(quantity: int, what: str = "quantity") -> int:
+def _positive(quantity: int) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidQuantity(
-            f"The {what} must be a whole number of at least 1.", quantity=quantity
+            gettext("The quantity must be a whole number of at least 1."), quantity=quantity
         )
     return quantity
 
@@ -93,7 +94,7 @@ def normalise_lines(lines: Iterable[Line | tuple[int, int]]) -> list[Line]:
         line = raw if isinstance(raw, Line) else Line(*raw)
         merged[line.variant_id] = merged.get(line.variant_id, 0) + _positive(line.quantity)
     if not merged:
-        raise InvalidQuantity("At least one line is needed.")
+        raise InvalidQuantity(gettext("At least one line is needed."))
     return [Line(variant_id, quantity) for variant_id, quantity in merged.items()]
 
 
@@ -105,7 +106,7 @@ def normalise_stock_lines(lines: Iterable[StockLine | tuple[int, int, int]]) -> 
         key = (line.variant_id, line.location_id)
         merged[key] = merged.get(key, 0) + _positive(line.quantity)
     if not merged:
-        raise InvalidQuantity("At least one line is needed.")
+        raise InvalidQuantity(gettext("At least one line is needed."))
     return [StockLine(v, loc, q) for (v, loc), q in merged.items()]
 
 
@@ -115,11 +116,11 @@ def ensure_known(*, variant_ids: Iterable[int] = (), location_ids: Iterable[int]
     if variant_ids:
         found = set(Variant.objects.filter(pk__in=variant_ids).values_list("pk", flat=True))
         if missing := sorted(variant_ids - found):
-            raise UnknownVariant("Unknown SKU.", variant_ids=missing)
+            raise UnknownVariant(gettext("Unknown SKU."), variant_ids=missing)
     if location_ids:
         found = set(Location.objects.filter(pk__in=location_ids).values_list("pk", flat=True))
         if missing := sorted(location_ids - found):
-            raise UnknownLocation("Unknown location.", location_ids=missing)
+            raise UnknownLocation(gettext("Unknown location."), location_ids=missing)
 
 
 def stock_ids_for(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
@@ -405,12 +406,18 @@ def stock_adjust(
     result would be below zero or below what is reserved), UnknownVariant/Location."""
     if reason not in ADJUST_REASONS:
         raise InvalidQuantity(
-            "Pick a reason: count, damage, theft, correction or write-off.", reason=reason
+            gettext("Pick a reason: count, damage, theft, correction or write-off."), reason=reason
         )
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise InvalidQuantity("An adjustment changes stock by at least one unit.", delta=delta)
+        raise InvalidQuantity(
+            gettext("An adjustment changes stock by at least one unit."), delta=delta
+        )
     if reason in _LOSS_REASONS and delta > 0:
-        raise InvalidQuantity(f"A {reason} adjustment can only remove stock.", delta=delta)
+        raise InvalidQuantity(
+            gettext("A “%(reason)s” adjustment can only remove stock.")
+            % {"reason": Reason(reason).label},
+            delta=delta,
+        )
     if delta > 0:
         return _stock_increase(
             variant_id=variant_id,
@@ -428,7 +435,7 @@ def stock_adjust(
         if stock_id is None:
             ensure_known(variant_ids=[variant_id], location_ids=[location_id])
         raise InsufficientStock(
-            "Stock cannot go below zero or below what is reserved.",
+            gettext("Stock cannot go below zero or below what is reserved."),
             **shortage(
                 variant_id=variant_id, location_id=location_id, requested=-delta, stock_id=stock_id
             ),
@@ -465,7 +472,9 @@ def stock_cycle_count(
     Raises InvalidQuantity (negative count), InsufficientStock (fewer units counted
     than are reserved: release or move those holds first), UnknownVariant/Location."""
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
-        raise InvalidQuantity("A count is a whole number of zero or more.", counted=counted)
+        raise InvalidQuantity(
+            gettext("A count is a whole number of zero or more."), counted=counted
+        )
     stock_id = stock_id_for_incoming(variant_id=variant_id, location_id=location_id)
     on_hand, reserved = (
         Stock.objects.select_for_update().values_list("on_hand", "reserved").get(pk=stock_id)
@@ -475,7 +484,7 @@ def stock_cycle_count(
         return None
     if counted < reserved:
         raise InsufficientStock(
-            f"{reserved} units are reserved here; release those holds before counting {counted}.",
+            _reserved_here(reserved, counted),
             variant_id=variant_id,
             location_id=location_id,
             counted=counted,
@@ -527,9 +536,25 @@ def _stock_set_on_hand(figures: Sequence[tuple[int, int]]) -> None:
             )
 
 
+def _reserved_here(reserved: int, counted: int) -> str:
+    return ngettext(
+        "%(reserved)s unit is reserved here; release that hold before counting %(counted)s.",
+        "%(reserved)s units are reserved here; release those holds before counting %(counted)s.",
+        reserved,
+    ) % {"reserved": reserved, "counted": counted}
+
+
+def _rejected(errors: dict) -> str:
+    return ngettext(
+        "%(count)s row could not be applied; nothing was applied.",
+        "%(count)s rows could not be applied; nothing was applied.",
+        len(errors),
+    ) % {"count": len(errors)}
+
+
 def _count_figure_error(counted) -> str | None:
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
-        return "A count is a whole number of zero or more."
+        return gettext("A count is a whole number of zero or more.")
     return None
 
 
@@ -554,7 +579,7 @@ def stock_cycle_count_many(
     refresh per variant and one ``stock.changed`` event."""
     lines = [raw if isinstance(raw, CountLine) else CountLine(*raw) for raw in rows]
     if not lines:
-        raise InvalidQuantity("At least one row is needed.")
+        raise InvalidQuantity(gettext("At least one row is needed."))
     errors: dict[int, dict[str, str]] = {}
 
     def reject(index: int, code: str, message: str) -> None:
@@ -566,7 +591,11 @@ def stock_cycle_count_many(
             reject(index, InvalidQuantity.code, message)
         key = (line.variant_id, line.location_id)
         if key in seen:
-            reject(index, "duplicate", f"Counted twice in this batch (row {seen[key]}).")
+            reject(
+                index,
+                "duplicate",
+                gettext("Counted twice in this batch (row %(row)s).") % {"row": seen[key]},
+            )
         seen.setdefault(key, index)
 
     ids = stock_ids_for(seen)
@@ -582,9 +611,9 @@ def stock_cycle_count_many(
             if (line.variant_id, line.location_id) in ids:
                 continue
             if line.variant_id not in variants:
-                reject(index, UnknownVariant.code, "Unknown SKU.")
+                reject(index, UnknownVariant.code, gettext("Unknown SKU."))
             elif line.location_id not in locations:
-                reject(index, UnknownLocation.code, "Unknown location.")
+                reject(index, UnknownLocation.code, gettext("Unknown location."))
         if not errors:
             # ON CONFLICT DO NOTHING: a concurrent first receipt makes the same row.
             Stock.objects.bulk_create(
@@ -594,7 +623,7 @@ def stock_cycle_count_many(
             ids = stock_ids_for(seen)
     if errors:
         raise CountRejected(
-            f"{len(errors)} row(s) could not be applied; nothing was applied.",
+            _rejected(errors),
             rows=dict(sorted(errors.items())),
         )
 
@@ -612,12 +641,11 @@ def stock_cycle_count_many(
             reject(
                 index,
                 InsufficientStock.code,
-                f"{reserved} units are reserved here; release those holds before counting "
-                f"{line.counted}.",
+                _reserved_here(reserved, line.counted),
             )
     if errors:
         raise CountRejected(
-            f"{len(errors)} row(s) could not be applied; nothing was applied.",
+            _rejected(errors),
             rows=dict(sorted(errors.items())),
         )
     results: list[StockMovement | None] = []
@@ -695,5 +723,5 @@ def stock_sell(
             )
         )
     if short:
-        raise InsufficientStock("Not enough stock to sell.", lines=short)
+        raise InsufficientStock(gettext("Not enough stock to sell."), lines=short)
     return movements_record(entries)

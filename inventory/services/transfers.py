@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from inventory.errors import (
     InvalidDestination,
@@ -67,7 +68,7 @@ def _locked_transfer(transfer_id: int) -> Transfer:
     try:
         return Transfer.objects.select_for_update().get(pk=transfer_id)
     except Transfer.DoesNotExist:
-        raise TransferNotFound("No such transfer.", transfer_id=transfer_id) from None
+        raise TransferNotFound(gettext("No such transfer."), transfer_id=transfer_id) from None
 
 
 def _holds(transfer: Transfer) -> list[int]:
@@ -103,7 +104,9 @@ def transfer_request(
     UnknownLocation, UnknownVariant, InvalidQuantity."""
     lines = normalise_lines(lines)
     if source_id == destination_id:
-        raise InvalidDestination("A transfer needs two different locations.", location_id=source_id)
+        raise InvalidDestination(
+            gettext("A transfer needs two different locations."), location_id=source_id
+        )
     ensure_known(location_ids=[source_id, destination_id])
     if expected_at is None:
         distance = location_distances_from(location_id=source_id).get(destination_id, 0)
@@ -161,16 +164,36 @@ def _transfer_webhook(transfer: Transfer, event: str, lines: list[TransferLine])
 def _refuse(transfer: Transfer, action: str) -> InvalidTransition:
     """The clear sentence for a step the transfer's state does not allow."""
     status = transfer.status
+    values = {"number": transfer.number, "reason": transfer.cancel_reason}
     if status == Status.CANCELLED:
-        why = f" ({transfer.cancel_reason})" if transfer.cancel_reason else ""
-        message = f"Transfer {transfer.number} was cancelled{why}; it cannot be {action}."
+        cancelled = {
+            ("shipped", True): gettext(
+                "Transfer %(number)s was cancelled (%(reason)s); it cannot be shipped."
+            ),
+            ("shipped", False): gettext("Transfer %(number)s was cancelled; it cannot be shipped."),
+            ("received", True): gettext(
+                "Transfer %(number)s was cancelled (%(reason)s); it cannot be received."
+            ),
+            ("received", False): gettext(
+                "Transfer %(number)s was cancelled; it cannot be received."
+            ),
+        }
+        message = cancelled[action, bool(transfer.cancel_reason)] % values
     elif status == Status.RECEIVED:
-        message = f"Transfer {transfer.number} was received already; nothing was changed."
+        message = gettext("Transfer %(number)s was received already; nothing was changed.") % values
     elif status == Status.SHIPPED:
-        message = f"Transfer {transfer.number} has already been shipped."
+        message = gettext("Transfer %(number)s has already been shipped.") % values
     else:
-        message = f"Transfer {transfer.number} has not been shipped yet."
+        message = gettext("Transfer %(number)s has not been shipped yet.") % values
     return InvalidTransition(message, transfer_id=transfer.pk, status=status, action=action)
+
+
+def _count_refused() -> dict[str, str]:
+    return {
+        "sent": gettext("Enter a whole number of units sent for %(sku)s."),
+        "received": gettext("Enter a whole number of units received for %(sku)s."),
+        "damaged": gettext("Enter a whole number of units damaged for %(sku)s."),
+    }
 
 
 def _counts(
@@ -181,13 +204,13 @@ def _counts(
     given = dict(given) if given is not None else None
     known = {ln.variant_id for ln in lines}
     if given is not None and (unknown := sorted(set(given) - known)):
-        raise InvalidQuantity("These SKUs are not on the transfer.", variant_ids=unknown)
+        raise InvalidQuantity(gettext("These SKUs are not on the transfer."), variant_ids=unknown)
     counts = {}
     for line in lines:
         count = default(line) if given is None else given.get(line.variant_id, 0)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise InvalidQuantity(
-                f"Enter a whole number of units {what} for {line.variant.sku}.",
+                _count_refused()[what] % {"sku": line.variant.sku},
                 variant_id=line.variant_id,
             )
         counts[line.variant_id] = count
@@ -219,20 +242,22 @@ def transfer_ship(
     for line in lines:
         if counts[line.variant_id] > line.quantity:
             raise InvalidQuantity(
-                f"Only {line.quantity} of {line.variant.sku} were requested; ship at most "
-                f"{line.quantity}.",
+                gettext("Only %(requested)s of %(sku)s were requested; ship at most %(requested)s.")
+                % {"requested": line.quantity, "sku": line.variant.sku},
                 variant_id=line.variant_id,
                 requested=line.quantity,
                 shipped=counts[line.variant_id],
             )
     if not any(counts.values()):
         raise InvalidQuantity(
-            "Ship at least one unit, or cancel the transfer with a reason.",
+            gettext("Ship at least one unit, or cancel the transfer with a reason."),
             transfer_id=transfer.pk,
         )
     holds = _holds(transfer)
     if not holds:
-        raise InvalidTransition("The transfer's held stock was released.", transfer_id=transfer.pk)
+        raise InvalidTransition(
+            gettext("The transfer's held stock was released."), transfer_id=transfer.pk
+        )
     if any(counts[ln.variant_id] != ln.quantity for ln in lines):
         # A short shipment: let every hold go, then hold and commit exactly what was sent
         # (the units were held a moment ago, so safety stock does not stand in the way).
@@ -306,17 +331,33 @@ def transfer_receive(
         count = good[line.variant_id] + broken[line.variant_id]
         if count > line.in_transit:
             raise InvalidQuantity(
-                f"Only {line.in_transit} of {line.variant.sku} are still on their way "
-                f"({line.quantity_shipped} shipped, {line.quantity_received} received"
-                + (f", {line.quantity_damaged} damaged" if line.quantity_damaged else "")
-                + f"); {count} cannot arrive.",
+                (
+                    gettext(
+                        "Only %(in_transit)s of %(sku)s are still on their way (%(shipped)s "
+                        "shipped, %(received)s received, %(damaged)s damaged); %(count)s "
+                        "cannot arrive."
+                    )
+                    if line.quantity_damaged
+                    else gettext(
+                        "Only %(in_transit)s of %(sku)s are still on their way (%(shipped)s "
+                        "shipped, %(received)s received); %(count)s cannot arrive."
+                    )
+                )
+                % {
+                    "in_transit": line.in_transit,
+                    "sku": line.variant.sku,
+                    "shipped": line.quantity_shipped,
+                    "received": line.quantity_received,
+                    "damaged": line.quantity_damaged,
+                    "count": count,
+                },
                 variant_id=line.variant_id,
                 in_transit=line.in_transit,
                 received=count,
             )
     if not any(good.values()) and not any(broken.values()):
         raise InvalidQuantity(
-            "Count at least one unit in (received or damaged).", transfer_id=transfer.pk
+            gettext("Count at least one unit in (received or damaged)."), transfer_id=transfer.pk
         )
     arriving = [ln for ln in lines if good[ln.variant_id]]
     stock_ids = {
@@ -383,8 +424,8 @@ def transfer_cancel(
         return transfer
     if transfer.status != Status.REQUESTED:
         raise InvalidTransition(
-            f"Transfer {transfer.number} is {transfer.get_status_display().lower()}; it can "
-            "no longer be cancelled.",
+            gettext("Transfer %(number)s is %(status)s; it can no longer be cancelled.")
+            % {"number": transfer.number, "status": str(transfer.get_status_display()).lower()},
             transfer_id=transfer.pk,
             status=transfer.status,
         )

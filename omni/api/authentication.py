@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from omni.models import ApiKey
@@ -98,7 +99,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the key as 'Authorization: Bearer <key>'.", code="invalid_api_key"
+                _("Send the key as 'Authorization: Bearer <key>'."), code="invalid_api_key"
             )
         try:
             raw = header[1].decode("ascii")
@@ -107,7 +108,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_for(raw) if raw else None
         if key is None:
             raise exceptions.AuthenticationFailed(
-                "This API key is not valid or was revoked.", code="invalid_api_key"
+                _("This API key is not valid or was revoked."), code="invalid_api_key"
             )
         _touch(key)
         return ApiClient(key), key

@@ -24,6 +24,7 @@ from django.core import exceptions as django_exceptions
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -189,7 +190,7 @@ def _api_exception_response(exc: exceptions.APIException) -> Response:
             detail=(
                 errors[0]["message"]
                 if len(errors) == 1 and errors[0]["field"] is None
-                else "Some fields are not valid; see errors."
+                else _("Some fields are not valid; see errors.")
             ),
             errors=errors,
         )
@@ -206,7 +207,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DomainError):
         return _domain_response(exc)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, django_exceptions.PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, django_exceptions.ValidationError):
@@ -222,13 +223,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             error_body(
                 type="domain_error",
                 code="conflict",
-                detail="The request conflicts with the current state; retry it.",
+                detail=_("The request conflicts with the current state; retry it."),
             ),
             status=status.HTTP_409_CONFLICT,
         )
     logger.exception("api: unhandled error", exc_info=exc)
     return Response(
-        error_body(type="server_error", code="server_error", detail="Something went wrong."),
+        error_body(type="server_error", code="server_error", detail=_("Something went wrong.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from omni.api.errors import ApiError
@@ -67,7 +68,7 @@ def _replay(record: IdempotencyRecord) -> Response:
 
 def _reused() -> ApiError:
     return ApiError(
-        "This Idempotency-Key was already used with a different request.",
+        _("This Idempotency-Key was already used with a different request."),
         code="idempotency_key_reused",
         status_code=422,
     )
@@ -75,7 +76,7 @@ def _reused() -> ApiError:
 
 def _in_progress() -> ApiError:
     return ApiError(
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
+        _("A request with this Idempotency-Key is still being processed; retry shortly."),
         code="idempotency_key_in_progress",
         status_code=409,
     )
@@ -124,11 +125,18 @@ def idempotent(view_method: Callable) -> Callable:
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise ApiError(
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
+                _("%(header)s must be 1 to %(max)d characters.")
+                % {"header": HEADER, "max": MAX_KEY_LENGTH},
                 code="invalid_idempotency_key",
                 status_code=400,
                 type="validation_error",
-                errors=[{"field": HEADER, "code": "invalid", "message": "1 to 255 characters."}],
+                errors=[
+                    {
+                        "field": HEADER,
+                        "code": "invalid",
+                        "message": _("1 to %(max)d characters.") % {"max": MAX_KEY_LENGTH},
+                    }
+                ],
             )
         fingerprint = request_fingerprint(request)
         with transaction.atomic():
@@ -151,7 +159,7 @@ def idempotent(view_method: Callable) -> Callable:
 
 def idempotency_records_purge(*, older_than: dt.timedelta = RETENTION) -> int:
     """Forget keys older than ``older_than``; returns how many."""
-    deleted, _ = IdempotencyRecord.objects.filter(
+    deleted, _by_model = IdempotencyRecord.objects.filter(
         created_at__lt=timezone.now() - older_than
     ).delete()
     return deleted

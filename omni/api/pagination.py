@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -35,7 +36,7 @@ def _encode(values: Sequence[Any]) -> str:
 
 def _invalid_cursor() -> exceptions.ValidationError:
     return exceptions.ValidationError(
-        {"cursor": [exceptions.ErrorDetail("This cursor is not valid.", code="invalid_cursor")]}
+        {"cursor": [exceptions.ErrorDetail(_("This cursor is not valid."), code="invalid_cursor")]}
     )
 
 
@@ -63,7 +64,8 @@ class KeysetCursorPagination(BasePagination):
                 {
                     self.page_size_query_param: [
                         exceptions.ErrorDetail(
-                            f"A whole number from 1 to {MAX_PAGE_SIZE}.", code="invalid"
+                            _("A whole number from 1 to %(max)d.") % {"max": MAX_PAGE_SIZE},
+                            code="invalid",
                         )
                     ]
                 }

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.parsers import JSONParser
 
 from omni.api.errors import ApiError
@@ -51,15 +52,18 @@ def json_checked(value: Any, *, max_depth: int) -> None:
         if isinstance(item, dict | list):
             if depth > max_depth:
                 raise BodyRefused(
-                    f"The JSON body is nested too deeply (at most {max_depth} levels).",
+                    _("The JSON body is nested too deeply (at most %(max)d levels).")
+                    % {"max": max_depth},
                     "too_deep",
                 )
             if isinstance(item, dict):
                 for key, child in item.items():
                     if has_control_characters(key):
                         raise BodyRefused(
-                            "A key in the JSON body contains control characters "
-                            "(such as NUL), which are not allowed.",
+                            _(
+                                "A key in the JSON body contains control characters "
+                                "(such as NUL), which are not allowed."
+                            ),
                             "invalid_characters",
                             field=path or None,
                         )
@@ -69,9 +73,16 @@ def json_checked(value: Any, *, max_depth: int) -> None:
                     (child, depth + 1, _path(path, index)) for index, child in enumerate(item)
                 )
         elif isinstance(item, str) and has_control_characters(item):
+            if path:
+                message = _(
+                    "“%(path)s” contains control characters (such as NUL), which are not allowed."
+                ) % {"path": path}
+            else:
+                message = _(
+                    "The body contains control characters (such as NUL), which are not allowed."
+                )
             raise BodyRefused(
-                f"“{path or 'The body'}” contains control characters (such as NUL), "
-                "which are not allowed.",
+                message,
                 "invalid_characters",
                 field=path or None,
             )
@@ -87,23 +98,28 @@ class SafeJSONParser(JSONParser):
         raw = stream.read(max_bytes + 1) if stream is not None else b""
         if len(raw) > max_bytes:
             raise BodyRefused(
-                f"The JSON body is too large (at most {max_bytes} bytes).", "too_large"
+                _("The JSON body is too large (at most %(max)d bytes).") % {"max": max_bytes},
+                "too_large",
             )
         try:
             text = codecs.decode(raw, encoding)
         except (UnicodeDecodeError, LookupError):
-            raise BodyRefused("The body is not valid UTF-8.", "parse_error") from None
+            raise BodyRefused(_("The body is not valid UTF-8."), "parse_error") from None
         if not text.strip():
-            raise BodyRefused("The JSON body is empty.", "parse_error")
+            raise BodyRefused(_("The JSON body is empty."), "parse_error")
         try:
             data = json.loads(text, parse_constant=_refuse_constant)
         except RecursionError:
             max_depth = _limit("OMNI_API_MAX_JSON_DEPTH", 32)
             raise BodyRefused(
-                f"The JSON body is nested too deeply (at most {max_depth} levels).", "too_deep"
+                _("The JSON body is nested too deeply (at most %(max)d levels).")
+                % {"max": max_depth},
+                "too_deep",
             ) from None
         except ValueError as error:
-            raise BodyRefused(f"The body is not valid JSON: {error}", "parse_error") from None
+            raise BodyRefused(
+                _("The body is not valid JSON: %(error)s") % {"error": error}, "parse_error"
+            ) from None
         json_checked(data, max_depth=_limit("OMNI_API_MAX_JSON_DEPTH", 32))
         # Native digits in quantities, phones and codes become ASCII (omni/digits.py).
         return codes_normalised(data)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, permissions
 
 from omni.models import ApiKey
@@ -44,18 +46,19 @@ class ScopedPermission(permissions.BasePermission):
         scope = required_scope(view)
         if scope is None:
             raise exceptions.PermissionDenied(
-                "This operation is not available.", code="permission_denied"
+                _("This operation is not available."), code="permission_denied"
             )
         if key is not None:
             if not key.has_scope(scope):
                 raise exceptions.PermissionDenied(
-                    f"This API key does not have the “{scope}” scope.", code="insufficient_scope"
+                    _("This API key does not have the “%(scope)s” scope.") % {"scope": scope},
+                    code="insufficient_scope",
                 )
             return True
         if _is_staff(user):
             return True
         raise exceptions.PermissionDenied(
-            "Only staff may use the API with a session; integrations use an API key.",
+            _("Only staff may use the API with a session; integrations use an API key."),
             code="staff_only",
         )
 
@@ -77,6 +80,11 @@ def ensure_locations_allowed(request, codes: Iterable[str]) -> None:
     refused = sorted({code for code in codes if code not in allowed})
     if refused:
         raise exceptions.PermissionDenied(
-            f"This API key may not act for location(s) {', '.join(refused)}.",
+            ngettext(
+                "This API key may not act for location %(codes)s.",
+                "This API key may not act for locations %(codes)s.",
+                len(refused),
+            )
+            % {"codes": ", ".join(refused)},
             code="location_not_allowed",
         )

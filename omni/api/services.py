@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omni.api.authentication import api_key_generate, api_key_hash
 from omni.errors import DomainError
@@ -18,13 +20,16 @@ class InvalidApiKeyRequest(DomainError):
 
     code = "invalid"
     http_status = 400
+    default_message = gettext_lazy("The key or subscription cannot be made as asked.")
 
 
 def _scopes_clean(scopes: Iterable[str]) -> list[str]:
     scopes = list(dict.fromkeys(scopes))
     unknown = [s for s in scopes if s not in ApiScope.values]
     if unknown:
-        raise InvalidApiKeyRequest(f"Unknown scopes: {', '.join(unknown)}.", field="scopes")
+        raise InvalidApiKeyRequest(
+            _("Unknown scopes: %(scopes)s.") % {"scopes": ", ".join(unknown)}, field="scopes"
+        )
     return scopes
 
 
@@ -40,7 +45,7 @@ def api_key_create(
     """Make a key; returns the row and the raw key, which is never stored and must be
     shown to the person once. Raises InvalidApiKeyRequest (unknown scope)."""
     scopes = _scopes_clean(scopes)
-    for _ in range(5):
+    for _attempt in range(5):
         raw, prefix = api_key_generate()
         try:
             with transaction.atomic():
@@ -71,10 +76,12 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
 def _events_clean(events: Iterable[str]) -> list[str]:
     events = list(dict.fromkeys(events))
     if not events:
-        raise InvalidApiKeyRequest("Subscribe to at least one event.", field="events")
+        raise InvalidApiKeyRequest(_("Subscribe to at least one event."), field="events")
     unknown = [e for e in events if e != "*" and e not in WebhookEvent.values]
     if unknown:
-        raise InvalidApiKeyRequest(f"Unknown events: {', '.join(unknown)}.", field="events")
+        raise InvalidApiKeyRequest(
+            _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}, field="events"
+        )
     return events
 
 

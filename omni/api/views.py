@@ -3,6 +3,7 @@ subscriptions (scope ``webhooks:manage``); staff see them all."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -44,7 +45,7 @@ class WebhookUrlField(serializers.URLField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("Use an http or https URL.", code="invalid")
+            raise serializers.ValidationError(_("Use an http or https URL."), code="invalid")
         return value
 
 

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -56,7 +57,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if "\x00" in value or (
             is_id and not (value.isascii() and value.isdigit() and 0 < int(value) <= ID_MAX)
         ):
-            raise exceptions.NotFound("Not found.")
+            raise exceptions.NotFound(_("Not found."))
         return super().get_object()
 
     # --- helpers for actions ------------------------------------------------------------

@@ -19,6 +19,8 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Variant
 from customers.models import Customer, CustomerIdentity
@@ -57,10 +59,10 @@ def _locked_open(cart: Cart) -> Cart:
     locked = Cart.objects.select_for_update().get(pk=cart.pk)
     if locked.status == Cart.Status.CONVERTED:
         raise InvalidTransition(
-            "This cart has already been checked out; start a new one.", cart_id=cart.pk
+            _("This cart has already been checked out; start a new one."), cart_id=cart.pk
         )
     if locked.status != Cart.Status.OPEN:
-        raise InvalidTransition("This cart is no longer active.", cart_id=cart.pk)
+        raise InvalidTransition(_("This cart is no longer active."), cart_id=cart.pk)
     return locked
 
 
@@ -102,20 +104,28 @@ def _check_quantity(quantity: int, *, allow_zero: bool = False) -> int:
     maximum = cart_max_line_quantity()
     low = 0 if allow_zero else 1
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise CartQuantityError("The quantity must be a whole number.", quantity=quantity)
+        raise CartQuantityError(_("The quantity must be a whole number."), quantity=quantity)
     if quantity < low:
-        raise CartQuantityError("Choose a quantity of at least 1.", quantity=quantity)
+        raise CartQuantityError(_("Choose a quantity of at least 1."), quantity=quantity)
     if quantity > maximum:
-        raise CartQuantityError(
-            f"You can buy at most {maximum} of an item in one order.", quantity=quantity
-        )
+        raise CartQuantityError(_max_message(maximum), quantity=quantity)
     return quantity
+
+
+def _max_message(maximum: int) -> str:
+    return ngettext(
+        "You can buy at most %(count)d of an item in one order.",
+        "You can buy at most %(count)d of an item in one order.",
+        maximum,
+    ) % {"count": maximum}
 
 
 def _sellable_variant(variant_id: int) -> Variant:
     variant = selectors.variants_sellable(variant_ids=[variant_id]).get(variant_id)
     if variant is None:
-        raise VariantUnavailable("Sorry, this item is no longer available.", variant_id=variant_id)
+        raise VariantUnavailable(
+            _("Sorry, this item is no longer available."), variant_id=variant_id
+        )
     return variant
 
 
@@ -132,10 +142,12 @@ def _check_stock(variant: Variant, quantity: int) -> None:
     line = {"variant_id": variant.pk, "sku": variant.sku, "requested": quantity}
     if salable == 0:
         raise InsufficientStock(
-            f"Sorry, {variant_label(variant)} is out of stock.", lines=[{**line, "available": 0}]
+            _("Sorry, %(item)s is out of stock.") % {"item": variant_label(variant)},
+            lines=[{**line, "available": 0}],
         )
     raise InsufficientStock(
-        f"Only {salable} left of {variant_label(variant)}.",
+        ngettext("Only %(count)d left of %(item)s.", "Only %(count)d left of %(item)s.", salable)
+        % {"count": salable, "item": variant_label(variant)},
         lines=[{**line, "available": salable}],
     )
 
@@ -235,10 +247,7 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
     line = CartLine.objects.filter(cart=locked, variant_id=variant_id).first()
     new_quantity = (line.quantity if line else 0) + quantity
     if new_quantity > cart_max_line_quantity():
-        raise CartQuantityError(
-            f"You can buy at most {cart_max_line_quantity()} of an item in one order.",
-            quantity=new_quantity,
-        )
+        raise CartQuantityError(_max_message(cart_max_line_quantity()), quantity=new_quantity)
     _check_stock(variant, new_quantity)
     if line is None:
         line = CartLine.objects.create(cart=locked, variant=variant, quantity=new_quantity)
@@ -422,19 +431,21 @@ def cart_restore(
         value = signing.TimestampSigner(salt=RESTORE_SALT).unsign(token, max_age=max_age)
     except signing.SignatureExpired:
         raise CartRestoreInvalid(
-            "This link has expired. Your items may still be in your cart.",
+            _("This link has expired. Your items may still be in your cart."),
             code="restore_link_expired",
         ) from None
     except signing.BadSignature:
-        raise CartRestoreInvalid("This link is not valid.", code="restore_link_invalid") from None
+        raise CartRestoreInvalid(
+            _("This link is not valid."), code="restore_link_invalid"
+        ) from None
     # "<cart token>.<stage>" from a recovery email; the cart token has no dot.
-    cart_token, _, stage = value.partition(".")
+    cart_token, _dot, stage = value.partition(".")
     source = Cart.objects.filter(token=cart_token).first()
     if source is None:
-        raise CartRestoreInvalid("This link is not valid.", code="restore_link_invalid")
+        raise CartRestoreInvalid(_("This link is not valid."), code="restore_link_invalid")
     if source.status == Cart.Status.CONVERTED:
         raise CartRestoreInvalid(
-            "You have already checked out this cart. Thank you!", code="restore_link_used"
+            _("You have already checked out this cart. Thank you!"), code="restore_link_used"
         )
     if into is None or into.pk == source.pk:
         if source.status != Cart.Status.OPEN:

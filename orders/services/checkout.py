@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Variant
 from customers import services as customer_services
@@ -94,11 +96,14 @@ def _stock_error(
         else:
             available = max(min(int(item.get("salable", 0)), wanted - 1), 0)
         variant = variants.get(variant_id)
-        label = variant_label(variant) if variant else "an item"
+        label = variant_label(variant) if variant else _("an item")
         sentences.append(
-            f"Only {available} left of {label}."
+            ngettext(
+                "Only %(count)d left of %(item)s.", "Only %(count)d left of %(item)s.", available
+            )
+            % {"count": available, "item": label}
             if available
-            else f"Sorry, {label} is out of stock."
+            else _("Sorry, %(item)s is out of stock.") % {"item": label}
         )
         rows.append(
             {
@@ -108,7 +113,7 @@ def _stock_error(
                 "available": available,
             }
         )
-    message = " ".join(dict.fromkeys(sentences)) or "Sorry, some items are no longer in stock."
+    message = " ".join(dict.fromkeys(sentences)) or _("Sorry, some items are no longer in stock.")
     return InsufficientStock(message, lines=rows)
 
 
@@ -198,9 +203,9 @@ def _cart_lines(
         if existing is not None:
             return cart, {}, {}, existing
     if cart.status != Cart.Status.OPEN:
-        raise InvalidTransition("This cart is no longer active.", cart_id=cart.pk)
+        raise InvalidTransition(_("This cart is no longer active."), cart_id=cart.pk)
     if not rows:
-        raise CartEmpty("Your cart is empty.")
+        raise CartEmpty(_("Your cart is empty."))
     wanted: dict[int, int] = {}
     variants: dict[int, Variant] = {}
     for line in rows:
@@ -227,10 +232,12 @@ def _priced_variants(
             or not variant.product.is_active
             or variant.price_amount is None
         ):
-            label = variant_label(variant) if variant else "one of the items"
-            raise VariantUnavailable(
-                f"Sorry, {label} is no longer available.", variant_id=variant_id
+            message = (
+                _("Sorry, %(item)s is no longer available.") % {"item": variant_label(variant)}
+                if variant
+                else _("Sorry, one of the items is no longer available.")
             )
+            raise VariantUnavailable(message, variant_id=variant_id)
     return variants
 
 

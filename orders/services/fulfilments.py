@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from customers import services as customer_services
 from customers.models import Channel, Interaction, LoyaltyEntry
@@ -229,40 +230,52 @@ def _refuse(fulfilment: Fulfilment, action: str) -> InvalidTransition:
     status, pickup = fulfilment.status, fulfilment.kind == Kind.PICKUP
     if pickup:
         messages = {
-            Status.PLACED: "This pickup is not ready yet.",
-            Status.PICKING: "This pickup is not ready yet.",
-            Status.READY: "This pickup is already ready for collection.",
-            Status.COLLECTED: "This pickup has already been collected.",
-            Status.PARTIALLY_COLLECTED: "This pickup has already been collected.",
-            Status.EXPIRED: "This pickup was not collected in time; its items went back on sale.",
-            Status.CANCELLED: "This pickup was cancelled.",
+            Status.PLACED: _("This pickup is not ready yet."),
+            Status.PICKING: _("This pickup is not ready yet."),
+            Status.READY: _("This pickup is already ready for collection."),
+            Status.COLLECTED: _("This pickup has already been collected."),
+            Status.PARTIALLY_COLLECTED: _("This pickup has already been collected."),
+            Status.EXPIRED: _(
+                "This pickup was not collected in time; its items went back on sale."
+            ),
+            Status.CANCELLED: _("This pickup was cancelled."),
         }
         if action == "picking" and status == Status.PICKING:
-            message = "This pickup is already being picked."
+            message = _("This pickup is already being picked.")
         else:
-            message = messages.get(status, "This pickup cannot take that step.")
+            message = messages.get(status, _("This pickup cannot take that step."))
     else:
         messages = {
-            Status.PLACED: "This parcel has not been shipped yet.",
-            Status.PICKING: "This parcel has not been shipped yet.",
-            Status.PACKED: "This parcel is packed and has not been shipped yet.",
-            Status.SHIPPED: "This parcel has already been shipped.",
-            Status.DELIVERED: "This parcel has already been delivered.",
-            Status.CANCELLED: "This shipment was cancelled.",
+            Status.PLACED: _("This parcel has not been shipped yet."),
+            Status.PICKING: _("This parcel has not been shipped yet."),
+            Status.PACKED: _("This parcel is packed and has not been shipped yet."),
+            Status.SHIPPED: _("This parcel has already been shipped."),
+            Status.DELIVERED: _("This parcel has already been delivered."),
+            Status.CANCELLED: _("This shipment was cancelled."),
         }
         if action == "picking" and status == Status.PICKING:
-            message = "This parcel is already being picked."
+            message = _("This parcel is already being picked.")
         else:
-            message = messages.get(status, "This shipment cannot take that step.")
+            message = messages.get(status, _("This shipment cannot take that step."))
     return InvalidTransition(message, fulfilment_id=fulfilment.pk, status=status, action=action)
 
 
 def _require_kind(fulfilment: Fulfilment, kind: str, action: str) -> None:
     if fulfilment.kind != kind:
-        what = "a pickup" if kind == Kind.PICKUP else "a shipment"
-        raise InvalidTransition(
-            f"Only {what} can be {action}.", fulfilment_id=fulfilment.pk, kind=fulfilment.kind
+        messages = {
+            "made ready for collection": _("Only a pickup can be made ready for collection."),
+            "collected": _("Only a pickup can be collected."),
+            "shipped": _("Only a shipment can be shipped."),
+            "packed": _("Only a shipment can be packed."),
+            "re-sourced": _("Only a shipment can be re-sourced."),
+            "delivered": _("Only a shipment can be delivered."),
+        }
+        message = messages.get(action) or (
+            _("Only a pickup can take this step.")
+            if kind == Kind.PICKUP
+            else _("Only a shipment can take this step.")
         )
+        raise InvalidTransition(message, fulfilment_id=fulfilment.pk, kind=fulfilment.kind)
 
 
 # --- both kinds ---------------------------------------------------------------------------
@@ -359,7 +372,7 @@ def order_cancel(*, order: Order, associate: Associate | None = None, reason: st
     cancellable = [f for f in open_ones if f.kind == Kind.PICKUP or f.status in OPEN_SHIPMENT]
     if not cancellable:
         raise InvalidTransition(
-            "Nothing of this order can be cancelled any more.", order_id=order.pk
+            _("Nothing of this order can be cancelled any more."), order_id=order.pk
         )
     for fulfilment in cancellable:
         fulfilment_cancel(fulfilment=fulfilment, associate=associate, reason=reason)
@@ -376,20 +389,24 @@ def _quantities_clean(
     unknown = set(quantities) - set(by_order_line)
     if unknown:
         raise InvalidQuantity(
-            "Some of those lines are not part of this fulfilment.",
+            _("Some of those lines are not part of this fulfilment."),
             order_line_ids=sorted(unknown),
         )
     taken = {}
     for line in lines:
         count = quantities.get(line.order_line_id, 0)
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= line.quantity:
+            if verb == "shipped":
+                message = _("Between 0 and %(max)d of %(item)s can be shipped.")
+            else:
+                message = _("Between 0 and %(max)d of %(item)s can be collected.")
             raise InvalidQuantity(
-                f"Between 0 and {line.quantity} of {line.order_line.product_name} can be {verb}.",
+                message % {"max": line.quantity, "item": line.order_line.product_name},
                 order_line_id=line.order_line_id,
             )
         taken[line.pk] = count
     if not any(taken.values()):
         if verb == "shipped":
-            raise InvalidQuantity("Ship at least one item, or cancel the shipment.")
-        raise InvalidQuantity("Collect at least one item, or cancel the pickup.")
+            raise InvalidQuantity(_("Ship at least one item, or cancel the shipment."))
+        raise InvalidQuantity(_("Collect at least one item, or cancel the pickup."))
     return taken

@@ -8,6 +8,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from customers.models import Channel, Customer
 from orders.errors import (
     CartEmpty,
@@ -62,7 +65,7 @@ class PickupAt:
         if self.store_id is None and self.store is not None:
             object.__setattr__(self, "store_id", self.store.pk)
         if self.store_id is None:
-            raise CheckoutInvalid("Choose the store to pick up from.", field="store")
+            raise CheckoutInvalid(_("Choose the store to pick up from."), field="store")
 
 
 @dataclass(frozen=True)
@@ -200,15 +203,19 @@ class OrderRequest:
 
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
-REQUIRED_ADDRESS_FIELDS = {"line1": "street", "city": "town or city", "postcode": "postcode"}
+REQUIRED_ADDRESS_FIELDS = {
+    "line1": gettext_lazy("Please enter the street of the delivery address."),
+    "city": gettext_lazy("Please enter the town or city of the delivery address."),
+    "postcode": gettext_lazy("Please enter the postcode of the delivery address."),
+}
 
 
 def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
     clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
     clean["country"] = (clean["country"] or "US").upper()
-    for key, label in REQUIRED_ADDRESS_FIELDS.items():
+    for key, message in REQUIRED_ADDRESS_FIELDS.items():
         if not clean[key]:
-            raise CheckoutInvalid(f"Please enter the {label} of the delivery address.", field=key)
+            raise CheckoutInvalid(str(message), field=key)
     return clean
 
 
@@ -217,10 +224,10 @@ def _lines_clean(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
     for raw in lines:
         variant_id, quantity = raw
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidQuantity("Each quantity must be a whole number of at least 1.")
+            raise InvalidQuantity(_("Each quantity must be a whole number of at least 1."))
         merged[int(variant_id)] = merged.get(int(variant_id), 0) + quantity
     if not merged:
-        raise CartEmpty("There is nothing to check out.")
+        raise CartEmpty(_("There is nothing to check out."))
     return merged
 
 
@@ -228,20 +235,22 @@ def _validate(request: OrderRequest) -> Card | None:
     """The checks that need no query; the card, when paid by card."""
     channel, fulfilment, location = request.channel, request.fulfilment, request.location
     if channel not in ORDER_CHANNELS:
-        raise CheckoutInvalid("Orders cannot be placed in this channel.", field="channel")
+        raise CheckoutInvalid(_("Orders cannot be placed in this channel."), field="channel")
     if (request.lines is None) == (request.cart is None):
-        raise CheckoutInvalid("Check out either a cart or a list of lines.", field="lines")
+        raise CheckoutInvalid(_("Check out either a cart or a list of lines."), field="lines")
     if channel == Channel.STORE and location is None:
-        raise CheckoutInvalid("An in-store sale needs the store it is made in.", field="location")
+        raise CheckoutInvalid(
+            _("An in-store sale needs the store it is made in."), field="location"
+        )
     if isinstance(fulfilment, CarryOut):
         if channel != Channel.STORE or location is None or not location.is_store:
             raise CheckoutInvalid(
-                "Only an in-store sale can be taken home now.", field="fulfilment"
+                _("Only an in-store sale can be taken home now."), field="fulfilment"
             )
     elif not isinstance(fulfilment, ShipTo | PickupAt):
-        raise CheckoutInvalid("Choose delivery or pickup.", field="fulfilment")
+        raise CheckoutInvalid(_("Choose delivery or pickup."), field="fulfilment")
     if request.payment.method == METHOD_PAY_IN_STORE and isinstance(fulfilment, ShipTo):
-        raise CheckoutInvalid("Pay in store is for pickups and in-store sales.", field="payment")
+        raise CheckoutInvalid(_("Pay in store is for pickups and in-store sales."), field="payment")
     if len(request.external_reference) > 80:
-        raise CheckoutInvalid("The external reference is too long.", field="external_reference")
+        raise CheckoutInvalid(_("The external reference is too long."), field="external_reference")
     return payment_choice_validate(request.payment)

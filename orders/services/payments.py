@@ -57,6 +57,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers import selectors as customer_selectors
 from customers import services as customer_services
@@ -156,7 +159,7 @@ def card_parse(number: str) -> Card:
     InvalidCardNumber when it cannot be a card number (length or Luhn check)."""
     digits = "".join(ch for ch in (number or "") if ch not in " -")
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_valid(digits):
-        raise InvalidCardNumber("That card number is not valid; please check it.", field="card")
+        raise InvalidCardNumber(_("That card number is not valid; please check it."), field="card")
     return Card(digits)
 
 
@@ -170,17 +173,17 @@ def card_details_parse(
     ``None`` for a detail means the caller does not collect it. Raises
     InvalidCardDetails with the ``field`` it is about."""
     if name is not None and not name.strip():
-        raise InvalidCardDetails("Enter the name on the card.", field="card_name")
+        raise InvalidCardDetails(_("Enter the name on the card."), field="card_name")
     parsed_expiry = None
     if expiry is not None:
         found = _EXPIRY.match(expiry)
         month = int(found.group(1)) if found else 0
         if not found or not 1 <= month <= 12:
-            raise InvalidCardDetails("Enter the expiry date as MM/YY.", field="card_expiry")
+            raise InvalidCardDetails(_("Enter the expiry date as MM/YY."), field="card_expiry")
         year = int(found.group(2))
         parsed_expiry = (2000 + year if year < 100 else year, month)
     if cvc is not None and not (cvc.strip().isdigit() and len(cvc.strip()) in (3, 4)):
-        raise InvalidCardDetails("Enter the 3 or 4 digit security code (CVC).", field="card_cvc")
+        raise InvalidCardDetails(_("Enter the 3 or 4 digit security code (CVC)."), field="card_cvc")
     return Card(card.number, expiry=parsed_expiry, cvc=cvc.strip() if cvc is not None else None)
 
 
@@ -188,7 +191,7 @@ def payment_choice_validate(choice: PaymentChoice) -> Card | None:
     """Check the choice before anything is written; the parsed card for card payments.
     Raises CheckoutInvalid (unknown method), InvalidCardNumber, InvalidCardDetails."""
     if choice.method not in METHODS:
-        raise CheckoutInvalid("Choose how to pay.", field="payment", method=choice.method)
+        raise CheckoutInvalid(_("Choose how to pay."), field="payment", method=choice.method)
     if choice.method == METHOD_CARD:
         return card_details_parse(
             card_parse(choice.card_number),
@@ -214,7 +217,7 @@ class ProviderResult:
     outcome: str
     reference: str = ""
     failure_code: str = ""
-    failure_message: str = ""
+    failure_message: str | Promise = ""
 
     @property
     def ok(self) -> bool:
@@ -248,17 +251,18 @@ class TestCardProvider:
 
     __test__ = False  # a provider, not a pytest test class
 
-    OUTCOMES: dict[str, tuple[str, str, str]] = {
-        "4000000000000002": (DECLINED, "card_declined", "Your card was declined."),
+    # Lazy: read in the shopper's language when the refusal is shown.
+    OUTCOMES: dict[str, tuple[str, str, str | Promise]] = {
+        "4000000000000002": (DECLINED, "card_declined", gettext_lazy("Your card was declined.")),
         "4000000000009995": (
             DECLINED,
             "insufficient_funds",
-            "Your card has insufficient funds. Try another card.",
+            gettext_lazy("Your card has insufficient funds. Try another card."),
         ),
         "4000000000000119": (
             FAILED,
             "processing_error",
-            "We could not process your card just now. Please try again in a moment.",
+            gettext_lazy("We could not process your card just now. Please try again in a moment."),
         ),
     }
 
@@ -271,13 +275,13 @@ class TestCardProvider:
         today = timezone.localdate()
         if card.expiry is not None and card.expiry < (today.year, today.month):
             return ProviderResult(
-                DECLINED, failure_code="expired_card", failure_message="Your card has expired."
+                DECLINED, failure_code="expired_card", failure_message=_("Your card has expired.")
             )
         if card.cvc == "000":
             return ProviderResult(
                 DECLINED,
                 failure_code="incorrect_cvc",
-                failure_message="The security code (CVC) is not right for this card.",
+                failure_message=_("The security code (CVC) is not right for this card."),
             )
         return ProviderResult(SUCCEEDED, reference=_token("test_auth"))
 
@@ -325,7 +329,7 @@ def payment_provider_for(name: str) -> PaymentProvider:
         return _PROVIDERS[name]
     except KeyError:
         raise PaymentFailed(
-            "This payment method is not available.", code="provider_unavailable", provider=name
+            _("This payment method is not available."), code="provider_unavailable", provider=name
         ) from None
 
 
@@ -336,11 +340,11 @@ def card_provider_name() -> str:
 def _raise_for(result: ProviderResult) -> None:
     if result.outcome == DECLINED:
         raise PaymentDeclined(
-            result.failure_message or "Your card was declined.",
+            result.failure_message or _("Your card was declined."),
             code=result.failure_code or "card_declined",
         )
     raise PaymentFailed(
-        result.failure_message or "We could not process the payment. Please try again.",
+        result.failure_message or _("We could not process the payment. Please try again."),
         code=result.failure_code or "processing_error",
     )
 
@@ -396,8 +400,11 @@ def payment_take(
         balance = customer_selectors.store_credit_balance(customer=customer)
         if balance < amount:
             raise PaymentDeclined(
-                f"Your store credit ({format_money(balance, order.currency)}) does not cover "
-                f"this order ({format_money(amount, order.currency)}).",
+                _("Your store credit (%(balance)s) does not cover this order (%(amount)s).")
+                % {
+                    "balance": format_money(balance, order.currency),
+                    "amount": format_money(amount, order.currency),
+                },
                 code="insufficient_store_credit",
                 balance=str(balance),
             )
@@ -437,14 +444,15 @@ def payment_capture(*, payment: Payment, amount: Decimal | None = None) -> Payme
     payment = _locked_payment(payment)
     if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORISED):
         raise InvalidTransition(
-            f"This payment is {payment.get_status_display().lower()}; only a pending "
-            "payment can be captured.",
+            _("This payment is %(status)s; only a pending payment can be captured.")
+            % {"status": payment.get_status_display().lower()},
             payment_id=payment.pk,
         )
     amount = payment.amount if amount is None else to_money(amount)
     if not ZERO <= amount <= payment.amount:
         raise CheckoutInvalid(
-            f"At most {format_money(payment.amount, payment.currency)} can be taken.",
+            _("At most %(amount)s can be taken.")
+            % {"amount": format_money(payment.amount, payment.currency)},
             field="amount",
         )
     result = payment_provider_for(payment.provider).capture(
@@ -470,7 +478,7 @@ def payment_void(*, payment: Payment) -> Payment:
         return payment
     if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORISED):
         raise InvalidTransition(
-            "This payment was already taken; refund it instead.", payment_id=payment.pk
+            _("This payment was already taken; refund it instead."), payment_id=payment.pk
         )
     payment_provider_for(payment.provider).void(reference=payment.provider_reference)
     payment.status = Payment.Status.VOIDED
@@ -515,9 +523,10 @@ def payment_refund(
     refundable = payment_refundable(payment=payment)
     if amount <= ZERO or amount > refundable:
         raise RefundNotAllowed(
-            f"At most {format_money(refundable, payment.currency)} of this payment can be refunded."
+            _("At most %(amount)s of this payment can be refunded.")
+            % {"amount": format_money(refundable, payment.currency)}
             if refundable
-            else "Nothing of this payment can be refunded.",
+            else _("Nothing of this payment can be refunded."),
             code="refund_exceeds_payment",
             payment_id=payment.pk,
             requested=str(amount),
@@ -544,7 +553,7 @@ def payment_refund(
         if not result.ok:
             logger.warning("refund of payment %s refused: %s", payment.pk, result.failure_code)
             raise PaymentFailed(
-                result.failure_message or "The refund could not be made; try again later.",
+                result.failure_message or _("The refund could not be made; try again later."),
                 code="refund_failed",
                 payment_id=payment.pk,
             )

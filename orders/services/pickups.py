@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Interaction
 from inventory import services as inventory
@@ -75,12 +76,12 @@ def fulfilment_ready(
         )
         if incoming:
             sources = ", ".join(sorted({t.source.name for t in incoming}))
-            message = (
-                f"Some items are still on their way from {sources}; this pickup cannot "
+            message = _(
+                "Some items are still on their way from %(sources)s; this pickup cannot "
                 "be ready before they arrive."
-            )
+            ) % {"sources": sources}
         else:
-            message = "Some items of this pickup are not held in this store any more."
+            message = _("Some items of this pickup are not held in this store any more.")
         raise InvalidTransition(message, fulfilment_id=locked.pk, needed=needed, held=held)
     hold_until = now + dt.timedelta(days=pickup_hold_days())
     for hold in holds:
@@ -143,8 +144,10 @@ def fulfilment_collect(
         raise _refuse(locked, "collect")
     if order_number_normalise(code) != order.number.upper():
         raise PickupCodeMismatch(
-            "That code does not match this order. Check the order number on the "
-            "shopper's email or receipt.",
+            _(
+                "That code does not match this order. Check the order number on the "
+                "shopper's email or receipt."
+            ),
             fulfilment_id=locked.pk,
         )
     lines = _lines(locked)
@@ -177,7 +180,7 @@ def fulfilment_collect(
             )
         except InventoryInsufficientStock as error:
             raise InvalidTransition(
-                "Some items of this pickup are no longer in stock in this store.",
+                _("Some items of this pickup are no longer in stock in this store."),
                 fulfilment_id=locked.pk,
                 lines=error.details.get("lines", []),
             ) from None

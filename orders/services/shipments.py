@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Interaction
 from inventory import errors as inventory_errors
@@ -68,15 +69,17 @@ def fulfilment_ship(
     carrier = carrier.strip().lower()
     if carrier and carrier not in settings.OMNI_CARRIERS:
         raise InvalidQuantity(
-            "Choose one of the carriers this shop ships with.", field="carrier", carrier=carrier
+            _("Choose one of the carriers this shop ships with."), field="carrier", carrier=carrier
         )
     holds = _holds(locked)
     lines = _lines(locked)
     needed, held = _needed(lines), _held(holds)
     if held != needed:
         raise InvalidTransition(
-            "The items of this parcel are not (or not exactly) held at this location; "
-            "check the stock before shipping.",
+            _(
+                "The items of this parcel are not (or not exactly) held at this location; "
+                "check the stock before shipping."
+            ),
             fulfilment_id=locked.pk,
             needed=needed,
             held=held,
@@ -191,7 +194,7 @@ def fulfilment_pack(*, fulfilment: Fulfilment, associate: Associate | None = Non
     if locked.status not in (Status.PLACED, Status.PICKING):
         if locked.status == Status.PACKED:
             raise InvalidTransition(
-                "This parcel is already packed.", fulfilment_id=locked.pk, status=locked.status
+                _("This parcel is already packed."), fulfilment_id=locked.pk, status=locked.status
             )
         raise _refuse(locked, "pack")
     locked.status = Status.PACKED
@@ -225,7 +228,7 @@ def fulfilment_line_unavailable(
     line = next((ln for ln in lines if ln.order_line_id == order_line_id), None)
     if line is None:
         raise InvalidQuantity(
-            "That line is not part of this shipment.", order_line_id=order_line_id
+            _("That line is not part of this shipment."), order_line_id=order_line_id
         )
     order = locked.order
     address = order.shipping_address or {}
@@ -238,8 +241,8 @@ def fulfilment_line_unavailable(
         )
     except inventory_errors.InsufficientStock:
         raise InsufficientStock(
-            f"No other location can send {line.order_line.product_name}; cancel the "
-            "shipment or wait for a count.",
+            _("No other location can send %(item)s; cancel the shipment or wait for a count.")
+            % {"item": line.order_line.product_name},
             fulfilment_id=locked.pk,
         ) from None
     keep = {ln.pk: (0 if ln.pk == line.pk else ln.quantity) for ln in lines}

@@ -96,7 +96,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     quantity = _quantity(request.POST.get("quantity"), default=1)
     error = ""
     if variant_id is None:
-        error = "Choose a size first."
+        error = gettext("Choose a size first.")
     elif quantity is None:
         error = gettext("The quantity must be a whole number.")
     else:
@@ -129,7 +129,7 @@ def cart_line_update(request: HttpRequest, variant_id: int) -> HttpResponse:
     quantity = _quantity(request.POST.get("quantity"))
     try:
         if quantity is None:
-            raise services.CartQuantityError("The quantity must be a whole number.")
+            raise services.CartQuantityError(gettext("The quantity must be a whole number."))
         services.cart_set_quantity(cart=current, variant_id=variant_id, quantity=quantity)
     except DomainError as exc:
         return _cart_response(request, current, line_errors={variant_id: str(exc)}, status=400)

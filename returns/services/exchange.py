@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from catalog.models import Variant
 from orders.models import Order
 from returns.errors import InvalidReturnLine
@@ -61,7 +63,7 @@ def exchange_place(
     )
     if missing := sorted(set(wanted) - sold):
         raise InvalidReturnLine(
-            "That replacement is not sold any more.", field="exchange", variant_ids=missing
+            _("That replacement is not sold any more."), field="exchange", variant_ids=missing
         )
     entry = refund_to_store_credit(
         return_request=return_request,

@@ -25,6 +25,9 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import Channel
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
@@ -209,28 +212,55 @@ def line_refusals(facts: LineFacts, quantity: int, at: dt.datetime) -> list[Refu
     """Why ``quantity`` units of this line cannot be returned at ``at`` (none: they can),
     in the order a shopper should hear them."""
     line = facts.order_line
-    name = line.product_name + (f" ({line.size})" if line.size else "")
+    name = (
+        _("%(product)s (%(size)s)") % {"product": line.product_name, "size": line.size}
+        if line.size
+        else line.product_name
+    )
     refusals = []
     if quantity > facts.remaining:
         message = (
-            f"{name} has already been returned."
+            _("%(item)s has already been returned.") % {"item": name}
             if facts.remaining == 0
-            else f"Only {facts.remaining} of {name} can still be returned "
-            f"({facts.bought} bought, {facts.already_returned} already returned)."
+            else ngettext(
+                "Only %(count)d of %(item)s can still be returned "
+                "(%(bought)d bought, %(returned)d already returned).",
+                "Only %(count)d of %(item)s can still be returned "
+                "(%(bought)d bought, %(returned)d already returned).",
+                facts.remaining,
+            )
+            % {
+                "count": facts.remaining,
+                "item": name,
+                "bought": facts.bought,
+                "returned": facts.already_returned,
+            }
         )
         refusals.append(Refusal(QuantityExceedsPurchase.code, message))
     if line.is_final_sale:
-        refusals.append(Refusal(FinalSale.code, f"{name} was a final sale."))
+        refusals.append(Refusal(FinalSale.code, _("%(item)s was a final sale.") % {"item": name}))
     if facts.received_at is None:
         refusals.append(
-            Refusal(NotYetReceived.code, f"{name} has not been delivered or collected yet.")
+            Refusal(
+                NotYetReceived.code,
+                _("%(item)s has not been delivered or collected yet.") % {"item": name},
+            )
         )
     elif timezone.localdate(at) > facts.window_ends_on:
         refusals.append(
             Refusal(
                 ReturnWindowExpired.code,
-                f"The {facts.window_days}-day return window for {name} ended on "
-                f"{facts.window_ends_on:%d %b %Y}.",
+                ngettext(
+                    "The %(days)d-day return window for %(item)s ended on %(date)s.",
+                    "The %(days)d-day return window for %(item)s ended on %(date)s.",
+                    facts.window_days,
+                )
+                % {
+                    "days": facts.window_days,
+                    "item": name,
+                    # The locale's own date format and month names, not "%d %b %Y".
+                    "date": date_format(facts.window_ends_on, "DATE_FORMAT"),
+                },
             )
         )
     return refusals
@@ -242,13 +272,15 @@ def _requested(lines: Iterable[Sequence], facts: dict[int, LineFacts]) -> dict[i
         order_line_id, quantity = raw[0], raw[1]
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise InvalidReturnLine(
-                "Return at least one unit per line.", order_line_id=order_line_id
+                _("Return at least one unit per line."), order_line_id=order_line_id
             )
         if order_line_id not in facts:
-            raise InvalidReturnLine("That item is not on this order.", order_line_id=order_line_id)
+            raise InvalidReturnLine(
+                _("That item is not on this order."), order_line_id=order_line_id
+            )
         requested[order_line_id] += quantity
     if not requested:
-        raise InvalidReturnLine("Choose at least one item to return.")
+        raise InvalidReturnLine(_("Choose at least one item to return."))
     return requested
 
 
@@ -286,10 +318,10 @@ def return_policy_check(
     if override_by is not None and needs_override:
         if not override_by.is_manager:
             raise OverrideNotAllowed(
-                "Only a manager can override the return policy.", associate_id=override_by.pk
+                _("Only a manager can override the return policy."), associate_id=override_by.pk
             )
         if not override_reason:
-            raise OverrideReasonRequired("Say why the policy is overridden.")
+            raise OverrideReasonRequired(_("Say why the policy is overridden."))
     else:
         override_by, override_reason = None, ""
     return PolicyDecision(

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
@@ -56,7 +57,7 @@ def _nearest_warehouse(location: Location) -> Location:
         )
     ]
     if not warehouses:
-        raise NoWarehouse("There is no warehouse to send it to; restock it here instead.")
+        raise NoWarehouse(_("There is no warehouse to send it to; restock it here instead."))
     distances = location_distances_from(location_id=location.pk)
     return min(warehouses, key=lambda wh: (distances.get(wh.pk, Decimal("1e9")), wh.pk))
 
@@ -156,17 +157,20 @@ def _check_exchange(
     *, refund_method: str, exchange_variants: Sequence[tuple[int, int]], returned: set[int]
 ) -> None:
     if refund_method not in RefundMethod.values:
-        raise InvalidReturnLine(f"Unknown refund method “{refund_method}”.", field="refund_method")
+        raise InvalidReturnLine(
+            _("Unknown refund method “%(method)s”.") % {"method": refund_method},
+            field="refund_method",
+        )
     if refund_method == RefundMethod.EXCHANGE and not exchange_variants:
-        raise InvalidReturnLine("Choose what the shopper takes in exchange.", field="exchange")
+        raise InvalidReturnLine(_("Choose what the shopper takes in exchange."), field="exchange")
     if refund_method != RefundMethod.EXCHANGE and exchange_variants:
         raise InvalidReturnLine(
-            "Replacement items are only for an exchange.", field="refund_method"
+            _("Replacement items are only for an exchange."), field="refund_method"
         )
-    for order_line_id, _ in exchange_variants:
+    for order_line_id, _variant in exchange_variants:
         if order_line_id not in returned:
             raise InvalidReturnLine(
-                "A replacement must be for an item being returned.", order_line_id=order_line_id
+                _("A replacement must be for an item being returned."), order_line_id=order_line_id
             )
 
 
@@ -174,12 +178,13 @@ def _locked_requested(existing_return: Return, order: Order) -> Return:
     locked = Return.objects.select_for_update(of=("self",)).get(pk=existing_return.pk)
     if locked.order_id != order.pk:
         raise InvalidReturnLine(
-            f"Return {locked.number} is for another order.", return_id=locked.pk
+            _("Return %(number)s is for another order.") % {"number": locked.number},
+            return_id=locked.pk,
         )
     if locked.status != Return.Status.REQUESTED:
         raise InvalidTransition(
-            f"Return {locked.number} is {locked.get_status_display().lower()}; only a "
-            "requested return can be received.",
+            _("Return %(number)s is %(status)s; only a requested return can be received.")
+            % {"number": locked.number, "status": locked.get_status_display().lower()},
             status=locked.status,
         )
     return locked
@@ -219,7 +224,8 @@ def return_receive(
     RefundNotPossible, and the orders/inventory errors of the refund or exchange."""
     if not (location.accepts_returns and location.is_active):
         raise LocationDoesNotAcceptReturns(
-            f"{location.name} does not take returns.", location_id=location.pk
+            _("%(location)s does not take returns.") % {"location": location.name},
+            location_id=location.pk,
         )
     parsed: list[RequestedLine] = lines_read(lines, received=True)
     _check_exchange(
@@ -355,11 +361,16 @@ def return_line_inspect(
         Return.Status.RECEIVED,
         Return.Status.REFUNDED,
     ):
-        raise InvalidTransition("This item is not waiting for inspection.", line_id=locked.pk)
+        raise InvalidTransition(_("This item is not waiting for inspection."), line_id=locked.pk)
     if disposition not in (Disposition.RESTOCK, Disposition.TO_WAREHOUSE, Disposition.WRITE_OFF):
-        raise InvalidReturnLine(f"Unknown disposition “{disposition}”.", field="disposition")
+        raise InvalidReturnLine(
+            _("Unknown disposition “%(disposition)s”.") % {"disposition": disposition},
+            field="disposition",
+        )
     if condition and condition not in ("A", "B", "C"):
-        raise InvalidReturnLine(f"Unknown condition “{condition}”.", field="condition")
+        raise InvalidReturnLine(
+            _("Unknown condition “%(condition)s”.") % {"condition": condition}, field="condition"
+        )
     locked.disposition = disposition
     locked.condition = condition or locked.condition
     locked.save(update_fields=["disposition", "condition"])

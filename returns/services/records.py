@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from omni.money import to_money
 from omni.outbox import outbox_record
@@ -49,7 +50,7 @@ def order_locked(order: Order) -> Order:
 def customer_owns_order(*, customer, order: Order) -> None:
     """A shopper only sees their own orders: anything else is "not found"."""
     if customer is not None and customer.pk != order.customer_id:
-        raise ReturnNotFound("No such order among yours.", order_id=order.pk)
+        raise ReturnNotFound(_("No such order among yours."), order_id=order.pk)
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,13 @@ class RequestedLine:
 
 def _choice(value: str, choices: Sequence[str], what: str, order_line_id: int) -> str:
     if value not in choices:
-        raise InvalidReturnLine(
-            f"Unknown {what} “{value}”.", order_line_id=order_line_id, field=what
-        )
+        messages = {
+            "reason": _("Unknown reason “%(value)s”."),
+            "condition": _("Unknown condition “%(value)s”."),
+            "disposition": _("Unknown disposition “%(value)s”."),
+        }
+        message = messages.get(what) or _("Unknown value “%(value)s”.")
+        raise InvalidReturnLine(message % {"value": value}, order_line_id=order_line_id, field=what)
     return value
 
 
@@ -79,7 +84,7 @@ def lines_read(lines: Sequence[Sequence], *, received: bool) -> list[RequestedLi
         order_line_id, quantity, reason, *rest = raw
         if order_line_id in seen:
             raise InvalidReturnLine(
-                "The same item is listed twice; give its total quantity once.",
+                _("The same item is listed twice; give its total quantity once."),
                 order_line_id=order_line_id,
             )
         seen.add(order_line_id)
@@ -104,7 +109,7 @@ def lines_read(lines: Sequence[Sequence], *, received: bool) -> list[RequestedLi
             note = rest[0] if rest else ""
             parsed.append(RequestedLine(order_line_id, quantity, reason, note=(note or "")[:255]))
     if not parsed:
-        raise InvalidReturnLine("Choose at least one item to return.")
+        raise InvalidReturnLine(_("Choose at least one item to return."))
     return parsed
 
 

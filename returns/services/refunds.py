@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from customers.models import LoyaltyEntry, StoreCreditEntry
 from customers.services import loyalty_add, store_credit_add
@@ -31,8 +32,11 @@ def refund_to_payments(*, return_request: Return, order: Order, amount: Decimal)
     refundable = {payment.pk: payment_refundable(payment=payment) for payment in payments}
     if sum(refundable.values(), ZERO) < amount:
         raise RefundNotPossible(
-            f"The order's payments can take back at most "
-            f"{format_money(sum(refundable.values(), ZERO))}; refund to store credit instead.",
+            _(
+                "The order's payments can take back at most %(amount)s; "
+                "refund to store credit instead."
+            )
+            % {"amount": format_money(sum(refundable.values(), ZERO))},
             requested=str(amount),
             refundable=str(sum(refundable.values(), ZERO)),
         )

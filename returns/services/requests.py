@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Channel, Customer, Interaction
 from customers.services import interaction_record
@@ -53,16 +54,21 @@ def return_request(
     ``final_sale``, ``quantity_exceeds_purchase``, ``not_yet_received``)."""
     customer_owns_order(customer=customer, order=order)
     if method not in Return.Method.values:
-        raise InvalidReturnLine(f"Unknown return method “{method}”.", field="method")
+        raise InvalidReturnLine(
+            _("Unknown return method “%(method)s”.") % {"method": method}, field="method"
+        )
     if channel not in Channel.values:
-        raise InvalidReturnLine(f"Unknown channel “{channel}”.", field="channel")
+        raise InvalidReturnLine(
+            _("Unknown channel “%(channel)s”.") % {"channel": channel}, field="channel"
+        )
     if (
         location is not None
         and method == Return.Method.IN_STORE
         and not (location.accepts_returns and location.is_active)
     ):
         raise LocationDoesNotAcceptReturns(
-            f"{location.name} does not take returns; choose another store.",
+            _("%(location)s does not take returns; choose another store.")
+            % {"location": location.name},
             location_id=location.pk,
         )
     parsed = lines_read(lines, received=False)
@@ -129,13 +135,13 @@ def return_cancel(
         .get(pk=return_request.pk)
     )
     if customer is not None and customer.pk != locked.customer_id:
-        raise ReturnNotFound("No such return among yours.", return_id=locked.pk)
+        raise ReturnNotFound(_("No such return among yours."), return_id=locked.pk)
     if locked.status == Return.Status.CANCELLED:
         return locked
     if locked.status != Return.Status.REQUESTED:
         raise InvalidTransition(
-            f"Return {locked.number} is {locked.get_status_display().lower()}; it can no "
-            "longer be cancelled.",
+            _("Return %(number)s is %(status)s; it can no longer be cancelled.")
+            % {"number": locked.number, "status": locked.get_status_display().lower()},
             status=locked.status,
         )
     locked.status = Return.Status.CANCELLED

@@ -451,6 +451,9 @@ def test_a_follow_up_is_created_at_the_store_the_associate_works_for(
     assert response.status_code == 302
     task = FollowUpTask.objects.get()
     assert (task.location, task.assigned_to, task.due_on) == (store, associate, due)
+    # The day in the associate's language (English: "Friday, March 6"), not "Fri 06 Mar".
+    page = bo.get(response["Location"]).content.decode()
+    assert f"Follow-up added for {due:%A}, {due:%B} {due.day}." in page
 
 
 @pytest.mark.parametrize(

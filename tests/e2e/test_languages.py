@@ -50,6 +50,9 @@ def test_a_shopper_buys_in_persian_on_a_phone(live_server, browser, screenshot):
     shop = make_shop()
     add_product(shop, "Oxford Shirt", price="59.00", colours=("Navy",), stock={"springfield": 4})
     refresh(shop)
+    # The merchandiser wrote the category's name in Persian.
+    shop.category.name = "بالاپوش"
+    shop.category.save(update_fields=["name"])
     page = browser.new_page(viewport=PHONE, locale="fa-IR")
     url = live_server.url
 
@@ -121,7 +124,10 @@ def test_a_shopper_buys_in_persian_on_a_phone(live_server, browser, screenshot):
 
 
 def test_an_associate_works_the_returns_desk_and_the_360_in_thai(
-    live_server, browser, screenshot, places  # noqa: F811
+    live_server,
+    browser,
+    screenshot,
+    places,  # noqa: F811
 ):
     user = f.UserFactory(email="nok@example.com")
     f.AssociateFactory(

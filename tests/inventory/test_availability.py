@@ -344,7 +344,7 @@ def test_recompute_command_prints_progress_and_totals(places, variant):
     total = NearestAvailability.objects.count()
     assert total == 4
     assert f"{total} rows written" in out.getvalue()
-    assert "variants" in out.getvalue()
+    assert "Recomputed 1 variant:" in out.getvalue()  # one variant: the singular
     assert "Nearest availability" in err.getvalue()
 
 

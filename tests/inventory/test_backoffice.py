@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.models import Reservation, Stock, Transfer
 from tests import factories as f
@@ -115,6 +116,9 @@ def test_requesting_a_transfer_brings_units_to_this_store(bo, shirt, store, ware
     assert Stock.objects.get(variant=medium, location=warehouse).reserved == 4
     page = bo.get(response["Location"]).content.decode()
     assert f"Transfer #{transfer.pk} requested: 4 units to Springfield" in page
+    # The expected day as the language writes it (English: "Thursday, December 3").
+    expected = timezone.localtime(transfer.expected_at)
+    assert f"expected {expected:%A}, {expected:%B} {expected.day}." in page
 
 
 @pytest.mark.parametrize(

@@ -272,7 +272,7 @@ class TestIncoming:
             "receive",
             **{f"received-{variant.pk}": "1", f"damaged-{variant.pk}": "1"},
         )
-        assert "partly received: 1 unit(s) still on their way" in page_messages(response)
+        assert "partly received: 1 unit still on its way" in page_messages(response)
         transfer.refresh_from_db()
         line = transfer.lines.get()
         assert transfer.status == "shipped"

@@ -31,10 +31,18 @@ def test_lists_stores_only_with_hours_and_services(client, stores):
     assert names(response) == ["Chicago", "Peoria", "Springfield"]
     body = response.content.decode()
     assert "Indianapolis" not in body
-    assert "Opening hours" in body and "Sunday" in body and "11:00–17:00" in body
+    # Times as the language writes them (English: "11 a.m."), not as stored ("11:00").
+    assert "Opening hours" in body and "Sunday" in body and "11 a.m.–5 p.m." in body
     assert "Open today" in body
     chicago = next(c for c in response.context["cards"] if c.location.name == "Chicago")
     assert chicago.services == ("Pickup",)
+
+
+def test_weekdays_and_opening_times_in_the_page_language(client, stores):
+    """Thai: Thai weekday names and Thai's 24-hour times; nothing in English."""
+    body = client.get("/th/stores/").content.decode()
+    assert "อาทิตย์" in body and "Sunday" not in body  # Sunday
+    assert "11:00–17:00" in body and "a.m." not in body
 
 
 def test_sorted_by_distance_from_a_postcode(client, stores):

@@ -32,6 +32,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from demo.carts import open_carts_create
 from demo.catalog import catalog_create
@@ -87,6 +89,11 @@ def _batches_committed_without_waiting() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
+def _seconds(started: float) -> str:
+    """The seconds since ``started``, one decimal, as the active language writes numbers."""
+    return number_format(time.perf_counter() - started, 1)
+
+
 class Command(BaseCommand):
     help = "Load the deterministic demo retailer (small: to try it; large: the benchmark set)."
 
@@ -124,41 +131,56 @@ class Command(BaseCommand):
     ) -> None:
         if not settings.DEBUG and not not_production:
             raise CommandError(
-                "DEBUG is off, so this looks like a production database: seed_demo would add "
-                "a made-up retailer and staff logins to it. If this really is not production "
-                "(staging, a benchmark database), run it again with "
-                "--i-know-this-is-not-production."
+                gettext(
+                    "DEBUG is off, so this looks like a production database: seed_demo would "
+                    "add a made-up retailer and staff logins to it. If this really is not "
+                    "production (staging, a benchmark database), run it again with "
+                    "--i-know-this-is-not-production."
+                )
             )
         # Outside DEBUG nobody may log in with the password the README publishes.
         password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(15)
         config = SCALES[scale]
-        label = f"{RETAILER_NAME} (scale {scale}, seed {seed})"
+        label = gettext("%(retailer)s (scale %(scale)s, seed %(seed)s)") % {
+            "retailer": RETAILER_NAME,
+            "scale": scale,
+            "seed": seed,
+        }
         if reset:
             started = time.perf_counter()
             demo_data_delete()
             self.stdout.write(
-                f"Reset: deleted the demo data [{time.perf_counter() - started:.1f} s]"
+                gettext("Reset: deleted the demo data [%(seconds)s s]")
+                % {"seconds": _seconds(started)}
             )
 
         # The demo's emails name the shop and link to where it is served (SITE_URL).
         site_sync()
         inspection = demo_inspect(config, seed)
         if inspection.state is DemoState.SEEDED:
-            self.stdout.write(f"{label} is already seeded: nothing to do.")
+            self.stdout.write(
+                gettext("%(label)s is already seeded: nothing to do.") % {"label": label}
+            )
             self._totals(database_counts())
             self._logins(DEMO_PASSWORD if settings.DEBUG else None)
             return
         if inspection.state is DemoState.OTHER:
             raise CommandError(
-                f"The database already holds data that is not {label}: {inspection.reason}. "
-                f"Run `manage.py seed_demo --scale {scale} --seed {seed} --reset` to delete "
-                "all catalog, store, customer, stock, order and return data and the demo "
-                "users, and seed again."
+                gettext(
+                    "The database already holds data that is not %(label)s: %(reason)s. Run "
+                    "`manage.py seed_demo --scale %(scale)s --seed %(seed)s --reset` to delete "
+                    "all catalog, store, customer, stock, order and return data and the demo "
+                    "users, and seed again."
+                )
+                % {"label": label, "reason": inspection.reason, "scale": scale, "seed": seed}
             )
 
         use_copy = connection.vendor == "postgresql" and not bulk_create
         how = "COPY" if use_copy else "bulk_create"
-        self.stdout.write(f"Seeding {label} into {connection.vendor} ({how}) …")
+        self.stdout.write(
+            gettext("Seeding %(label)s into %(database)s (%(how)s) …")
+            % {"label": label, "database": connection.vendor, "how": how}
+        )
         world = DemoWorld(
             scale=config,
             seed=seed,
@@ -177,29 +199,38 @@ class Command(BaseCommand):
             if world.created[key] != counts[key]
         }
         if mismatched:
-            raise CommandError(f"Created and stored counts differ (created, stored): {mismatched}")
+            raise CommandError(
+                gettext("Created and stored counts differ (created, stored): %(counts)s")
+                % {"counts": mismatched}
+            )
         self._totals(counts)
         if connection.vendor == "postgresql":
             started = time.perf_counter()
             tables_analyze(list(COUNTED.values()))
             self.stdout.write(
-                f"Planner statistics refreshed [{time.perf_counter() - started:.1f} s]"
+                gettext("Planner statistics refreshed [%(seconds)s s]")
+                % {"seconds": _seconds(started)}
             )
 
         if AVAILABILITY_COMMAND in get_commands():
             started = time.perf_counter()
-            self.stdout.write(f"Running {AVAILABILITY_COMMAND} …")
+            self.stdout.write(gettext("Running %(command)s …") % {"command": AVAILABILITY_COMMAND})
             options = {}
             if connection.in_atomic_block:
                 # Run inside a caller's transaction (a test), the rows are not committed: a
                 # recompute on other connections would not see them, so keep it on this one.
                 options["workers"] = 1
             call_command(AVAILABILITY_COMMAND, stdout=self.stdout, stderr=self.stderr, **options)
-            self.stdout.write(f"Availability recomputed [{time.perf_counter() - started:.1f} s]")
+            self.stdout.write(
+                gettext("Availability recomputed [%(seconds)s s]") % {"seconds": _seconds(started)}
+            )
         else:
             self.stdout.write(
-                f"Note: no `{AVAILABILITY_COMMAND}` command yet, so nearest-store "
-                "availability is empty; run it once it exists."
+                gettext(
+                    "Note: no `%(command)s` command yet, so nearest-store availability is "
+                    "empty; run it once it exists."
+                )
+                % {"command": AVAILABILITY_COMMAND}
             )
         self._logins(password)
 
@@ -215,13 +246,19 @@ class Command(BaseCommand):
                 if world.created[key] != before[key]
             ]
             self.stdout.write(
-                f"[{number:2d}/{len(PHASES)}] {name:<10} created {', '.join(made) or 'nothing'}"
-                f"  [{time.perf_counter() - started:.1f} s]"
+                gettext("[%(number)s/%(phases)s] %(phase)s created %(made)s  [%(seconds)s s]")
+                % {
+                    "number": f"{number:2d}",
+                    "phases": len(PHASES),
+                    "phase": f"{name:<10}",
+                    "made": ", ".join(made) or gettext("nothing"),
+                    "seconds": _seconds(started),
+                }
             )
-        self.stdout.write(f"Seeded in {time.perf_counter() - seed_started:.1f} s.")
+        self.stdout.write(gettext("Seeded in %(seconds)s s.") % {"seconds": _seconds(seed_started)})
 
     def _totals(self, counts: dict[str, int]) -> None:
-        self.stdout.write("Database totals:")
+        self.stdout.write(gettext("Database totals:"))
         width = max(map(len, counts))
         for key, value in counts.items():
             self.stdout.write(f"  {key:<{width}}  {value:>9}")
@@ -229,14 +266,22 @@ class Command(BaseCommand):
     def _logins(self, password: str | None) -> None:
         """The login table; ``password`` None when it is not known any more (a random one
         was printed once, when the seed ran)."""
-        shown = password or "(printed once, when it was seeded)"
+        shown = password or gettext("(printed once, when it was seeded)")
         logins = [replace(login, password=shown) for login in demo_logins()]
         if password and password != DEMO_PASSWORD:
             self.stdout.write(
-                "\nDEBUG is off: every demo login has this random password, shown only now."
+                "\n"
+                + gettext(
+                    "DEBUG is off: every demo login has this random password, shown only now."
+                )
             )
-        self.stdout.write(f"\nDemo logins (password for every account: {shown})")
-        rows = [("role", "login (email)", "password", "store")] + [
+        self.stdout.write(
+            "\n"
+            + gettext("Demo logins (password for every account: %(password)s)")
+            % {"password": shown}
+        )
+        header = (gettext("role"), gettext("login (email)"), gettext("password"), gettext("store"))
+        rows = [header] + [
             (login.role, login.login, login.password, login.store) for login in logins
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]

@@ -1,6 +1,8 @@
 """python manage.py recompute_availability — the full nearest-store recompute."""
 
 from django.core.management.base import BaseCommand
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from catalog.models import Variant
@@ -37,7 +39,15 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Recomputed {result.variants} variants: {result.rows} rows written "
-                f"in {result.seconds:.1f} s."
+                ngettext(
+                    "Recomputed %(variants)s variant: %(rows)s rows written in %(seconds)s s.",
+                    "Recomputed %(variants)s variants: %(rows)s rows written in %(seconds)s s.",
+                    result.variants,
+                )
+                % {
+                    "variants": result.variants,
+                    "rows": result.rows,
+                    "seconds": number_format(result.seconds, 1),
+                }
             )
         )
