@@ -8,8 +8,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import translation
 
 from catalog.models import (
     SEARCH_CONFIG,
@@ -30,6 +44,20 @@ SORTS = {
     "name": ("name", "pk"),
 }
 DEFAULT_SORT = "new"
+
+
+def name_in_language():
+    """A product's name as the active language shows it, to sort by: its own, else the
+    English one (a bare ``"name"`` would sort by the language's column alone and put every
+    product not yet translated last)."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    if code == settings.LANGUAGE_CODE or code not in dict(settings.LANGUAGES):
+        return F("name")  # the plain column holds the English text
+    return Coalesce(NullIf(F(f"name_{code}"), Value("")), F("name"))
+
+
+def _ordering(*keys: str) -> list:
+    return [name_in_language() if key == "name" else key for key in keys]
 
 
 def _cheapest(field: str) -> Subquery:
@@ -160,7 +188,7 @@ def products_listing(*, category_ids: Iterable[int], filters: ListingFilters) ->
         qs = qs.filter(min_price__lte=filters.price_max)
     if filters.in_stock_ids is not None:
         qs = qs.filter(pk__in=filters.in_stock_ids)
-    return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+    return qs.order_by(*_ordering(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT])))
 
 
 # Letter sizes smallest first; "2XL" and "XXL" are the same place.
@@ -321,9 +349,9 @@ def products_search(*, query: str) -> QuerySet[Product]:
         return (
             qs.filter(pk__in=text_ids.union(code_ids))
             .annotate(rank=SearchRank(product_search_vector(), search))
-            .order_by("-rank", "name", "pk")
+            .order_by(*_ordering("-rank", "name", "pk"))
         )
-    return qs.filter(_in_search_text(text) | Q(pk__in=code_ids)).order_by("name", "pk")
+    return qs.filter(_in_search_text(text) | Q(pk__in=code_ids)).order_by(*_ordering("name", "pk"))
 
 
 def _in_search_text(text: str) -> Q:
@@ -352,7 +380,7 @@ def products_related(*, product: Product, limit: int = RELATED_LIMIT) -> list[Pr
         products_for_cards(Product.objects.filter(related_products=product))
         .filter(min_price__isnull=False)
         .exclude(pk=product.pk)
-        .order_by("name", "pk")[:limit]
+        .order_by(*_ordering("name", "pk"))[:limit]
     )
 
 

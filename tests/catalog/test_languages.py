@@ -214,3 +214,17 @@ def test_a_product_added_in_the_admin_without_a_slug_gets_one_from_its_name(admi
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     assert Product.objects.filter(slug="เสื้อยืด-คอกลม").exists()
+
+
+def test_a_listing_sorted_by_name_in_thai_uses_the_english_name_where_thai_has_none(client):
+    category = f.CategoryFactory(slug="tees")
+    thai = on_sale(
+        services.product_create(
+            name="Apple Tee", category=category, translations={"th": {"name": "เสื้อแอปเปิล"}}
+        )
+    )
+    english_only = on_sale(services.product_create(name="Banana Tee", category=category))
+    response = client.get("/th/c/tees/", {"sort": "name"})
+    shown = [p.pk for p in response.context["page"].object_list]
+    # Latin letters sort before Thai ones: "Banana Tee" (no Thai name) is not put last.
+    assert shown == [english_only.pk, thai.pk]
