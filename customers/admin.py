@@ -324,7 +324,7 @@ class InteractionAdmin(admin.ModelAdmin):
         "channel",
         "location",
         "associate",
-        "summary",
+        "summary_shown",
     )
     list_filter = ("kind", "channel", "location")
     list_select_related = ("customer", "location", "associate")
@@ -332,6 +332,13 @@ class InteractionAdmin(admin.ModelAdmin):
     autocomplete_fields = ("customer",)
     date_hierarchy = "occurred_at"
     show_full_result_count = False
+
+    @admin.display(description=_("summary"))
+    def summary_shown(self, obj: Interaction) -> str:
+        """In the admin's language; a row written before keys existed is marked legacy."""
+        if obj.is_legacy:
+            return _("%(summary)s (legacy text)") % {"summary": obj.summary}
+        return obj.summary_text
 
 
 @admin.register(CustomerNote)

@@ -148,6 +148,8 @@ class TimelineQuery(serializers.Serializer):
 
 
 class InteractionSerializer(serializers.ModelSerializer):
+    # In the request's language (Accept-Language); ``summary_key`` is stable across them.
+    summary = serializers.CharField(source="summary_text", read_only=True)
     location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     associate = serializers.CharField(
         source="associate.display_name", read_only=True, allow_null=True, default=None
@@ -160,6 +162,8 @@ class InteractionSerializer(serializers.ModelSerializer):
             "kind",
             "channel",
             "summary",
+            "summary_key",
+            "summary_params",
             "location",
             "associate",
             "subject_type",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import Channel, ContactChannel, Interaction, ListItem
 from customers.selectors import outreach_allowed
 from customers.services import interaction_record
-from omni.email import absolute_url, email_send_once
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 
 
 def list_item_added_email_send(payload: dict[str, Any]) -> None:
@@ -32,6 +32,14 @@ def list_item_added_email_send(payload: dict[str, Any]) -> None:
     ):
         return
     associate = item.added_by_associate
+    context = {
+        "customer": customer,
+        "item": item,
+        "list": item.list,
+        "associate_name": item.added_by_name or gettext_lazy("Your stylist"),
+        "store": associate.home_location if associate else None,
+        "list_url": absolute_url("/account/lists/"),
+    }
     log = email_send_once(
         kind="list_item_added",
         object_type="customers.listitem",
@@ -39,21 +47,15 @@ def list_item_added_email_send(payload: dict[str, Any]) -> None:
         to=customer.email,
         customer_id=customer.pk,
         language=customer.language,
-        context={
-            "customer": customer,
-            "item": item,
-            "list": item.list,
-            "associate_name": item.added_by_name or gettext_lazy("Your stylist"),
-            "store": associate.home_location if associate else None,
-            "list_url": absolute_url("/account/lists/"),
-        },
+        context=context,
+        subject_params=subject_values(context, "associate_name", "list.name"),
     )
     if log is not None:
         interaction_record(
             customer=customer,
             kind=Interaction.Kind.EMAIL,
             channel=Channel.EMAIL,
-            summary=f"Email: {log.subject}",
+            summary=email_sent_text(log),
             subject=item.list,
             associate=associate,
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.models import Category, Product, Variant
+from omni import stored_text
 from omni.models import TimeStampedModel, TypedReference
 from stores.models import Associate, Location
 
@@ -367,7 +368,16 @@ class Interaction(models.Model):
         related_name="interactions",
         verbose_name=_("associate"),
     )
+    # The entry is read in the reader's language: ``summary_key``/``summary_params`` (see
+    # omni.stored_text); ``summary`` is the English text kept for search, the admin and
+    # as the fallback; a row without a key is legacy text, shown as stored.
     summary = models.CharField(max_length=255, verbose_name=_("summary"))
+    summary_key = models.CharField(
+        max_length=60, blank=True, default="", verbose_name=_("summary key")
+    )
+    summary_params = models.JSONField(
+        default=dict, blank=True, verbose_name=_("summary parameters")
+    )
     detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
     subject_type = models.CharField(
         max_length=60, blank=True, default="", verbose_name=_("subject type")
@@ -387,7 +397,17 @@ class Interaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.summary}"
+        return f"{self.get_kind_display()}: {self.summary_text}"
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the active language (the stored text for a legacy row)."""
+        return stored_text.render(self.summary_key, self.summary_params, legacy=self.summary)
+
+    @property
+    def is_legacy(self) -> bool:
+        """Written as plain text before summaries had keys: shown as stored."""
+        return not self.summary_key
 
 
 class CustomerNote(TimeStampedModel):

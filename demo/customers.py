@@ -46,6 +46,7 @@ from demo.rows import Row
 from demo.shopping import Assortment
 from demo.staff import DemoPerson, users_create
 from demo.world import CustomerRow, DemoWorld
+from omni import stored_text
 from omni.money import to_money
 from orders.models import OrderLine
 
@@ -291,7 +292,9 @@ class _CustomerChunk:
                         customer_id=row.id, kind=Interaction.Kind.CONSENT, channel=Channel.STORE,
                         location_id=last_where.id,
                         associate_id=associate.id if associate else None,
-                        summary=f"{channel.label} consent changed to “{state.label}”",
+                        **stored_text.text(
+                            "consent.changed", channel=channel.value, state=state.value
+                        ).columns(),
                         detail={"channel": channel.value, "state": state.value},
                         occurred_at=last_at,
                     )
@@ -327,7 +330,7 @@ class _CustomerChunk:
         timeline = dict(
             customer_id=row.id, kind=Interaction.Kind.NOTE, channel=Channel.STORE,
             location_id=home.id, associate_id=associate.id,
-            summary=f"Note by {associate.display_name}: {body}"[:255],
+            **stored_text.text("note.added", associate=associate.display_name, body=body).columns(),
             subject_type="customers.customernote", occurred_at=written,
         )  # fmt: skip
         self.notes.append((note, timeline))
@@ -411,8 +414,10 @@ class _CustomerChunk:
                 dict(
                     customer_id=row.id, kind=Interaction.Kind.LIST_CHANGE, channel=Channel.WEB,
                     location_id=home.id,
-                    summary=f"Sent “{name}” to {home.name} for a visit on "
-                    f"{shopping_list['visit_planned_for']:%a %d %b}",
+                    **stored_text.text(
+                        "list.sent_for", list=name, location=home.name,
+                        date=shopping_list["visit_planned_for"].isoformat(),
+                    ).columns(),
                     subject_type="customers.list", occurred_at=sent_at,
                 )
             )  # fmt: skip

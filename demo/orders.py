@@ -33,6 +33,7 @@ from demo.world import (
     VariantRow,
 )
 from inventory.models import Reservation, Stock
+from omni import stored_text
 from omni.money import ZERO, format_money, to_money
 from orders.models import (
     Cart,
@@ -667,8 +668,13 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 channel=plan.channel,
                 location_id=where.id if where else None,
                 associate_id=plan.associate.id if plan.associate else None,
-                summary=f"Order {plan.number}: {items} item(s), {format_money(plan.total)}"
-                + (f" for pickup at {first.location.name}" if first.kind == "pickup" else ""),
+                **stored_text.text(
+                    "order.placed_pickup" if first.kind == "pickup" else "order.placed",
+                    number=plan.number,
+                    count=items,
+                    total=format_money(plan.total),
+                    **({"location": first.location.name} if first.kind == "pickup" else {}),
+                ).columns(),
                 detail={"number": plan.number, "total": str(plan.total), "status": status},
                 subject_type="orders.order",
                 subject_id=str(order["id"]),
@@ -680,7 +686,9 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 dict(
                     customer_id=customer.id, kind=Interaction.Kind.PICKUP, channel=Channel.STORE,
                     location_id=first.location.id,
-                    summary=f"Collected order {plan.number} at {first.location.name}",
+                    **stored_text.text(
+                        "pickup.collected", number=plan.number, location=first.location.name
+                    ).columns(),
                     subject_type="orders.order", subject_id=str(order["id"]),
                     occurred_at=first.collected_at,
                 )

@@ -241,7 +241,17 @@ class HeartbeatAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
 @admin.register(EmailLog)
 class EmailLogAdmin(LedgerAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "kind", "stage", "to", "subject", "object_ref", "sent_at")
+    # ``subject``: as sent, in ``language`` (a record, never re-rendered here).
+    list_display = (
+        "created_at",
+        "kind",
+        "stage",
+        "to",
+        "subject",
+        "language",
+        "object_ref",
+        "sent_at",
+    )
     list_filter = ("kind",)
     search_fields = ("to", "=object_id", "subject")
     date_hierarchy = "created_at"

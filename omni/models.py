@@ -111,7 +111,13 @@ class EmailLog(models.Model):
     object_id = models.CharField(max_length=64, verbose_name=_("object id"))
     stage = models.CharField(max_length=30, blank=True, default="", verbose_name=_("stage"))
     to = models.EmailField(verbose_name=_("to"))
+    # The subject as it was sent (a record), in ``language``; ``subject_params`` are the
+    # values its template read, so ``subject_text`` can say it in the reader's language.
     subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    language = models.CharField(max_length=10, blank=True, default="", verbose_name=_("language"))
+    subject_params = models.JSONField(
+        default=dict, blank=True, verbose_name=_("subject parameters")
+    )
     customer_id_ref = models.BigIntegerField(
         null=True,
         blank=True,
@@ -136,6 +142,13 @@ class EmailLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
+
+    @property
+    def subject_text(self) -> str:
+        """The subject in the active language (as sent, for a log kept without params)."""
+        from omni.email import email_subject_render
+
+        return email_subject_render(kind=self.kind, params=self.subject_params, legacy=self.subject)
 
 
 class TypedReference(models.Model):

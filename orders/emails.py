@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
-from omni.email import absolute_url, email_send_once
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
 from omni.money import format_money
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment, Refund
@@ -165,7 +165,7 @@ def _timeline(order: Order, log: EmailLog, kind: str, location: Location | None)
         customer=order.customer,
         kind=Interaction.Kind.EMAIL,
         channel=Channel.EMAIL,
-        summary=f"Email sent: {log.subject}",
+        summary=email_sent_text(log),
         subject=order,
         location=location,
         detail={"email_kind": kind, "email_log_id": log.pk, "to": log.to, "number": order.number},
@@ -195,7 +195,8 @@ def order_confirmation_send(payload: dict[str, Any]) -> EmailLog | None:
         object_type="orders.order",
         object_id=order.pk,
         to=order.email,
-        context=_order_context(order),
+        context=(context := _order_context(order)),
+        subject_params=subject_values(context, "number", "carried_out"),
         customer_id=order.customer_id,
         language=order.customer.language,
     )
@@ -223,7 +224,8 @@ def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
         object_type="orders.fulfilment",
         object_id=fulfilment.pk,
         to=fulfilment.order.email,
-        context=_fulfilment_context(fulfilment),
+        context=(context := _fulfilment_context(fulfilment)),
+        subject_params=subject_values(context, "number", "store_name"),
         customer_id=fulfilment.order.customer_id,
         language=fulfilment.order.customer.language,
     )
@@ -266,24 +268,25 @@ def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
     if not to:
         return None
     payment = refund.payment
+    context = {
+        "order": order,
+        "number": order.number,
+        "first_name": order.customer.first_name,
+        "amount": format_money(refund.amount, payment.currency),
+        "reason": refund.reason,
+        "to_card": payment.provider == Payment.Provider.TEST,
+        "card_last4": payment.card_last4,
+        "to_store_credit": payment.provider == Payment.Provider.STORE_CREDIT,
+        "in_store": payment.provider in (Payment.Provider.PAY_IN_STORE, Payment.Provider.EXTERNAL),
+        "order_url": order_url(order),
+    }
     log = email_send_once(
         kind="refund_issued",
         object_type="orders.refund",
         object_id=refund.pk,
         to=to,
-        context={
-            "order": order,
-            "number": order.number,
-            "first_name": order.customer.first_name,
-            "amount": format_money(refund.amount, payment.currency),
-            "reason": refund.reason,
-            "to_card": payment.provider == Payment.Provider.TEST,
-            "card_last4": payment.card_last4,
-            "to_store_credit": payment.provider == Payment.Provider.STORE_CREDIT,
-            "in_store": payment.provider
-            in (Payment.Provider.PAY_IN_STORE, Payment.Provider.EXTERNAL),
-            "order_url": order_url(order),
-        },
+        context=context,
+        subject_params=subject_values(context, "amount", "number"),
         customer_id=order.customer_id,
         language=order.customer.language,
     )

@@ -36,6 +36,7 @@ class ReturnsConfig(AppConfig):
     def ready(self) -> None:
         from customers.signals import customer_merged
         from omni.outbox import register_handler
+        from returns import services  # noqa: F401  (declares its timeline texts)
         from returns.emails import return_received_email_send, return_requested_email_send
 
         register_handler("email.return_requested", return_requested_email_send)

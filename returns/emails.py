@@ -8,7 +8,7 @@ from typing import Any
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
-from omni.email import absolute_url, email_send_once
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.money import format_money
 from returns.models import Return, ReturnLine
 
@@ -29,6 +29,14 @@ def _send(kind: str, return_request: Return, context: dict[str, Any]) -> None:
     lines: list[ReturnLine] = [*return_request.lines.all()]
     for line in lines:
         line.refund_label = format_money(line.refund_amount)
+    context = {
+        "return": return_request,
+        "order": return_request.order,
+        "customer": return_request.customer,
+        "lines": lines,
+        "returns_url": absolute_url("/account/returns/"),
+        **context,
+    }
     log = email_send_once(
         kind=kind,
         object_type="returns.return",
@@ -36,21 +44,17 @@ def _send(kind: str, return_request: Return, context: dict[str, Any]) -> None:
         to=to,
         customer_id=return_request.customer_id,
         language=return_request.customer.language,
-        context={
-            "return": return_request,
-            "order": return_request.order,
-            "customer": return_request.customer,
-            "lines": lines,
-            "returns_url": absolute_url("/account/returns/"),
-            **context,
-        },
+        context=context,
+        subject_params=subject_values(
+            context, "return.number", "return.refund_method", "order.number", "refund_total"
+        ),
     )
     if log is not None:
         interaction_record(
             customer=return_request.customer,
             kind=Interaction.Kind.EMAIL,
             channel=Channel.EMAIL,
-            summary=f"Email: {log.subject}",
+            summary=email_sent_text(log),
             subject=return_request,
         )
 

@@ -370,7 +370,7 @@ def customer_outreach(request: HttpRequest, customer_id: int) -> HttpResponse:
     except DomainError as error:
         domain_error_message(request, error)
     else:
-        messages.success(request, _("Recorded: %(summary)s.") % {"summary": entry.summary})
+        messages.success(request, _("Recorded: %(summary)s.") % {"summary": entry.summary_text})
     return _section_response(request, customer, "consent")
 
 

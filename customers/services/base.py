@@ -19,6 +19,7 @@ from customers.models import (
     Customer,
     Interaction,
 )
+from omni.stored_text import StoredText
 from stores.models import Associate, Location
 
 
@@ -34,20 +35,27 @@ def interaction_record(
     customer: Customer,
     kind: str,
     channel: str,
-    summary: str,
+    summary: str | StoredText,
     subject: Model | None = None,
     location: Location | None = None,
     associate: Associate | None = None,
     detail: dict[str, Any] | None = None,
     occurred_at=None,
 ) -> Interaction:
-    """Add one entry to the customer's timeline (an order, a visit, a return, a note...)."""
+    """Add one entry to the customer's timeline (an order, a visit, a return, a note...).
+    ``summary``: a ``stored_text.text(key, **params)``, read in each reader's language
+    (its English text is kept in ``summary`` too); a plain string is stored as legacy text."""
     subject_type, subject_id = reference_of(subject)
+    key, params = "", {}
+    if isinstance(summary, StoredText):
+        key, params, summary = summary.key, summary.params, summary.english()
     return Interaction.objects.create(
         customer=customer,
         kind=kind,
         channel=channel,
         summary=summary[:255],
+        summary_key=key,
+        summary_params=params,
         subject_type=subject_type,
         subject_id=subject_id,
         location=location,

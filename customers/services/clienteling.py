@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import (
     ConsentRequired,
@@ -25,7 +26,22 @@ from customers.models import (
     Interaction,
 )
 from customers.services.base import _ensure_assigned, _location_of, interaction_record
+from omni import stored_text
 from stores.models import Associate, Location
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "note.added": gettext_lazy("Note by %(associate)s: %(body)s"),
+        "followup.done": gettext_lazy("Follow-up done by %(associate)s: %(reason)s"),
+        "outreach.email": gettext_lazy("%(associate)s emailed %(customer)s"),
+        "outreach.sms": gettext_lazy("%(associate)s texted %(customer)s"),
+        "outreach.phone": gettext_lazy("%(associate)s called %(customer)s"),
+        "outreach.email_note": gettext_lazy("%(associate)s emailed %(customer)s: %(note)s"),
+        "outreach.sms_note": gettext_lazy("%(associate)s texted %(customer)s: %(note)s"),
+        "outreach.phone_note": gettext_lazy("%(associate)s called %(customer)s: %(note)s"),
+    }
+)
 
 
 @transaction.atomic
@@ -50,7 +66,7 @@ def note_add(
         customer=customer,
         kind=Interaction.Kind.NOTE,
         channel=Channel.STORE,
-        summary=f"Note by {associate.display_name}: {body}",
+        summary=stored_text.text("note.added", associate=associate.display_name, body=body),
         subject=note,
         location=location,
         associate=associate,
@@ -121,7 +137,9 @@ def task_complete(*, task: FollowUpTask, associate: Associate) -> FollowUpTask:
         customer=locked.customer,
         kind=Interaction.Kind.OUTREACH,
         channel=Channel.STORE,
-        summary=f"Follow-up done by {associate.display_name}: {locked.reason}",
+        summary=stored_text.text(
+            "followup.done", associate=associate.display_name, reason=locked.reason
+        ),
         subject=locked,
         location=locked.location,
         associate=associate,
@@ -191,14 +209,19 @@ def outreach_record(
             ContactChannel.PHONE: _("%(customer)s has not agreed to be contacted by phone."),
         }
         raise ConsentRequired(refusals[channel] % {"customer": customer}, channel=channel)
-    verb, timeline_channel = _OUTREACH_VERBS[channel]
+    _verb, timeline_channel = _OUTREACH_VERBS[channel]
     note = (note or "").strip()
-    summary = f"{associate.display_name} {verb} {customer.first_name or customer}"
+    summary = stored_text.text(
+        f"outreach.{channel}{'_note' if note else ''}",
+        associate=associate.display_name,
+        customer=customer.first_name or str(customer),
+        **({"note": note} if note else {}),
+    )
     return interaction_record(
         customer=customer,
         kind=Interaction.Kind.OUTREACH,
         channel=timeline_channel,
-        summary=f"{summary}: {note}" if note else summary,
+        summary=summary,
         location=_location_of(associate, location),
         associate=associate,
         detail={"contact_channel": channel},

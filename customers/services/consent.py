@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import (
     InvalidContact,
@@ -18,7 +19,19 @@ from customers.models import (
     Interaction,
 )
 from customers.services.base import interaction_record
+from omni import stored_text
 from stores.models import Associate, Location
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "consent.changed": stored_text.Template(
+            gettext_lazy("%(channel)s consent: %(state)s"),
+            channel=stored_text.choice(ContactChannel),
+            state=stored_text.choice(ConsentState),
+        ),
+    }
+)
 
 
 @transaction.atomic
@@ -69,7 +82,7 @@ def consent_set(
         customer=customer,
         kind=Interaction.Kind.CONSENT,
         channel=source,
-        summary=f"{ContactChannel(channel).label} consent: {ConsentState(state).label}",
+        summary=stored_text.text("consent.changed", channel=channel, state=state),
         location=location,
         associate=associate,
     )

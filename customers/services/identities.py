@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import (
     IdentityConflict,
@@ -28,7 +29,13 @@ from customers.models import (
 )
 from customers.services.base import interaction_record
 from customers.services.merge import customer_merge
+from omni import stored_text
 from stores.models import Location
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {"account.linked": gettext_lazy("Online account linked by the verified email %(email)s")}
+)
 
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -298,7 +305,7 @@ def customer_link_login(*, user, email: str, verified: bool, language: str = "")
         customer=owner,
         kind=Interaction.Kind.ACCOUNT,
         channel=Channel.WEB,
-        summary=f"Online account linked by the verified email {email_value}",
+        summary=stored_text.text("account.linked", email=email_value),
         detail={"user_id": user.pk},
     )
     return owner

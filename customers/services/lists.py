@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from catalog.models import Product, Variant
 from customers.errors import (
@@ -28,9 +29,40 @@ from customers.models import (
     new_share_token,
 )
 from customers.services.base import _channel_for, _ensure_assigned, _location_of, interaction_record
+from omni import stored_text
 from omni.errors import DomainError
 from omni.outbox import outbox_record
 from stores.models import Associate, Location
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "list.created": gettext_lazy("Created the list “%(list)s”"),
+        "list.renamed": gettext_lazy("Renamed “%(old)s” to “%(new)s”"),
+        "list.deleted": gettext_lazy("Deleted the list “%(list)s”"),
+        "list.item_added": gettext_lazy("Added %(item)s to “%(list)s”"),
+        "list.item_added_by": gettext_lazy("%(associate)s added %(item)s to “%(list)s”"),
+        "list.item_removed": gettext_lazy("Removed %(item)s from “%(list)s”"),
+        "list.shared": gettext_lazy("Shared “%(list)s”"),
+        "list.unshared": gettext_lazy("Stopped sharing “%(list)s”"),
+        "list.sent": gettext_lazy("Sent “%(list)s” to %(location)s"),
+        "list.sent_for": stored_text.Template(
+            gettext_lazy("Sent “%(list)s” to %(location)s for %(date)s"), date=stored_text.date
+        ),
+        "list.marked": stored_text.Template(
+            gettext_lazy("“%(list)s” marked %(status)s"),
+            status=stored_text.choice(List.StoreStatus, lower=True),
+        ),
+        "list.held": stored_text.Template(
+            ngettext_lazy(
+                "%(count)s item of “%(list)s” held at %(location)s until %(until)s",
+                "%(count)s items of “%(list)s” held at %(location)s until %(until)s",
+                "count",
+            ),
+            until=stored_text.datetime,
+        ),
+    }
+)
 
 # Forward only: a list handed to a store is prepared by an associate, then visited (the
 # shopper may walk in before it was prepared).
@@ -57,7 +89,7 @@ def _item_label(item: ListItem) -> str:
 def _list_changed(
     *,
     shopping_list: List,
-    summary: str,
+    summary: stored_text.StoredText,
     associate: Associate | None = None,
     location: Location | None = None,
     channel: str | None = None,
@@ -96,7 +128,7 @@ def list_create(
     shopping_list = List.objects.create(customer=customer, name=name[:120], kind=kind)
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"Created the list “{shopping_list.name}”",
+        summary=stored_text.text("list.created", list=shopping_list.name),
         associate=associate,
         channel=channel,
     )
@@ -116,7 +148,9 @@ def list_rename(*, shopping_list: List, name: str, channel: str | None = None) -
     shopping_list.name = name
     shopping_list.save(update_fields=["name", "updated_at"])
     _list_changed(
-        shopping_list=shopping_list, summary=f"Renamed “{old}” to “{name}”", channel=channel
+        shopping_list=shopping_list,
+        summary=stored_text.text("list.renamed", old=old, new=name),
+        channel=channel,
     )
     return shopping_list
 
@@ -138,7 +172,7 @@ def list_delete(*, shopping_list: List, channel: str | None = None) -> None:
         customer=shopping_list.customer,
         kind=Interaction.Kind.LIST_CHANGE,
         channel=_channel_for(None, channel),
-        summary=f"Deleted the list “{shopping_list.name}”",
+        summary=stored_text.text("list.deleted", list=shopping_list.name),
         detail={"list_id": shopping_list.pk},
     )
     shopping_list.delete()
@@ -201,10 +235,12 @@ def list_add_item(
         if note:
             item.note = note[:255]
         item.save(update_fields=["variant", "quantity", "note"])
-    what = f"{_item_label(item)} to “{shopping_list.name}”"
+    what = {"item": _item_label(item), "list": shopping_list.name}
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"{associate.display_name} added {what}" if associate else f"Added {what}",
+        summary=stored_text.text("list.item_added_by", associate=associate.display_name, **what)
+        if associate
+        else stored_text.text("list.item_added", **what),
         associate=associate,
         channel=channel,
         detail={"list_item_id": item.pk, "quantity": item.quantity, "created": created},
@@ -248,7 +284,7 @@ def list_remove_item(
     item.delete()
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"Removed {label} from “{shopping_list.name}”",
+        summary=stored_text.text("list.item_removed", item=label, list=shopping_list.name),
         associate=associate,
         channel=channel,
         detail={"list_item_id": item_id},
@@ -263,7 +299,11 @@ def list_share(*, shopping_list: List, channel: str | None = None) -> str:
     if not locked.is_shared:
         locked.is_shared = True
         locked.save(update_fields=["is_shared", "updated_at"])
-        _list_changed(shopping_list=locked, summary=f"Shared “{locked.name}”", channel=channel)
+        _list_changed(
+            shopping_list=locked,
+            summary=stored_text.text("list.shared", list=locked.name),
+            channel=channel,
+        )
     shopping_list.is_shared, shopping_list.share_token = True, locked.share_token
     return locked.share_token
 
@@ -277,7 +317,7 @@ def list_unshare(*, shopping_list: List, channel: str | None = None) -> List:
     shopping_list.save(update_fields=["is_shared", "share_token", "updated_at"])
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"Stopped sharing “{shopping_list.name}”",
+        summary=stored_text.text("list.unshared", list=shopping_list.name),
         channel=channel,
     )
     return shopping_list
@@ -319,10 +359,12 @@ def list_send_to_store(
             "updated_at",
         ]
     )
-    when = f" for {visit_date:%a %d %b}" if visit_date else ""
+    sent = {"list": shopping_list.name, "location": location.name}
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"Sent “{shopping_list.name}” to {location.name}{when}",
+        summary=stored_text.text("list.sent_for", **sent, date=visit_date.isoformat())
+        if visit_date
+        else stored_text.text("list.sent", **sent),
         location=location,
         channel=channel,
     )
@@ -357,7 +399,7 @@ def list_set_store_status(
     shopping_list.save(update_fields=["store_status", "updated_at"])
     _list_changed(
         shopping_list=shopping_list,
-        summary=f"“{shopping_list.name}” marked {List.StoreStatus(status).label.lower()}",
+        summary=stored_text.text("list.marked", list=shopping_list.name, status=status),
         associate=associate,
         location=shopping_list.sent_to_location,
     )
@@ -471,12 +513,14 @@ def list_hold_record(*, hold: ListHold, reservation_ids: list[int]) -> None:
     ):
         shopping_list.store_status = List.StoreStatus.PREPARED
         shopping_list.save(update_fields=["store_status", "updated_at"])
-    local_until = timezone.localtime(hold.until)
     _list_changed(
         shopping_list=shopping_list,
-        summary=(
-            f"{len(items)} item{'s' if len(items) != 1 else ''} of “{shopping_list.name}” "
-            f"held at {location.name} until {local_until:%a %d %b %H:%M}"
+        summary=stored_text.text(
+            "list.held",
+            count=len(items),
+            list=shopping_list.name,
+            location=location.name,
+            until=hold.until.isoformat(),
         ),
         associate=hold.associate,
         location=location,

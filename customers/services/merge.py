@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.errors import (
     MergeNotAllowed,
@@ -27,8 +28,18 @@ from customers.models import (
 )
 from customers.services.base import interaction_record
 from customers.signals import customer_merged
+from omni import stored_text
 from omni.models import EmailLog
 from stores.models import Associate
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "customer.merged": gettext_lazy(
+            "Merged the duplicate record #%(source_id)s (%(source)s) into this one"
+        )
+    }
+)
 
 
 def _merge_consents(*, source: Customer, target: Customer) -> None:
@@ -155,7 +166,7 @@ def customer_merge(*, source: Customer, target: Customer, associate: Associate |
         kind=Interaction.Kind.ACCOUNT,
         # No associate: the shopper's own verified email joined the two records.
         channel=Channel.STORE if associate is not None else Channel.WEB,
-        summary=f"Merged the duplicate record #{source.pk} ({source}) into this one",
+        summary=stored_text.text("customer.merged", source_id=source.pk, source=str(source)),
         location=associate.home_location if associate is not None else None,
         associate=associate,
         detail={"source_id": source.pk, "filled": sorted(changed)},

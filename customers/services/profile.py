@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.models import Category, Variant
 from customers.errors import (
@@ -26,7 +26,25 @@ from customers.models import (
 )
 from customers.services.base import _channel_for, _customer_lock, _location_of, interaction_record
 from customers.services.identities import _identity_add, normalise_phone
+from omni import stored_text
 from stores.models import Associate, Location
+
+
+def _field_labels(names: list[str]) -> str:
+    """The profile fields' names in the active language ("First name, Phone")."""
+    return ", ".join(str(Customer._meta.get_field(name).verbose_name) for name in names)
+
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "profile.updated": stored_text.Template(
+            gettext_lazy("Profile updated: %(fields)s"), fields=_field_labels
+        ),
+        "phone.changed": gettext_lazy("Phone number changed"),
+        "phone.removed": gettext_lazy("Phone number removed"),
+    }
+)
 
 
 class _Unset(enum.Enum):
@@ -112,12 +130,11 @@ def customer_update_profile(
     for name in changed:
         setattr(customer, name, changes[name])
     customer.save(update_fields=[*changed, "updated_at"])
-    labels = ", ".join(str(Customer._meta.get_field(name).verbose_name) for name in changed)
     interaction_record(
         customer=customer,
         kind=Interaction.Kind.ACCOUNT,
         channel=_channel_for(associate, channel),
-        summary=f"Profile updated: {labels}",
+        summary=stored_text.text("profile.updated", fields=changed),
         location=_location_of(associate, None),
         associate=associate,
         detail={"fields": changed},
@@ -150,7 +167,7 @@ def customer_set_phone(*, customer: Customer, phone: str, channel: str = Channel
         customer=customer,
         kind=Interaction.Kind.ACCOUNT,
         channel=channel,
-        summary="Phone number changed" if value else "Phone number removed",
+        summary=stored_text.text("phone.changed" if value else "phone.removed"),
     )
     return customer
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from catalog.models import Variant
 from customers import services as customer_services
@@ -39,6 +39,7 @@ from customers.models import Interaction as InteractionModel
 from inventory import errors as inventory_errors
 from inventory import services as inventory
 from inventory.models import Reservation
+from omni import stored_text
 from omni.money import ZERO, currency, format_money, to_money
 from omni.outbox import outbox_record
 from orders import selectors
@@ -69,6 +70,31 @@ from orders.services.payments import (
     payment_take,
 )
 from orders.services.totals import order_totals, pickup_preparation_time
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "order.placed": ngettext_lazy(
+            "Order %(number)s: %(count)s item, %(total)s",
+            "Order %(number)s: %(count)s items, %(total)s",
+            "count",
+        ),
+        "order.placed_pickup": ngettext_lazy(
+            "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
+            "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
+            "count",
+        ),
+        "order.placed_carry_out": ngettext_lazy(
+            "Order %(number)s: %(count)s item, %(total)s at %(location)s",
+            "Order %(number)s: %(count)s items, %(total)s at %(location)s",
+            "count",
+        ),
+    }
+)
+_PLACED_KEYS = {
+    Fulfilment.Kind.PICKUP: "order.placed_pickup",
+    Fulfilment.Kind.CARRY_OUT: "order.placed_carry_out",
+}
 
 # --- errors the shopper understands --------------------------------------------------------
 
@@ -531,12 +557,15 @@ def _customer_record(
     count = sum(quantity for _, quantity in variants_quantities)
     first = fulfilments[0]
     where = request.location
-    summary = f"Order {order.number}: {count} item(s), {format_money(order.total, order.currency)}"
+    placed = {
+        "number": order.number,
+        "count": count,
+        "total": format_money(order.total, order.currency),
+        "location": first.location.name,
+    }
+    summary = stored_text.text(_PLACED_KEYS.get(first.kind, "order.placed"), **placed)
     if first.kind == Fulfilment.Kind.PICKUP:
-        summary += f" for pickup at {first.location.name}"
         where = where or first.location
-    elif first.kind == Fulfilment.Kind.CARRY_OUT:
-        summary += f" at {first.location.name}"
     customer_services.interaction_record(
         customer=customer,
         kind=InteractionModel.Kind.ORDER,

@@ -36,7 +36,7 @@ from customers.models import (
 from customers.services import interaction_record
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_path
 from inventory.models import NearestAvailability
-from omni.email import absolute_url, email_send_once
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
 from omni.money import format_money
 from orders.models import Order
@@ -213,6 +213,7 @@ def _send(order: Order) -> bool:
         object_id=order.pk,
         to=order.email or order.customer.email,
         context=context,
+        subject_params=subject_values(context, "first_name", "number"),
         customer_id=order.customer_id,
         language=order.customer.language,
         headers=unsubscribe_headers(context["unsubscribe_url"]),
@@ -223,7 +224,7 @@ def _send(order: Order) -> bool:
         customer=order.customer,
         kind=Interaction.Kind.EMAIL,
         channel=Channel.EMAIL,
-        summary=f"Email sent: {log.subject}",
+        summary=email_sent_text(log),
         subject=order,
         detail={"email_kind": FOLLOW_UP_KIND, "email_log_id": log.pk, "number": order.number},
     )

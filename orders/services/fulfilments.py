@@ -28,12 +28,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers import services as customer_services
 from customers.models import Channel, Interaction, LoyaltyEntry
 from inventory import services as inventory
 from inventory.models import Reservation, Transfer
 from inventory.selectors import reservations_for_reference
+from omni import stored_text
 from omni.money import ZERO, to_money
 from omni.outbox import outbox_record
 from orders.errors import InvalidQuantity, InvalidTransition
@@ -41,6 +43,20 @@ from orders.models import Fulfilment, FulfilmentLine, Order, Payment
 from orders.services.events import order_events_record
 from orders.services.payments import order_refund_value, payment_void
 from stores.models import Associate
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "pickup.cancelled": gettext_lazy("Pickup of order %(number)s cancelled"),
+        "pickup.cancelled_because": gettext_lazy(
+            "Pickup of order %(number)s cancelled: %(reason)s"
+        ),
+        "shipment.cancelled": gettext_lazy("Shipment of order %(number)s cancelled"),
+        "shipment.cancelled_because": gettext_lazy(
+            "Shipment of order %(number)s cancelled: %(reason)s"
+        ),
+    }
+)
 
 Status = Fulfilment.Status
 Kind = Fulfilment.Kind
@@ -204,7 +220,7 @@ def _timeline(
     fulfilment: Fulfilment,
     *,
     kind: str,
-    summary: str,
+    summary: stored_text.StoredText,
     channel: str = Channel.STORE,
     associate: Associate | None = None,
     detail: dict | None = None,
@@ -342,11 +358,13 @@ def fulfilment_cancel(
         reason=reason or "Cancelled",
     )
     _loyalty_reverse(locked, value, f"Order {order.number}: cancelled")
-    what = "Pickup" if locked.kind == Kind.PICKUP else "Shipment"
+    what = "pickup" if locked.kind == Kind.PICKUP else "shipment"
     _timeline(
         locked,
         kind=Interaction.Kind.PICKUP if locked.kind == Kind.PICKUP else Interaction.Kind.ORDER,
-        summary=f"{what} of order {order.number} cancelled" + (f": {reason}" if reason else ""),
+        summary=stored_text.text(f"{what}.cancelled_because", number=order.number, reason=reason)
+        if reason
+        else stored_text.text(f"{what}.cancelled", number=order.number),
         associate=associate,
         detail={"reason": reason},
     )

@@ -9,9 +9,11 @@ import logging
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from customers.models import Channel, Interaction
 from inventory import services as inventory
+from omni import stored_text
 from omni.errors import DomainError
 from omni.money import ZERO
 from orders.models import Fulfilment, Order
@@ -24,10 +26,18 @@ from orders.services.fulfilments import (
     _lines,
     _loyalty_reverse,
     _money_back,
-    _pickup_label,
     _timeline,
     order_status_refresh,
     pickup_reminder_before,
+)
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "pickup.expired": gettext_lazy(
+            "Pickup of order %(number)s at %(location)s not collected; items released"
+        )
+    }
 )
 
 logger = logging.getLogger(__name__)
@@ -55,7 +65,9 @@ def _pickup_expire(fulfilment: Fulfilment, now: dt.datetime) -> None:
         fulfilment,
         kind=Interaction.Kind.PICKUP,
         channel=Channel.SYSTEM,
-        summary=f"Pickup of {_pickup_label(fulfilment)} not collected; items released",
+        summary=stored_text.text(
+            "pickup.expired", number=order.number, location=fulfilment.location.name
+        ),
         detail={"hold_until": fulfilment.hold_until.isoformat() if fulfilment.hold_until else ""},
     )
     _email("pickup_expired", fulfilment)

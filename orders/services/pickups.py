@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from customers.models import Channel, Interaction
 from inventory import services as inventory
 from inventory.errors import InsufficientStock as InventoryInsufficientStock
 from inventory.models import Reservation, Transfer
+from omni import stored_text
 from omni.money import ZERO
 from orders.errors import InvalidTransition, PickupCodeMismatch
 from orders.models import Fulfilment, FulfilmentLine, Payment
@@ -33,7 +35,6 @@ from orders.services.fulfilments import (
     _locked,
     _loyalty_reverse,
     _needed,
-    _pickup_label,
     _quantities_clean,
     _refuse,
     _require_kind,
@@ -44,6 +45,25 @@ from orders.services.fulfilments import (
 from orders.services.numbers import order_number_normalise
 from orders.services.payments import order_refund_value, payment_capture
 from stores.models import Associate
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "pickup.ready": gettext_lazy("Order %(number)s ready for pickup at %(location)s"),
+        "pickup.collected": gettext_lazy("Collected order %(number)s at %(location)s"),
+        "pickup.collected_part": ngettext_lazy(
+            "Collected order %(number)s at %(location)s (%(count)s of %(ordered)s item)",
+            "Collected order %(number)s at %(location)s (%(count)s of %(ordered)s items)",
+            "ordered",
+        ),
+        "pickup.part_arrived": ngettext_lazy(
+            "Part of order %(number)s arrived at %(location)s; %(count)s item still on its way",
+            "Part of order %(number)s arrived at %(location)s; %(count)s items still on their way",
+            "count",
+        ),
+        "pickup.all_arrived": gettext_lazy("All items of order %(number)s are at %(location)s"),
+    }
+)
 
 
 @transaction.atomic
@@ -100,7 +120,9 @@ def fulfilment_ready(
     _timeline(
         locked,
         kind=Interaction.Kind.PICKUP,
-        summary=f"Order {locked.order.number} ready for pickup at {locked.location.name}",
+        summary=stored_text.text(
+            "pickup.ready", number=locked.order.number, location=locked.location.name
+        ),
         associate=associate,
         detail={"hold_until": hold_until.isoformat()},
     )
@@ -212,11 +234,13 @@ def fulfilment_collect(
         _loyalty_reverse(locked, left, f"Order {order.number}: items left at pickup")
     items = sum(taken.values())
     ordered = sum(line.quantity for line in lines)
+    where = {"number": order.number, "location": locked.location.name}
     _timeline(
         locked,
         kind=Interaction.Kind.PICKUP,
-        summary=f"Collected {_pickup_label(locked)}"
-        + ("" if complete else f" ({items} of {ordered} items)"),
+        summary=stored_text.text("pickup.collected", **where)
+        if complete
+        else stored_text.text("pickup.collected_part", **where, count=items, ordered=ordered),
         associate=associate,
         detail={"collected": items, "ordered": ordered},
     )
@@ -258,8 +282,12 @@ def pickup_transfer_arrived(
             locked,
             kind=Interaction.Kind.PICKUP,
             channel=Channel.SYSTEM,
-            summary=f"Part of order {locked.order.number} arrived at {locked.location.name}; "
-            f"{sum(missing.values())} item(s) still on their way",
+            summary=stored_text.text(
+                "pickup.part_arrived",
+                number=locked.order.number,
+                location=locked.location.name,
+                count=sum(missing.values()),
+            ),
             detail={"missing": {str(k): v for k, v in missing.items()}},
         )
         return locked
@@ -269,7 +297,9 @@ def pickup_transfer_arrived(
         locked,
         kind=Interaction.Kind.PICKUP,
         channel=Channel.SYSTEM,
-        summary=f"All items of order {locked.order.number} are at {locked.location.name}",
+        summary=stored_text.text(
+            "pickup.all_arrived", number=locked.order.number, location=locked.location.name
+        ),
     )
     _copy_back(fulfilment, locked)
     if locked.location.ready_on_transfer_receipt:

@@ -49,7 +49,7 @@ from customers.models import (
 from customers.services import interaction_record, task_create
 from customers.unsubscribe import unsubscribe_headers, unsubscribe_path
 from inventory.models import NearestAvailability, low_stock_threshold
-from omni.email import absolute_url, email_send_once
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.money import format_money, to_money
 from orders import selectors
 from orders.models import Cart, CartLine, CartRecoveryStep, Fulfilment, Order, OrderLine
@@ -395,18 +395,21 @@ def _email(
         object_id=cart.pk,
         stage=str(stage),
         to=cart.email,
-        context=abandoned_cart_context(
-            cart=cart,
-            customer=customer,
-            lines=lines,
-            subtotal=subtotal,
-            stage=stage,
-            salable=facts.salable,
-            here=facts.here,
-            images=facts.images,
-            restore_url=absolute_url(restore_path),
-            unsubscribe_url=unsubscribe_url,
+        context=(
+            context := abandoned_cart_context(
+                cart=cart,
+                customer=customer,
+                lines=lines,
+                subtotal=subtotal,
+                stage=stage,
+                salable=facts.salable,
+                here=facts.here,
+                images=facts.images,
+                restore_url=absolute_url(restore_path),
+                unsubscribe_url=unsubscribe_url,
+            )
         ),
+        subject_params=subject_values(context, "all_here", "store_name", "stage"),
         customer_id=customer.pk,
         language=customer.language,
         headers=unsubscribe_headers(unsubscribe_url),
@@ -417,7 +420,7 @@ def _email(
         customer=customer,
         kind=Interaction.Kind.EMAIL,
         channel=Channel.EMAIL,
-        summary=f"Email sent: {log.subject}",
+        summary=email_sent_text(log),
         subject=cart,
         detail={"email_kind": RECOVERY_EMAIL_KIND, "email_log_id": log.pk, "stage": stage},
     )

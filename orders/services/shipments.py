@@ -12,11 +12,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.models import Channel, Interaction
 from inventory import errors as inventory_errors
 from inventory import services as inventory
 from inventory.models import Reservation
+from omni import stored_text
 from orders.errors import InsufficientStock, InvalidQuantity, InvalidTransition
 from orders.models import Fulfilment, FulfilmentLine
 from orders.services.events import order_events_record
@@ -38,6 +40,21 @@ from orders.services.fulfilments import (
     order_status_refresh,
 )
 from stores.models import Associate
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "order.shipped": gettext_lazy("Order %(number)s shipped from %(location)s"),
+        "order.shipped_tracked": gettext_lazy(
+            "Order %(number)s shipped from %(location)s (tracking %(tracking)s)"
+        ),
+        "order.line_rerouted": gettext_lazy(
+            "%(product)s of order %(number)s not found at %(location)s; "
+            "sent from another location instead"
+        ),
+        "order.delivered": gettext_lazy("Order %(number)s delivered"),
+    }
+)
 
 
 @transaction.atomic
@@ -99,12 +116,16 @@ def fulfilment_ship(
     locked.tracking_number = tracking_number.strip()[:60]
     locked.carrier = carrier
     locked.save(update_fields=["status", "shipped_at", "tracking_number", "carrier", "updated_at"])
+    shipped = {"number": locked.order.number, "location": locked.location.name}
     _timeline(
         locked,
         kind=Interaction.Kind.ORDER,
         channel=Channel.SYSTEM,
-        summary=f"Order {locked.order.number} shipped from {locked.location.name}"
-        + (f" (tracking {locked.tracking_number})" if locked.tracking_number else ""),
+        summary=stored_text.text(
+            "order.shipped_tracked", tracking=locked.tracking_number, **shipped
+        )
+        if locked.tracking_number
+        else stored_text.text("order.shipped", **shipped),
         associate=associate,
         detail={"tracking_number": locked.tracking_number, "carrier": carrier},
     )
@@ -282,8 +303,12 @@ def fulfilment_line_unavailable(
     _timeline(
         locked,
         kind=Interaction.Kind.ORDER,
-        summary=f"{line.order_line.product_name} of order {order.number} not found at "
-        f"{locked.location.name}; sent from another location instead",
+        summary=stored_text.text(
+            "order.line_rerouted",
+            product=line.order_line.product_name,
+            number=order.number,
+            location=locked.location.name,
+        ),
         associate=associate,
         detail={"order_line_id": line.order_line_id},
     )
@@ -308,7 +333,7 @@ def fulfilment_deliver(*, fulfilment: Fulfilment, now: dt.datetime | None = None
         locked,
         kind=Interaction.Kind.ORDER,
         channel=Channel.SYSTEM,
-        summary=f"Order {locked.order.number} delivered",
+        summary=stored_text.text("order.delivered", number=locked.order.number),
     )
     order_events_record(
         order=locked.order,

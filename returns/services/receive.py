@@ -11,10 +11,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
 from inventory.errors import InsufficientStock
+from omni import stored_text
 from omni.api.webhooks import webhook_return_received_record
 from omni.money import ZERO, format_money, to_money
 from orders.models import Order
@@ -46,6 +48,37 @@ logger = logging.getLogger(__name__)
 
 Disposition = ReturnLine.Disposition
 RefundMethod = Return.RefundMethod
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "return.received_original": ngettext_lazy(
+            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s to the original payment",
+            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s to the original payment",
+            "count",
+        ),
+        "return.received_store_credit": ngettext_lazy(
+            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s as store credit",
+            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s as store credit",
+            "count",
+        ),
+        "return.received_exchange": ngettext_lazy(
+            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s into an exchange",
+            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+            "%(amount)s into an exchange",
+            "count",
+        ),
+        "return.inspected": stored_text.Template(
+            gettext_lazy("Inspected %(product)s from %(number)s: %(disposition)s"),
+            disposition=stored_text.choice(Disposition, lower=True),
+        ),
+    }
+)
 
 
 def _nearest_warehouse(location: Location) -> Location:
@@ -306,18 +339,17 @@ def return_receive(
         update_fields=["status", "refund_total", "refunded_at", "exchange_order", "updated_at"]
     )
     units = sum(line.quantity for line in created)
-    how = {
-        RefundMethod.ORIGINAL: "to the original payment",
-        RefundMethod.STORE_CREDIT: "as store credit",
-        RefundMethod.EXCHANGE: "into an exchange",
-    }[refund_method]
     interaction_record(
         customer=order.customer,
         kind=Interaction.Kind.RETURN,
         channel=Channel.STORE,
-        summary=(
-            f"Returned {units} item{'s' if units != 1 else ''} of order {order.number} at "
-            f"{location.name} ({return_request.number}): {format_money(amount)} {how}"
+        summary=stored_text.text(
+            f"return.received_{refund_method}",
+            count=units,
+            order=order.number,
+            location=location.name,
+            number=return_request.number,
+            amount=format_money(amount),
         ),
         subject=return_request,
         location=location,
@@ -385,9 +417,11 @@ def return_line_inspect(
         customer=return_request.customer,
         kind=Interaction.Kind.RETURN,
         channel=Channel.STORE,
-        summary=(
-            f"Inspected {locked.order_line.product_name} from {return_request.number}: "
-            f"{Disposition(disposition).label.lower()}"
+        summary=stored_text.text(
+            "return.inspected",
+            product=locked.order_line.product_name,
+            number=return_request.number,
+            disposition=disposition,
         ),
         subject=return_request,
         location=return_request.location,

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from customers.models import Channel, Customer, Interaction
 from customers.services import interaction_record
+from omni import stored_text
 from omni.money import format_money
 from orders.models import Order
 from returns.errors import (
@@ -30,6 +32,31 @@ from returns.services.records import (
     return_lines_create,
 )
 from stores.models import Associate, Location
+
+# Timeline entries of this module, read in the reader's language (omni.stored_text).
+TIMELINE = stored_text.register(
+    {
+        "return.requested": stored_text.Template(
+            ngettext_lazy(
+                "Return %(number)s started for order %(order)s: %(count)s item (%(amount)s), "
+                "%(method)s",
+                "Return %(number)s started for order %(order)s: %(count)s items (%(amount)s), "
+                "%(method)s",
+                "count",
+            ),
+            method=stored_text.choice(Return.Method, lower=True),
+        ),
+        "return.requested_to_store": ngettext_lazy(
+            "Return %(number)s started for order %(order)s: %(count)s item (%(amount)s), "
+            "to bring to %(location)s",
+            "Return %(number)s started for order %(order)s: %(count)s items (%(amount)s), "
+            "to bring to %(location)s",
+            "count",
+        ),
+        "return.cancelled": gettext_lazy("Return %(number)s cancelled"),
+        "return.cancelled_because": gettext_lazy("Return %(number)s cancelled: %(reason)s"),
+    }
+)
 
 
 @transaction.atomic
@@ -94,19 +121,21 @@ def return_request(
     )
     units = sum(line.quantity for line in created)
     expected = sum(line.refund_amount for line in created)
-    how = (
-        f"to bring to {location.name}"
-        if location is not None and method == Return.Method.IN_STORE
-        else Return.Method(method).label.lower()
-    )
+    started = {
+        "number": new_return.number,
+        "order": order.number,
+        "count": units,
+        "amount": format_money(expected),
+    }
+    if location is not None and method == Return.Method.IN_STORE:
+        summary = stored_text.text("return.requested_to_store", **started, location=location.name)
+    else:
+        summary = stored_text.text("return.requested", **started, method=method)
     interaction_record(
         customer=order.customer,
         kind=Interaction.Kind.RETURN,
         channel=channel,
-        summary=(
-            f"Return {new_return.number} started for order {order.number}: "
-            f"{units} item{'s' if units != 1 else ''} ({format_money(expected)}), {how}"
-        ),
+        summary=summary,
         subject=new_return,
         location=location,
         detail={"order_id": order.pk, "status": Return.Status.REQUESTED},
@@ -150,7 +179,9 @@ def return_cancel(
         customer=locked.customer,
         kind=Interaction.Kind.RETURN,
         channel=Channel.STORE if associate is not None else Channel.WEB,
-        summary=f"Return {locked.number} cancelled" + (f": {reason}" if reason else ""),
+        summary=stored_text.text("return.cancelled_because", number=locked.number, reason=reason)
+        if reason
+        else stored_text.text("return.cancelled", number=locked.number),
         subject=locked,
         location=associate.home_location if associate is not None else None,
         associate=associate,
