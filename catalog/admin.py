@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from catalog import services as catalog_services
 from catalog.images import image_validate, thumbnail_name, thumbnail_widths
@@ -161,13 +162,23 @@ class CategoryPathFormMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def _in_every_language(*fields: str) -> tuple[str, ...]:
+    """The per-language columns of translated ``fields`` (``name_en``, ``name_th``, ...):
+    the admin's search finds a row by its name in any language."""
+    return tuple(f"{field}_{code}" for field in fields for code, _name in settings.LANGUAGES)
+
+
+# Categories and products are edited in every language (catalog/translation.py) with
+# modeltranslation's plain TranslationAdmin: one field per language, English first and
+# required. Not its tabbed variants, which load jQuery UI from a CDN; nothing in the admin
+# is fetched from another host.
 @admin.register(Category)
-class CategoryAdmin(CategoryPathFormMixin, admin.ModelAdmin):
+class CategoryAdmin(CategoryPathFormMixin, TranslationAdmin):
     list_display = ("name", "parent", "size_group", "position", "is_active", "return_window_days")
     list_filter = ("is_active", "size_group")
     list_editable = ("position",)
     list_select_related = ("parent",)
-    search_fields = ("name", "slug")
+    search_fields = (*_in_every_language("name"), "slug")
     readonly_fields = TIMESTAMPS
     prepopulated_fields = {"slug": ("name",)}
 
@@ -330,7 +341,7 @@ def image_preview(obj) -> str:
 
 
 @admin.register(Product)
-class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
+class ProductAdmin(CategoryPathFormMixin, TranslationAdmin):
     list_display = (
         "name",
         "category",
@@ -342,7 +353,7 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
     )
     list_filter = ("is_active", "is_final_sale", ("category", CategoryPathListFilter))
     list_select_related = ("category",)
-    search_fields = ("name", "slug", "brand", "=variants__sku")
+    search_fields = (*_in_every_language("name"), "slug", "brand", "=variants__sku")
     readonly_fields = TIMESTAMPS
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("related_products",)
@@ -369,16 +380,33 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
             )
         )
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "slug" in form.base_fields:
+            # The browser's slug preview drops Thai vowel and tone marks; left empty, the
+            # service makes the slug from the name in its own script (catalog/slugs.py).
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = _(
+                "Empty: made from the English name, in its own script."
+            )
+        return form
+
     def save_model(self, request, obj, form, change):
         # Through the catalog services: switching a product on or off here refreshes its
         # nearest-store availability exactly as the changelist actions and the API do.
-        data = form.cleaned_data
+        data = _with_default_language_text(form.cleaned_data)
+        changed = {_untranslated(name) for name in form.changed_data}
+        translations = _translations_from_form(form, only_changed=change)
         if change:
-            fields = {name: data[name] for name in form.changed_data if name in PRODUCT_FORM_FIELDS}
-            product = catalog_services.product_update(product=obj, **fields)
+            fields = {name: data[name] for name in changed if name in PRODUCT_FORM_FIELDS}
+            if not fields.get("slug", True):
+                del fields["slug"]  # emptied: the product keeps its slug
+            product = catalog_services.product_update(
+                product=obj, translations=translations, **fields
+            )
         else:
             fields = {name: data[name] for name in PRODUCT_FORM_FIELDS if name in data}
-            product = catalog_services.product_create(**fields)
+            product = catalog_services.product_create(translations=translations, **fields)
         _copy_into(obj, product)
 
     def save_formset(self, request, form, formset, change):
@@ -403,6 +431,37 @@ class ProductAdmin(CategoryPathFormMixin, admin.ModelAdmin):
         if obj.min_price is None or obj.min_price == obj.max_price:
             return money(obj.min_price)
         return f"{money(obj.min_price)} – {money(obj.max_price)}"
+
+
+def _untranslated(name: str) -> str:
+    """``name_en`` → ``name`` (the default language's column is the service's ``name``)."""
+    suffix = f"_{settings.LANGUAGE_CODE}"
+    base = name.removesuffix(suffix)
+    return base if base in catalog_services.TRANSLATED_FIELDS else name
+
+
+def _with_default_language_text(data: dict) -> dict:
+    data = dict(data)
+    for field in catalog_services.TRANSLATED_FIELDS:
+        column = f"{field}_{settings.LANGUAGE_CODE}"
+        if column in data:
+            data[field] = data[column] or ""
+    return data
+
+
+def _translations_from_form(form, *, only_changed: bool) -> dict[str, dict[str, str]]:
+    """The other languages' names and descriptions the form holds (changed ones only when
+    editing), as ``catalog.services`` takes them."""
+    translations: dict[str, dict[str, str]] = {}
+    for code in catalog_services.translation_languages():
+        for field in catalog_services.TRANSLATED_FIELDS:
+            column = f"{field}_{code}"
+            if column not in form.cleaned_data:
+                continue
+            if only_changed and column not in form.changed_data:
+                continue
+            translations.setdefault(code, {})[field] = form.cleaned_data[column] or ""
+    return translations
 
 
 @admin.register(ProductImage)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 
 from catalog import services
 from catalog.models import Category, Price, Product, Variant
+from catalog.slugs import slug_validate
 from omni.api.idempotency import idempotent
 from omni.api.viewsets import (
     ApiViewSet,
@@ -99,9 +102,60 @@ class CategoryRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ProductTranslationSerializer(serializers.Serializer):
+    """A product's name and description in one language; null (or blank, on input):
+    none, so the default language's (English) text shows."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    description = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class TranslationsField(serializers.DictField):
+    """``{"th": {"name": ..., "description": ...}, "fa": {...}}``: the languages of
+    ``LANGUAGES`` other than the default (English, which is ``name``/``description``)."""
+
+    child = ProductTranslationSerializer()
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            others = services.translation_languages()
+            unknown = {
+                str(code): [
+                    _("Not one of the shop's other languages: %(languages)s.")
+                    % {"languages": ", ".join(others)}
+                ]
+                for code in data
+                if code not in others
+            }
+            if unknown:
+                raise serializers.ValidationError(unknown, code="invalid")
+        values = super().to_internal_value(data)
+        return {code: {k: v or "" for k, v in fields.items()} for code, fields in values.items()}
+
+
+def product_translations(product: Product) -> dict[str, dict[str, str | None]]:
+    return {
+        code: {field: getattr(product, f"{field}_{code}", None) or None for field in TRANSLATED}
+        for code in services.translation_languages()
+    }
+
+
+TRANSLATED = ("name", "description")
+TRANSLATIONS_HELP = (
+    "Name and description per language other than the default "
+    f"({settings.LANGUAGE_CODE}): keys are language codes."
+)
+
+
 class ProductSerializer(serializers.ModelSerializer):
+    """``name`` and ``description`` are in the request's ``Accept-Language`` (the default
+    language's text where that one has none); ``translations`` has every language's own."""
+
     category = CategoryRefSerializer()
     variants = VariantSerializer(many=True)
+    translations = serializers.SerializerMethodField(help_text=TRANSLATIONS_HELP)
 
     class Meta:
         model = Product
@@ -114,11 +168,16 @@ class ProductSerializer(serializers.ModelSerializer):
             "category",
             "is_active",
             "is_final_sale",
+            "translations",
             "variants",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TranslationsField(help_text=TRANSLATIONS_HELP))
+    def get_translations(self, product: Product) -> dict:
+        return product_translations(product)
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -146,12 +205,12 @@ class PriceInputSerializer(serializers.Serializer):
         compare_at = attrs.get("compare_at_amount")
         if compare_at is not None and compare_at <= attrs["amount"]:
             raise serializers.ValidationError(
-                {"compare_at_amount": ["Must be higher than the amount."]}, code="invalid"
+                {"compare_at_amount": [_("Must be higher than the amount.")]}, code="invalid"
             )
         start, end = attrs.get("valid_from"), attrs.get("valid_until")
         if end is not None and end <= (start or timezone.now()):
             raise serializers.ValidationError(
-                {"valid_until": ["Must be after the price starts."]}, code="invalid"
+                {"valid_until": [_("Must be after the price starts.")]}, code="invalid"
             )
         return attrs
 
@@ -179,7 +238,7 @@ class VariantCreateSerializer(_VariantFieldsSerializer):
     def validate_product(self, value: int) -> Product:
         product = Product.objects.filter(pk=value).first()
         if product is None:
-            raise serializers.ValidationError("No such product.", code="does_not_exist")
+            raise serializers.ValidationError(_("No such product."), code="does_not_exist")
         return product
 
 
@@ -190,18 +249,21 @@ class VariantUpdateSerializer(_VariantFieldsSerializer):
 def _category(slug: str) -> Category:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
-        raise serializers.ValidationError("No such category.", code="does_not_exist")
+        raise serializers.ValidationError(_("No such category."), code="does_not_exist")
     return category
 
 
 class ProductCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=220, required=False, help_text="Default: from name")
-    category = serializers.SlugField(max_length=140, help_text="Category slug")
+    name = serializers.CharField(max_length=200, help_text="In the default language")
+    slug = serializers.CharField(
+        max_length=220, required=False, validators=[slug_validate], help_text="Default: from name"
+    )
+    category = serializers.CharField(max_length=140, help_text="Category slug")
     brand = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     is_active = serializers.BooleanField(required=False)
     is_final_sale = serializers.BooleanField(required=False)
+    translations = TranslationsField(required=False, help_text=TRANSLATIONS_HELP)
     variants = NestedVariantInputSerializer(
         many=True, required=False, max_length=MAX_VARIANTS_PER_PRODUCT
     )
@@ -226,7 +288,9 @@ class ProductCreateSerializer(serializers.Serializer):
                     continue
                 if value in taken or value in seen:
                     errors.setdefault(index, {})[field] = [
-                        exceptions.ErrorDetail(f"“{value}” is already used.", code="duplicate")
+                        exceptions.ErrorDetail(
+                            _("“%(value)s” is already used.") % {"value": value}, code="duplicate"
+                        )
                     ]
                 seen.add(value)
         if errors:
@@ -237,13 +301,18 @@ class ProductCreateSerializer(serializers.Serializer):
 
 
 class ProductUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
-    slug = serializers.SlugField(max_length=220, required=False)
-    category = serializers.SlugField(max_length=140, required=False, help_text="Category slug")
+    name = serializers.CharField(
+        max_length=200, required=False, help_text="In the default language"
+    )
+    slug = serializers.CharField(max_length=220, required=False, validators=[slug_validate])
+    category = serializers.CharField(max_length=140, required=False, help_text="Category slug")
     brand = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     is_active = serializers.BooleanField(required=False)
     is_final_sale = serializers.BooleanField(required=False)
+    translations = TranslationsField(
+        required=False, help_text=TRANSLATIONS_HELP + " Languages left out are unchanged."
+    )
 
     def validate_category(self, value: str) -> Category:
         return _category(value)
@@ -253,9 +322,9 @@ class ProductUpdateSerializer(serializers.Serializer):
 
 
 class ProductFilter(UpdatedSinceFilter):
-    category = serializers.SlugField(required=False, help_text="Category slug")
+    category = serializers.CharField(required=False, max_length=140, help_text="Category slug")
     is_active = QueryBooleanField(required=False)
-    slug = serializers.SlugField(required=False)
+    slug = serializers.CharField(required=False, max_length=220)
 
 
 class VariantFilter(UpdatedSinceFilter):
@@ -403,5 +472,7 @@ class VariantViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
         code = query.validated_data["code"].strip()
         variant = self.get_queryset().filter(Q(sku=code) | Q(barcode=code)).first()
         if variant is None:
-            raise exceptions.NotFound(f"No variant has the SKU or barcode “{code}”.")
+            raise exceptions.NotFound(
+                _("No variant has the SKU or barcode “%(code)s”.") % {"code": code}
+            )
         return Response(VariantSerializer(variant).data)

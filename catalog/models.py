@@ -1,14 +1,17 @@
 """Categories, products, variants (the sellable SKU) and the one price book."""
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from catalog.slugs import UnicodeSlugField
 from omni.models import TimeStampedModel
+from omni.search_text import search_normalised
 
 
 class Category(TimeStampedModel):
@@ -22,7 +25,8 @@ class Category(TimeStampedModel):
         ACCESSORIES = "accessories", _("Accessories")
 
     name = models.CharField(max_length=120, verbose_name=_("name"))
-    slug = models.SlugField(max_length=140, unique=True, verbose_name=_("slug"))
+    # Unicode slugs: a Thai or Persian name gets a readable one (/th/c/เสื้อ/).
+    slug = UnicodeSlugField(max_length=140, unique=True, verbose_name=_("slug"))
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -52,6 +56,28 @@ class Category(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        _save_in_default_language(self, super().save, args, kwargs)
+
+
+def _save_in_default_language(row, save, args, kwargs, *, extra=frozenset()) -> None:
+    """Save ``row`` with its plain ``name`` and ``description`` columns holding the English
+    text whatever language is active (modeltranslation would write the active one's): the
+    search indexes and other models' lookups (``product__name``) read those columns.
+    ``update_fields`` naming a translated field saves every language of it."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None:
+        fields = {*update_fields, *extra}
+        for name in TRANSLATED_FIELDS & fields:
+            fields.update(f"{name}_{code}" for code, _name in settings.LANGUAGES)
+        kwargs["update_fields"] = fields
+    with translation.override(settings.LANGUAGE_CODE):
+        save(*args, **kwargs)
+
+
+# The fields with a value per language (catalog/translation.py), on categories and products.
+TRANSLATED_FIELDS = frozenset({"name", "description"})
+
 
 # The text search configuration of the product search index; the query must use the same.
 SEARCH_CONFIG = "english"
@@ -70,7 +96,7 @@ def product_search_vector() -> SearchVector:
 
 class Product(TimeStampedModel):
     name = models.CharField(max_length=200, verbose_name=_("name"))
-    slug = models.SlugField(max_length=220, unique=True, verbose_name=_("slug"))
+    slug = UnicodeSlugField(max_length=220, unique=True, verbose_name=_("slug"))
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
     )
@@ -84,6 +110,10 @@ class Product(TimeStampedModel):
     related_products = models.ManyToManyField(
         "self", blank=True, symmetrical=True, verbose_name=_("related products")
     )
+    # Name and description in every language, and the brand, in the one spelling search
+    # compares (omni.search_text); kept by save(). Substring search in any language (Thai
+    # has no spaces) is served by its trigram index.
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("product")
@@ -96,10 +126,26 @@ class Product(TimeStampedModel):
             # trigrams for the substring fallback (``name__icontains`` is UPPER(name) LIKE).
             GinIndex(product_search_vector(), name="product_search_idx"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="product_name_trgm_idx"),
+            GinIndex(
+                OpClass("search_text", name="gin_trgm_ops"), name="product_search_text_trgm_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def search_text_of(self) -> str:
+        """What search finds this product by: every language's name and description
+        (``catalog/translation.py``) and the brand, normalised."""
+        texts = [self.brand]
+        for field in sorted(TRANSLATED_FIELDS, reverse=True):
+            for code, _name in settings.LANGUAGES:
+                texts.append(getattr(self, f"{field}_{code}", None) or "")
+        return search_normalised(" ".join(dict.fromkeys(t for t in texts if t)))
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.search_text_of()
+        _save_in_default_language(self, super().save, args, kwargs, extra={"search_text"})
 
 
 class ProductImage(models.Model):

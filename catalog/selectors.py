@@ -8,8 +8,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import translation
 
 from catalog.models import (
     SEARCH_CONFIG,
@@ -21,6 +35,7 @@ from catalog.models import (
     price_in_force,
     product_search_vector,
 )
+from omni.search_text import search_normalised
 
 SORTS = {
     "new": ("-created_at", "-pk"),
@@ -29,6 +44,20 @@ SORTS = {
     "name": ("name", "pk"),
 }
 DEFAULT_SORT = "new"
+
+
+def name_in_language():
+    """A product's name as the active language shows it, to sort by: its own, else the
+    English one (a bare ``"name"`` would sort by the language's column alone and put every
+    product not yet translated last)."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    if code == settings.LANGUAGE_CODE or code not in dict(settings.LANGUAGES):
+        return F("name")  # the plain column holds the English text
+    return Coalesce(NullIf(F(f"name_{code}"), Value("")), F("name"))
+
+
+def _ordering(*keys: str) -> list:
+    return [name_in_language() if key == "name" else key for key in keys]
 
 
 def _cheapest(field: str) -> Subquery:
@@ -159,7 +188,7 @@ def products_listing(*, category_ids: Iterable[int], filters: ListingFilters) ->
         qs = qs.filter(min_price__lte=filters.price_max)
     if filters.in_stock_ids is not None:
         qs = qs.filter(pk__in=filters.in_stock_ids)
-    return qs.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+    return qs.order_by(*_ordering(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT])))
 
 
 # Letter sizes smallest first; "2XL" and "XXL" are the same place.
@@ -246,16 +275,18 @@ def variants_find(*, query: str, limit: int = 20, sellable: bool = True) -> list
     if not text:
         return []
     word_list = text.split(" ")[:5]
+    # A name word is matched in the product's search text (every language, one spelling:
+    # omni.search_text); a colour is compared as typed.
     words = Q()
     for word in word_list:
-        words &= Q(product__name__icontains=word) | Q(colour__iexact=word)
+        words &= Q(product__search_text__contains=search_normalised(word)) | Q(colour__iexact=word)
     # Bounded like the storefront search: every branch is an id subquery an index can
-    # serve (the UPPER(sku) index, barcode's unique index, the trigram index on product
-    # names; a colour is compared on the variants alone), and the price in force is
-    # looked up only for the page of matches, not for every variant in the catalogue.
+    # serve (the UPPER(sku) index, barcode's unique index, the trigram index on the
+    # search text; a colour is compared on the variants alone), and the price in force
+    # is looked up only for the page of matches, not for every variant in the catalogue.
     in_names = Q()
     for word in word_list:
-        in_names |= Q(name__icontains=word)
+        in_names |= Q(search_text__contains=search_normalised(word))
     as_colour = Q()
     for word in word_list:
         as_colour |= Q(colour__iexact=word)
@@ -286,9 +317,12 @@ def variants_find(*, query: str, limit: int = 20, sellable: bool = True) -> list
 
 
 def products_search(*, query: str) -> QuerySet[Product]:
-    """Product cards matching ``query`` in name, brand, description (full-text with
-    ranking on PostgreSQL, substring elsewhere), or a SKU or barcode starting with it.
-    Best match first. Lazy: one query when paged."""
+    """Product cards matching ``query`` in name, brand, description — in any language:
+    every word a substring of the product's search text (``Product.search_text``, spelt
+    as ``omni.search_text`` spells the query, so Thai without spaces, Vietnamese without
+    tone marks and Persian with Arabic letter forms match), plus English full-text with
+    stemming and ranking on PostgreSQL — or a SKU or barcode starting with it. Best match
+    first. Lazy: one query when paged."""
     text = (query or "").strip()[:100]
     if not text:
         return Product.objects.none()
@@ -305,27 +339,32 @@ def products_search(*, query: str) -> QuerySet[Product]:
 
         # Websearch syntax never raises on stray quotes, dashes or "or".
         search = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        # Substring fallback for what stemming misses ("wool" in "Lambswool"): every
-        # word in the name, as on SQLite.
-        in_name = Q()
-        for word in text.replace('"', " ").split()[:5]:
-            in_name &= Q(name__icontains=word)
+        # Substrings for every language and for what stemming misses ("wool" in
+        # "Lambswool"): every word in the search text, as on SQLite.
         text_ids = (
             Product.objects.alias(document=product_search_vector())
-            .filter(Q(document=search) | in_name)
+            .filter(Q(document=search) | _in_search_text(text))
             .values("pk")
         )
         return (
             qs.filter(pk__in=text_ids.union(code_ids))
             .annotate(rank=SearchRank(product_search_vector(), search))
-            .order_by("-rank", "name", "pk")
+            .order_by(*_ordering("-rank", "name", "pk"))
         )
-    # Without full-text search, quotes (a phrase on PostgreSQL) are just word separators.
-    words = text.replace('"', " ").split()
-    text_match = Q()
+    return qs.filter(_in_search_text(text) | Q(pk__in=code_ids)).order_by(*_ordering("name", "pk"))
+
+
+def _in_search_text(text: str) -> Q:
+    """Every word of ``text`` (up to five; quotes, a phrase for full-text search, are word
+    separators here) in the product's search text. Served on PostgreSQL by the trigram
+    index on ``search_text`` (a case-sensitive LIKE: both sides are lower case)."""
+    words = search_normalised(text.replace('"', " ")).split()[:5]
+    if not words:
+        return Q(pk__in=[])
+    match = Q()
     for word in words:
-        text_match &= Q(name__icontains=word) | Q(description__icontains=word)
-    return qs.filter(text_match | Q(pk__in=code_ids)).order_by("name", "pk")
+        match &= Q(search_text__contains=word)
+    return match
 
 
 # --- product page ---------------------------------------------------------------------
@@ -341,7 +380,7 @@ def products_related(*, product: Product, limit: int = RELATED_LIMIT) -> list[Pr
         products_for_cards(Product.objects.filter(related_products=product))
         .filter(min_price__isnull=False)
         .exclude(pk=product.pk)
-        .order_by("name", "pk")[:limit]
+        .order_by(*_ordering("name", "pk"))[:limit]
     )
 
 

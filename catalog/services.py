@@ -19,11 +19,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
-from django.utils.text import slugify
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.images import image_validate, thumbnails_delete, thumbnails_make
-from catalog.models import Category, Price, Product, ProductImage, Variant
+from catalog.models import TRANSLATED_FIELDS, Category, Price, Product, ProductImage, Variant
+from catalog.slugs import unicode_slugify
 from omni.errors import DomainError
 
 # Sent with ``variant_ids`` (a sorted list) inside the transaction that changed whether
@@ -37,6 +39,7 @@ class CatalogError(DomainError):
 
     code = "catalog_error"
     http_status = 400
+    default_message = gettext_lazy("The catalogue refused this change.")
 
 
 class DuplicateValue(CatalogError):
@@ -44,18 +47,21 @@ class DuplicateValue(CatalogError):
 
     code = "duplicate"
     http_status = 409
+    default_message = gettext_lazy("This value is already used.")
 
 
 class InvalidImage(CatalogError):
     """The upload is not a product image we accept."""
 
     code = "invalid_image"
+    default_message = gettext_lazy("This is not an image we accept.")
 
 
 class InvalidPrice(CatalogError):
     """The price is not valid."""
 
     code = "invalid_price"
+    default_message = gettext_lazy("This price is not valid.")
 
 
 IMAGE_FIELDS = frozenset({"alt_text", "colour", "position"})
@@ -69,8 +75,37 @@ def _sellability_changed(variant_ids: Iterable[int]) -> None:
         variants_sellability_changed.send(sender=Variant, variant_ids=ids)
 
 
+# The languages a product's name and description may be given in beside the default.
+def translation_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def _translations_apply(row, translations: Mapping[str, Mapping[str, str]] | None) -> list[str]:
+    """Set ``row``'s ``<field>_<lang>`` from ``{"th": {"name": ..., "description": ...}}``
+    (a blank value clears it: the default language's text shows); the columns set.
+    Raises CatalogError for a language or field that has none."""
+    changed: list[str] = []
+    languages = translation_languages()
+    for code, values in (translations or {}).items():
+        if code not in languages:
+            raise CatalogError(
+                _("“%(language)s” is not one of the shop's other languages.") % {"language": code},
+                field=f"translations.{code}",
+            )
+        for field, value in values.items():
+            if field not in TRANSLATED_FIELDS:
+                raise CatalogError(
+                    _("“%(field)s” has no translations.") % {"field": field},
+                    field=f"translations.{code}.{field}",
+                )
+            column = f"{field}_{code}"
+            setattr(row, column, (value or "").strip() or None)
+            changed.append(column)
+    return changed
+
+
 def _unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(name)[:200] or "product"
+    base = unicode_slugify(name)[:200].strip("-") or "product"
     taken = set(
         Product.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
@@ -87,7 +122,8 @@ def _ensure_free(model, field: str, value: Any, *, exclude_pk: int | None = None
         return
     if model.objects.filter(**{field: value}).exclude(pk=exclude_pk).exists():
         raise DuplicateValue(
-            f"Another {model._meta.verbose_name} already has the {field} “{value}”.",
+            _("Another %(item)s already has the %(field)s “%(value)s”.")
+            % {"item": model._meta.verbose_name, "field": field, "value": value},
             field=field,
             value=str(value),
         )
@@ -104,25 +140,31 @@ def product_create(
     is_active: bool = True,
     is_final_sale: bool = False,
     variants: Sequence[Mapping[str, Any]] = (),
+    translations: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Product:
     """A product, with its ``variants`` (each the keyword arguments of ``variant_create``,
-    ``price`` included) — all or nothing. The slug is made from the name when not given.
-    Raises DuplicateValue (slug taken), CatalogError (blank name), and a variant's errors
-    with the field at its path in ``variants`` (``field="variants[1].sku"``)."""
+    ``price`` included) — all or nothing. ``name`` and ``description`` are the default
+    language's (English); ``translations`` the others' (``{"th": {"name": ...}}``). The
+    slug is made from the name when not given (in its own script: ``เสื้อยืด``). Raises
+    DuplicateValue (slug taken), CatalogError (blank name, unknown language), and a
+    variant's errors with the field at its path in ``variants`` (``"variants[1].sku"``)."""
     name = name.strip()
     if not name:
-        raise CatalogError("A product needs a name.", field="name")
+        raise CatalogError(_("A product needs a name."), field="name")
     slug = slug.strip() or _unique_slug(name)
     _ensure_free(Product, "slug", slug)
-    product = Product.objects.create(
-        name=name,
+    product = Product(
         slug=slug,
         category=category,
         brand=brand.strip(),
-        description=description,
         is_active=is_active,
         is_final_sale=is_final_sale,
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        product.name = name
+        product.description = description
+    _translations_apply(product, translations)
+    product.save()
     for index, variant in enumerate(variants):
         try:
             variant_create(product=product, **variant)
@@ -136,24 +178,35 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: Product, **fields: Any) -> Product:
-    """Change a product's details (``PRODUCT_FIELDS``; ``is_active`` goes through
-    product_activate / product_deactivate). Locks the product row. Raises DuplicateValue,
-    CatalogError (unknown field, blank name)."""
+def product_update(
+    *,
+    product: Product,
+    translations: Mapping[str, Mapping[str, str]] | None = None,
+    **fields: Any,
+) -> Product:
+    """Change a product's details (``PRODUCT_FIELDS``, ``name`` and ``description`` in
+    the default language; ``translations`` the others', as for product_create;
+    ``is_active`` goes through product_activate / product_deactivate). Locks the product
+    row. Raises DuplicateValue, CatalogError (unknown field or language, blank name)."""
     if unknown := set(fields) - PRODUCT_FIELDS - {"is_active"}:
-        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+        raise CatalogError(
+            _("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            fields=sorted(unknown),
+        )
     product = Product.objects.select_for_update().get(pk=product.pk)
     is_active = fields.pop("is_active", None)
     if "name" in fields:
         fields["name"] = fields["name"].strip()
         if not fields["name"]:
-            raise CatalogError("A product needs a name.", field="name")
+            raise CatalogError(_("A product needs a name."), field="name")
     if fields.get("slug"):
         _ensure_free(Product, "slug", fields["slug"], exclude_pk=product.pk)
-    for field, value in fields.items():
-        setattr(product, field, value)
-    if fields:
-        product.save(update_fields=[*fields, "updated_at"])
+    with translation.override(settings.LANGUAGE_CODE):
+        for field, value in fields.items():
+            setattr(product, field, value)
+    columns = [*fields, *_translations_apply(product, translations)]
+    if columns:
+        product.save(update_fields=[*columns, "updated_at"])
     if is_active is not None and is_active != product.is_active:
         products_set_active(product_ids=[product.pk], is_active=is_active)
         product.refresh_from_db()
@@ -216,7 +269,7 @@ def variant_create(
     Raises DuplicateValue (SKU or barcode taken), CatalogError, InvalidPrice."""
     sku = sku.strip()
     if not sku:
-        raise CatalogError("A variant needs a SKU.", field="sku")
+        raise CatalogError(_("A variant needs a SKU."), field="sku")
     barcode = (barcode or "").strip() or None
     _ensure_free(Variant, "sku", sku)
     _ensure_free(Variant, "barcode", barcode)
@@ -252,13 +305,16 @@ def variant_update(
     the variant row. Raises DuplicateValue, CatalogError (unknown field, blank SKU),
     InvalidPrice."""
     if unknown := set(fields) - VARIANT_FIELDS - {"is_active"}:
-        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+        raise CatalogError(
+            _("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            fields=sorted(unknown),
+        )
     variant = Variant.objects.select_for_update().get(pk=variant.pk)
     is_active = fields.pop("is_active", None)
     if "sku" in fields:
         fields["sku"] = fields["sku"].strip()
         if not fields["sku"]:
-            raise CatalogError("A variant needs a SKU.", field="sku")
+            raise CatalogError(_("A variant needs a SKU."), field="sku")
         _ensure_free(Variant, "sku", fields["sku"], exclude_pk=variant.pk)
     if "barcode" in fields:
         fields["barcode"] = (fields["barcode"] or "").strip() or None
@@ -291,14 +347,14 @@ def price_set(
     Raises InvalidPrice."""
     amount = Decimal(amount)
     if amount < 0:
-        raise InvalidPrice("A price cannot be negative.", field="amount")
+        raise InvalidPrice(_("A price cannot be negative."), field="amount")
     if compare_at_amount is not None and Decimal(compare_at_amount) <= amount:
         raise InvalidPrice(
-            "The “was” price must be higher than the price.", field="compare_at_amount"
+            _("The “was” price must be higher than the price."), field="compare_at_amount"
         )
     valid_from = valid_from or timezone.now()
     if valid_until is not None and valid_until <= valid_from:
-        raise InvalidPrice("A price must end after it starts.", field="valid_until")
+        raise InvalidPrice(_("A price must end after it starts."), field="valid_until")
     Variant.objects.select_for_update().filter(pk=variant.pk).first()
     if valid_until is None:
         Price.objects.filter(
@@ -351,7 +407,10 @@ def product_image_update(*, image: ProductImage, upload=None, **fields: Any) -> 
     ``upload``, replace the picture: the new one gets its thumbnails, the old file and its
     thumbnails are removed after commit. Raises InvalidImage, CatalogError."""
     if unknown := set(fields) - IMAGE_FIELDS:
-        raise CatalogError(f"Cannot change {', '.join(sorted(unknown))}.", fields=sorted(unknown))
+        raise CatalogError(
+            _("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            fields=sorted(unknown),
+        )
     for field, value in fields.items():
         setattr(image, field, value.strip() if isinstance(value, str) else value)
     old_name = image.image.name if upload is not None else None

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from catalog import selectors
 from catalog.models import Variant
@@ -76,12 +79,21 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+# The listing's sort menu.
+SORT_LABELS = (
+    ("new", gettext_lazy("Newest")),
+    ("price_asc", gettext_lazy("Price: low to high")),
+    ("price_desc", gettext_lazy("Price: high to low")),
+    ("name", gettext_lazy("Name")),
+)
+
+
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     """A category's products (with its subcategories'), filtered by size, colour, price
     and "in stock at my store", sorted, paginated. HTMX gets the results fragment."""
     found = selectors.category_for_slug(slug=slug)
     if found is None:
-        raise Http404("No such category")
+        raise Http404(_("No such category"))
     category_ids = [found.pk, *(c.pk for c in found.subs)]
     sizes, colours = selectors.listing_facets(category_ids=category_ids)
     store = my_store(request)
@@ -118,12 +130,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         "price_max": price_max,
         "in_stock": in_stock,
         "sort": sort,
-        "sorts": (
-            ("new", "Newest"),
-            ("price_asc", "Price: low to high"),
-            ("price_desc", "Price: high to low"),
-            ("name", "Name"),
-        ),
+        "sorts": SORT_LABELS,
         "query_string": _query_without_page(request),
         "active_filters": len(chosen_sizes)
         + len(chosen_colours)
@@ -140,7 +147,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()
     variant = selectors.variant_for_code(code=query)
     if variant is not None:
-        return redirect(f"/p/{variant.product.slug}/?variant={variant.pk}")
+        target = reverse("catalog:product", kwargs={"slug": variant.product.slug})
+        return redirect(f"{target}?variant={variant.pk}")
     page = _paged(request, selectors.products_search(query=query)) if query else None
     context = {"query": query, "page": page, "query_string": _query_without_page(request)}
     return render(request, RESULTS if request.htmx else "storefront/catalog/search.html", context)
@@ -172,25 +180,44 @@ def _size_option(
     online: dict[int, int],
 ) -> SizeOption:
     ships = online.get(variant.pk, 0) > 0
-    ship_note = f"Ships in {ship_days()} days" if ships else ""
+    days = ship_days()
+    ship_note = (
+        ngettext("Ships in %(days)d day", "Ships in %(days)d days", days) % {"days": days}
+        if ships
+        else ""
+    )
     if variant.price_amount is None:
-        return SizeOption(variant, None, False, "Not for sale", "", False)
+        return SizeOption(variant, None, False, _("Not for sale"), "", False)
     if availability is None or store is None:
-        headline = ship_note or "Out of stock online"
+        headline = ship_note or _("Out of stock online")
         return SizeOption(variant, None, ships, headline, "", ships)
     here = availability.for_variant(variant.pk)
     if here.in_stock_here:
-        note = f"Only {here.here} left" if here.low_stock else ship_note
-        headline = f"{here.here} at {store.name} — pick up today"
+        note = (
+            ngettext("Only %(count)d left", "Only %(count)d left", here.here) % {"count": here.here}
+            if here.low_stock
+            else ship_note
+        )
+        headline = ngettext(
+            "%(count)d at %(store)s — pick up today",
+            "%(count)d at %(store)s — pick up today",
+            here.here,
+        ) % {"count": here.here, "store": store.name}
         return SizeOption(variant, here, ships, headline, note, True)
     nearest = here.nearest_elsewhere
     if nearest is not None:
-        headline = (
-            f"Not at {store.name} — {nearest.quantity} at {nearest.location.name} "
-            f"({nearest.distance_km:.0f} km)"
-        )
+        headline = ngettext(
+            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s km)",
+            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s km)",
+            nearest.quantity,
+        ) % {
+            "store": store.name,
+            "count": nearest.quantity,
+            "nearest": nearest.location.name,
+            "distance": f"{nearest.distance_km:.0f}",
+        }
         return SizeOption(variant, here, ships, headline, ship_note, True)
-    return SizeOption(variant, here, ships, ship_note or "Out of stock", "", ships)
+    return SizeOption(variant, here, ships, ship_note or _("Out of stock"), "", ships)
 
 
 def product(request: HttpRequest, slug: str) -> HttpResponse:
@@ -198,7 +225,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     size profile), availability at the shopper's store and nearby, add to cart / list."""
     found = selectors.product_for_page(slug=slug)
     if found is None:
-        raise Http404("No such product")
+        raise Http404(_("No such product"))
     variants = [v for v in found.variant_list if v.price_amount is not None] or found.variant_list
     colours = list(dict.fromkeys(v.colour for v in variants))
     store = my_store(request)

@@ -5,18 +5,28 @@ price per variant, related products, and (small scale) an SVG image per colour."
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Category, Price, Product, ProductImage, Variant
-from demo.config import DemoScale
+from demo.config import SCALES, DemoScale
 from demo.images import product_images_write
 from demo.randomness import ean13, rng_for, weighted
 from demo.world import DemoWorld, ProductRow, VariantRow
 from omni.money import currency, to_money
+from omni.search_text import search_normalised
+
+# demo/translations/<lang>.json: {"English text": "its translation"} for the catalogue's
+# names and descriptions (the texts are listed by ``demo_texts``); a language without a
+# file, or a text missing from one, shows the English text.
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
 # name: (SKU code, swatch hex)
 COLOURS = {
@@ -369,6 +379,53 @@ def product_description(spec: ProductSpec, seed: int) -> str:
     )
 
 
+@functools.cache
+def demo_translations() -> dict[str, dict[str, str]]:
+    """Each other language's shipped translations of the demo's texts (none: skipped)."""
+    found: dict[str, dict[str, str]] = {}
+    for code, _name in settings.LANGUAGES:
+        path = TRANSLATIONS_DIR / f"{code}.json"
+        if code != settings.LANGUAGE_CODE and path.is_file():
+            found[code] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def translated_columns(**texts: str) -> dict[str, str | None]:
+    """The per-language columns (catalog/translation.py) of English ``texts``
+    (``name=...``, ``description=...``): English as given, the others from
+    :func:`demo_translations` where they have one."""
+    row: dict[str, str | None] = {}
+    for field, text in texts.items():
+        row[field] = text
+        row[f"{field}_{settings.LANGUAGE_CODE}"] = text
+        for code, mapping in demo_translations().items():
+            row[f"{field}_{code}"] = mapping.get(text) or None
+    return row
+
+
+def _search_text(row: dict) -> str:
+    # As Product.search_text_of: brand, then every language's name and description.
+    texts = [row.get("brand") or ""]
+    for field in ("name", "description"):
+        texts += [row.get(f"{field}_{code}") or "" for code, _name in settings.LANGUAGES]
+    return search_normalised(" ".join(dict.fromkeys(t for t in texts if t)))
+
+
+def demo_texts(seed: int = 1) -> list[str]:
+    """The distinct English texts the small demo shows shoppers as catalogue content
+    (category and product names and descriptions), for translators."""
+    texts: list[str] = []
+    for spec in CATEGORIES:
+        texts += [spec.name, _category_description(spec)]
+    for spec in product_specs(SCALES["small"], seed):
+        texts += [spec.name, product_description(spec, seed)]
+    return list(dict.fromkeys(texts))
+
+
+def _category_description(spec) -> str:
+    return f"{spec.name} from Northwind Outfitters."
+
+
 def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
     """The whole catalog, without touching the database (the state check uses its SKUs)."""
     specs: list[ProductSpec] = []
@@ -435,10 +492,9 @@ def _categories_create(world: DemoWorld) -> None:
     for depth in (0, 1):
         rows = [
             dict(
-                name=spec.name,
+                **translated_columns(name=spec.name, description=_category_description(spec)),
                 slug=spec.slug,
                 parent_id=world.categories[spec.parent] if spec.parent else None,
-                description=f"{spec.name} from Northwind Outfitters.",
                 position=position,
                 size_group=spec.size_group,
                 return_window_days=spec.return_window_days,
@@ -486,23 +542,22 @@ def catalog_create(world: DemoWorld) -> None:
     ):
         batch = specs[start : start + chunk]
         with transaction.atomic():
-            products = world.insert(
-                Product,
-                [
-                    dict(
-                        name=spec.name,
-                        slug=spec.slug,
-                        category_id=world.categories[spec.category.slug],
-                        brand=spec.brand,
-                        description=product_description(spec, world.seed),
-                        is_final_sale=spec.is_final_sale,
-                        created_at=world.now - dt.timedelta(days=200 - spec.index % 150),
-                    )
-                    for spec in batch
-                ],
-                "products",
-                ids=True,
-            )
+            rows = [
+                dict(
+                    **translated_columns(
+                        name=spec.name, description=product_description(spec, world.seed)
+                    ),
+                    slug=spec.slug,
+                    category_id=world.categories[spec.category.slug],
+                    brand=spec.brand,
+                    is_final_sale=spec.is_final_sale,
+                    created_at=world.now - dt.timedelta(days=200 - spec.index % 150),
+                )
+                for spec in batch
+            ]
+            for row in rows:
+                row["search_text"] = _search_text(row)
+            products = world.insert(Product, rows, "products", ids=True)
             variants = world.insert(
                 Variant,
                 [

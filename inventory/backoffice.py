@@ -23,6 +23,7 @@ from inventory.selectors import StockSource, stock_here_and_nearest
 from inventory.services import transfer_request
 from omni.errors import DomainError
 from omni.http import domain_error_message
+from omni.search_text import search_normalised
 from stores.models import Location
 from stores.surface import backoffice_done, backoffice_render, backoffice_view
 
@@ -52,8 +53,9 @@ def _products_matching(query: str) -> tuple[list[Variant], int | None]:
     if scanned is not None:
         products = Q(product_id=scanned.product_id)
     else:
+        # The name in any language, spelt as search spells it (omni.search_text).
         ids = (
-            Product.objects.filter(name__icontains=query, is_active=True)
+            Product.objects.filter(search_text__contains=search_normalised(query), is_active=True)
             .order_by("name")
             .values("pk")[:PRODUCTS_SHOWN]
         )

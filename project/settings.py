@@ -35,6 +35,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 OMNI_SITE_NAME = env("OMNI_SITE_NAME", default="Omni")
 
 INSTALLED_APPS = [
+    # Before the admin: per-language model fields (catalog/translation.py) and their admin.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -184,6 +186,11 @@ LANG_INFO.setdefault(
 # Our catalogues, then the strings Django, allauth and DRF ship no translation of for our
 # languages (written by catalogues_vendor_gaps; only gaps, so they override nothing).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
+# Catalogue content per language (catalog/translation.py: name_th, description_fa, ...):
+# a blank translation reads as the English text.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Dates and numbers in each language's own formats (omni/formats/<lang>/formats.py where
 # Django ships none, e.g. Filipino), else Django's.
 FORMAT_MODULE_PATH = ["omni.formats"]

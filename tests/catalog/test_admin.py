@@ -122,7 +122,7 @@ def test_a_product_added_with_its_variant_rows_is_made_by_the_services(admin_cli
     url = reverse("admin:catalog_product_add")
     data = change_form_data(admin_client, url)
     data |= {
-        "name": ["Storm Parka"],
+        "name_en": ["Storm Parka"],
         "slug": ["storm-parka"],
         "category": [str(category.pk)],
         "is_active": ["on"],

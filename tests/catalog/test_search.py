@@ -128,7 +128,7 @@ def test_brand_matches_on_postgres(catalog):
     [
         (
             "merino",
-            ("product_search_idx", "product_name_trgm_idx", "variant_sku_upper_idx"),
+            ("product_search_idx", "product_search_text_trgm_idx", "variant_sku_upper_idx"),
         ),
         ("7612345", ("catalog_variant_barcode",)),
     ],
