@@ -33,3 +33,13 @@ def test_the_texts_to_translate_are_the_small_demos_names_and_descriptions():
     texts = demo_catalog.demo_texts()
     assert len(texts) == len(set(texts))
     assert "Women" in texts and all(isinstance(t, str) and t for t in texts)
+
+
+@pytest.mark.parametrize("language", ["th", "fa", "fil", "vi"])
+def test_the_demo_ships_every_text_in_every_language(language):
+    """A newcomer who switches the demo to Thai sees Thai names and descriptions."""
+    shipped = json.loads(
+        (demo_catalog.TRANSLATIONS_DIR / f"{language}.json").read_text(encoding="utf-8")
+    )
+    missing = [text for text in demo_catalog.demo_texts() if not shipped.get(text, "").strip()]
+    assert missing == []

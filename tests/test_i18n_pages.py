@@ -27,6 +27,7 @@ CARD = {
     "card_cvc": "123",
 }
 PERSIAN = {"HTTP_ACCEPT_LANGUAGE": "fa"}
+CATEGORY_NAMES = {"th": "เสื้อ", "fa": "بالاپوش", "fil": "Mga pang-itaas", "vi": "Áo"}
 
 
 @pytest.fixture
@@ -39,6 +40,10 @@ def shopper_pages(client, language):
     return, and every storefront URL reversed in ``language``."""
     spoken = {"HTTP_ACCEPT_LANGUAGE": language}
     shop = make_shop()
+    # The merchandiser named the category in this language too (the admin's name_<lang>).
+    if language in CATEGORY_NAMES:
+        setattr(shop.category, f"name_{language}", CATEGORY_NAMES[language])
+        shop.category.save()
     user = f.UserFactory(email="ana@example.com")
     customer = f.CustomerFactory(user=user, email=user.email, first_name="Ana")
     client.force_login(user)
