@@ -113,7 +113,9 @@ class Product(TimeStampedModel):
     # Name and description in every language, and the brand, in the one spelling search
     # compares (omni.search_text); kept by save(). Substring search in any language (Thai
     # has no spaces) is served by its trigram index.
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(
+        blank=True, default="", editable=False, verbose_name=_("search text")
+    )
 
     class Meta:
         verbose_name = _("product")

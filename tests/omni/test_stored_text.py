@@ -76,7 +76,7 @@ def test_plural_and_coded_parameters_are_rendered_in_the_reader_s_language(fa_ca
     )
     fa_catalogue({"SMS": "پیامک"})
     with translation.override("fa"):
-        assert stored_text.render("test.consent", params).startswith("پیامک")
+        assert "پیامک" in stored_text.render("test.consent", params)
     # An unknown code is shown as stored, not refused.
     assert stored_text.render("test.consent", {"channel": "fax", "state": "none"}) == (
         "fax consent: none"
