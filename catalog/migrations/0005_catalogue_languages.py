@@ -4,6 +4,7 @@ import catalog.slugs
 import django.contrib.postgres.indexes
 from django.db import migrations, models
 
+from catalog.migrations._postgres_only import AddField, AlterField
 from omni.search_text import search_normalised
 
 LANGUAGE_CODES = ("en", "th", "fa", "fil", "vi")
@@ -48,117 +49,117 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='description_en',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='description_fa',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='description_fil',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='description_th',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='description_vi',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='name_en',
             field=models.CharField(max_length=120, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='name_fa',
             field=models.CharField(max_length=120, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='name_fil',
             field=models.CharField(max_length=120, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='name_th',
             field=models.CharField(max_length=120, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='category',
             name='name_vi',
             field=models.CharField(max_length=120, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='description_en',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='description_fa',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='description_fil',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='description_th',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='description_vi',
             field=models.TextField(blank=True, null=True, verbose_name='description'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='name_en',
             field=models.CharField(max_length=200, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='name_fa',
             field=models.CharField(max_length=200, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='name_fil',
             field=models.CharField(max_length=200, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='name_th',
             field=models.CharField(max_length=200, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='name_vi',
             field=models.CharField(max_length=200, null=True, verbose_name='name'),
         ),
-        migrations.AddField(
+        AddField(
             model_name='product',
             name='search_text',
             field=models.TextField(blank=True, default='', editable=False),
         ),
-        migrations.AlterField(
+        AlterField(
             model_name='category',
             name='slug',
             field=catalog.slugs.UnicodeSlugField(allow_unicode=True, max_length=140, unique=True, verbose_name='slug'),
         ),
-        migrations.AlterField(
+        AlterField(
             model_name='product',
             name='slug',
             field=catalog.slugs.UnicodeSlugField(allow_unicode=True, max_length=220, unique=True, verbose_name='slug'),

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from catalog.migrations._postgres_only import AlterField
+
 
 class Migration(migrations.Migration):
 
@@ -10,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
+        AlterField(
             model_name='product',
             name='search_text',
             field=models.TextField(blank=True, default='', editable=False, verbose_name='search text'),
