@@ -305,17 +305,17 @@ class _CustomerChunk:
             return
         for _ in range(rng.randint(1, 3)):
             associate = rng.choice(associates) if associates and rng.random() < 0.7 else None
-            template = rng.choice(VISIT_SUMMARIES)
-            if "{associate}" in template and associate is None:
-                template = VISIT_SUMMARIES[0]
+            key = rng.choice(list(VISIT_SUMMARIES))
+            if key == "visit.styling" and associate is None:
+                key = "visit.visited"
             self.interactions.append(
                 dict(
                     customer_id=row.id, kind=Interaction.Kind.STORE_VISIT, channel=Channel.STORE,
                     location_id=home.id, associate_id=associate.id if associate else None,
-                    summary=template.format(
-                        store=home.name, n=rng.randint(2, 5),
+                    **stored_text.text(
+                        key, store=home.name, count=rng.randint(2, 5),
                         associate=associate.display_name if associate else "",
-                    ),
+                    ).columns(),
                     occurred_at=self.world.now - dt.timedelta(days=rng.uniform(1, 120)),
                 )
             )  # fmt: skip
@@ -405,7 +405,7 @@ class _CustomerChunk:
             dict(
                 customer_id=row.id, kind=Interaction.Kind.LIST_CHANGE,
                 channel=rng.choice((Channel.WEB, Channel.APP)),
-                summary=f"Created the list “{name}” with {len(items)} item(s)",
+                **stored_text.text("list.created", list=name).columns(),
                 subject_type="customers.list", occurred_at=created,
             )
         ]  # fmt: skip

@@ -1,6 +1,10 @@
 """Small fixed word lists: names, streets, note and task wording. Faker would do, but these
 keep the seed fast and its output stable whatever Faker's version."""
 
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
+from omni import stored_text
+
 FIRST_NAMES = (
     "Olivia", "Emma", "Ava", "Sophia", "Isabella", "Mia", "Amelia", "Harper", "Evelyn",
     "Abigail", "Emily", "Ella", "Grace", "Chloe", "Nora", "Hannah", "Zoe", "Leah", "Maya",
@@ -58,10 +62,15 @@ LIST_NAMES = (
     "Work capsule", "Weekend away", "Try on Saturday", "Winter refresh",
 )  # fmt: skip
 
-VISIT_SUMMARIES = (
-    "Visited {store}",
-    "Tried on {n} items at {store}",
-    "Styling appointment with {associate} at {store}",
-    "Picked up a gift card at {store}",
-    "Asked about alterations at {store}",
-)  # fmt: skip
+# The demo's store visits on the timeline, read in the reader's language (omni.stored_text).
+VISIT_SUMMARIES = stored_text.register(
+    {
+        "visit.visited": gettext_lazy("Visited %(store)s"),
+        "visit.tried_on": ngettext_lazy(
+            "Tried on %(count)d item at %(store)s", "Tried on %(count)d items at %(store)s", "count"
+        ),
+        "visit.styling": gettext_lazy("Styling appointment with %(associate)s at %(store)s"),
+        "visit.gift_card": gettext_lazy("Picked up a gift card at %(store)s"),
+        "visit.alterations": gettext_lazy("Asked about alterations at %(store)s"),
+    }
+)

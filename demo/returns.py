@@ -15,6 +15,7 @@ from customers.models import Channel, Interaction, LoyaltyEntry, StoreCreditEntr
 from demo.randomness import token_for, weighted
 from demo.rows import Row
 from demo.world import DemoWorld, LocationRow
+from omni import stored_text
 from omni.money import ZERO, format_money, to_money
 from orders.models import Order, OrderLine, Payment, Refund
 from returns.models import Return, ReturnLine
@@ -247,30 +248,46 @@ class _ReturnDesk:
 
     def _timeline(self, saved: Row, order: EligibleOrder, items: int) -> Row:
         location = self.location_by_id[saved["location_id"]]
+        amount = format_money(saved["refund_total"])
         if saved["status"] == Return.Status.REQUESTED:
-            summary = (
-                f"Return {saved['number']} of {order.number} started online: "
-                f"{items} item(s) by post"
+            summary = stored_text.text(
+                "return.requested",
+                number=saved["number"],
+                order=order.number,
+                count=items,
+                amount=amount,
+                method=saved["method"],
             )
         elif saved["refunded_at"] is not None:
-            to = (
-                "store credit"
+            key = (
+                "return.received_store_credit"
                 if saved["refund_method"] == "store_credit"
-                else "the original payment"
+                else "return.received_original"
             )
-            summary = (
-                f"Return {saved['number']} of {order.number} at {location.name}: {items} item(s), "
-                f"{format_money(saved['refund_total'])} to {to}"
+            summary = stored_text.text(
+                key,
+                count=items,
+                order=order.number,
+                location=location.name,
+                number=saved["number"],
+                amount=amount,
             )
         else:
-            summary = f"Return {saved['number']} of {order.number} received at {location.name}"
+            summary = stored_text.text(
+                "return.received_original",
+                count=items,
+                order=order.number,
+                location=location.name,
+                number=saved["number"],
+                amount=amount,
+            )
         return dict(
             customer_id=order.customer_id,
             kind=Interaction.Kind.RETURN,
             channel=saved["channel"],
             location_id=saved["location_id"],
             associate_id=saved["associate_id"],
-            summary=summary,
+            **summary.columns(),
             detail={"number": saved["number"], "order": order.number, "status": saved["status"]},
             subject_type="returns.return",
             subject_id=str(saved["id"]),

@@ -333,6 +333,17 @@ def test_customers_identities_consents_and_timeline(seeded):
     assert Cart.objects.filter(status="open", lines__isnull=False).exclude(email="").exists()
 
 
+def test_every_timeline_entry_of_the_demo_reads_in_the_readers_language(seeded):
+    """The demo writes keys, never English sentences: a newcomer who switches the
+    back-office to Thai reads the 360's timeline in Thai."""
+    from omni import stored_text
+
+    legacy = Interaction.objects.filter(summary_key="").values_list("summary", flat=True)[:5]
+    assert list(legacy) == []
+    keys = set(Interaction.objects.values_list("summary_key", flat=True).distinct())
+    assert all(stored_text.is_registered(key) for key in keys), keys
+
+
 def test_the_printed_logins_work(seeded):
     logins = printed_logins(seeded)
     roles = Counter(role for role, *_ in logins)
