@@ -118,6 +118,8 @@ def test_associate_adds_to_a_customers_list_and_the_shopper_sees_it(
     # Open the list and add the blazer with a note, on Ana's behalf.
     page.click("#lists a:has-text('Autumn wishlist')")
     page.wait_for_selector("#add-sku")
+    # Typing before the deferred scripts ran would send no live search (htmx not bound yet).
+    page.wait_for_load_state("load")
     page.fill("#finder-q", "linen")
     page.wait_for_selector("#finder [data-fill-sku='BLZ-M']")
     page.click("#finder [data-fill-sku='BLZ-M']")

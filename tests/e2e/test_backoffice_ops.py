@@ -208,7 +208,9 @@ def test_endless_aisle_order_for_pickup_elsewhere(live_server, browser, world, s
     assert order.channel == Channel.STORE and order.associate == world["associate"]
     assert order.fulfilments.get().location == world["other"]
     # The pickup store's queue now has it, arriving by transfer.
-    # The switcher submits itself when the select changes (bo-client's backoffice.js).
+    # The switcher submits itself when the select changes (bo-client's backoffice.js), once
+    # the deferred script has bound it.
+    page.wait_for_load_state("load")
     with page.expect_navigation():
         page.locator("#bo-location").select_option(str(world["other"].pk))
     page.goto(f"{live_server.url}/backoffice/pickups/")
