@@ -5,12 +5,15 @@ memory, email to the console. Set DATABASE_URL / REDIS_URL for PostgreSQL and Re
 With DEBUG off, SECRET_KEY is required and the secure-transport settings are on.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
+
+from omni.markets import build_market
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,6 +171,25 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
+# --- The market (omni/markets.py, README "Markets") ----------------------------------------
+# OMNI_MARKET picks the country the install sells in (US, TH, VN, PH, IR); OMNI_MARKET_JSON
+# overrides any part of it ({"currency_display": "toman", "seller_tax_id": "0105..."}), and
+# OMNI_CURRENCY / OMNI_TAX_RATE / OMNI_SHIPPING_FLAT / OMNI_FREE_SHIPPING_OVER still override
+# their one part.
+OMNI_MARKET = env("OMNI_MARKET", default="US").strip().upper()
+_market_overrides = dict(env.json("OMNI_MARKET_JSON", default={}))
+for _setting, _part in (
+    ("OMNI_CURRENCY", "currency"),
+    ("OMNI_SHIPPING_FLAT", "shipping_flat"),
+    ("OMNI_FREE_SHIPPING_OVER", "free_shipping_over"),
+):
+    if os.environ.get(_setting):
+        _market_overrides.setdefault(_part, os.environ[_setting])
+OMNI_MARKET_CONFIG = build_market(OMNI_MARKET, _market_overrides)
+if _standard_rate := os.environ.get("OMNI_TAX_RATE"):
+    _rates = {**OMNI_MARKET_CONFIG.tax_rates, "standard": _standard_rate}
+    OMNI_MARKET_CONFIG = build_market(OMNI_MARKET, {**_market_overrides, "tax_rates": _rates})
+
 # --- Languages (docs/i18n.md) -------------------------------------------------------------
 # English is the default and the storefront's unprefixed URLs; the others are prefixed
 # (/th/, /fa/, /fil/, /vi/). Persian is right to left (Django's LANGUAGES_BIDI knows it).
@@ -195,7 +217,7 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # Django ships none, e.g. Filipino), else Django's.
 FORMAT_MODULE_PATH = ["omni.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-TIME_ZONE = env("TIME_ZONE", default="America/New_York")
+TIME_ZONE = env("TIME_ZONE", default=OMNI_MARKET_CONFIG.time_zone)
 USE_I18N = True
 USE_TZ = True
 
@@ -429,7 +451,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Omni business settings -------------------------------------------------------------
-OMNI_CURRENCY = env("OMNI_CURRENCY", default="USD")
+OMNI_CURRENCY = OMNI_MARKET_CONFIG.currency
 OMNI_LOW_STOCK_THRESHOLD = env.int("OMNI_LOW_STOCK_THRESHOLD", default=3)
 OMNI_NEAREST_AVAILABILITY_DEPTH = env.int("OMNI_NEAREST_AVAILABILITY_DEPTH", default=3)
 OMNI_PICKUP_HOLD_DAYS = env.int("OMNI_PICKUP_HOLD_DAYS", default=5)
@@ -483,9 +505,9 @@ OMNI_RECOVERY_ATTRIBUTION_DAYS = env.int("OMNI_RECOVERY_ATTRIBUTION_DAYS", defau
 OMNI_POST_PURCHASE_DAYS = env.int("OMNI_POST_PURCHASE_DAYS", default=3)
 OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", default=4)
 # Money settings are strings so they become Decimal, never float.
-OMNI_SHIPPING_FLAT = env.str("OMNI_SHIPPING_FLAT", default="5.95")
-OMNI_FREE_SHIPPING_OVER = env.str("OMNI_FREE_SHIPPING_OVER", default="75.00")
-OMNI_TAX_RATE = env.str("OMNI_TAX_RATE", default="0")
+OMNI_SHIPPING_FLAT = str(OMNI_MARKET_CONFIG.shipping_flat)
+OMNI_FREE_SHIPPING_OVER = str(OMNI_MARKET_CONFIG.free_shipping_over)
+OMNI_TAX_RATE = str(OMNI_MARKET_CONFIG.standard_tax_rate)
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
 # Webhooks: seconds to wait for a receiver; private/loopback receiver URLs only when
 # allowed (a webhook URL must not become a way into the internal network).
