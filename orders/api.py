@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
@@ -234,9 +237,12 @@ class FulfilmentInputSerializer(serializers.Serializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(
-        choices=["external", "card", "pay_in_store", "store_credit"],
+        choices=["external", "card", "pay_in_store", "store_credit", "qr", "cod"],
         help_text="external: already paid on the POS or marketplace; card: the test card "
-        "provider; pay_in_store; store_credit",
+        "provider; pay_in_store; store_credit; qr: a bank-app QR payment, pending until the "
+        "provider's callback (POST /api/v1/payments/qr/callback/) or an associate confirms "
+        "it (delivery or pickup); cod: cash on delivery, captured when the parcel is "
+        "delivered (delivery only)",
     )
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     card_number = serializers.CharField(
@@ -408,6 +414,10 @@ def _payment(data: dict[str, Any] | None) -> services.PaymentChoice:
         return services.PaymentChoice.pay_in_store()
     if method == "store_credit":
         return services.PaymentChoice.store_credit()
+    if method == "qr":
+        return services.PaymentChoice.qr()
+    if method == "cod":
+        return services.PaymentChoice.cash_on_delivery()
     return services.PaymentChoice.external(reference=data["reference"])
 
 
@@ -639,3 +649,64 @@ class FulfilmentViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 fulfilment=fulfilment, associate=associate, reason=data["reason"]
             )
         return self.output(self.get_queryset().get(pk=fulfilment.pk))
+
+
+# --- QR payment confirmations ---------------------------------------------------------------
+
+
+class QrCallbackSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The payment's provider_reference")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="What was paid")
+    currency = serializers.CharField(max_length=3, help_text="ISO 4217, e.g. THB")
+    transaction_id = serializers.CharField(required=False, help_text="The bank's own id")
+
+
+class QrCallbackResultSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="captured")
+    order_number = serializers.CharField()
+    payment_id = serializers.IntegerField()
+    already_captured = serializers.BooleanField(
+        help_text="True for a replayed callback: nothing was changed"
+    )
+
+
+class QrPaymentCallbackView(APIView):
+    """The QR provider's confirmation that a code was paid (machine to machine: signed,
+    not authenticated by an API key)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    # The body is read raw: the signature is over its exact bytes.
+    parser_classes: list = []
+
+    @extend_schema(
+        summary="A QR payment was paid (provider callback)",
+        description=(
+            "Sent by the QR payment provider when the shopper's bank confirms the "
+            "payment. The body is JSON `{reference, amount, currency, transaction_id}`; "
+            "the header `X-Omni-Signature` is `sha256=` and the hex HMAC-SHA256 of the raw "
+            "body with `OMNI_QR_CALLBACK_SECRET`. The payment is captured and the order "
+            "goes ahead (confirmation email). **Idempotent**: a replay answers 200 with "
+            "`already_captured: true` and changes nothing. 400 `bad_signature`, "
+            "`malformed_callback`, `unknown_reference` or `amount_mismatch` (nothing "
+            "written); 409 `payment_expired` when the code expired and the order was "
+            "cancelled."
+        ),
+        request=QrCallbackSerializer,
+        responses={200: QrCallbackResultSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        result = services.qr_callback_confirm(
+            body=request.body, signature=request.headers.get("X-Omni-Signature", "")
+        )
+        payment = result.payment
+        return Response(
+            {
+                "status": payment.status,
+                "order_number": payment.order.number,
+                "payment_id": payment.pk,
+                "already_captured": not result.captured,
+            }
+        )

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +39,8 @@ from orders.models import Fulfilment, Order, Payment
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
 from orders.services.order_request import ADDRESS_FIELDS
+from orders.services.payments import qr_provider_names
+from orders.surface import payment_methods_offered, qr_payment_due
 from stores.models import Location
 from stores.selectors import locations_active
 from stores.surface import backoffice_view
@@ -94,6 +96,7 @@ def _pickup_context(fulfilment: Fulfilment, now: dt.datetime, incoming: dict) ->
         and fulfilment.hold_until is not None
         and fulfilment.hold_until <= soon,
         "item_count": sum(line.quantity for line in fulfilment.lines.all()),
+        **_qr_due_flag(fulfilment.order.payments.all()),
         "to_pay": sum(
             (
                 p.amount
@@ -107,6 +110,17 @@ def _pickup_context(fulfilment: Fulfilment, now: dt.datetime, incoming: dict) ->
 
 
 OPEN = (Status.PLACED, Status.PICKING)
+
+
+def _qr_due_flag(payments) -> dict:
+    """A queue row marks an order whose QR payment has not arrived (payments loaded)."""
+    names = qr_provider_names()
+    return {
+        "qr_due_id": next(
+            (p.pk for p in payments if p.provider in names and p.status == Payment.Status.PENDING),
+            None,
+        )
+    }
 
 
 def _pickup_tabs(counts: dict[str, int]) -> list[dict]:
@@ -179,6 +193,7 @@ def pickup_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **context,
             "order_code": order_code_data_uri(fulfilment.order.number, scale=3),
+            **qr_payment_due(fulfilment.order.payments.all()),
             # Waiting for a transfer: what has not arrived yet (2 queries, only then).
             "missing": pickup_missing_lines(fulfilment) if context["arriving_by_transfer"] else [],
         },
@@ -316,20 +331,21 @@ class AisleCheckoutForm(forms.Form):
     country = forms.CharField(
         required=False, max_length=2, initial="US", label=gettext_lazy("Country")
     )
-    payment = forms.ChoiceField(
-        choices=[
-            ("card", gettext_lazy("Card now")),
-            ("pay_at_pickup", gettext_lazy("Pay at pickup")),
-        ],
-        widget=forms.RadioSelect,
-        initial="card",
-        label=gettext_lazy("Payment"),
-    )
+    # The market's methods in its order (set in __init__): card now, QR, cash on
+    # delivery (a delivery only), pay at pickup (a pickup only).
+    payment = forms.ChoiceField(widget=forms.RadioSelect, label=gettext_lazy("Payment"))
     card_number = forms.CharField(required=False, max_length=30, label=gettext_lazy("Card number"))
 
     def __init__(self, *args, stores: list[Location], has_customer: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_customer = has_customer
+        offered = [
+            (method, _("Card now") if method == "card" else label)
+            for method, label in payment_methods_offered()
+        ]
+        self.fields["payment"].choices = offered
+        if offered:
+            self.fields["payment"].initial = offered[0][0]
         self.fields["pickup_store"].choices = [("", _("Choose a store"))] + [
             (store.pk, store.name) for store in stores
         ]
@@ -350,6 +366,8 @@ class AisleCheckoutForm(forms.Form):
                     self.add_error(field, message)
             if data.get("payment") == "pay_at_pickup":
                 self.add_error("payment", _("Pay at pickup is only for a pickup."))
+        elif data.get("fulfilment") == "pickup" and data.get("payment") == "cod":
+            self.add_error("payment", _("Cash on delivery is only for deliveries."))
         if data.get("payment") == "card" and not data.get("card_number"):
             self.add_error("card_number", _("Enter the card number."))
         return data
@@ -417,6 +435,10 @@ def _aisle_place(
         fulfilment = order_services.PickupAt(store_id=data["pickup_store"])
     if data["payment"] == "card":
         payment = order_services.PaymentChoice.card(data["card_number"])
+    elif data["payment"] == "qr":
+        payment = order_services.PaymentChoice.qr()
+    elif data["payment"] == "cod":
+        payment = order_services.PaymentChoice.cash_on_delivery()
     else:
         payment = order_services.PaymentChoice.pay_in_store()
     contact = None
@@ -543,5 +565,46 @@ def aisle_done(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "backoffice/aisle/done.html",
-        {"order": order, "order_code": order_code_data_uri(order.number, scale=4)},
+        {
+            "order": order,
+            "order_code": order_code_data_uri(order.number, scale=4),
+            **qr_payment_due(order.payments.all()),
+        },
     )
+
+
+# --- QR payments received -------------------------------------------------------------
+
+
+@require_POST
+@backoffice_view
+def qr_payment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Confirm QR payment received": the associate saw the money arrive (the shop's
+    banking app, the customer's receipt) for an order of one of their locations — placed
+    there, or picked up or shipped from there. The payment is captured, the shopper gets
+    the confirmation email, and the timeline names the associate."""
+    allowed = [loc.pk for loc in request.allowed_locations]
+    payment = get_object_or_404(
+        Payment.objects.select_related("order")
+        .filter(Q(order__location_id__in=allowed) | Q(order__fulfilments__location_id__in=allowed))
+        .distinct(),
+        pk=pk,
+    )
+    try:
+        result = order_services.qr_payment_confirm(payment=payment, associate=request.associate)
+    except DomainError as refusal:
+        domain_error_message(request, refusal)
+    else:
+        if result.captured:
+            messages.success(
+                request,
+                _("QR payment for order %(number)s recorded as received.")
+                % {"number": payment.order.number},
+            )
+        else:
+            messages.info(
+                request,
+                _("The QR payment for order %(number)s was already received.")
+                % {"number": payment.order.number},
+            )
+    return redirect(safe_next(request, reverse("backoffice:pickup-queue")))

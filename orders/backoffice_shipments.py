@@ -23,6 +23,7 @@ from orders import selectors
 from orders import services as order_services
 from orders.models import Fulfilment
 from orders.services.numbers import order_code_data_uri
+from orders.surface import qr_payment_due
 from stores.surface import backoffice_view
 
 Status = Fulfilment.Status
@@ -83,7 +84,12 @@ def shipment_queue(request: HttpRequest) -> HttpResponse:
 def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One parcel: the pick list with "can't find it" per line, and ship (all, or the
     units entered) with carrier and tracking number."""
-    return render(request, "backoffice/shipments/detail.html", _row(_shipment_here(request, pk)))
+    shipment = _shipment_here(request, pk)
+    return render(
+        request,
+        "backoffice/shipments/detail.html",
+        {**_row(shipment), **qr_payment_due(shipment.order.payments.all())},
+    )
 
 
 @require_GET

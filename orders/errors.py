@@ -143,6 +143,16 @@ class PaymentFailed(PaymentError):
     default_message = _("We could not process the payment. Please try again later.")
 
 
+class QrCallbackInvalid(PaymentError):
+    """A QR provider's callback that cannot be trusted or read (``bad_signature``,
+    ``malformed_callback``), names no pending payment of ours (``unknown_reference``), or
+    says another amount or currency was paid (``amount_mismatch``). Nothing was written."""
+
+    code = "invalid_callback"
+    http_status = 400
+    default_message = _("This payment confirmation is not valid.")
+
+
 class RefundNotAllowed(PaymentError):
     """More than was captured (minus what was already refunded) cannot be refunded."""
 

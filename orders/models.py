@@ -390,6 +390,8 @@ class Payment(TimeStampedModel):
         PAY_IN_STORE = "pay_in_store", _("Pay in store")
         STORE_CREDIT = "store_credit", _("Store credit")
         EXTERNAL = "external", _("Paid on the POS or marketplace")
+        QR_TEST = "qr_test", _("Test QR provider")
+        COD = "cod", _("Cash on delivery")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -418,11 +420,23 @@ class Payment(TimeStampedModel):
     failure_message = models.CharField(
         max_length=255, blank=True, verbose_name=_("failure message")
     )
+    # A QR payment not confirmed by then is given up and its order cancelled.
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["order_id", "id"]
+        indexes = [
+            # The QR expiry sweep reads only pending payments that can expire.
+            models.Index(
+                fields=["expires_at"],
+                name="payment_pending_expiry_idx",
+                condition=Q(status="pending", expires_at__isnull=False),
+            ),
+            # A provider's callback finds its payment by the provider's reference.
+            models.Index(fields=["provider_reference"], name="payment_provider_ref_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative"),
         ]

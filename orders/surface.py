@@ -1,6 +1,8 @@
 """What orders lends to other apps' storefront pages: an order as the shopper follows it
 (``order_card``: each fulfilment's steps, done or to come), shown on the account home
-(``customers.views.account``) and orders' own account pages. Only surface modules import
+(``customers.views.account``) and orders' own account pages; and the payment methods a
+checkout offers (``payment_methods_offered``: the market's, in its order, with their
+labels) to the storefront checkout and the endless aisle. Only surface modules import
 it (tests/test_layering.py)."""
 
 from __future__ import annotations
@@ -8,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from orders.models import Fulfilment, Order
+from omni.markets import current_market
+from orders.models import Fulfilment, Order, Payment
+from orders.services.payments import qr_provider_names
+from orders.services.qr_payments import qr_payment_svg
 
 _STOPPED = frozenset({Fulfilment.Status.EXPIRED, Fulfilment.Status.CANCELLED})
 _READY_OR_LATER = frozenset(
@@ -110,3 +116,54 @@ def order_card(order: Order, transfers=()) -> OrderCard:
         fulfilments=tuple(fulfilment_view(f, transfers) for f in order.fulfilments.all()),
         units=sum(line.quantity for line in order.lines.all()),
     )
+
+
+# --- payment methods a checkout offers ------------------------------------------------------
+
+# Which fulfilment each of the market's payment methods fits: pay at pickup only for a
+# pickup, cash on delivery only for a delivery, the others for both.
+PAYMENT_METHOD_FITS = {
+    "card": frozenset({"ship", "pickup"}),
+    "qr": frozenset({"ship", "pickup"}),
+    "cod": frozenset({"ship"}),
+    "pay_at_pickup": frozenset({"pickup"}),
+}
+
+
+def payment_method_label(method: str) -> str:
+    """How a checkout names one of the market's payment methods (``omni.markets``), in
+    the reader's language: in Thailand the QR method is PromptPay."""
+    if method == "qr":
+        if current_market().country == "TH":
+            return _("PromptPay / bank app QR")
+        return _("QR (bank app)")
+    labels = {
+        "card": pgettext("payment method", "Card"),
+        "cod": _("Cash on delivery"),
+        "pay_at_pickup": _("Pay at pickup"),
+    }
+    return labels.get(method, method)
+
+
+def payment_methods_offered(*, fulfilment: str | None = None) -> list[tuple[str, str]]:
+    """(method, label) for the market's payment methods, in the market's order; only
+    those that fit ``fulfilment`` ("ship" or "pickup") when it is given."""
+    return [
+        (method, payment_method_label(method))
+        for method in current_market().payment_methods
+        if method in PAYMENT_METHOD_FITS
+        and (fulfilment is None or fulfilment in PAYMENT_METHOD_FITS[method])
+    ]
+
+
+def qr_payment_due(payments) -> dict:
+    """For a back-office page: a pending QR payment among ``payments`` (already loaded)
+    as ``qr_due``, with its code (``qr_svg``) to show the customer at the counter; empty
+    when there is none."""
+    names = qr_provider_names()
+    due = next(
+        (p for p in payments if p.provider in names and p.status == Payment.Status.PENDING), None
+    )
+    if due is None:
+        return {}
+    return {"qr_due": due, "qr_svg": qr_payment_svg(due, scale=4)}

@@ -3,7 +3,7 @@
 Beat entries (``CELERY_BEAT_SCHEDULE``): ``orders.tasks.pickups_expire`` every 15 minutes,
 ``orders.tasks.pickups_remind`` every hour, ``orders.tasks.carts_recover`` every
 ``OMNI_ABANDONED_CART_SCAN_SECONDS`` (5 minutes), ``orders.tasks.orders_follow_up`` every
-hour."""
+hour, ``orders.tasks.qr_payments_expire`` every minute."""
 
 from celery import shared_task
 
@@ -33,3 +33,9 @@ def carts_recover() -> int:
 def orders_follow_up() -> int:
     """Beat: the post-purchase thank-you, a few days after each order."""
     return services.orders_follow_up().emailed
+
+
+@shared_task(name="orders.tasks.qr_payments_expire", ignore_result=True)
+def qr_payments_expire() -> int:
+    """Beat: cancel orders whose QR code was not paid in time (stock back on sale)."""
+    return services.qr_payments_expire()

@@ -19,6 +19,7 @@ urlpatterns: list = [
     path("cart/restore/<str:token>/", views.cart_restore, name="cart-restore"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/done/<str:number>/", views.confirmation, name="confirmation"),
+    path("checkout/pay/<str:number>/", views.qr_payment, name="qr-payment"),
     path("orders/status/<str:token>/", views.order_status, name="order-status"),
     path("account/orders/", views.account_orders, name="account-orders"),
     path("account/orders/<str:number>/", views.account_order_detail, name="account-order-detail"),
@@ -38,4 +39,9 @@ backoffice_urlpatterns: list = [
     path("shipments/<int:pk>/act/", backoffice_shipments.shipment_action, name="shipment-action"),
     path("aisle/", backoffice.aisle, name="aisle"),
     path("aisle/done/<str:number>/", backoffice.aisle_done, name="aisle-done"),
+    path(
+        "payments/<int:pk>/confirm-qr/",
+        backoffice.qr_payment_confirm,
+        name="qr-payment-confirm",
+    ),
 ]

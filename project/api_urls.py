@@ -2,7 +2,7 @@
 a composition root: it knows every app's ``api`` module."""
 
 from django.http import JsonResponse
-from django.urls import re_path
+from django.urls import path, re_path
 from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
@@ -13,7 +13,7 @@ from inventory.api_transfers import TransferViewSet
 from omni.api import schema  # noqa: F401  (registers the OpenAPI security schemes)
 from omni.api.errors import error_body
 from omni.api.views import WebhookSubscriptionViewSet
-from orders.api import FulfilmentViewSet, OrderViewSet
+from orders.api import FulfilmentViewSet, OrderViewSet, QrPaymentCallbackView
 from returns.api import ReturnViewSet
 from stores.api import LocationViewSet
 
@@ -39,4 +39,8 @@ def unknown_endpoint(request, *args, **kwargs):
 
 
 app_name = "api"
-urlpatterns = [*router.urls, re_path(r"^.*$", unknown_endpoint, name="unknown")]
+urlpatterns = [
+    *router.urls,
+    path("payments/qr/callback/", QrPaymentCallbackView.as_view(), name="qr-payment-callback"),
+    re_path(r"^.*$", unknown_endpoint, name="unknown"),
+]

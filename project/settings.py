@@ -434,6 +434,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "post-purchase-follow-ups": {"task": "orders.tasks.orders_follow_up", "schedule": 3600.0},
     "pickups-remind": {"task": "orders.tasks.pickups_remind", "schedule": 3600.0},
+    "qr-payments-expire": {"task": "orders.tasks.qr_payments_expire", "schedule": 60.0},
     "nightly-availability-recompute": {
         "task": "inventory.tasks.availability_recompute_all",
         "schedule": crontab(hour=3, minute=15),
@@ -509,6 +510,23 @@ OMNI_SHIPPING_FLAT = str(OMNI_MARKET_CONFIG.shipping_flat)
 OMNI_FREE_SHIPPING_OVER = str(OMNI_MARKET_CONFIG.free_shipping_over)
 OMNI_TAX_RATE = str(OMNI_MARKET_CONFIG.standard_tax_rate)
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
+# QR / bank-app payments (orders.services.qr_payments): the provider, how long a code may
+# wait for its money before the order is cancelled, and the secret the provider signs its
+# confirmation callbacks with (HMAC-SHA256; no default outside DEBUG: unsigned = refused).
+OMNI_QR_PAYMENT_PROVIDER = env.str("OMNI_QR_PAYMENT_PROVIDER", default="qr_test")
+OMNI_QR_EXPIRY_MINUTES = env.int("OMNI_QR_EXPIRY_MINUTES", default=30)
+OMNI_QR_CALLBACK_SECRET = env.str(
+    "OMNI_QR_CALLBACK_SECRET", default="omni-dev-qr-secret" if DEBUG else ""
+)
+# The merchant account the code pays (in Thailand the PromptPay ID: a mobile number or a
+# 13-digit tax ID), its name and city; blank: the market's extra (qr_merchant_id, ...),
+# else a demo ID, the site's name and the market's city.
+OMNI_QR_MERCHANT_ID = env.str(
+    "OMNI_QR_MERCHANT_ID",
+    default=str(OMNI_MARKET_CONFIG.extra.get("qr_merchant_id", "0812345678")),
+)
+OMNI_QR_MERCHANT_NAME = env.str("OMNI_QR_MERCHANT_NAME", default=OMNI_SITE_NAME)
+OMNI_QR_MERCHANT_CITY = env.str("OMNI_QR_MERCHANT_CITY", default="")
 # Webhooks: seconds to wait for a receiver; private/loopback receiver URLs only when
 # allowed (a webhook URL must not become a way into the internal network).
 OMNI_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNI_WEBHOOK_TIMEOUT_SECONDS", default=5.0)

@@ -7,7 +7,10 @@ goes through these functions (storefront, back-office, API, workers). Split by s
   checked before any write
 - ``totals``: shipping, tax and totals from the settings; pickup preparation time
 - ``payments``: provider interface, the test card provider (test numbers in its
-  docstring), pay in store, store credit, capture / void / refund
+  docstring), pay in store, store credit, QR and cash on delivery, capture / void / refund
+- ``qr_payload``: the EMVCo / PromptPay text a bank-app QR code encodes (with its CRC)
+- ``qr_payments``: a QR payment confirmed (signed callback, or an associate), the expiry
+  sweep (beat)
 - ``fulfilments``: the lifecycle both kinds share (start picking, cancel, the order's
   status from its fulfilments) and the lock order
 - ``pickups``: ready, collected (with the code), waiting for a transfer
@@ -115,6 +118,7 @@ from orders.services.payments import (
     payment_refund,
     payment_refundable,
     payment_void,
+    payments_collect_on_delivery,
 )
 from orders.services.pickup_expiry import (
     pickups_expire,
@@ -125,6 +129,14 @@ from orders.services.pickups import (
     fulfilment_ready,
     pickup_missing,
     pickup_transfer_arrived,
+)
+from orders.services.qr_payments import (
+    QrConfirmResult,
+    qr_callback_confirm,
+    qr_payment_confirm,
+    qr_payment_of,
+    qr_payment_svg,
+    qr_payments_expire,
 )
 from orders.services.recovery import RecoveryRun, carts_recover, carts_recovery_due
 from orders.services.shipments import (
@@ -161,6 +173,7 @@ __all__ = [
     "PickupAt",
     "PickupCodeMismatch",
     "ProviderResult",
+    "QrConfirmResult",
     "RecoveryRun",
     "RefundNotAllowed",
     "ShipTo",
@@ -206,9 +219,15 @@ __all__ = [
     "payment_refund",
     "payment_refundable",
     "payment_void",
+    "payments_collect_on_delivery",
     "pickup_missing",
     "pickup_transfer_arrived",
     "pickups_expire",
     "pickups_remind",
+    "qr_callback_confirm",
+    "qr_payment_confirm",
+    "qr_payment_of",
+    "qr_payment_svg",
+    "qr_payments_expire",
     "variant_label",
 ]

@@ -66,6 +66,7 @@ from orders.services.order_request import (
     _validate,
 )
 from orders.services.payments import (
+    METHOD_QR,
     Card,
     payment_take,
 )
@@ -509,7 +510,8 @@ def _order_place(
     _customer_record(
         request, order, customer, [f for f, _ in built], variants, list(wanted.items())
     )
-    if email:
+    if email and request.payment.method != METHOD_QR:
+        # A QR order is confirmed when its payment arrives (orders.services.qr_payments).
         outbox_record(
             topic="email.order_confirmation",
             payload={"order_id": order.pk},

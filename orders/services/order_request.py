@@ -22,7 +22,9 @@ from orders.services.numbers import (
     ORDER_CHANNELS,
 )
 from orders.services.payments import (
+    METHOD_COD,
     METHOD_PAY_IN_STORE,
+    METHOD_QR,
     Card,
     PaymentChoice,
     payment_choice_validate,
@@ -87,7 +89,8 @@ class OrderRequest:
     (``user``, a signed-in shopper, is attached). ``fulfilment``: ``ShipTo(address)``,
     ``PickupAt(store)`` (the pickup choice of every surface), ``CarryOut()`` (in-store
     sales only); ``payment``: ``PaymentChoice.card(...)``, ``.pay_in_store()``,
-    ``.store_credit()``, ``.external(reference=...)``. In-store orders name the store as
+    ``.store_credit()``, ``.external(reference=...)``, ``.qr()`` (ship or pickup),
+    ``.cash_on_delivery()`` (ship). In-store orders name the store as
     ``location`` and the ``associate`` who helped (attribution). ``external_reference``:
     an integration's own id, unique per channel (a retry gets the order it made).
     ``source_location_ids``: an integration bound to some stores ships, and transfers
@@ -251,6 +254,14 @@ def _validate(request: OrderRequest) -> Card | None:
         raise CheckoutInvalid(_("Choose delivery or pickup."), field="fulfilment")
     if request.payment.method == METHOD_PAY_IN_STORE and isinstance(fulfilment, ShipTo):
         raise CheckoutInvalid(_("Pay in store is for pickups and in-store sales."), field="payment")
+    if request.payment.method == METHOD_COD and not isinstance(fulfilment, ShipTo):
+        raise CheckoutInvalid(_("Cash on delivery is only for deliveries."), field="payment")
+    if request.payment.method == METHOD_QR and isinstance(fulfilment, CarryOut):
+        # A sale taken home now is paid before it leaves: the till records it as external.
+        raise CheckoutInvalid(
+            _("A QR payment is for deliveries and pickups; at the till, record it as paid."),
+            field="payment",
+        )
     if len(request.external_reference) > 80:
         raise CheckoutInvalid(_("The external reference is too long."), field="external_reference")
     return payment_choice_validate(request.payment)

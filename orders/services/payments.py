@@ -38,6 +38,15 @@ Other ways to pay
   store-credit ledger (``customers.services.store_credit_add`` with a negative amount);
   refused when the balance does not cover the order.
 - **External** (``external``): paid on a POS or a marketplace; recorded as captured.
+- **QR / bank app** (``qr``): the order is placed with a pending payment (stock held as
+  for any order) and the shopper is shown a QR code for the amount — PromptPay in
+  Thailand, the same EMVCo shape elsewhere (``orders.services.qr_payload``). It is
+  captured when the provider's signed confirmation arrives or an associate confirms the
+  money came in (``orders.services.qr_payments``), and the order is cancelled, its stock
+  released, when neither happens within ``OMNI_QR_EXPIRY_MINUTES``. The confirmation email
+  waits for the payment. The built-in provider is ``qr_test`` (``OMNI_QR_PAYMENT_PROVIDER``).
+- **Cash on delivery** (``cod``): for a delivery; a pending payment captured when the
+  parcel is delivered (``fulfilment_deliver``), voided when the order is cancelled.
 
 A real card provider implements ``PaymentProvider`` and is registered with
 ``payment_provider_register(name, provider)``; set ``OMNI_CARD_PAYMENT_PROVIDER`` to its
@@ -46,6 +55,10 @@ name. Refunds of pay-in-store and external payments are recorded as paid out in 
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
 import re
 import secrets
@@ -64,7 +77,8 @@ from django.utils.translation import gettext_lazy
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.models import Customer, StoreCreditEntry
-from omni.money import ZERO, format_money, to_money
+from omni.markets import current_market
+from omni.money import ZERO, format_money, minor_units, to_money
 from omni.outbox import outbox_record
 from orders.errors import (
     CheckoutInvalid,
@@ -73,9 +87,11 @@ from orders.errors import (
     InvalidTransition,
     PaymentDeclined,
     PaymentFailed,
+    QrCallbackInvalid,
     RefundNotAllowed,
 )
 from orders.models import Order, Payment, Refund
+from orders.services.qr_payload import qr_payment_payload
 from stores.models import Location
 
 logger = logging.getLogger(__name__)
@@ -86,13 +102,18 @@ METHOD_CARD = "card"
 METHOD_PAY_IN_STORE = "pay_in_store"
 METHOD_STORE_CREDIT = "store_credit"
 METHOD_EXTERNAL = "external"
-METHODS = frozenset({METHOD_CARD, METHOD_PAY_IN_STORE, METHOD_STORE_CREDIT, METHOD_EXTERNAL})
+METHOD_QR = "qr"
+METHOD_COD = "cod"
+METHODS = frozenset(
+    {METHOD_CARD, METHOD_PAY_IN_STORE, METHOD_STORE_CREDIT, METHOD_EXTERNAL, METHOD_QR, METHOD_COD}
+)
 
 
 @dataclass(frozen=True)
 class PaymentChoice:
     """How the shopper pays: build one with ``PaymentChoice.card("4242 4242 4242 4242")``,
-    ``.pay_in_store()``, ``.store_credit()`` or ``.external(reference="POS-1234")``."""
+    ``.pay_in_store()``, ``.store_credit()``, ``.external(reference="POS-1234")``,
+    ``.qr()`` or ``.cash_on_delivery()``."""
 
     method: str
     card_number: str = field(default="", repr=False)  # never logged, never stored
@@ -126,6 +147,14 @@ class PaymentChoice:
     @classmethod
     def external(cls, *, reference: str = "") -> PaymentChoice:
         return cls(METHOD_EXTERNAL, reference=reference)
+
+    @classmethod
+    def qr(cls) -> PaymentChoice:
+        return cls(METHOD_QR)
+
+    @classmethod
+    def cash_on_delivery(cls) -> PaymentChoice:
+        return cls(METHOD_COD)
 
 
 @dataclass(frozen=True)
@@ -312,10 +341,99 @@ class InStoreProvider:
         return ProviderResult(SUCCEEDED, reference=reference)
 
 
+@dataclass(frozen=True)
+class QrConfirmation:
+    """What a QR provider's signed callback says was paid."""
+
+    reference: str
+    amount: Decimal
+    currency: str
+    transaction_id: str = ""
+
+
+class QrPaymentProvider(PaymentProvider, Protocol):
+    """A bank-app QR provider: ``authorise`` answers PENDING with the reference the
+    payment is found by; the code shown is ``qr_payload``; the bank's confirmation
+    arrives as a callback the provider checks and reads (``callback_parse``)."""
+
+    def qr_payload(self, *, amount: Decimal, currency: str, reference: str) -> str:
+        """The text the QR code the shopper scans encodes."""
+
+    def callback_parse(self, *, body: bytes, signature: str) -> QrConfirmation:
+        """The confirmation in a callback's raw ``body``. Raises QrCallbackInvalid
+        (``bad_signature``, ``malformed_callback``)."""
+
+
+class TestQrProvider(InStoreProvider):
+    """The built-in QR provider (``qr_test``): no bank behind it. Its code is a real
+    PromptPay / EMVCo payload for the amount (a banking app reads it), to the merchant
+    account of ``OMNI_QR_MERCHANT_ID``; the "bank" confirms with a JSON body
+    ``{"reference", "amount", "currency", "transaction_id"}`` signed with HMAC-SHA256
+    and ``OMNI_QR_CALLBACK_SECRET``, hex, in the ``X-Omni-Signature`` header
+    (``sha256=<hex>`` or the bare hex)."""
+
+    __test__ = False
+
+    def authorise(self, *, amount: Decimal, currency: str, card: Card | None) -> ProviderResult:
+        return ProviderResult(PENDING, reference=_token("qr"))
+
+    def refund(self, *, reference: str, amount: Decimal, currency: str) -> ProviderResult:
+        return ProviderResult(SUCCEEDED, reference=_token("qr_refund"))
+
+    def qr_payload(self, *, amount: Decimal, currency: str, reference: str) -> str:
+        market = current_market()
+        return qr_payment_payload(
+            amount=amount,
+            currency=currency,
+            decimals=minor_units(currency),
+            country=market.country,
+            merchant_id=qr_merchant_setting("OMNI_QR_MERCHANT_ID", "qr_merchant_id"),
+            merchant_name=qr_merchant_setting("OMNI_QR_MERCHANT_NAME", "qr_merchant_name"),
+            merchant_city=qr_merchant_setting("OMNI_QR_MERCHANT_CITY", "qr_merchant_city")
+            or market.time_zone.rsplit("/", 1)[-1].replace("_", " "),
+            reference=reference,
+            scheme_id=qr_merchant_setting("OMNI_QR_SCHEME_ID", "qr_scheme_id"),
+            merchant_tag=qr_merchant_setting("OMNI_QR_MERCHANT_TAG", "qr_merchant_tag"),
+        )
+
+    def callback_parse(self, *, body: bytes, signature: str) -> QrConfirmation:
+        secret = getattr(settings, "OMNI_QR_CALLBACK_SECRET", "")
+        given = (signature or "").strip().removeprefix("sha256=")
+        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
+        if not secret or not hmac.compare_digest(given.lower(), expected):
+            raise QrCallbackInvalid(
+                _("The callback's signature is missing or not valid."), code="bad_signature"
+            )
+        try:
+            data = json.loads(body)
+            confirmation = QrConfirmation(
+                reference=str(data["reference"]),
+                amount=Decimal(str(data["amount"])),
+                currency=str(data.get("currency", "")).upper(),
+                transaction_id=str(data.get("transaction_id", ""))[:60],
+            )
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            raise QrCallbackInvalid(
+                _('The callback body must be JSON with "reference" and "amount".'),
+                code="malformed_callback",
+            ) from None
+        if not confirmation.amount.is_finite():
+            raise QrCallbackInvalid(_("The amount is not a number."), code="malformed_callback")
+        return confirmation
+
+
+def qr_merchant_setting(name: str, market_key: str) -> str:
+    """A QR merchant detail: the setting, else the market's ``extra``, else blank."""
+    value = getattr(settings, name, "") or current_market().extra.get(market_key, "")
+    return str(value or "")
+
+
 _PROVIDERS: dict[str, PaymentProvider] = {
     Payment.Provider.TEST: TestCardProvider(),
     Payment.Provider.PAY_IN_STORE: InStoreProvider(),
     Payment.Provider.EXTERNAL: InStoreProvider(),
+    Payment.Provider.QR_TEST: TestQrProvider(),
+    Payment.Provider.COD: InStoreProvider(),
 }
 
 
@@ -335,6 +453,19 @@ def payment_provider_for(name: str) -> PaymentProvider:
 
 def card_provider_name() -> str:
     return getattr(settings, "OMNI_CARD_PAYMENT_PROVIDER", Payment.Provider.TEST)
+
+
+def qr_provider_name() -> str:
+    return getattr(settings, "OMNI_QR_PAYMENT_PROVIDER", Payment.Provider.QR_TEST)
+
+
+def qr_provider_names() -> frozenset[str]:
+    """Every provider name a QR payment may carry (the configured one and the test one)."""
+    return frozenset({qr_provider_name(), Payment.Provider.QR_TEST})
+
+
+def qr_expiry() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "OMNI_QR_EXPIRY_MINUTES", 30)))
 
 
 def _raise_for(result: ProviderResult) -> None:
@@ -363,7 +494,8 @@ def payment_take(
     """Take the order's total as the shopper chose (called by checkout, inside its
     transaction, as its last write). A card is authorised and captured; pay in store is a
     pending payment (captured at once when ``capture_now``: a sale at the till); store
-    credit spends the customer's ledger; external is recorded as captured.
+    credit spends the customer's ledger; external is recorded as captured; QR and cash on
+    delivery are pending payments (QR with its provider's reference and expiry).
 
     Locks the customer row for store credit. Raises PaymentDeclined (``card_declined``,
     ``insufficient_funds``, ``insufficient_store_credit``), PaymentFailed
@@ -394,6 +526,24 @@ def payment_take(
             **common,
             provider=Payment.Provider.PAY_IN_STORE,
             status=Payment.Status.CAPTURED if capture_now else Payment.Status.PENDING,
+        )
+    if choice.method == METHOD_QR:
+        provider_name = qr_provider_name()
+        pending = payment_provider_for(provider_name).authorise(
+            amount=amount, currency=order.currency, card=None
+        )
+        if not pending.ok:
+            _raise_for(pending)
+        return Payment.objects.create(
+            **common,
+            provider=provider_name,
+            status=Payment.Status.PENDING,
+            provider_reference=pending.reference[:80],
+            expires_at=timezone.now() + qr_expiry(),
+        )
+    if choice.method == METHOD_COD:
+        return Payment.objects.create(
+            **common, provider=Payment.Provider.COD, status=Payment.Status.PENDING
         )
     if choice.method == METHOD_STORE_CREDIT:
         customer = Customer.objects.select_for_update().get(pk=order.customer_id)
@@ -465,6 +615,18 @@ def payment_capture(*, payment: Payment, amount: Decimal | None = None) -> Payme
     payment.provider_reference = (result.reference or payment.provider_reference)[:80]
     payment.save(update_fields=["amount", "status", "provider_reference", "updated_at"])
     return payment
+
+
+@transaction.atomic
+def payments_collect_on_delivery(*, order: Order) -> list[Payment]:
+    """The carrier (or the associate) handed the parcel over and took the cash: every
+    pending cash-on-delivery payment of the order is captured, in full (a split order's
+    cash is collected with its first parcel). Called by ``fulfilment_deliver`` after it
+    locked the fulfilment; locks the payments. Returns those captured."""
+    pending = order.payments.filter(
+        provider=Payment.Provider.COD, status=Payment.Status.PENDING
+    ).order_by("pk")
+    return [payment_capture(payment=payment) for payment in pending]
 
 
 @transaction.atomic

@@ -39,6 +39,7 @@ from orders.services.fulfilments import (
     _timeline,
     order_status_refresh,
 )
+from orders.services.payments import payments_collect_on_delivery
 from stores.models import Associate
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
@@ -319,7 +320,8 @@ def fulfilment_line_unavailable(
 
 @transaction.atomic
 def fulfilment_deliver(*, fulfilment: Fulfilment, now: dt.datetime | None = None) -> Fulfilment:
-    """The carrier delivered the parcel (shipped → delivered). Locks the fulfilment, then
+    """The carrier delivered the parcel (shipped → delivered); cash on delivery is
+    captured (``payments_collect_on_delivery``). Locks the fulfilment, the payments, then
     the order. Raises InvalidTransition (not shipped yet, or delivered already)."""
     now = now or timezone.now()
     locked = _locked(fulfilment)
@@ -329,6 +331,7 @@ def fulfilment_deliver(*, fulfilment: Fulfilment, now: dt.datetime | None = None
     locked.status = Status.DELIVERED
     locked.delivered_at = now
     locked.save(update_fields=["status", "delivered_at", "updated_at"])
+    payments_collect_on_delivery(order=locked.order)
     _timeline(
         locked,
         kind=Interaction.Kind.ORDER,

@@ -16,7 +16,7 @@ from orders.views.cart import (
     cart_restore,
     mini_cart,
 )
-from orders.views.checkout import checkout, confirmation, order_status
+from orders.views.checkout import checkout, confirmation, order_status, qr_payment
 
 __all__ = [
     "account_order_detail",
@@ -30,4 +30,5 @@ __all__ = [
     "confirmation",
     "mini_cart",
     "order_status",
+    "qr_payment",
 ]

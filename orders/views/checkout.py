@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
@@ -25,10 +26,11 @@ from omni.errors import DomainError
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY
 from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
-from orders.models import Fulfilment, Order
+from orders.models import Fulfilment, Order, Payment
 from orders.services.numbers import order_code_data_uri
 from orders.services.payments import card_provider_name
 from orders.services.totals import pickup_preparation_time
+from orders.surface import payment_method_label, payment_methods_offered
 from orders.views.cart import _cart
 from stores.models import Location
 from stores.selectors import location_distances_from, locations_active
@@ -137,11 +139,8 @@ class CheckoutForm(forms.Form):
         widget=_input("postal-code", numeric=True),
     )
     store = forms.IntegerField(required=False)
-    payment = forms.ChoiceField(
-        choices=(("card", pgettext_lazy("payment method", "Card")), ("store", _("Pay at pickup"))),
-        widget=forms.RadioSelect,
-        initial="card",
-    )
+    # The market's methods, in its order (set in __init__); pay at pickup posts "store".
+    payment = forms.ChoiceField(widget=forms.RadioSelect)
     card_number = forms.CharField(
         label=_("Card number"),
         max_length=30,
@@ -171,6 +170,12 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, member: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
+        offered = payment_methods_offered()
+        self.fields["payment"].choices = [
+            (PAYMENT_FORM_VALUE.get(method, method), label) for method, label in offered
+        ]
+        if offered:
+            self.fields["payment"].initial = PAYMENT_FORM_VALUE.get(offered[0][0], offered[0][0])
 
     def clean(self):
         data = super().clean()
@@ -186,8 +191,11 @@ class CheckoutForm(forms.Form):
                     self.add_error(name, message)
             if data.get("payment") == "store":
                 self.add_error("payment", _("Pay at pickup is only for pickups."))
-        elif data.get("fulfilment") == "pickup" and not data.get("store"):
-            self.add_error("store", _("Choose the store to pick up from."))
+        elif data.get("fulfilment") == "pickup":
+            if not data.get("store"):
+                self.add_error("store", _("Choose the store to pick up from."))
+            if data.get("payment") == "cod":
+                self.add_error("payment", _("Cash on delivery is only for deliveries."))
         if data.get("payment") == "card":
             for name, message in (
                 ("card_number", _("Enter your card number.")),
@@ -200,6 +208,49 @@ class CheckoutForm(forms.Form):
         if data.get("marketing_sms") and not data.get("phone"):
             self.add_error("phone", _("Give a phone number to get texts."))
         return data
+
+
+# The form's value of a market payment method where it differs (pay at pickup was "store"
+# before markets listed methods; links and tests post it).
+PAYMENT_FORM_VALUE = {"pay_at_pickup": "store"}
+
+
+def _payment_options(form: CheckoutForm) -> list[dict]:
+    """The payment radios: value, label, the fulfilment it is only for (the script
+    disables the others), and the section of fields it opens (the card's)."""
+    only = {"store": "pickup", "cod": "ship"}
+    hints = {
+        "store": _("Pickup orders only"),
+        "cod": _("Pay the courier in cash when it arrives"),
+        "qr": _("Scan a QR code with your banking app after you place the order"),
+    }
+    return [
+        {
+            "value": value,
+            "label": label,
+            "only_for": only.get(value, ""),
+            "hint": hints.get(value, ""),
+            "section": "card" if value == "card" else "",
+            "checked": str(form["payment"].value()) == value,
+        }
+        for value, label in form.fields["payment"].choices
+    ]
+
+
+def _payment_choice(data: dict) -> services.PaymentChoice:
+    method = data["payment"]
+    if method == "store":
+        return services.PaymentChoice.pay_in_store()
+    if method == "qr":
+        return services.PaymentChoice.qr()
+    if method == "cod":
+        return services.PaymentChoice.cash_on_delivery()
+    return services.PaymentChoice.card(
+        data["card_number"],
+        name=data["card_name"],
+        expiry=data["card_expiry"],
+        cvc=data["card_cvc"],
+    )
 
 
 FIELD_FOR_ERROR = {
@@ -240,6 +291,7 @@ def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str
         "pickup_totals": services.order_totals(subtotal=summary.subtotal, ships=False),
         "error": error,
         "show_test_cards": card_provider_name() == "test",
+        "payment_options": _payment_options(form),
         "member": request.user.is_authenticated,
     }
     return render(request, "storefront/checkout/checkout.html", context, status=status)
@@ -284,16 +336,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 "country": "US",
             }
         )
-    payment = (
-        services.PaymentChoice.pay_in_store()
-        if data["payment"] == "store"
-        else services.PaymentChoice.card(
-            data["card_number"],
-            name=data["card_name"],
-            expiry=data["card_expiry"],
-            cvc=data["card_cvc"],
-        )
-    )
+    payment = _payment_choice(data)
     customer = customer_of(request) if member else None
     contact = None
     if customer is None:
@@ -331,12 +374,14 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
     placed = request.session.get(PLACED_SESSION_KEY, [])
     request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
+    if data["payment"] == "qr":
+        return redirect("orders:qr-payment", number=order.number)
     return redirect("orders:confirmation", number=order.number)
 
 
-def confirmation(request: HttpRequest, number: str) -> HttpResponse:
-    """The receipt, with the order code to show at pickup. Only for the session that
-    placed the order or the member it belongs to (404 for anyone else)."""
+def _order_of_shopper(request: HttpRequest, number: str) -> Order:
+    """The order, for the session that placed it or the member it belongs to (404 for
+    anyone else)."""
     try:
         order = selectors.order_detail(number=number)
     except OrderNotFound:
@@ -345,6 +390,42 @@ def confirmation(request: HttpRequest, number: str) -> HttpResponse:
     owner = request.user.is_authenticated and order.customer.user_id == request.user.pk
     if not (in_session or owner):
         raise Http404("No such order")
+    return order
+
+
+def qr_payment(request: HttpRequest, number: str) -> HttpResponse:
+    """Pay a QR order: the code for the amount, to scan with a banking app, and its status
+    — polled by HTMX every few seconds (the ``#qr-status`` fragment), or reloaded by the
+    link — until the payment arrives (then on to the confirmation) or the code expires."""
+    order = _order_of_shopper(request, number)
+    payment = services.qr_payment_of(order)
+    if payment is None:
+        return redirect("orders:confirmation", number=order.number)
+    paid = payment.status == Payment.Status.CAPTURED
+    confirmation_url = reverse("orders:confirmation", args=[order.number])
+    if paid:
+        if request.htmx:
+            return HttpResponseClientRedirect(confirmation_url)
+        return redirect(confirmation_url)
+    context = {
+        "order": order,
+        "payment": payment,
+        "pending": payment.status == Payment.Status.PENDING,
+        "qr_svg": services.qr_payment_svg(payment)
+        if payment.status == Payment.Status.PENDING
+        else "",
+        "method_label": payment_method_label("qr"),
+        "confirmation_url": confirmation_url,
+    }
+    if request.htmx:
+        return render(request, "storefront/checkout/_qr_status.html", context)
+    return render(request, "storefront/checkout/qr_payment.html", context)
+
+
+def confirmation(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt, with the order code to show at pickup. Only for the session that
+    placed the order or the member it belongs to (404 for anyone else)."""
+    order = _order_of_shopper(request, number)
     return render(request, "storefront/checkout/confirmation.html", _receipt_context(order))
 
 

@@ -15,15 +15,20 @@
         section.hidden = !radio.checked;
       });
     });
-    var pickup = form.querySelector('input[name=fulfilment][value=pickup]');
-    var payAtPickup = form.querySelector('input[name=payment][value=store]');
-    if (payAtPickup) {
-      var allowed = pickup && pickup.checked;
-      payAtPickup.disabled = !allowed;
-      if (!allowed && payAtPickup.checked) {
-        var card = form.querySelector('input[name=payment][value=card]');
-        if (card) { card.checked = true; syncSections(form); }
-      }
+    // A payment method only for pickup (pay at pickup) or only for delivery (cash on
+    // delivery) is offered with that choice only; a checked one that no longer fits
+    // gives way to the first method that does.
+    var chosen = form.querySelector("input[name=fulfilment]:checked");
+    var kind = chosen ? chosen.value : "";
+    var lost = false;
+    form.querySelectorAll("input[name=payment][data-only-for]").forEach(function (radio) {
+      var fits = radio.dataset.onlyFor === kind;
+      radio.disabled = !fits;
+      if (!fits && radio.checked) { radio.checked = false; lost = true; }
+    });
+    if (lost) {
+      var first = form.querySelector("input[name=payment]:not(:disabled)");
+      if (first) { first.checked = true; syncSections(form); }
     }
   }
   document.querySelectorAll(".checkout-form").forEach(function (form) {
