@@ -9,6 +9,10 @@ An operation added to the API without a real call here fails
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+
 import pytest
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -215,6 +219,33 @@ CALLS = [
     ),
 ]
 
+QR_SECRET = "schema-walk-qr-secret"
+
+
+def _qr_paid(made: dict) -> dict:
+    """A QR pickup order placed through checkout, and the provider's signed confirmation
+    of its payment (the signature is over the exact bytes sent)."""
+    from orders import services
+    from stores.models import Location
+
+    order = services.order_place(
+        services.OrderRequest(
+            lines=[(made["navy_id"], 1)],
+            fulfilment=services.PickupAt(store=Location.objects.get(code="SPR")),
+            payment=services.PaymentChoice.qr(),
+            contact=services.Contact(email="qr@example.com"),
+        )
+    ).order
+    payment = order.payments.get()
+    body = json.dumps(
+        {"reference": payment.provider_reference, "amount": str(payment.amount), "currency": "USD"}
+    ).encode()
+    signature = hmac.new(QR_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {"body": body, "headers": {"X-Omni-Signature": f"sha256={signature}"}}
+
+
+CALLS.append(("POST", "/api/v1/payments/qr/callback/", _qr_paid))
+
 # What a created row is remembered as, for the calls after it.
 REMEMBER = {
     ("POST", "/api/v1/products/"): "product_id",
@@ -249,10 +280,12 @@ def test_availability_is_documented_as_the_object_it_returns():
 def test_one_real_response_of_every_operation_conforms_to_its_schema(
     world,
     api_key,
+    settings,
     keep_the_test_connection,  # noqa: F811
 ):
+    settings.OMNI_QR_CALLBACK_SECRET = QR_SECRET
     raw, _ = api_key(scopes=ALL_SCOPES, name="schema walk", rate_per_minute=1_000_000)
-    made = {"category": f.CategoryFactory(slug="knitwear")}
+    made = {"category": f.CategoryFactory(slug="knitwear"), "navy_id": world["navy"].pk}
     # An order that ships (its fulfilment is moved and then the order cancelled).
     shipped = _sale(
         channel="marketplace",
@@ -271,7 +304,7 @@ def test_one_real_response_of_every_operation_conforms_to_its_schema(
             kwargs["body"] = parts["body"]
             kwargs["media_type"] = "application/json"
         case = schema[path][method].Case(**kwargs)
-        call_headers = dict(headers)
+        call_headers = {**headers, **(parts.get("headers") or {})}
         if method == "POST":
             call_headers["Idempotency-Key"] = f"schema-walk-{number}"
         response = case.call(headers=call_headers)
