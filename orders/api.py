@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Prefetch
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
@@ -39,6 +40,7 @@ from omni.api.viewsets import (
 )
 from omni.models import ApiScope
 from orders import services
+from orders.errors import QrCallbackInvalid
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment
 from orders.services.numbers import ORDER_CHANNELS
 from stores.models import Associate, Location
@@ -698,8 +700,17 @@ class QrPaymentCallbackView(APIView):
         auth=[],
     )
     def post(self, request):
+        try:
+            if request.content_type.split(";")[0].strip() != "application/json":
+                raise RawPostDataException
+            body = request.body
+        except RawPostDataException:
+            raise QrCallbackInvalid(
+                _('The callback body must be JSON with "reference" and "amount".'),
+                code="malformed_callback",
+            ) from None
         result = services.qr_callback_confirm(
-            body=request.body, signature=request.headers.get("X-Omni-Signature", "")
+            body=body, signature=request.headers.get("X-Omni-Signature", "")
         )
         payment = result.payment
         return Response(
