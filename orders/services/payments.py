@@ -617,6 +617,24 @@ def payment_capture(*, payment: Payment, amount: Decimal | None = None) -> Payme
     return payment
 
 
+def order_qr_payment_required(*, order: Order) -> None:
+    """The goods do not leave before a QR payment's money arrives: raises
+    InvalidTransition (``qr_payment_pending``) while the order has a pending QR payment.
+    Called by shipping and collecting; reads the payments without locking them."""
+    if order.payments.filter(
+        provider__in=qr_provider_names(), status=Payment.Status.PENDING
+    ).exists():
+        raise InvalidTransition(
+            _(
+                "The QR payment for order %(number)s has not arrived yet; confirm it "
+                "before the items leave."
+            )
+            % {"number": order.number},
+            code="qr_payment_pending",
+            order_id=order.pk,
+        )
+
+
 @transaction.atomic
 def payments_collect_on_delivery(*, order: Order) -> list[Payment]:
     """The carrier (or the associate) handed the parcel over and took the cash: every

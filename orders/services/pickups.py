@@ -43,7 +43,7 @@ from orders.services.fulfilments import (
     pickup_hold_days,
 )
 from orders.services.numbers import order_number_normalise
-from orders.services.payments import order_refund_value, payment_capture
+from orders.services.payments import order_qr_payment_required, order_refund_value, payment_capture
 from stores.models import Associate
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
@@ -164,6 +164,7 @@ def fulfilment_collect(
     order = locked.order
     if locked.status != Status.READY:
         raise _refuse(locked, "collect")
+    order_qr_payment_required(order=order)
     if order_number_normalise(code) != order.number.upper():
         raise PickupCodeMismatch(
             _(

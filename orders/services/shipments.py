@@ -39,7 +39,7 @@ from orders.services.fulfilments import (
     _timeline,
     order_status_refresh,
 )
-from orders.services.payments import payments_collect_on_delivery
+from orders.services.payments import order_qr_payment_required, payments_collect_on_delivery
 from stores.models import Associate
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
@@ -77,13 +77,14 @@ def fulfilment_ship(
     here in a new shipment (placed) of the same order, to follow.
 
     Locks the fulfilment, its holds and stock rows, then the order. Raises
-    InvalidTransition (not a shipment, already shipped or cancelled, units not held),
-    InvalidQuantity (a quantity out of range, nothing shipped)."""
+    InvalidTransition (not a shipment, already shipped or cancelled, units not held,
+    ``qr_payment_pending``), InvalidQuantity (a quantity out of range, nothing shipped)."""
     now = now or timezone.now()
     locked = _locked(fulfilment)
     _require_kind(locked, Kind.SHIP, "shipped")
     if locked.status not in OPEN_SHIPMENT:
         raise _refuse(locked, "ship")
+    order_qr_payment_required(order=locked.order)
     carrier = carrier.strip().lower()
     if carrier and carrier not in settings.OMNI_CARRIERS:
         raise InvalidQuantity(

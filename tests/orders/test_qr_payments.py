@@ -457,3 +457,31 @@ def test_the_endless_aisle_offers_the_markets_methods_and_a_qr_order_is_paid_at_
     desk.post(reverse("backoffice:qr-payment-confirm", args=[payment.pk]), {"next": placed.url})
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CAPTURED
+
+
+@pytest.mark.django_db
+def test_the_items_do_not_leave_before_the_qr_money_arrives(client, shop, thai, associate):
+    add(client, shop.variant())
+    checkout(client)
+    parcel = Order.objects.get().fulfilments.get()
+    with pytest.raises(services.InvalidTransition) as refused:
+        services.fulfilment_ship(fulfilment=parcel, tracking_number="TH1")
+    assert refused.value.code == "qr_payment_pending"
+
+    other = type(client)()
+    add(other, shop.variant())
+    checkout(other, fulfilment="pickup", store=shop.stores["springfield"].pk)
+    order = Order.objects.exclude(pk=parcel.order_id).get()
+    pickup = order.fulfilments.get()
+    services.fulfilment_ready(fulfilment=pickup)
+    desk = type(client)()
+    desk.force_login(associate.user)
+    act = reverse("backoffice:pickup-action", args=[pickup.pk])
+    said = desk.post(act, {"action": "collect", "code": order.number}, follow=True)
+    assert "has not arrived yet" in said.content.decode()
+    pickup.refresh_from_db()
+    assert pickup.status == Fulfilment.Status.READY
+    desk.post(reverse("backoffice:qr-payment-confirm", args=[order.payments.get().pk]))
+    desk.post(act, {"action": "collect", "code": order.number})
+    pickup.refresh_from_db()
+    assert pickup.status == Fulfilment.Status.COLLECTED
