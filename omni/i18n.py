@@ -199,7 +199,18 @@ def language_set(request: HttpRequest) -> HttpResponse:
     return response
 
 
-_javascript_catalog = JavaScriptCatalog.as_view()
+class _MarketJavaScriptCatalog(JavaScriptCatalog):
+    """Django's catalogue, with the market's first day of the week in ``get_format``
+    (a language's format module has its own: Persian's Saturday in a Bangkok shop)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        week_start = current_market().first_day_of_week
+        context["formats"] = {**context["formats"], "FIRST_DAY_OF_WEEK": week_start}
+        return context
+
+
+_javascript_catalog = _MarketJavaScriptCatalog.as_view()
 
 
 @require_GET

@@ -105,3 +105,12 @@ def test_the_week_starts_on_the_markets_day(market):
     assert calendars.first_day_of_week() == 6  # Saturday
     market("VN")
     assert calendars.first_day_of_week() == 1  # Monday
+
+
+def test_scripts_get_the_markets_first_day_of_the_week(client, market):
+    market("TH")
+    # Persian's own formats start the week on Saturday; a Bangkok shop's week starts on Sunday.
+    script = client.get("/i18n/js/?lang=fa").content.decode()
+    assert '"FIRST_DAY_OF_WEEK": 0' in script
+    market("IR")
+    assert '"FIRST_DAY_OF_WEEK": 6' in client.get("/i18n/js/?lang=en").content.decode()
