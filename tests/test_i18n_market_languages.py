@@ -73,3 +73,16 @@ def test_the_us_market_is_unchanged(client):
     assert switcher_languages(page, "header") == ["en", "th", "fa", "fil", "vi"]
     assert re.findall(r'hreflang="([^"]+)"', page) == ["en", "th", "fa", "fil", "vi", "x-default"]
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="vi")["Location"] == "/vi/"
+
+
+def test_the_profile_offers_the_markets_languages_for_emails(client, thai_market):
+    user = f.UserFactory(email="somchai@example.com")
+    f.CustomerFactory(user=user, email=user.email, language="fil")  # from before: kept
+    client.force_login(user)
+    page = client.get(reverse("customers:profile"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    select = re.search(r'name="details-language".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)"', select) == ["en", "th", "fil"]
+    refused = client.post(
+        reverse("customers:profile"), {"section": "details", "details-language": "vi"}
+    )
+    assert refused.status_code == 400
