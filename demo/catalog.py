@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from catalog.models import Category, Price, Product, ProductImage, Variant
 from demo.config import SCALES, DemoScale
 from demo.images import product_images_write
+from demo.markets import DemoMarket, demo_market
 from demo.randomness import ean13, rng_for, weighted
 from demo.world import DemoWorld, ProductRow, VariantRow
 from omni.money import currency, to_money
@@ -239,7 +240,7 @@ class ProductSpec:
         return self.promo_price if self.promo_price is not None else self.price
 
 
-def _promo(rng, price: Decimal, *, final_sale: bool) -> Decimal | None:
+def _promo(rng, price: Decimal, *, final_sale: bool, market: DemoMarket) -> Decimal | None:
     """Final-sale items are clearance (40–50 % off); about one product in six is on promotion."""
     if final_sale:
         off = rng.choice(("0.40", "0.50"))
@@ -247,8 +248,8 @@ def _promo(rng, price: Decimal, *, final_sale: bool) -> Decimal | None:
         off = rng.choice(("0.20", "0.25", "0.30"))
     else:
         return None
-    # Whole dollars off keeps shelf prices tidy ($89 → $62, not $62.30).
-    return to_money((price * (1 - Decimal(off))).to_integral_value())
+    # A tidy shelf price: whole dollars ($89 → $62, not $62.30), a local price point.
+    return to_money(market.promotion_price(price, Decimal(off)))
 
 
 def _variants(
@@ -426,16 +427,19 @@ def _category_description(spec) -> str:
     return f"{spec.name} from Northwind Outfitters."
 
 
-def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
-    """The whole catalog, without touching the database (the state check uses its SKUs)."""
+def product_specs(
+    scale: DemoScale, seed: int, market: DemoMarket | None = None
+) -> list[ProductSpec]:
+    """The whole catalog, without touching the database (the state check uses its SKUs):
+    the market's range (what its climate sells) at its price points."""
+    market = market or demo_market("US")
     specs: list[ProductSpec] = []
     number = 1
     if scale.products == 0:
-        for index, (leaf, name, dollars, colour_names, shape, final_sale) in enumerate(
-            CURATED_PRODUCTS
-        ):
+        curated = [row for row in CURATED_PRODUCTS if row[1] not in market.not_carried]
+        for index, (leaf, name, dollars, colour_names, shape, final_sale) in enumerate(curated):
             category = CATEGORY_BY_SLUG[leaf]
-            price = to_money(dollars)
+            price = to_money(market.price(dollars))
             rng = rng_for(seed, "product", index)
             colours = tuple(colour_names.split("/"))
             sizes = SIZE_RUNS[CURATED_SIZE_RUNS.get(name, category.size_run)]
@@ -448,7 +452,7 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
                     brand="Northwind",
                     shape=shape,
                     price=price,
-                    promo_price=_promo(rng, price, final_sale=final_sale),
+                    promo_price=_promo(rng, price, final_sale=final_sale, market=market),
                     is_final_sale=final_sale,
                     colours=colours,
                     sizes=sizes,
@@ -466,7 +470,7 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
         name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS[shape])} {noun}"
         colours = tuple(rng.sample(palette, weighted(rng, ((1, 0.2), (2, 0.55), (3, 0.25)))))
         final_sale = rng.random() < 0.04
-        price = to_money(rng.randrange(*category.price_range))
+        price = to_money(market.price(rng.randrange(*category.price_range)))
         sizes = SIZE_RUNS[category.size_run]
         specs.append(
             ProductSpec(
@@ -477,7 +481,7 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
                 brand=rng.choice(BRANDS),
                 shape=shape,
                 price=price,
-                promo_price=_promo(rng, price, final_sale=final_sale),
+                promo_price=_promo(rng, price, final_sale=final_sale, market=market),
                 is_final_sale=final_sale,
                 colours=colours,
                 sizes=sizes,
@@ -488,11 +492,20 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
     return specs
 
 
+def _tax_class_columns(world: DemoWorld, spec: CategorySpec) -> dict[str, str]:
+    """A category's tax class, where the catalog has the field (set per market in one
+    place: ``DemoMarket.category_tax_classes``). The US has none: sales tax by state."""
+    if not hasattr(Category, "tax_class") or world.market.us_sales_tax:
+        return {}
+    return {"tax_class": world.market.tax_class(spec.slug)}
+
+
 def _categories_create(world: DemoWorld) -> None:
     for depth in (0, 1):
         rows = [
             dict(
                 **translated_columns(name=spec.name, description=_category_description(spec)),
+                **_tax_class_columns(world, spec),
                 slug=spec.slug,
                 parent_id=world.categories[spec.parent] if spec.parent else None,
                 position=position,
@@ -530,7 +543,7 @@ def _related_links_create(world: DemoWorld, specs: list[ProductSpec]) -> None:
 
 
 def catalog_create(world: DemoWorld) -> None:
-    specs = product_specs(world.scale, world.seed)
+    specs = product_specs(world.scale, world.seed, world.market)
     valid_from = (world.now - dt.timedelta(days=180)).replace(hour=0)
     money_code = currency()
     with transaction.atomic():
@@ -588,6 +601,7 @@ def catalog_create(world: DemoWorld) -> None:
                     department=spec.category.department,
                     is_final_sale=spec.is_final_sale,
                     sizes=spec.sizes,
+                    tax_class=world.market.tax_class(spec.category.slug),
                 )
                 world.products.append(row)
                 for variant in (next(inserted) for _ in spec.variants):
