@@ -596,7 +596,8 @@ def catalog_create(world: DemoWorld) -> None:
                 row = ProductRow(
                     index=spec.index,
                     id=product["id"],
-                    name=spec.name,
+                    # What a receipt of the market printed: the name in its language.
+                    name=product.get(f"name_{world.market.language}") or spec.name,
                     size_group=spec.category.size_group,
                     department=spec.category.department,
                     is_final_sale=spec.is_final_sale,
