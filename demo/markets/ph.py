@@ -34,7 +34,7 @@ STORES = (
         "+63289012002", False, "mall_late",
         (
             Neighbourhood("1105", "Brgy. Bagong Pag-asa", "Quezon City", NCR),
-            Neighbourhood("1103", "Brgy. Teachers Village East", "Quezon City", NCR),
+            Neighbourhood("1101", "Brgy. Teachers Village East", "Quezon City", NCR),
             Neighbourhood("1108", "Brgy. Loyola Heights", "Quezon City", NCR),
         ),
     ),
@@ -44,8 +44,8 @@ STORES = (
         "+63288563003", True, "mall_late",
         (
             Neighbourhood("1634", "Brgy. Fort Bonifacio", "Taguig", NCR),
-            Neighbourhood("1630", "Brgy. Ususan", "Taguig", NCR),
-            Neighbourhood("1604", "Brgy. Kapitolyo", "Pasig", NCR),
+            Neighbourhood("1639", "Brgy. Ususan", "Taguig", NCR),
+            Neighbourhood("1603", "Brgy. Kapitolyo", "Pasig", NCR),
         ),
     ),
     StoreData(
