@@ -236,3 +236,29 @@ def test_local_price_points():
     assert ir.price(29) == Decimal(12_900_000)  # 1,290,000 toman
     # A promotion lands on the point below, never on an untidy number.
     assert th.promotion_price(Decimal(1290), Decimal("0.25")) == Decimal(890)
+
+
+def test_make_demo_market_sets_the_market_and_a_database_of_its_own():
+    """``make demo MARKET=th`` seeds and serves with OMNI_MARKET=TH in var/demo-th.sqlite3;
+    plain ``make demo`` is what it always was."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    root = Path(__file__).resolve().parent.parent
+
+    def recipe(*args: str) -> list[str]:
+        done = subprocess.run(
+            ["make", "-n", "demo", *args], cwd=root, capture_output=True, text=True, check=True
+        )
+        return [line for line in done.stdout.splitlines() if "manage.py" in line]
+
+    themed = [line for line in recipe("MARKET=th") if "catalogues_compile" not in line]
+    assert len(themed) == 3  # migrate, seed, serve: each with the market and its database
+    assert all("OMNI_MARKET=TH" in line and "var/demo-th.sqlite3" in line for line in themed)
+    assert "seed_demo --scale small --market th" in themed[1]
+    plain = recipe()
+    assert not any("OMNI_MARKET" in line or "var/demo-" in line for line in plain)
+    assert any(line.rstrip().endswith("seed_demo --scale small") for line in plain)
