@@ -234,6 +234,14 @@ class ProductSpec:
     colours: tuple[str, ...]
     sizes: tuple[str, ...]
     variants: tuple[VariantSpec, ...]
+    # What its random draws (promotion, description) and SKU are keyed by: its place in
+    # the whole curated range, so a product reads the same in every market's demo (and
+    # its shipped translation matches) whatever that market leaves out.
+    stream: int = -1
+
+    @property
+    def key(self) -> int:
+        return self.index if self.stream < 0 else self.stream
 
     @property
     def selling_price(self) -> Decimal:
@@ -370,7 +378,7 @@ CARE = {
 def product_description(spec: ProductSpec, seed: int) -> str:
     """A product page's details, different for every product: its name and colours, two
     of its kind's features (chosen by the seed) and how to care for it."""
-    rng = rng_for(seed, "description", spec.index)
+    rng = rng_for(seed, "description", spec.key)
     features = rng.sample(FEATURES[spec.shape], 2)
     colours = ", ".join(spec.colours[:-1]) + (" or " if len(spec.colours) > 1 else "")
     colours += spec.colours[-1]
@@ -436,11 +444,16 @@ def product_specs(
     specs: list[ProductSpec] = []
     number = 1
     if scale.products == 0:
-        curated = [row for row in CURATED_PRODUCTS if row[1] not in market.not_carried]
-        for index, (leaf, name, dollars, colour_names, shape, final_sale) in enumerate(curated):
+        curated = [
+            (position, row)
+            for position, row in enumerate(CURATED_PRODUCTS)
+            if row[1] not in market.not_carried
+        ]
+        for index, (position, row) in enumerate(curated):
+            leaf, name, dollars, colour_names, shape, final_sale = row
             category = CATEGORY_BY_SLUG[leaf]
             price = to_money(market.price(dollars))
-            rng = rng_for(seed, "product", index)
+            rng = rng_for(seed, "product", position)
             colours = tuple(colour_names.split("/"))
             sizes = SIZE_RUNS[CURATED_SIZE_RUNS.get(name, category.size_run)]
             specs.append(
@@ -456,7 +469,8 @@ def product_specs(
                     is_final_sale=final_sale,
                     colours=colours,
                     sizes=sizes,
-                    variants=_variants(index, colours, sizes, number),
+                    variants=_variants(position, colours, sizes, number),
+                    stream=position,
                 )
             )
             number += len(colours) * len(sizes)
