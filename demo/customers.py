@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -47,7 +48,7 @@ from demo.shopping import Assortment
 from demo.staff import DemoPerson, users_create
 from demo.world import CustomerRow, DemoWorld
 from omni import stored_text
-from omni.money import to_money
+from omni.money import format_money, to_money
 from orders.models import OrderLine
 
 # Customers 0 and 1 have shopper accounts (and, being first, the longest histories).
@@ -65,6 +66,7 @@ CONSENT_STATES = (ConsentState.MARKETING, ConsentState.ONE_TO_ONE, ConsentState.
 
 WELCOME_POINTS = 100
 REDEMPTION_POINTS = 500
+REDEMPTION_VALUE = Decimal("25.00")
 
 TASK_REASONS = (
     "Call {first} when the new outerwear arrives",
@@ -564,13 +566,15 @@ def customer_history_complete(world: DemoWorld) -> None:
         .order_by("customer_id")
     )
     redemptions = []
+    # The reward's worth in the shop's own currency (not a typed "$").
+    reward_note = f"{format_money(REDEMPTION_VALUE)} reward"
     for customer_id, _ in balances.iterator(chunk_size=5000):
         rng = rng_for(world.seed, "redemption", world.customer_index_by_id[customer_id])
         if rng.random() < 0.4:
             redemptions.append(
                 dict(
                     customer_id=customer_id, points=-REDEMPTION_POINTS,
-                    reason=LoyaltyEntry.Reason.REDEMPTION, note="$25 reward",
+                    reason=LoyaltyEntry.Reason.REDEMPTION, note=reward_note,
                     created_at=world.now - dt.timedelta(days=rng.uniform(1, 20)),
                 )
             )  # fmt: skip

@@ -58,12 +58,17 @@ def currency() -> str:
     return settings.OMNI_CURRENCY
 
 
-@lru_cache(maxsize=64)
 def minor_units(code: str | None = None) -> int:
     """How many decimals the currency has (2 for USD, 0 for VND)."""
+    # Resolved before the cache: "the install's currency" is a setting, not a constant.
+    return _minor_units((code or currency()).upper())
+
+
+@lru_cache(maxsize=64)
+def _minor_units(code: str) -> int:
     from babel.numbers import get_currency_precision
 
-    return get_currency_precision((code or currency()).upper())
+    return get_currency_precision(code)
 
 
 def smallest_unit(code: str | None = None) -> Decimal:
