@@ -11,15 +11,14 @@ amount's own currency:
 - the locale is the active language in the market's country when CLDR has that pair
   (``en`` in the Philippines is ``en_PH``), else the language's home locale (``th_TH``,
   ``fa_IR``, ``fil_PH``, ``vi_VN``, ``en_US``);
-- digits are ASCII (Latin) in every language. The rest of the product writes numbers that
-  way — quantities, order numbers, dates, the numbers a form gives back — and accepts
-  Persian, Arabic-Indic and Thai digits on input (``omni.digits``), so a price in Persian
-  digits beside a quantity in Latin ones would read worse than either alone;
+- digits are the ones dates use (``omni.calendars``): Persian text gets Persian digits and
+  Persian separators (``۱۲٬۳۴۵٫۵۰``), every other language ASCII digits. Input accepts
+  either (``omni.digits``);
 - Iranian rial amounts are shown in toman (a tenth of a rial) when the market says so
-  (``currency_display="toman"``), the way Iranian shops price: ``۱۲۳٬۰۰۰ تومان`` is written
-  ``123,000 تومان`` here (see above for the digits). Amounts stay stored in rial; a toman
-  amount is rounded half up to a whole toman (at most five rial, a fraction of a cent),
-  because no Iranian price tag shows tenths of a toman.
+  (``currency_display="toman"``), the way Iranian shops price: ``۱۲۳٬۰۰۰ تومان``, and
+  ``123,000 Toman`` in English. Amounts stay stored in rial; a toman amount is rounded half
+  up to a whole toman (at most five rial, a fraction of a cent), because no Iranian price
+  tag shows tenths of a toman.
 """
 
 from __future__ import annotations
@@ -49,6 +48,10 @@ LANGUAGE_LOCALES = {"en": "en_US", "th": "th_TH", "fa": "fa_IR", "fil": "fil_PH"
 TOMAN = "toman"
 # One toman is ten rial.
 RIAL_PER_TOMAN = Decimal(10)
+
+# Languages written with their own digits (as omni.calendars writes their dates): their
+# CLDR number symbols (Persian ٬ and ٫) and these digits; every other language ASCII.
+NATIVE_DIGITS = {"fa": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
 
 
 def currency() -> str:
@@ -124,11 +127,23 @@ def _in_toman(amount: Decimal, language: str, locale) -> str:
     from babel.numbers import format_decimal
 
     toman = (amount / RIAL_PER_TOMAN).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    number = format_decimal(toman, format="#,##0", locale=locale)
+    number = format_decimal(
+        toman, format="#,##0", locale=locale, numbering_system=_numbering(locale)
+    )
     with translation.override(language):
         # Translators: an amount of Iranian money in toman (a tenth of a rial), as Iranian
         # shops write it: "123,000 تومان".
-        return pgettext("money", "%(amount)s Toman") % {"amount": number}
+        return _digits(pgettext("money", "%(amount)s Toman") % {"amount": number}, locale)
+
+
+def _numbering(locale) -> str:
+    # "default" is the locale's own symbols (Persian ٬ ٫); "latn" the ASCII ones.
+    return "default" if locale.language in NATIVE_DIGITS else "latn"
+
+
+def _digits(text: str, locale) -> str:
+    table = NATIVE_DIGITS.get(locale.language)
+    return text.translate(table) if table else text
 
 
 def format_money(amount: Decimal | int | str, code: str | None = None, *, language=None) -> str:
@@ -145,8 +160,8 @@ def format_money(amount: Decimal | int | str, code: str | None = None, *, langua
     value = to_money(amount, code)
     if code == "IRR" and market.currency_display == TOMAN:
         return _in_toman(value, language, locale)
-    text = format_currency(value, code, locale=locale)
-    return _spaced(text, get_currency_symbol(code, locale=locale))
+    text = format_currency(value, code, locale=locale, numbering_system=_numbering(locale))
+    return _digits(_spaced(text, get_currency_symbol(code, locale=locale)), locale)
 
 
 # Money in an email's context: formatted when the template renders it, i.e. in the

@@ -55,7 +55,9 @@ def market(code: str, **overrides):
         # CLDR's letter symbol gets its space (babel leaves "THB1,234.50").
         ("TH", "en", "1234.5", "THB", f"THB{NBSP}1,234.50"),
         # Rial shown as rial (an Iranian shop that does not price in toman).
-        ("IR", "fa", "12345000", "IRR", f"\u200eریال{NBSP}12,345,000"),
+        # Persian writes money with Persian digits and separators, as it writes dates.
+        ("IR", "fa", "12345000", "IRR", f"\u200eریال{NBSP}۱۲٬۳۴۵٬۰۰۰"),
+        ("US", "fa", "1234.5", "USD", f"\u200e${NBSP}۱٬۲۳۴٫۵۰"),
     ],
 )
 def test_format_money_per_language_and_currency(code, language, amount, currency, expected):
@@ -72,7 +74,7 @@ def test_vnd_has_no_minor_unit_whatever_the_language():
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("fa", "1,234,501 تومان"), ("en", "1,234,501 Toman")],
+    [("fa", "۱٬۲۳۴٬۵۰۱ تومان"), ("en", "1,234,501 Toman")],
 )
 def test_iranian_rial_in_toman_when_the_market_prices_in_toman(language, expected):
     # 12,345,005 rial is 1,234,500.5 toman: rounded half up to a whole toman.
@@ -134,7 +136,7 @@ def test_product_page_in_iran_shows_toman(client, db):
         variant = make_variant("12500000", size="M")
         persian = client.get(f"/fa/p/{variant.product.slug}/").content.decode()
         english = client.get(f"/p/{variant.product.slug}/").content.decode()
-    assert "1,250,000 تومان" in persian
+    assert "۱٬۲۵۰٬۰۰۰ تومان" in persian
     assert "1,250,000 Toman" in english
 
 
