@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_translatable_labels'),
+        ('orders', '0006_money_currency_and_digits'),
     ]
 
     operations = [
