@@ -14,7 +14,7 @@ A payload is a run of ``ID (2 digits) + length (2 digits) + value`` fields:
    identifier of the scheme, ``01`` the merchant's account there. VietQR (NAPAS, tag 38),
    QR Ph (tag 27) and the Iranian bank apps each put their own scheme here; a real
    provider for them supplies its tag and identifier (``merchant_tag`` / ``scheme_id``).
-53 transaction currency, ISO 4217 numeric (764 THB, 704 VND, 608 PHP, 364 IRR, 840 USD)
+53 transaction currency, ISO 4217 numeric (764 THB, 704 VND, 608 PHP, 364 IRR)
 54 transaction amount, ``123.45`` (no thousands separator; whole units for VND and IRR)
 58 country code, ISO 3166-1 alpha-2
 59 merchant name (at most 25 characters), 60 merchant city (at most 15)
@@ -36,7 +36,7 @@ PROMPTPAY_TAG = "29"
 GENERIC_MERCHANT_TAG = "26"
 
 # ISO 4217 numeric codes of the currencies our markets sell in.
-CURRENCY_NUMERIC = {"THB": "764", "VND": "704", "PHP": "608", "IRR": "364", "USD": "840"}
+CURRENCY_NUMERIC = {"THB": "764", "VND": "704", "PHP": "608", "IRR": "364"}
 
 NAME_MAX, CITY_MAX, AMOUNT_MAX = 25, 15, 13
 

@@ -213,7 +213,7 @@ def test_a_market_without_a_method_refuses_it(client, shop):
 
 @pytest.mark.django_db
 def test_qr_checkout_shows_the_code_and_a_signed_callback_completes_it(
-    client, shop, thai, django_capture_on_commit_callbacks
+    client, thai, shop, django_capture_on_commit_callbacks
 ):
     add(client, shop.variant(), quantity=2)
     with django_capture_on_commit_callbacks(execute=True):
@@ -284,7 +284,7 @@ def test_qr_checkout_shows_the_code_and_a_signed_callback_completes_it(
 
 
 @pytest.mark.django_db
-def test_the_qr_page_is_only_for_the_shopper(client, shop, thai):
+def test_the_qr_page_is_only_for_the_shopper(client, thai, shop):
     add(client, shop.variant())
     checkout(client)
     order = Order.objects.get()
@@ -295,7 +295,7 @@ def test_the_qr_page_is_only_for_the_shopper(client, shop, thai):
 
 @pytest.mark.django_db
 def test_an_unpaid_code_expires_the_order_is_cancelled_and_the_stock_released(
-    client, shop, thai, settings
+    client, thai, shop, settings
 ):
     add(client, shop.variant())
     checkout(client)
@@ -319,7 +319,7 @@ def test_an_unpaid_code_expires_the_order_is_cancelled_and_the_stock_released(
 
 @pytest.mark.django_db
 def test_cash_on_delivery_is_captured_when_the_parcel_is_delivered(
-    client, shop, thai, django_capture_on_commit_callbacks
+    client, thai, shop, django_capture_on_commit_callbacks
 ):
     add(client, shop.variant())
     with django_capture_on_commit_callbacks(execute=True):
@@ -341,7 +341,7 @@ def test_cash_on_delivery_is_captured_when_the_parcel_is_delivered(
 
 
 @pytest.mark.django_db
-def test_cash_on_delivery_is_only_for_deliveries(client, shop, thai):
+def test_cash_on_delivery_is_only_for_deliveries(client, thai, shop):
     add(client, shop.variant())
     response = checkout(
         client, payment="cod", fulfilment="pickup", store=shop.stores["springfield"].pk
@@ -360,7 +360,7 @@ def test_cash_on_delivery_is_only_for_deliveries(client, shop, thai):
 
 
 @pytest.mark.django_db
-def test_a_cancelled_cod_order_voids_its_payment(client, shop, thai):
+def test_a_cancelled_cod_order_voids_its_payment(client, thai, shop):
     add(client, shop.variant())
     checkout(client, payment="cod")
     order = Order.objects.get()
@@ -378,7 +378,7 @@ def associate(shop):
 
 @pytest.mark.django_db
 def test_an_associate_confirms_a_qr_payment_for_a_pickup(
-    client, shop, thai, associate, django_capture_on_commit_callbacks
+    client, thai, shop, associate, django_capture_on_commit_callbacks
 ):
     add(client, shop.variant())
     checkout(client, fulfilment="pickup", store=shop.stores["springfield"].pk)
@@ -421,7 +421,7 @@ def test_an_associate_confirms_a_qr_payment_for_a_pickup(
 
 @pytest.mark.django_db
 def test_the_endless_aisle_offers_the_markets_methods_and_a_qr_order_is_paid_at_the_counter(
-    client, shop, thai, associate
+    client, thai, shop, associate
 ):
     desk = client
     desk.force_login(associate.user)
@@ -466,7 +466,7 @@ def test_the_endless_aisle_offers_the_markets_methods_and_a_qr_order_is_paid_at_
 
 
 @pytest.mark.django_db
-def test_the_items_do_not_leave_before_the_qr_money_arrives(client, shop, thai, associate):
+def test_the_items_do_not_leave_before_the_qr_money_arrives(client, thai, shop, associate):
     add(client, shop.variant())
     checkout(client)
     parcel = Order.objects.get().fulfilments.get()
