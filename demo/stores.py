@@ -258,7 +258,7 @@ def locations_create(world: DemoWorld) -> None:
     ]
     locations = []
     for index, (spec, area_code) in enumerate(zip(specs, area_codes, strict=True)):
-        place = place_for_postcode(spec.postcode)
+        place = place_for_postcode(spec.postcode, "US")
         if place is None:  # the bundled dataset is the source of truth for coordinates
             raise ValueError(f"ZIP code {spec.postcode} is not in the offline dataset")
         is_store = spec.kind == Location.Kind.STORE
