@@ -455,8 +455,10 @@ def format_distance(km: float | Decimal | None, unit: str | None = None) -> str:
     unit = unit or distance_unit()
     if unit == "mi":
         value = km_to_miles(value)
-    places = 1 if value < 10 else 0
-    number = number_format(round(value, places), decimal_pos=places, use_l10n=True)
+    places = 1 if round(value, 1) < 10 else 0
+    number = number_format(
+        round(value, places), decimal_pos=places, use_l10n=True, force_grouping=True
+    )
     if unit == "mi":
         # Translators: a distance in miles, e.g. "1.5 mi".
         return gettext("%(distance)s mi") % {"distance": number}
