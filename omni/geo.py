@@ -416,9 +416,26 @@ def _cities(country: str) -> dict[str, Place]:
             country=country,
         )
         for name in (city["name"], *city.get("alternatenames", ())):
-            for key in _lookup_keys(name):
-                index.setdefault(key, place)
+            if _in_scripts(name, country):
+                for key in _lookup_keys(name):
+                    index.setdefault(key, place)
     return index
+
+
+# The scripts a shopper of the country types a place name in, besides Latin: names in
+# other scripts (Cyrillic, Han, ...) are not indexed, which keeps the US index small.
+_LOCAL_SCRIPTS = {"TH": ((0x0E00, 0x0E7F),), "IR": ((0x0600, 0x06FF), (0xFB50, 0xFDFF))}
+
+
+def _in_scripts(name: str, country: str) -> bool:
+    ranges = _LOCAL_SCRIPTS.get(country, ())
+    for char in name:
+        code = ord(char)
+        if code < 0x250 or 0x1E00 <= code <= 0x1EFF or 0x2000 <= code <= 0x206F:
+            continue  # Latin (with Vietnamese letters) and punctuation
+        if not any(low <= code <= high for low, high in ranges):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1)
