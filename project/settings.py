@@ -502,7 +502,9 @@ OMNI_ABANDONED_CART_SCAN_SECONDS = env.float("OMNI_ABANDONED_CART_SCAN_SECONDS",
 # A cart worth at least this much, of a shopper with a home store, becomes a follow-up
 # task for that store's associates: "email" (no task), "task" (instead of the email) or
 # "both". Money as a string so it becomes Decimal.
-OMNI_ABANDONED_CART_HIGH_VALUE = env.str("OMNI_ABANDONED_CART_HIGH_VALUE", default="300.00")
+OMNI_ABANDONED_CART_HIGH_VALUE = env.str(
+    "OMNI_ABANDONED_CART_HIGH_VALUE", default=str(OMNI_MARKET_CONFIG.high_value_cart)
+)
 OMNI_ABANDONED_CART_HIGH_VALUE_ACTION = env.str(
     "OMNI_ABANDONED_CART_HIGH_VALUE_ACTION", default="both"
 )
