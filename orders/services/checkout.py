@@ -40,7 +40,7 @@ from inventory import errors as inventory_errors
 from inventory import services as inventory
 from inventory.models import Reservation
 from omni import stored_text
-from omni.money import ZERO, currency, format_money, to_money
+from omni.money import ZERO, currency, money_param, money_text, to_money
 from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
@@ -74,20 +74,29 @@ from orders.services.totals import order_totals, pickup_preparation_time
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
-        "order.placed": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s",
-            "Order %(number)s: %(count)s items, %(total)s",
-            "count",
+        "order.placed": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s",
+                "Order %(number)s: %(count)s items, %(total)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_pickup": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
-            "count",
+        "order.placed_pickup": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_carry_out": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s at %(location)s",
-            "count",
+        "order.placed_carry_out": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
     }
 )
@@ -445,10 +454,15 @@ def _order_place(
     customer = _customer_for(request)
     email, phone = _contact_values(request, customer)
 
+    # The order is in its prices' currency (the one price book's: the install's today).
+    order_currency = next(
+        (v.price_currency for v in variants.values() if getattr(v, "price_currency", None)),
+        currency(),
+    )
     order_lines = []
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
-        unit_price = to_money(variant.price_amount)
+        unit_price = to_money(variant.price_amount, order_currency)
         order_lines.append(
             OrderLine(
                 variant=variant,
@@ -458,7 +472,7 @@ def _order_place(
                 colour=variant.colour,
                 quantity=quantity,
                 unit_price=unit_price,
-                line_total=to_money(unit_price * quantity),
+                line_total=to_money(unit_price * quantity, order_currency),
                 is_final_sale=variant.product.is_final_sale,
             )
         )
@@ -479,7 +493,7 @@ def _order_place(
         status=Order.Status.FULFILLED
         if isinstance(request.fulfilment, CarryOut)
         else Order.Status.PLACED,
-        currency=currency(),
+        currency=order_currency,
         subtotal=totals.subtotal,
         shipping_total=totals.shipping,
         discount_total=totals.discount,
@@ -568,7 +582,7 @@ def _customer_record(
     placed = {
         "number": order.number,
         "count": count,
-        "total": format_money(order.total, order.currency),
+        "total": money_param(order.total, order.currency),
         "location": first.location.name,
     }
     summary = stored_text.text(_PLACED_KEYS.get(first.kind, "order.placed"), **placed)
