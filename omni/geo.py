@@ -449,6 +449,9 @@ def km_to_miles(km: float | Decimal) -> float:
     return float(km) / KM_PER_MILE
 
 
+_PERSIAN_NUMBER = str.maketrans("0123456789.,", "۰۱۲۳۴۵۶۷۸۹٫٬")
+
+
 def distance_unit() -> str:
     """ "km" or "mi": how the market shows distances."""
     from omni.markets import current_market
@@ -462,6 +465,7 @@ def format_distance(km: float | Decimal | None, unit: str | None = None) -> str:
     decimal separator). Blank for None."""
     if km is None or km == "":
         return ""
+    from django.utils import translation
     from django.utils.formats import number_format
     from django.utils.translation import gettext
 
@@ -476,6 +480,9 @@ def format_distance(km: float | Decimal | None, unit: str | None = None) -> str:
     number = number_format(
         round(value, places), decimal_pos=places, use_l10n=True, force_grouping=True
     )
+    if (translation.get_language() or "").split("-")[0] == "fa":
+        # Persian numbers in Persian digits and separators, as its money and dates.
+        number = number.translate(_PERSIAN_NUMBER)
     if unit == "mi":
         # Translators: a distance in miles, e.g. "1.5 mi".
         return gettext("%(distance)s mi") % {"distance": number}

@@ -213,6 +213,9 @@ def test_distances_in_the_markets_unit_and_the_languages_numbers(settings):
     settings.OMNI_MARKET_CONFIG = build_market("TH")
     with translation.override("th"):
         assert format_distance(Decimal("12.4")) == "12 กม."
+    with translation.override("fa"):
+        # Persian digits and decimal separator, as Persian money and dates.
+        assert format_distance(Decimal("2.44")) == "۲٫۴ کیلومتر"
     assert format_distance(None) == ""
 
 
