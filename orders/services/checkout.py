@@ -321,14 +321,22 @@ def _contact_values(request: OrderRequest, customer: Customer) -> tuple[str, str
 
 
 def _plan(
-    request: OrderRequest, postcode: str, wanted: Mapping[int, int], variants, now: dt.datetime
+    request: OrderRequest,
+    address: Mapping[str, str],
+    wanted: Mapping[int, int],
+    variants,
+    now: dt.datetime,
 ):
     lines = [inventory.Line(v, q) for v, q in wanted.items()]
     try:
         if isinstance(request.fulfilment, ShipTo):
+            # Located in the address's own country, by postcode, else by its town.
             return inventory.sourcing_for_shipment(
                 lines=lines,
-                postcode=postcode,
+                postcode=address.get("postcode", ""),
+                country=address.get("country") or None,
+                city=address.get("city", ""),
+                region=address.get("region", ""),
                 only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
@@ -473,7 +481,7 @@ def _order_place(
         subtotal=sum((line.line_total for line in order_lines), ZERO),
         ships=isinstance(request.fulfilment, ShipTo),
     )
-    plan = _plan(request, address.get("postcode", ""), wanted, variants, now)
+    plan = _plan(request, address, wanted, variants, now)
 
     order = Order.objects.create(
         number=order_number_placeholder(),
