@@ -114,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
             ],
             # {{ amount|money }} on every page without a {% load %}.
-            "builtins": ["omni.templatetags.money"],
+            "builtins": ["omni.templatetags.money", "omni.templatetags.contact"],
         },
     },
 ]
