@@ -269,6 +269,18 @@ def _example_region(country: str) -> str:
     return {"TH": "กรุงเทพมหานคร", "US": "NY", "PH": "Metro Manila", "VN": "Hà Nội"}.get(country, "")
 
 
+def _us_state_for_zip(postcode: str) -> str:
+    """The state a US ZIP code is in (the bundled ``zipcodes`` data): a till or an
+    integration that sends the ZIP alone still gives a whole address."""
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(postcode[:5])
+    except (TypeError, ValueError):
+        return ""
+    return found[0]["state"] if found else ""
+
+
 def _folded(text: str) -> str:
     """Lower case, without accents, spaces, hyphens or the words "province"/"city":
     "Ha Noi", "Hà Nội" and "Hanoi City" fold alike."""
@@ -318,6 +330,8 @@ def address_normalise(address: Mapping[str, object], *, country: str | None = No
     clean["country"] = code
     rules = _rules(code)
     fields = {f.name: f for f in address_fields(code)}
+    if code == "US" and not clean["region"] and clean["postcode"]:
+        clean["region"] = _us_state_for_zip(clean["postcode"])
     errors: dict[str, str] = {}
     for name, spec in fields.items():
         if spec.required and not clean.get(name):
