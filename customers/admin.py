@@ -40,6 +40,7 @@ from omni.admin import (
     count_of,
     money,
 )
+from omni.phones import PhoneFormField
 from stores.models import Associate
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
@@ -144,6 +145,12 @@ class StoreCreditInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The phone checked and stored in E.164 like every other surface's (omni.phones).
+        if db_field.name == "phone":
+            return PhoneFormField(label=db_field.verbose_name, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = (
         "name",
         "email",

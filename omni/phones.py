@@ -13,6 +13,8 @@ customers app raises its own error from ``PhoneInvalid``.
 from __future__ import annotations
 
 import phonenumbers
+from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -110,3 +112,25 @@ def phone_display(value: str, *, region: str | None = None) -> str:
 def phone_help() -> str:
     """The hint under a phone box: the market's example."""
     return gettext("For example %(example)s") % {"example": phone_example(phone_region())}
+
+
+class PhoneFormField(forms.CharField):
+    """A phone box: its cleaned value is E.164 (empty when left blank), its error names
+    the form expected in the market's country; the hint shows an example."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 32)
+        attrs = {"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+        if not self.help_text:
+            self.help_text = lazy(phone_help, str)()
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return ""
+        try:
+            return phone_e164(value)
+        except PhoneInvalid as exc:
+            raise forms.ValidationError(exc.message, code="invalid_phone") from None

@@ -17,8 +17,6 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from customers import services as customer_services
-from customers.errors import InvalidContact
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
@@ -32,7 +30,7 @@ from omni.addresses import (
     default_country,
 )
 from omni.errors import DomainError
-from omni.phones import phone_help
+from omni.phones import PhoneFormField
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY
 from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
@@ -118,9 +116,7 @@ class CheckoutForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, required=False, widget=_input("family-name")
     )
-    phone = forms.CharField(
-        label=_("Phone (optional)"), max_length=32, required=False, widget=_input("tel", "tel")
-    )
+    phone = PhoneFormField(label=_("Phone (optional)"), required=False)
     fulfilment = forms.ChoiceField(
         choices=(("ship", _("Deliver to an address")), ("pickup", _("Pick up at a store"))),
         widget=forms.RadioSelect,
@@ -163,24 +159,12 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, member: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
-        self.fields["phone"].help_text = phone_help()
         country = (self.data.get("country") if self.is_bound else "") or default_country()
         if not country_known(country):
             country = default_country()
         self.country = country.upper()
         self.initial.setdefault("country", self.country)
         self.address_field_names = address_form_install(self, self.country)
-
-    def clean_phone(self) -> str:
-        """E.164 in the market's country unless typed with +CC; a field error naming
-        the form expected."""
-        phone = self.cleaned_data.get("phone", "").strip()
-        if not phone:
-            return ""
-        try:
-            return customer_services.normalise_phone(phone)
-        except InvalidContact as exc:
-            raise forms.ValidationError(str(exc)) from None
 
     @property
     def address_fields(self):

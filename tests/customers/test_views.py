@@ -581,7 +581,10 @@ def test_profile_details_save(member_client, member, store):
 
 @pytest.mark.parametrize(
     ("phone", "message"),
-    [("12", "Enter a valid US phone number, e.g. (201) 555-0123"), ("+1 212 555 7777", "belongs to another customer")],
+    [
+        ("12", "Enter a valid US phone number, e.g. (201) 555-0123"),
+        ("+1 212 555 7777", "belongs to another customer"),
+    ],
 )
 def test_profile_phone_refusals_are_next_to_the_field(member_client, member, phone, message):
     f.CustomerIdentityFactory(kind="phone", value="+12125557777")
