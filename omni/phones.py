@@ -134,3 +134,20 @@ class PhoneFormField(forms.CharField):
             return phone_e164(value)
         except PhoneInvalid as exc:
             raise forms.ValidationError(exc.message, code="invalid_phone") from None
+
+
+def phone_renormalised(value: str, *, region: str) -> str | None:
+    """A number stored by the old rule (``+`` and digits, a 10-digit number given ``+1``)
+    in E.164 read in ``region``; None when it cannot be read (left as typed by the caller
+    and listed for an associate). The old rule's mistake is undone: ``+10812345678`` was a
+    local ``081 234 5678`` (no US number starts with 0 or 1 after the +1)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    digits = "".join(c for c in ascii_digits(value) if c.isdigit())
+    if value.startswith("+1") and len(digits) == 11 and digits[1] in "01" and region != "US":
+        value = digits[1:]
+    try:
+        return phone_e164(value, region=region)
+    except PhoneInvalid:
+        return None
