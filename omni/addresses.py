@@ -337,6 +337,9 @@ def address_normalise(address: Mapping[str, object], *, country: str | None = No
         if spec.required and not clean.get(name):
             errors[name] = str(MSG_REQUIRED) % {"field": spec.label}
     if errors:
+        postcode = clean["postcode"]
+        if postcode and not all(m.match(postcode) for m in rules.postal_code_matchers):
+            errors["postcode"] = _postcode_message(code, rules)
         raise AddressInvalid(errors)
     if clean["region"] and rules.country_area_choices:
         clean["region"] = _region_match(clean["region"], rules.country_area_choices)
@@ -351,10 +354,7 @@ def address_normalise(address: Mapping[str, object], *, country: str | None = No
             spec = fields.get(ours)
             label = spec.label if spec else ours
             if ours == "postcode":
-                errors[ours] = str(MSG_POSTCODE) % {
-                    "country": country_name(code),
-                    "example": ", ".join(rules.postal_code_examples[:2]),
-                }
+                errors[ours] = _postcode_message(code, rules)
             elif problem == "required":
                 errors[ours] = str(MSG_REQUIRED) % {"field": label}
             else:
@@ -373,6 +373,13 @@ def address_normalise(address: Mapping[str, object], *, country: str | None = No
         result["sorting_code"] = normalised["sorting_code"]
     result["country"] = code
     return result
+
+
+def _postcode_message(code: str, rules) -> str:
+    return str(MSG_POSTCODE) % {
+        "country": country_name(code),
+        "example": ", ".join(rules.postal_code_examples[:2]),
+    }
 
 
 def address_lines(address: Mapping[str, object] | None, *, latin: bool | None = None) -> list[str]:
