@@ -139,14 +139,17 @@ class PhoneFormField(forms.CharField):
 def phone_renormalised(value: str, *, region: str) -> str | None:
     """A number stored by the old rule (``+`` and digits, a 10-digit number given ``+1``)
     in E.164 read in ``region``; None when it cannot be read (left as typed by the caller
-    and listed for an associate). The old rule's mistake is undone: ``+10812345678`` was a
-    local ``081 234 5678`` (no US number starts with 0 or 1 after the +1)."""
+    and listed for an associate). The old rule's mistakes are undone: ``+10812345678`` was a
+    local ``081 234 5678`` (no US number starts with 0 or 1 after the +1), ``+026581000`` a
+    local ``02 658 1000`` (no country code starts with 0)."""
     value = (value or "").strip()
     if not value:
         return ""
     digits = "".join(c for c in ascii_digits(value) if c.isdigit())
     if value.startswith("+1") and len(digits) == 11 and digits[1] in "01" and region != "US":
         value = digits[1:]
+    elif value.startswith("+0"):
+        value = digits  # a national number (a 9-digit Thai landline) the old rule gave a +
     try:
         return phone_e164(value, region=region)
     except PhoneInvalid:

@@ -103,6 +103,7 @@ def test_the_old_rules_numbers_are_renormalised_in_the_market_country():
     # The old rule gave any 10-digit number +1: a Thai 081 234 5678 became +10812345678.
     assert phone_renormalised("+10812345678", region="TH") == "+66812345678"
     assert phone_renormalised("+66812345678", region="TH") == "+66812345678"
+    assert phone_renormalised("+026581000", region="TH") == "+6626581000"
     assert phone_renormalised("+12175550100", region="TH") == "+12175550100"
     assert phone_renormalised("+12175550100", region="US") == "+12175550100"
     assert phone_renormalised("+1555000", region="US") is None  # unreadable: kept as typed
