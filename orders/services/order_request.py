@@ -211,7 +211,7 @@ def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
     ones, postcode rule; the market's country when it names none). Raises CheckoutInvalid
     for the first field wrong, with every field's message in ``errors``."""
     try:
-        return address_normalise(address)
+        return address_normalise(address, postcode_in_region=False)
     except AddressInvalid as exc:
         field, message = next(iter(exc.errors.items()))
         raise CheckoutInvalid(message, field=field, errors=exc.errors) from None

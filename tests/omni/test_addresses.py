@@ -135,3 +135,14 @@ def test_each_market_address_is_normalised_to_its_country_names():
     # A US ZIP alone gives its state (a till that sends no state still ships).
     us = address_normalise({"line1": "1 Main St", "city": "Springfield", "postcode": "62701"})
     assert (us["region"], us["country"]) == ("IL", "US")
+
+
+def test_a_zip_of_another_state_is_refused_by_the_forms_but_not_by_the_order_service():
+    boston_street = {"line1": "300 Boylston Street", "city": "Boston", "region": "MA"}
+    with translation.override("en"), pytest.raises(AddressInvalid) as refused:
+        address_normalise({**boston_street, "postcode": "78201"})
+    assert "e.g. 95014" in refused.value.errors["postcode"]
+    lenient = address_normalise({**boston_street, "postcode": "78201"}, postcode_in_region=False)
+    assert (lenient["region"], lenient["postcode"]) == ("MA", "78201")
+    with pytest.raises(AddressInvalid):  # the country's own format is still required
+        address_normalise({**boston_street, "postcode": "7820"}, postcode_in_region=False)
