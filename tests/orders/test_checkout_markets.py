@@ -116,7 +116,8 @@ def test_the_checkout_asks_for_the_markets_address_parts(shop, market, code):
     market(code)
     client = Client()
     add(client, shop.variant())
-    page = client.get("/checkout/").content.decode()
+    # In English (a Thai shop also speaks English): the labels are checked as written.
+    page = client.get("/checkout/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     for label in LABELS[code]:
         assert f">{label}</label>" in page
     assert ('name="area"' in page) == (code != "US")
@@ -172,3 +173,13 @@ def test_a_wrong_part_is_a_field_error_naming_what_is_expected(
     assert f'id="id_{field}_error"' in body
     assert text in body
     assert not Order.objects.exists() and not Customer.objects.exists()
+
+
+def test_a_thai_shopper_reads_the_parts_in_thai(shop, market):
+    market("TH")
+    client = Client()
+    add(client, shop.variant())
+    page = client.get("/checkout/", follow=True).content.decode()
+    for label in ("ตำบล/แขวง", "อำเภอ/เขต", "จังหวัด", "รหัสไปรษณีย์"):
+        assert f">{label}</label>" in page
+    assert "กรุงเทพมหานคร" in page  # the provinces by their Thai names
