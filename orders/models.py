@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from catalog.models import Variant
 from customers.models import Channel, Customer
+from omni import money
 from omni.models import TimeStampedModel, TypedReference
 from stores.models import Associate, Location
 
@@ -156,20 +157,22 @@ class Order(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PLACED, verbose_name=_("status")
     )
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     subtotal = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("subtotal")
     )
     shipping_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("shipping total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("shipping total")
     )
     discount_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("discount total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("discount total")
     )
     tax_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("tax total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("tax total")
     )
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=0, verbose_name=_("total"))
+    total = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("total")
+    )
     # {"name", "line1", "line2", "city", "region", "postcode", "country"}
     shipping_address = models.JSONField(
         default=dict, blank=True, verbose_name=_("shipping address")
@@ -232,8 +235,13 @@ class OrderLine(models.Model):
     size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
     colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
     quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("unit price"))
-    line_total = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("line total"))
+    # In the order's currency (a line is never in another).
+    unit_price = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("unit price")
+    )
+    line_total = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("line total")
+    )
     is_final_sale = models.BooleanField(default=False, verbose_name=_("is final sale"))
 
     class Meta:
@@ -408,8 +416,10 @@ class Payment(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     provider_reference = models.CharField(
         max_length=80, blank=True, verbose_name=_("provider reference")
     )
@@ -442,7 +452,10 @@ class Refund(TypedReference):
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    # In the payment's currency: money goes back the way it came.
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
     )
@@ -485,8 +498,10 @@ class CartRecoveryStep(models.Model):
         help_text=_("The follow-up created for the shopper's store (high-value carts)"),
         verbose_name=_("task"),
     )
+    # The cart's prices' currency when the stage ran (a cart has none of its own).
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     subtotal = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("subtotal")
     )
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.models import Channel, Customer
+from omni import money
 from omni.models import TimeStampedModel
 from orders.models import Order, OrderLine
 from stores.models import Associate, Location
@@ -70,8 +71,11 @@ class Return(TimeStampedModel):
         default=RefundMethod.ORIGINAL,
         verbose_name=_("refund method"),
     )
+    # The order's currency, copied so a refund reads right without the order (every stored
+    # amount carries its currency); the lines' refund amounts are in it too.
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     refund_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund total")
     )
     exchange_order = models.ForeignKey(
         Order,
@@ -163,8 +167,9 @@ class ReturnLine(models.Model):
         default="",
         verbose_name=_("disposition"),
     )
+    # In the return's currency.
     refund_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund amount")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund amount")
     )
 
     class Meta:

@@ -40,7 +40,7 @@ from inventory import errors as inventory_errors
 from inventory import services as inventory
 from inventory.models import Reservation
 from omni import stored_text
-from omni.money import ZERO, currency, format_money, to_money
+from omni.money import ZERO, currency, money_param, money_text, to_money
 from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
@@ -74,20 +74,29 @@ from orders.services.totals import order_totals, pickup_preparation_time
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
-        "order.placed": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s",
-            "Order %(number)s: %(count)s items, %(total)s",
-            "count",
+        "order.placed": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s",
+                "Order %(number)s: %(count)s items, %(total)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_pickup": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
-            "count",
+        "order.placed_pickup": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_carry_out": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s at %(location)s",
-            "count",
+        "order.placed_carry_out": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
     }
 )
@@ -311,14 +320,22 @@ def _contact_values(request: OrderRequest, customer: Customer) -> tuple[str, str
 
 
 def _plan(
-    request: OrderRequest, postcode: str, wanted: Mapping[int, int], variants, now: dt.datetime
+    request: OrderRequest,
+    address: Mapping[str, str],
+    wanted: Mapping[int, int],
+    variants,
+    now: dt.datetime,
 ):
     lines = [inventory.Line(v, q) for v, q in wanted.items()]
     try:
         if isinstance(request.fulfilment, ShipTo):
+            # Located in the address's own country, by postcode, else by its town.
             return inventory.sourcing_for_shipment(
                 lines=lines,
-                postcode=postcode,
+                postcode=address.get("postcode", ""),
+                country=address.get("country") or None,
+                city=address.get("city", ""),
+                region=address.get("region", ""),
                 only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
@@ -437,10 +454,15 @@ def _order_place(
     customer = _customer_for(request)
     email, phone = _contact_values(request, customer)
 
+    # The order is in its prices' currency (the one price book's: the install's today).
+    order_currency = next(
+        (v.price_currency for v in variants.values() if getattr(v, "price_currency", None)),
+        currency(),
+    )
     order_lines = []
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
-        unit_price = to_money(variant.price_amount)
+        unit_price = to_money(variant.price_amount, order_currency)
         order_lines.append(
             OrderLine(
                 variant=variant,
@@ -450,7 +472,7 @@ def _order_place(
                 colour=variant.colour,
                 quantity=quantity,
                 unit_price=unit_price,
-                line_total=to_money(unit_price * quantity),
+                line_total=to_money(unit_price * quantity, order_currency),
                 is_final_sale=variant.product.is_final_sale,
             )
         )
@@ -458,7 +480,7 @@ def _order_place(
         subtotal=sum((line.line_total for line in order_lines), ZERO),
         ships=isinstance(request.fulfilment, ShipTo),
     )
-    plan = _plan(request, address.get("postcode", ""), wanted, variants, now)
+    plan = _plan(request, address, wanted, variants, now)
 
     order = Order.objects.create(
         number=order_number_placeholder(),
@@ -471,7 +493,7 @@ def _order_place(
         status=Order.Status.FULFILLED
         if isinstance(request.fulfilment, CarryOut)
         else Order.Status.PLACED,
-        currency=currency(),
+        currency=order_currency,
         subtotal=totals.subtotal,
         shipping_total=totals.shipping,
         discount_total=totals.discount,
@@ -560,7 +582,7 @@ def _customer_record(
     placed = {
         "number": order.number,
         "count": count,
-        "total": format_money(order.total, order.currency),
+        "total": money_param(order.total, order.currency),
         "location": first.location.name,
     }
     summary = stored_text.text(_PLACED_KEYS.get(first.kind, "order.placed"), **placed)
