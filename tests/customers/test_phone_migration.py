@@ -1,5 +1,5 @@
 """The data migration that re-normalises stored phone numbers to E.164 in the market's
-country (customers 0008, stores 0006): the till's ``+10812345678`` (the old rule's +1 on
+country (customers 0009, stores 0006): the till's ``+10812345678`` (the old rule's +1 on
 a Thai 081 234 5678) and the web's ``+66812345678`` become one number; the two customers
 are listed as possible duplicates — never merged — and an associate merges them from the
 back-office list; a number that cannot be read stays as stored and is listed."""
@@ -16,7 +16,7 @@ from customers.selectors import customers_sharing_a_phone, customers_with_unread
 from omni.markets import build_market
 from tests import factories as f
 
-customers_0008 = importlib.import_module("customers.migrations.0008_phones_e164")
+customers_0008 = importlib.import_module("customers.migrations.0009_phones_e164")
 stores_0006 = importlib.import_module("stores.migrations.0006_location_phones_e164")
 
 

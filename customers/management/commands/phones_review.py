@@ -1,4 +1,4 @@
-"""List what the phone re-normalisation (customers 0008) leaves for an associate: the
+"""List what the phone re-normalisation (customers 0009) leaves for an associate: the
 customers that now share a number (possibly one person: merge them in the back-office's
 "Possible duplicates") and the numbers that could not be read (kept as typed). Merges
 nothing."""

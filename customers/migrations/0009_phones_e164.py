@@ -56,6 +56,6 @@ def _forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0007_task_reason_stored_text")]
+    dependencies = [("customers", "0008_money_currency_and_digits")]
 
     operations = [migrations.RunPython(_forwards, migrations.RunPython.noop, elidable=True)]
