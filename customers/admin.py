@@ -41,6 +41,7 @@ from omni.admin import (
     money,
 )
 from omni.money import MONEY_DIGITS, MinorUnitsValidator, smallest_unit
+from omni.phones import PhoneFormField
 from stores.models import Associate
 
 MONEY_FIELD = DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
@@ -145,6 +146,12 @@ class StoreCreditInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The phone checked and stored in E.164 like every other surface's (omni.phones).
+        if db_field.name == "phone":
+            return PhoneFormField(label=db_field.verbose_name, required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = (
         "name",
         "email",

@@ -451,3 +451,66 @@ def customer_size(*, customer: Customer, size_group: str) -> str:
         .first()
         or ""
     )
+
+
+# --- possible duplicates ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedPhone:
+    """Customers that share one phone number: possibly one person, for an associate to
+    merge (never merged by themselves)."""
+
+    phone: str
+    customers: list[Customer]
+
+
+def customers_sharing_a_phone() -> list[SharedPhone]:
+    """Active customers with the same phone number (as their phone or one of their phone
+    identities), each group oldest record first."""
+    shared = set(
+        Customer.objects.filter(is_active=True)
+        .exclude(phone="")
+        .values("phone")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("phone", flat=True)
+    )
+    holders: dict[str, set[int]] = {}
+    for value, customer_id in CustomerIdentity.objects.filter(
+        kind=CustomerIdentity.Kind.PHONE, customer__is_active=True
+    ).values_list("value", "customer_id"):
+        holders.setdefault(value, set()).add(customer_id)
+    by_phone: dict[str, set[int]] = {phone: set() for phone in shared}
+    rows = Customer.objects.filter(is_active=True).exclude(phone="")
+    rows = rows.filter(phone__in=set(shared) | set(holders)).values_list("phone", "pk")
+    for phone, pk in rows:
+        by_phone.setdefault(phone, set()).add(pk)
+    for phone, ids in by_phone.items():
+        ids |= holders.get(phone, set())
+    groups = {phone: ids for phone, ids in by_phone.items() if len(ids) > 1}
+    customers = Customer.objects.in_bulk({pk for ids in groups.values() for pk in ids})
+    return [
+        SharedPhone(phone, sorted((customers[pk] for pk in ids), key=lambda c: c.pk))
+        for phone, ids in sorted(groups.items())
+    ]
+
+
+def customers_with_unreadable_phone(*, limit: int = 200) -> list[Customer]:
+    """Active customers whose stored phone is not a valid E.164 number (kept as typed by
+    the re-normalisation: an associate fixes or removes it), at most ``limit``. Reads
+    every phone once (libphonenumber's rules are not SQL)."""
+    from omni.phones import PhoneInvalid, phone_e164
+
+    found = []
+    rows = Customer.objects.filter(is_active=True).exclude(phone="").order_by("pk")
+    for customer in rows.iterator(chunk_size=2000):
+        try:
+            if phone_e164(customer.phone) == customer.phone:
+                continue
+        except PhoneInvalid:
+            pass
+        found.append(customer)
+        if len(found) >= limit:
+            break
+    return found

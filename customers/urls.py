@@ -32,6 +32,12 @@ urlpatterns: list = [
 
 backoffice_urlpatterns: list = [
     path("customers/", backoffice.customer_search, name="customer-search"),
+    path("customers/duplicates/", backoffice.customer_duplicates, name="customer-duplicates"),
+    path(
+        "customers/duplicates/merge/",
+        backoffice.customer_duplicate_merge,
+        name="customer-duplicate-merge",
+    ),
     path("customers/<int:customer_id>/", backoffice.customer_detail, name="customer-detail"),
     path(
         "customers/<int:customer_id>/language/",

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 
 from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
+from omni.addresses import AddressInvalid, address_normalise
 from omni.api.idempotency import idempotent
 from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
 from omni.api.viewsets import (
@@ -39,6 +40,7 @@ from omni.api.viewsets import (
     UpdatedSinceFilter,
 )
 from omni.models import ApiScope
+from omni.phones import PhoneInvalid, phone_e164
 from orders import services
 from orders.errors import QrCallbackInvalid
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment
@@ -194,6 +196,17 @@ def orders_with_details():
 # --- input ------------------------------------------------------------------------------------
 
 
+def _phone_e164(value: str) -> str:
+    """E.164 of a typed number (the shop's country unless +CC); a field error naming the
+    form expected."""
+    if not value.strip():
+        return ""
+    try:
+        return phone_e164(value)
+    except PhoneInvalid as exc:
+        raise serializers.ValidationError(exc.message, code="invalid_phone") from None
+
+
 class LineInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=100, help_text="SKU or barcode")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
@@ -201,19 +214,63 @@ class LineInputSerializer(serializers.Serializer):
 
 class CustomerIdentitySerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Any form; read in the shop's country unless it starts with +CC",
+    )
     first_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
+    def validate_phone(self, value: str) -> str:
+        return _phone_e164(value)
+
 
 class AddressSerializer(serializers.Serializer):
+    """A delivery address in its country's parts (omni.addresses): which are required and
+    what a postcode looks like depend on ``country`` (the shop's by default)."""
+
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    line1 = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100)
-    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    postcode = serializers.CharField(max_length=20)
-    country = serializers.CharField(max_length=2, required=False, default="US")
+    area = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Subdistrict (TH), ward (VN), barangay (PH), neighbourhood (IR)",
+    )
+    city = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Town or city; the district (amphoe, quận) in TH and VN",
+    )
+    region = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="State (US), province (TH, VN, PH, IR: changwat, tỉnh, ostan)",
+    )
+    postcode = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2"
+    )
+
+    def validate(self, attrs):
+        try:
+            return address_normalise(attrs)
+        except AddressInvalid as exc:
+            raise serializers.ValidationError(
+                {
+                    field: [exceptions.ErrorDetail(message, "invalid_address")]
+                    for field, message in exc.errors.items()
+                }
+            ) from None
 
 
 class FulfilmentInputSerializer(serializers.Serializer):

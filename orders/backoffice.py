@@ -22,16 +22,25 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.selectors import variants_find
 from customers.models import Channel, Customer
 from customers.selectors import customer_search
 from inventory.selectors import stock_here_and_nearest
+from omni.addresses import (
+    AddressInvalid,
+    address_errors_add,
+    address_form_install,
+    address_normalise,
+    country_known,
+    default_country,
+)
 from omni.errors import DomainError
 from omni.http import domain_error_message, safe_next
 from omni.money import ZERO, to_money
+from omni.phones import PhoneFormField
 from orders import selectors
 from orders import services as order_services
 from orders.backoffice_transfers import pickup_missing_lines
@@ -305,7 +314,7 @@ class AisleCheckoutForm(forms.Form):
     email = forms.EmailField(required=False, label=gettext_lazy("Email"))
     first_name = forms.CharField(required=False, max_length=80, label=gettext_lazy("First name"))
     last_name = forms.CharField(required=False, max_length=80, label=gettext_lazy("Last name"))
-    phone = forms.CharField(required=False, max_length=32, label=gettext_lazy("Phone"))
+    phone = PhoneFormField(required=False, label=gettext_lazy("Phone"))
     fulfilment = forms.ChoiceField(
         choices=[
             ("ship", gettext_lazy("Ship to the customer")),
@@ -319,18 +328,8 @@ class AisleCheckoutForm(forms.Form):
         coerce=int, required=False, label=gettext_lazy("Pickup store")
     )
     name = forms.CharField(required=False, max_length=120, label=gettext_lazy("Name on the parcel"))
-    line1 = forms.CharField(required=False, max_length=200, label=gettext_lazy("Street"))
-    line2 = forms.CharField(
-        required=False, max_length=200, label=gettext_lazy("Flat, suite (optional)")
-    )
-    city = forms.CharField(required=False, max_length=100, label=gettext_lazy("Town or city"))
-    region = forms.CharField(
-        required=False, max_length=100, label=pgettext_lazy("address", "State")
-    )
-    postcode = forms.CharField(required=False, max_length=20, label=gettext_lazy("Postcode"))
-    country = forms.CharField(
-        required=False, max_length=2, initial="US", label=gettext_lazy("Country")
-    )
+    # The address's parts are the country's (omni.addresses), set in __init__.
+    country = forms.CharField(required=False, max_length=2, widget=forms.HiddenInput)
     # The market's methods in its order (set in __init__): card now, QR, cash on
     # delivery (a delivery only), pay at pickup (a pickup only).
     payment = forms.ChoiceField(widget=forms.RadioSelect, label=gettext_lazy("Payment"))
@@ -339,6 +338,11 @@ class AisleCheckoutForm(forms.Form):
     def __init__(self, *args, stores: list[Location], has_customer: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_customer = has_customer
+        country = (self.data.get("country") if self.is_bound else "") or default_country()
+        self.country = country.upper() if country_known(country) else default_country()
+        self.initial.setdefault("country", self.country)
+        self.address_field_names = address_form_install(self, self.country)
+        self.address: dict = {}
         offered = [
             (method, _("Card now") if method == "card" else label)
             for method, label in payment_methods_offered()
@@ -350,6 +354,10 @@ class AisleCheckoutForm(forms.Form):
             (store.pk, store.name) for store in stores
         ]
 
+    @property
+    def address_fields(self):
+        return [self[name] for name in self.address_field_names]
+
     def clean(self):
         data = super().clean()
         if not self.has_customer and not (data.get("email") or data.get("phone")):
@@ -357,13 +365,13 @@ class AisleCheckoutForm(forms.Form):
         if data.get("fulfilment") == "pickup" and not data.get("pickup_store"):
             self.add_error("pickup_store", _("Choose the store to pick up from."))
         if data.get("fulfilment") == "ship":
-            for field, message in (
-                ("line1", _("Enter the street.")),
-                ("city", _("Enter the town.")),
-                ("postcode", _("Enter the postcode.")),
-            ):
-                if not data.get(field):
-                    self.add_error(field, message)
+            try:
+                self.address = address_normalise(
+                    {name: data.get(name, "") for name in ("name", *self.address_field_names)},
+                    country=self.country,
+                )
+            except AddressInvalid as exc:
+                address_errors_add(self, exc)
             if data.get("payment") == "pay_at_pickup":
                 self.add_error("payment", _("Pay at pickup is only for a pickup."))
         elif data.get("fulfilment") == "pickup" and data.get("payment") == "cod":
@@ -430,7 +438,7 @@ def _aisle_place(
 ) -> Order:
     data = form.cleaned_data
     if data["fulfilment"] == "ship":
-        fulfilment = order_services.ShipTo({key: data.get(key, "") for key in ADDRESS_FIELDS})
+        fulfilment = order_services.ShipTo(form.address)
     else:
         fulfilment = order_services.PickupAt(store_id=data["pickup_store"])
     if data["payment"] == "card":

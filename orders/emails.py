@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
+from omni.addresses import address_lines
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
 from omni.money import format_money_lazy
@@ -120,11 +121,8 @@ def _order_context(order: Order) -> dict[str, Any]:
         "pickup": pickup,
         "ships": any(f["kind"] == Fulfilment.Kind.SHIP for f in fulfilments),
         "carried_out": all(f["kind"] == Fulfilment.Kind.CARRY_OUT for f in fulfilments),
-        "shipping_address": [
-            address.get(key, "")
-            for key in ("name", "line1", "line2", "city", "region", "postcode")
-            if address.get(key)
-        ],
+        # As the address's country writes it (omni.addresses).
+        "shipping_address": address_lines(address),
         "placed_at": _local(order.placed_at, order.location or _first_store(order)),
         "order_url": order_url(order),
         "order_code_uri": order_code_data_uri(order.number),

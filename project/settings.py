@@ -119,6 +119,7 @@ TEMPLATES = [
                 "omni.templatetags.money",
                 "omni.templatetags.calendars",
                 "django.templatetags.tz",
+                "omni.templatetags.contact",
             ],
         },
     },

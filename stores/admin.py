@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from omni.admin import TIMESTAMPS, FlatQueriesInlineMixin, admin_changelist_link
+from omni.phones import PhoneFormField
 from stores.models import (
     WEEKDAYS,
     Associate,
@@ -75,6 +76,7 @@ class LocationForm(forms.ModelForm):
     typed per weekday ("10:00–20:00", "" for closed), checked before anything is saved."""
 
     timezone = TimeZoneField(label=_("Time zone"))
+    phone = PhoneFormField(label=_("phone"), required=False)
     hours_mon = _hours_field("mon")
     hours_tue = _hours_field("tue")
     hours_wed = _hours_field("wed")

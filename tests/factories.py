@@ -217,7 +217,7 @@ class CustomerFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"customer{n}@example.com")
-    phone = factory.Sequence(lambda n: f"+1555{n:07d}")
+    phone = factory.Sequence(lambda n: f"+1212555{n % 10000:04d}")
     loyalty_number = factory.Sequence(lambda n: f"L{n:09d}")
 
 

@@ -14,6 +14,7 @@ they bought, their carts): the search and the 360 ask for them through
 ``customers.signals.customer_lookup`` / ``customer_record``, which ``orders`` answers.
 """
 
+from customers.backoffice.duplicates import customer_duplicate_merge, customer_duplicates
 from customers.backoffice.lists import (
     customer_list,
     customer_list_add,
@@ -37,6 +38,8 @@ from customers.backoffice.tasks import task_cancel, task_complete, tasks
 
 __all__ = [
     "customer_detail",
+    "customer_duplicate_merge",
+    "customer_duplicates",
     "customer_language_set",
     "customer_list",
     "customer_list_add",

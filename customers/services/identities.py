@@ -7,8 +7,6 @@ phone instead of creating a duplicate. ``customer_link_login`` joins a login to 
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -30,14 +28,13 @@ from customers.models import (
 from customers.services.base import interaction_record
 from customers.services.merge import customer_merge
 from omni import stored_text
+from omni.phones import PhoneInvalid, phone_e164
 from stores.models import Location
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {"account.linked": gettext_lazy("Online account linked by the verified email %(email)s")}
 )
-
-_NON_DIGITS = re.compile(r"\D+")
 
 
 def normalise_email(email: str) -> str:
@@ -52,18 +49,14 @@ def normalise_email(email: str) -> str:
     return value
 
 
-def normalise_phone(phone: str, *, default_country_code: str = "1") -> str:
-    """E.164-like: a leading + and digits. A 10-digit number gets the default country code
-    (the shop is in the US); raises InvalidContact when it cannot be a phone number."""
-    raw = (phone or "").strip()
-    digits = _NON_DIGITS.sub("", raw)
-    if not raw.startswith("+") and len(digits) == 10:
-        digits = default_country_code + digits
-    if not 8 <= len(digits) <= 15:
-        raise InvalidContact(
-            _("“%(phone)s” is not a valid phone number.") % {"phone": phone}, field="phone"
-        )
-    return f"+{digits}"
+def normalise_phone(phone: str, *, region: str | None = None) -> str:
+    """E.164 (``+66812345678``): read in ``region`` (the market's country by default) unless
+    it carries its own ``+CC``, native digits as ASCII (omni.phones). Raises InvalidContact
+    naming the form expected ("Enter a valid Thai phone number, e.g. 081 234 5678")."""
+    try:
+        return phone_e164(phone, region=region)
+    except PhoneInvalid as exc:
+        raise InvalidContact(exc.message, field="phone") from None
 
 
 def _identity_add(

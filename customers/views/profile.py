@@ -30,6 +30,7 @@ from customers.views.account import _store_label
 from omni.errors import DomainError
 from omni.http import domain_error_on_form
 from omni.i18n import market_languages
+from omni.phones import PhoneFormField, phone_display
 from stores.models import Location
 from stores.selectors import locations_active
 
@@ -39,12 +40,8 @@ from stores.selectors import locations_active
 class DetailsForm(forms.Form):
     first_name = forms.CharField(max_length=80, required=False, label=_("First name"))
     last_name = forms.CharField(max_length=80, required=False, label=_("Last name"))
-    phone = forms.CharField(
-        max_length=32,
-        required=False,
-        label=_("Phone"),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    # E.164 in the market's country; the error names the form expected (omni.phones).
+    phone = PhoneFormField(required=False, label=_("Phone"))
     home_store = forms.ModelChoiceField(
         queryset=Location.objects.none(),
         required=False,
@@ -159,7 +156,7 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             initial={
                 "first_name": customer.first_name,
                 "last_name": customer.last_name,
-                "phone": customer.phone,
+                "phone": phone_display(customer.phone),
                 "home_store": customer.home_store_id,
                 "language": customer.language,
             },

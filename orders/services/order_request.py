@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from customers.models import Channel, Customer
-from omni.markets import current_market
+from omni.addresses import ADDRESS_KEYS, AddressInvalid, address_normalise
 from orders.errors import (
     CartEmpty,
     CheckoutInvalid,
@@ -48,7 +47,8 @@ class Contact:
 
 @dataclass(frozen=True)
 class ShipTo:
-    """Deliver to an address: name, line1, line2, city, region, postcode, country."""
+    """Deliver to an address: name, line1, line2, area, city, region, postcode, country
+    (omni.addresses: what each is called in the country)."""
 
     address: Mapping[str, str]
 
@@ -206,22 +206,18 @@ class OrderRequest:
         )
 
 
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postcode", "country")
-REQUIRED_ADDRESS_FIELDS = {
-    "line1": gettext_lazy("Please enter the street of the delivery address."),
-    "city": gettext_lazy("Please enter the town or city of the delivery address."),
-    "postcode": gettext_lazy("Please enter the postcode of the delivery address."),
-}
+ADDRESS_FIELDS = ADDRESS_KEYS
 
 
 def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
-    clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
-    # An address without a country is in the shop's own (Bangkok 10500, not a US ZIP).
-    clean["country"] = (clean["country"] or current_market().country).upper()
-    for key, message in REQUIRED_ADDRESS_FIELDS.items():
-        if not clean[key]:
-            raise CheckoutInvalid(str(message), field=key)
-    return clean
+    """The delivery address checked for its country (omni.addresses: its parts, required
+    ones, postcode rule; the market's country when it names none). Raises CheckoutInvalid
+    for the first field wrong, with every field's message in ``errors``."""
+    try:
+        return address_normalise(address, postcode_in_region=False)
+    except AddressInvalid as exc:
+        field, message = next(iter(exc.errors.items()))
+        raise CheckoutInvalid(message, field=field, errors=exc.errors) from None
 
 
 def _lines_clean(lines: Sequence[tuple[int, int]]) -> dict[int, int]:

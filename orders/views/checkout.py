@@ -21,8 +21,17 @@ from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
 from inventory.services import sourcing_for_pickup
+from omni.addresses import (
+    AddressInvalid,
+    address_errors_add,
+    address_form_install,
+    address_normalise,
+    country_known,
+    default_country,
+)
 from omni.calendars import format_date
 from omni.errors import DomainError
+from omni.phones import PhoneFormField
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY
 from orders.errors import OrderLinkExpired, OrderLinkInvalid, OrderNotFound
@@ -109,35 +118,14 @@ class CheckoutForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last name"), max_length=80, required=False, widget=_input("family-name")
     )
-    phone = forms.CharField(
-        label=_("Phone (optional)"), max_length=32, required=False, widget=_input("tel", "tel")
-    )
+    phone = PhoneFormField(label=_("Phone (optional)"), required=False)
     fulfilment = forms.ChoiceField(
         choices=(("ship", _("Deliver to an address")), ("pickup", _("Pick up at a store"))),
         widget=forms.RadioSelect,
         initial="ship",
     )
-    line1 = forms.CharField(
-        label=_("Street address"), max_length=200, required=False, widget=_input("address-line1")
-    )
-    line2 = forms.CharField(
-        label=_("Apartment, suite (optional)"),
-        max_length=200,
-        required=False,
-        widget=_input("address-line2"),
-    )
-    city = forms.CharField(
-        label=_("Town or city"), max_length=100, required=False, widget=_input("address-level2")
-    )
-    region = forms.CharField(
-        label=_("Region"), max_length=100, required=False, widget=_input("address-level1")
-    )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=20,
-        required=False,
-        widget=_input("postal-code", numeric=True),
-    )
+    # The delivery address's parts are the country's (omni.addresses), set in __init__.
+    country = forms.CharField(max_length=2, required=False, widget=forms.HiddenInput)
     store = forms.IntegerField(required=False)
     # The market's methods, in its order (set in __init__); pay at pickup posts "store".
     payment = forms.ChoiceField(widget=forms.RadioSelect)
@@ -176,19 +164,29 @@ class CheckoutForm(forms.Form):
         ]
         if offered:
             self.fields["payment"].initial = PAYMENT_FORM_VALUE.get(offered[0][0], offered[0][0])
+        country = (self.data.get("country") if self.is_bound else "") or default_country()
+        if not country_known(country):
+            country = default_country()
+        self.country = country.upper()
+        self.initial.setdefault("country", self.country)
+        self.address_field_names = address_form_install(self, self.country)
+
+    @property
+    def address_fields(self):
+        return [self[name] for name in self.address_field_names]
 
     def clean(self):
         data = super().clean()
         if not self.member and not data.get("email") and "email" not in self.errors:
             self.add_error("email", _("Enter your email for the receipt."))
         if data.get("fulfilment") == "ship":
-            for name, message in (
-                ("line1", _("Enter the street of the delivery address.")),
-                ("city", _("Enter the town or city of the delivery address.")),
-                ("postcode", _("Enter the postcode of the delivery address.")),
-            ):
-                if not data.get(name):
-                    self.add_error(name, message)
+            try:
+                self.address = address_normalise(
+                    {name: data.get(name, "") for name in self.address_field_names},
+                    country=self.country,
+                )
+            except AddressInvalid as exc:
+                address_errors_add(self, exc)
             if data.get("payment") == "store":
                 self.add_error("payment", _("Pay at pickup is only for pickups."))
         elif data.get("fulfilment") == "pickup":
@@ -257,6 +255,9 @@ FIELD_FOR_ERROR = {
     "postcode": "postcode",
     "line1": "line1",
     "city": "city",
+    "region": "region",
+    "area": "area",
+    "phone": "phone",
     "store": "store",
     "card": "card_number",
     "card_name": "card_name",
@@ -326,15 +327,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         fulfilment = services.PickupAt(data["store"])
     else:
         fulfilment = services.ShipTo(
-            {
-                "name": f"{data['first_name']} {data['last_name']}".strip(),
-                "line1": data["line1"],
-                "line2": data["line2"],
-                "city": data["city"],
-                "region": data["region"],
-                "postcode": data["postcode"],
-                "country": "US",
-            }
+            {**form.address, "name": f"{data['first_name']} {data['last_name']}".strip()}
         )
     payment = _payment_choice(data)
     customer = customer_of(request) if member else None
@@ -362,6 +355,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
         ).order
     except DomainError as exc:
         field = FIELD_FOR_ERROR.get(exc.details.get("field", "")) or FIELD_FOR_CODE.get(exc.code)
+        if field not in form.fields:
+            field = None
         if field:
             form.add_error(field, str(exc))
         return _checkout_render(

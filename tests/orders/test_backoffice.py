@@ -561,7 +561,7 @@ class TestAisle:
         )
         page = response.content.decode()
         assert "Attach a customer, or enter their email or phone." in page
-        assert "Enter the street." in page
+        assert "Street address is required." in page
         assert "Pay at pickup is only for a pickup." in page
         assert not Order.objects.exists()
 
@@ -590,17 +590,18 @@ class TestAisle:
             re.S,
         )
         assert beside, "no error beside the Place order button"
-        assert "Check the 3 fields marked above:" in beside.group(1)
+        assert "Check the 4 fields marked above:" in beside.group(1)
         for field, label in (
-            ("line1", "Street"),
-            ("city", "Town or city"),
-            ("postcode", "Postcode"),
+            ("line1", "Street address"),
+            ("city", "City"),
+            ("region", "State"),
+            ("postcode", "ZIP code"),
         ):
             assert f'<a href="#id_{field}">{label}</a>' in beside.group(1)
             assert f'id="id_{field}"' in checkout
         assert body.count('id="place-error"') == 1
         # Each message once, by its field (not repeated beside the button or at the top).
-        for message in ("Enter the street.", "Enter the town.", "Enter the postcode."):
+        for message in ("Street address is required.", "City is required.", "State is required."):
             assert body.count(message) == 1
         assert not Order.objects.exists()
 

@@ -354,7 +354,7 @@ def test_missing_fields_are_said_next_to_them(client, shop):
     body = response.content.decode()
     for field, text in (
         ("email", "Enter your email"),
-        ("line1", "Enter the street"),
+        ("line1", "Street address is required"),
         ("card_number", "Enter your card number"),
     ):
         assert f'id="id_{field}_error"' in body and text in body
