@@ -133,7 +133,7 @@ from orders.services.shipments import (
     fulfilment_pack,
     fulfilment_ship,
 )
-from orders.services.totals import Totals, order_totals
+from orders.services.totals import TaxableLine, TaxBand, Totals, order_totals, tax_bands
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -165,6 +165,8 @@ __all__ = [
     "RefundNotAllowed",
     "ShipTo",
     "TestCardProvider",
+    "TaxBand",
+    "TaxableLine",
     "Totals",
     "VariantUnavailable",
     "card_parse",
@@ -199,6 +201,7 @@ __all__ = [
     "order_status_for",
     "order_status_refresh",
     "order_totals",
+    "tax_bands",
     "orders_follow_up",
     "payment_capture",
     "payment_provider_for",

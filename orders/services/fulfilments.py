@@ -138,7 +138,9 @@ def _charge_for(order: Order, merchandise: Decimal) -> Decimal:
     and tax included, shipping not."""
     if order.subtotal <= ZERO:
         return ZERO
-    ratio = (order.subtotal - order.discount_total + order.tax_total) / order.subtotal
+    # A VAT order's lines already hold their tax; a sales-tax order's add it on top.
+    added_tax = order.tax_total - order.shipping_tax if not order.prices_include_tax else ZERO
+    ratio = (order.subtotal - order.discount_total + added_tax) / order.subtotal
     return to_money(merchandise * ratio)
 
 
