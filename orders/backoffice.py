@@ -35,10 +35,11 @@ from omni.money import ZERO, to_money
 from orders import selectors
 from orders import services as order_services
 from orders.backoffice_transfers import pickup_missing_lines
-from orders.models import Fulfilment, Order, Payment
+from orders.models import Fulfilment, Order, Payment, TaxInvoice
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
 from orders.services.order_request import ADDRESS_FIELDS
+from orders.views.tax_invoice import DeskTaxInvoiceForm, tax_invoice_context
 from stores.models import Location
 from stores.selectors import locations_active
 from stores.surface import backoffice_view
@@ -545,3 +546,30 @@ def aisle_done(request: HttpRequest, number: str) -> HttpResponse:
         "backoffice/aisle/done.html",
         {"order": order, "order_code": order_code_data_uri(order.number, scale=4)},
     )
+
+
+@backoffice_view
+@require_http_methods(["GET", "POST"])
+def tax_invoice_desk(request: HttpRequest, number: str) -> HttpResponse:
+    """The desk's "Issue tax invoice" for an existing order (any channel: the buyer asks
+    at the counter), then the printable invoice; an order that has one shows it."""
+    try:
+        order = selectors.order_detail(number=number)
+    except DomainError:
+        raise Http404("No such order") from None
+    invoice = TaxInvoice.objects.filter(order=order).first()
+    form = None
+    if invoice is None:
+        form = DeskTaxInvoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            order_services.tax_invoice_issue(
+                order=order,
+                buyer=form.cleaned_data["tax_invoice_buyer"],
+                issued_by=request.associate,
+            )
+            return redirect("backoffice:tax-invoice", number=order.number)
+    context = {"order": order, "invoice": invoice, "form": form}
+    if invoice is not None:
+        context = {**tax_invoice_context(order, invoice), "form": None}
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, "backoffice/orders/tax_invoice.html", context, status=status)

@@ -171,9 +171,7 @@ class Order(TimeStampedModel):
     )
     # Kept on the order so an old order reads right after the market changes: True, the
     # line totals include the tax (VAT); False, the tax was added on top (sales tax).
-    prices_include_tax = models.BooleanField(
-        default=False, verbose_name=_("prices include tax")
-    )
+    prices_include_tax = models.BooleanField(default=False, verbose_name=_("prices include tax"))
     shipping_tax = models.DecimalField(
         max_digits=12, decimal_places=2, default=0, verbose_name=_("shipping tax")
     )
@@ -227,6 +225,21 @@ class Order(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def shipping_net(self):
+        """Delivery without its tax (VAT markets tax it; the US adds none)."""
+        if self.prices_include_tax:
+            return self.shipping_total - self.shipping_tax
+        return self.shipping_total
+
+    @property
+    def shipping_gross(self):
+        return self.shipping_net + self.shipping_tax
+
+    @property
+    def shipping_tax_percent(self) -> str:
+        return format((self.shipping_tax_rate * 100).normalize(), "f")
+
 
 class OrderLine(models.Model):
     """A line as sold: product name, SKU and price are copied so the receipt never changes
@@ -273,12 +286,21 @@ class OrderLine(models.Model):
     @property
     def net_total(self):
         """The line without its tax."""
-        return self.line_total - self.tax_amount if self.order.prices_include_tax else self.line_total
+        if self.order.prices_include_tax:
+            return self.line_total - self.tax_amount
+        return self.line_total
+
+    @property
+    def tax_percent(self) -> str:
+        """The rate as a percentage without trailing zeros: "7", "6.25"."""
+        return format((self.tax_rate * 100).normalize(), "f")
 
     @property
     def gross_total(self):
         """What the shopper paid for the line, its tax included."""
-        return self.line_total if self.order.prices_include_tax else self.line_total + self.tax_amount
+        if self.order.prices_include_tax:
+            return self.line_total
+        return self.line_total + self.tax_amount
 
 
 class Fulfilment(TimeStampedModel):

@@ -22,6 +22,7 @@ urlpatterns: list = [
     path("orders/status/<str:token>/", views.order_status, name="order-status"),
     path("account/orders/", views.account_orders, name="account-orders"),
     path("account/orders/<str:number>/", views.account_order_detail, name="account-order-detail"),
+    path("orders/<str:number>/tax-invoice/", views.tax_invoice, name="tax-invoice"),
 ]
 
 backoffice_urlpatterns: list = [
@@ -38,4 +39,5 @@ backoffice_urlpatterns: list = [
     path("shipments/<int:pk>/act/", backoffice_shipments.shipment_action, name="shipment-action"),
     path("aisle/", backoffice.aisle, name="aisle"),
     path("aisle/done/<str:number>/", backoffice.aisle_done, name="aisle-done"),
+    path("orders/<str:number>/tax-invoice/", backoffice.tax_invoice_desk, name="tax-invoice"),
 ]

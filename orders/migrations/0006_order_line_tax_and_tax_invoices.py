@@ -5,6 +5,11 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def counter_create(apps, schema_editor):
+    # The one row tax-invoice numbers are taken from (orders.services.tax_invoices).
+    apps.get_model("orders", "TaxInvoiceCounter").objects.get_or_create(pk=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -67,4 +72,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-number'],
             },
         ),
+        migrations.RunPython(counter_create, migrations.RunPython.noop),
     ]

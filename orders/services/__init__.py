@@ -133,6 +133,12 @@ from orders.services.shipments import (
     fulfilment_pack,
     fulfilment_ship,
 )
+from orders.services.tax_invoices import (
+    TaxInvoiceBuyer,
+    tax_invoice_buyer_clean,
+    tax_invoice_issue,
+    thai_tax_id_valid,
+)
 from orders.services.totals import TaxableLine, TaxBand, Totals, order_totals, tax_bands
 
 __all__ = [
@@ -164,9 +170,10 @@ __all__ = [
     "RecoveryRun",
     "RefundNotAllowed",
     "ShipTo",
-    "TestCardProvider",
     "TaxBand",
+    "TaxInvoiceBuyer",
     "TaxableLine",
+    "TestCardProvider",
     "Totals",
     "VariantUnavailable",
     "card_parse",
@@ -201,7 +208,6 @@ __all__ = [
     "order_status_for",
     "order_status_refresh",
     "order_totals",
-    "tax_bands",
     "orders_follow_up",
     "payment_capture",
     "payment_provider_for",
@@ -213,5 +219,9 @@ __all__ = [
     "pickup_transfer_arrived",
     "pickups_expire",
     "pickups_remind",
+    "tax_bands",
+    "tax_invoice_buyer_clean",
+    "tax_invoice_issue",
+    "thai_tax_id_valid",
     "variant_label",
 ]

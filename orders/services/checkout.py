@@ -70,6 +70,7 @@ from orders.services.payments import (
     Card,
     payment_take,
 )
+from orders.services.tax_invoices import tax_invoice_issue
 from orders.services.totals import TaxableLine, order_totals, pickup_preparation_time
 from stores.models import Location
 
@@ -547,6 +548,8 @@ def _order_place(
             payload={"order_id": order.pk},
             dedupe_key=f"email.order_confirmation:orders.order:{order.pk}",
         )
+    if request.tax_invoice is not None:
+        tax_invoice_issue(order=order, buyer=request.tax_invoice, issued_by=request.associate)
     order_events_record(order=order, event="created")
     # Last: a decline raises here and the transaction takes everything above back.
     payment_take(

@@ -27,6 +27,7 @@ from orders.services.payments import (
     PaymentChoice,
     payment_choice_validate,
 )
+from orders.services.tax_invoices import TaxInvoiceBuyer
 from stores.models import Associate, Location
 
 
@@ -107,6 +108,8 @@ class OrderRequest:
     user: Any = None
     external_reference: str = ""
     source_location_ids: frozenset[int] | None = None
+    # A full tax invoice asked for with the order (orders.services.tax_invoices).
+    tax_invoice: TaxInvoiceBuyer | None = None
 
     def __post_init__(self) -> None:
         if self.lines is not None:  # (variant_id, quantity) pairs, however they came
@@ -129,6 +132,7 @@ class OrderRequest:
         user: Any = None,
         marketing_email_opt_in: bool = False,
         marketing_sms_opt_in: bool = False,
+        tax_invoice: TaxInvoiceBuyer | None = None,
     ) -> OrderRequest:
         """The storefront's checkout of the shopper's cart, shipped or picked up."""
         return cls(
@@ -140,6 +144,7 @@ class OrderRequest:
             user=user,
             marketing_email_opt_in=marketing_email_opt_in,
             marketing_sms_opt_in=marketing_sms_opt_in,
+            tax_invoice=tax_invoice,
         )
 
     @classmethod

@@ -95,8 +95,9 @@ class TaxBand:
     gross: Decimal
 
     @property
-    def percent(self) -> Decimal:
-        return (self.rate * 100).normalize()
+    def percent(self) -> str:
+        """The rate as a percentage without trailing zeros: "7", "6.25", "10"."""
+        return format((self.rate * 100).normalize(), "f")
 
 
 def tax_bands(

@@ -17,6 +17,7 @@ from orders.views.cart import (
     mini_cart,
 )
 from orders.views.checkout import checkout, confirmation, order_status
+from orders.views.tax_invoice import tax_invoice
 
 __all__ = [
     "account_order_detail",
@@ -30,4 +31,5 @@ __all__ = [
     "confirmation",
     "mini_cart",
     "order_status",
+    "tax_invoice",
 ]
