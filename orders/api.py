@@ -60,6 +60,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price",
             "line_total",
+            "tax_rate",
+            "tax_amount",
             "is_final_sale",
         ]
         read_only_fields = fields
@@ -158,6 +160,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_total",
             "discount_total",
             "tax_total",
+            "prices_include_tax",
+            "shipping_tax",
             "total",
             "shipping_address",
             "external_reference",

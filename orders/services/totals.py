@@ -211,7 +211,7 @@ def order_totals(
     # VAT markets tax delivery at the standard rate; US states mostly do not.
     shipping_rate = market.standard_tax_rate if inclusive and shipping else ZERO
     shipping_tax = _line_tax(shipping, shipping_rate, inclusive=inclusive, code=code)
-    tax = sum((line.tax_amount for line in priced), ZERO) + shipping_tax
+    tax = to_money(sum((line.tax_amount for line in priced), ZERO) + shipping_tax, code)
     return Totals(
         subtotal=to_money(merchandise, code),
         shipping=shipping,
