@@ -723,18 +723,36 @@ class OrderTax:
 
 def order_tax(*, order: Order) -> OrderTax:
     """The tax breakdown of ``order`` (its lines, prefetched or one query)."""
-    from omni.markets import current_market
     from orders.services.totals import tax_bands
 
     rows = [(line.line_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
     if order.shipping_total:
         rows.append((order.shipping_total, order.shipping_tax_rate, order.shipping_tax))
-    market = current_market()
+    seller = order_seller()
     return OrderTax(
         prices_include_tax=order.prices_include_tax,
         bands=tax_bands(rows, prices_include_tax=order.prices_include_tax),
         tax_total=order.tax_total,
-        seller_name=market.seller_name or settings.OMNI_SITE_NAME,
-        seller_address=market.seller_address,
-        seller_tax_id=market.seller_tax_id,
+        seller_name=seller.name,
+        seller_address=seller.address,
+        seller_tax_id=seller.tax_id,
+    )
+
+
+@dataclass(frozen=True)
+class Seller:
+    name: str
+    address: str
+    tax_id: str
+
+
+def order_seller() -> Seller:
+    """Who sells: the market's legal name (else ``OMNI_SITE_NAME``), address and tax ID."""
+    from omni.markets import current_market
+
+    market = current_market()
+    return Seller(
+        name=market.seller_name or settings.OMNI_SITE_NAME,
+        address=market.seller_address,
+        tax_id=market.seller_tax_id,
     )

@@ -529,9 +529,7 @@ class RefundFactory(DjangoModelFactory):
 class TaxInvoiceCounterFactory(DjangoModelFactory):
     class Meta:
         model = TaxInvoiceCounter
-        django_get_or_create = ("id",)
 
-    id = 1
     last_number = 0
 
 
