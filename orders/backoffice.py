@@ -516,6 +516,20 @@ def aisle(request: HttpRequest) -> HttpResponse:
         "results": [{"variant": v, "stock": availability[v.pk]} for v in results],
         "basket": basket,
         "subtotal": subtotal,
+        # The one pricing function, taxed as sold here (this store's state for US tax).
+        "basket_totals": order_services.order_totals(
+            lines=[
+                order_services.TaxableLine(
+                    unit_price=b["unit"],
+                    quantity=b["quantity"],
+                    tax_class=b["variant"].product.category.tax_class,
+                )
+                for b in basket
+                if b["unit"] is not None
+            ],
+            ships=False,
+            tax_region=request.location.region,
+        ),
         "customer": customer,
         "customer_query": customer_query,
         "customer_results": customer_search(query=customer_query, limit=8)
