@@ -299,7 +299,7 @@ class TaxInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class TaxInvoiceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The last tax-invoice number given (read only: the sequence must not be reset)."""
 
-    list_display = ("last_number",)
+    list_display = ("name", "last_number")
 
 
 # --- abandoned-cart recovery ---------------------------------------------------------------------

@@ -575,6 +575,9 @@ class TaxInvoiceCounter(models.Model):
     """The one row that hands out tax-invoice numbers: locked (select_for_update) while a
     number is taken, so two desks issuing at once get consecutive numbers, never the same."""
 
+    # One row per sequence; "tax_invoice" is the install's (a named row, not a fixed pk,
+    # so nothing collides with the table's own id sequence).
+    name = models.CharField(max_length=30, unique=True, verbose_name=_("name"))
     last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
@@ -582,7 +585,7 @@ class TaxInvoiceCounter(models.Model):
         verbose_name_plural = _("tax invoice counters")
 
     def __str__(self) -> str:
-        return str(self.last_number)
+        return f"{self.name}: {self.last_number}"
 
 
 class TaxInvoice(models.Model):

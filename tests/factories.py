@@ -530,6 +530,7 @@ class TaxInvoiceCounterFactory(DjangoModelFactory):
     class Meta:
         model = TaxInvoiceCounter
 
+    name = factory.Sequence(lambda n: f"sequence-{n}")
     last_number = 0
 
 

@@ -16,6 +16,7 @@ from orders.models import Order, TaxInvoice, TaxInvoiceCounter
 from stores.models import Associate
 
 TAX_ID_MIN, TAX_ID_MAX = 5, 20
+SEQUENCE = "tax_invoice"
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ def tax_invoice_buyer_clean(*, name: str, address: str, tax_id: str) -> TaxInvoi
 def _next_number() -> int:
     # The one counter row, locked until the caller's transaction ends: two desks issuing
     # at once queue here and take consecutive numbers.
-    TaxInvoiceCounter.objects.get_or_create(pk=1)
-    counter = TaxInvoiceCounter.objects.select_for_update().get(pk=1)
+    TaxInvoiceCounter.objects.get_or_create(name=SEQUENCE)
+    counter = TaxInvoiceCounter.objects.select_for_update().get(name=SEQUENCE)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
