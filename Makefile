@@ -37,11 +37,28 @@ messages: install
 	$(PY) manage.py makemessages -d djangojs -l th -l fa -l fil -l vi $(MESSAGES_IGNORE) --ignore=static/js/htmx.min.js
 	$(PY) manage.py catalogues_compile
 
+# make demo MARKET=th (vn, ph, ir, us): that country's demo chain, seeded and served with
+# OMNI_MARKET set, in a database and a media folder of its own (var/demo-th.sqlite3,
+# var/media-th; DATABASE_URL / MEDIA_ROOT still win) so switching markets mixes nothing.
+# Without MARKET: the install's market (US unless OMNI_MARKET says) in db.sqlite3.
+MARKET ?=
+MARKET_CODE := $(shell echo '$(MARKET)' | tr 'A-Z' 'a-z')
+ifneq ($(MARKET_CODE),)
+ifeq ($(filter $(MARKET_CODE),us th vn ph ir),)
+$(error MARKET=$(MARKET): expected one of us, th, vn, ph, ir)
+endif
+DEMO_ENV := OMNI_MARKET=$(shell echo '$(MARKET_CODE)' | tr 'a-z' 'A-Z') \
+	DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/var/demo-$(MARKET_CODE).sqlite3}" \
+	MEDIA_ROOT="$${MEDIA_ROOT:-$(CURDIR)/var/media-$(MARKET_CODE)}"
+DEMO_SEED_ARGS := --market $(MARKET_CODE)
+endif
+
 demo: install catalogues
-	$(PY) manage.py migrate --noinput
-	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --scale small
+	$(if $(DEMO_ENV),@mkdir -p var)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --scale small $(DEMO_SEED_ARGS)
 	@echo "Omni is serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Serial by default (measured faster on a busy 2-core machine: README); PYTEST_ARGS="-n 4"
 # runs it in parallel with pytest-xdist, one test database per worker.

@@ -1,5 +1,7 @@
 """The demo retailer behind ``manage.py seed_demo``: Northwind Outfitters, a fictional US
-apparel chain with stores, warehouses, a catalog, customers and their history.
+apparel chain with stores, warehouses, a catalog, customers and their history — or, with
+``--market th|vn|ph|ir``, a local chain in that country (``markets``: its stores, people,
+words and price points; the same builders make every market's demo).
 
 Like ``project/urls.py`` this package is a composition root: it is the one place outside the
 apps that imports every domain app, because a seed has to fill them all. Nothing in the apps

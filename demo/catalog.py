@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from catalog.models import Category, Price, Product, ProductImage, Variant
 from demo.config import SCALES, DemoScale
 from demo.images import product_images_write
+from demo.markets import DemoMarket, demo_market
 from demo.randomness import ean13, rng_for, weighted
 from demo.world import DemoWorld, ProductRow, VariantRow
 from omni.money import currency, to_money
@@ -233,13 +234,21 @@ class ProductSpec:
     colours: tuple[str, ...]
     sizes: tuple[str, ...]
     variants: tuple[VariantSpec, ...]
+    # What its random draws (promotion, description) and SKU are keyed by: its place in
+    # the whole curated range, so a product reads the same in every market's demo (and
+    # its shipped translation matches) whatever that market leaves out.
+    stream: int = -1
+
+    @property
+    def key(self) -> int:
+        return self.index if self.stream < 0 else self.stream
 
     @property
     def selling_price(self) -> Decimal:
         return self.promo_price if self.promo_price is not None else self.price
 
 
-def _promo(rng, price: Decimal, *, final_sale: bool) -> Decimal | None:
+def _promo(rng, price: Decimal, *, final_sale: bool, market: DemoMarket) -> Decimal | None:
     """Final-sale items are clearance (40–50 % off); about one product in six is on promotion."""
     if final_sale:
         off = rng.choice(("0.40", "0.50"))
@@ -247,8 +256,8 @@ def _promo(rng, price: Decimal, *, final_sale: bool) -> Decimal | None:
         off = rng.choice(("0.20", "0.25", "0.30"))
     else:
         return None
-    # Whole dollars off keeps shelf prices tidy ($89 → $62, not $62.30).
-    return to_money((price * (1 - Decimal(off))).to_integral_value())
+    # A tidy shelf price: whole dollars ($89 → $62, not $62.30), a local price point.
+    return to_money(market.promotion_price(price, Decimal(off)))
 
 
 def _variants(
@@ -369,7 +378,7 @@ CARE = {
 def product_description(spec: ProductSpec, seed: int) -> str:
     """A product page's details, different for every product: its name and colours, two
     of its kind's features (chosen by the seed) and how to care for it."""
-    rng = rng_for(seed, "description", spec.index)
+    rng = rng_for(seed, "description", spec.key)
     features = rng.sample(FEATURES[spec.shape], 2)
     colours = ", ".join(spec.colours[:-1]) + (" or " if len(spec.colours) > 1 else "")
     colours += spec.colours[-1]
@@ -426,17 +435,25 @@ def _category_description(spec) -> str:
     return f"{spec.name} from Northwind Outfitters."
 
 
-def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
-    """The whole catalog, without touching the database (the state check uses its SKUs)."""
+def product_specs(
+    scale: DemoScale, seed: int, market: DemoMarket | None = None
+) -> list[ProductSpec]:
+    """The whole catalog, without touching the database (the state check uses its SKUs):
+    the market's range (what its climate sells) at its price points."""
+    market = market or demo_market("US")
     specs: list[ProductSpec] = []
     number = 1
     if scale.products == 0:
-        for index, (leaf, name, dollars, colour_names, shape, final_sale) in enumerate(
-            CURATED_PRODUCTS
-        ):
+        curated = [
+            (position, row)
+            for position, row in enumerate(CURATED_PRODUCTS)
+            if row[1] not in market.not_carried
+        ]
+        for index, (position, row) in enumerate(curated):
+            leaf, name, dollars, colour_names, shape, final_sale = row
             category = CATEGORY_BY_SLUG[leaf]
-            price = to_money(dollars)
-            rng = rng_for(seed, "product", index)
+            price = to_money(market.price(dollars))
+            rng = rng_for(seed, "product", position)
             colours = tuple(colour_names.split("/"))
             sizes = SIZE_RUNS[CURATED_SIZE_RUNS.get(name, category.size_run)]
             specs.append(
@@ -448,11 +465,12 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
                     brand="Northwind",
                     shape=shape,
                     price=price,
-                    promo_price=_promo(rng, price, final_sale=final_sale),
+                    promo_price=_promo(rng, price, final_sale=final_sale, market=market),
                     is_final_sale=final_sale,
                     colours=colours,
                     sizes=sizes,
-                    variants=_variants(index, colours, sizes, number),
+                    variants=_variants(position, colours, sizes, number),
+                    stream=position,
                 )
             )
             number += len(colours) * len(sizes)
@@ -466,7 +484,7 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
         name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS[shape])} {noun}"
         colours = tuple(rng.sample(palette, weighted(rng, ((1, 0.2), (2, 0.55), (3, 0.25)))))
         final_sale = rng.random() < 0.04
-        price = to_money(rng.randrange(*category.price_range))
+        price = to_money(market.price(rng.randrange(*category.price_range)))
         sizes = SIZE_RUNS[category.size_run]
         specs.append(
             ProductSpec(
@@ -477,7 +495,7 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
                 brand=rng.choice(BRANDS),
                 shape=shape,
                 price=price,
-                promo_price=_promo(rng, price, final_sale=final_sale),
+                promo_price=_promo(rng, price, final_sale=final_sale, market=market),
                 is_final_sale=final_sale,
                 colours=colours,
                 sizes=sizes,
@@ -488,11 +506,20 @@ def product_specs(scale: DemoScale, seed: int) -> list[ProductSpec]:
     return specs
 
 
+def _tax_class_columns(world: DemoWorld, spec: CategorySpec) -> dict[str, str]:
+    """A category's tax class, where the catalog has the field (set per market in one
+    place: ``DemoMarket.category_tax_classes``). The US has none: sales tax by state."""
+    if not hasattr(Category, "tax_class") or world.market.us_sales_tax:
+        return {}
+    return {"tax_class": world.market.tax_class(spec.slug)}
+
+
 def _categories_create(world: DemoWorld) -> None:
     for depth in (0, 1):
         rows = [
             dict(
                 **translated_columns(name=spec.name, description=_category_description(spec)),
+                **_tax_class_columns(world, spec),
                 slug=spec.slug,
                 parent_id=world.categories[spec.parent] if spec.parent else None,
                 position=position,
@@ -530,7 +557,7 @@ def _related_links_create(world: DemoWorld, specs: list[ProductSpec]) -> None:
 
 
 def catalog_create(world: DemoWorld) -> None:
-    specs = product_specs(world.scale, world.seed)
+    specs = product_specs(world.scale, world.seed, world.market)
     valid_from = (world.now - dt.timedelta(days=180)).replace(hour=0)
     money_code = currency()
     with transaction.atomic():
@@ -583,11 +610,13 @@ def catalog_create(world: DemoWorld) -> None:
                 row = ProductRow(
                     index=spec.index,
                     id=product["id"],
-                    name=spec.name,
+                    # What a receipt of the market printed: the name in its language.
+                    name=product.get(f"name_{world.market.language}") or spec.name,
                     size_group=spec.category.size_group,
                     department=spec.category.department,
                     is_final_sale=spec.is_final_sale,
                     sizes=spec.sizes,
+                    tax_class=world.market.tax_class(spec.category.slug),
                 )
                 world.products.append(row)
                 for variant in (next(inserted) for _ in spec.variants):

@@ -31,27 +31,21 @@ from customers.models import (
     StoreCreditEntry,
 )
 from demo.catalog import SIZE_RUNS
-from demo.config import DEMO_EMAIL_DOMAIN, RETAILER_NAME, DemoScale
-from demo.names import (
-    CUSTOMER_EMAIL_DOMAINS,
-    FIRST_NAMES,
-    LAST_NAMES,
-    LIST_NAMES,
-    NOTE_BODIES,
-    STREETS,
-    VISIT_SUMMARIES,
-)
+from demo.config import DEMO_EMAIL_DOMAIN, DemoScale
+from demo.markets import DemoMarket, demo_market
+from demo.names import CUSTOMER_EMAIL_DOMAINS, VISIT_SUMMARIES
 from demo.randomness import rng_for, token_for, weighted
 from demo.rows import Row
 from demo.shopping import Assortment
 from demo.staff import DemoPerson, users_create
 from demo.world import CustomerRow, DemoWorld
 from omni import stored_text
-from omni.money import to_money
+from omni.money import currency, to_money
 from orders.models import OrderLine
 
-# Customers 0 and 1 have shopper accounts (and, being first, the longest histories).
-SHOPPERS = (("Olivia", "Bennett", "women"), ("James", "Carter", "men"))
+# Customers 0 and 1 have shopper accounts (and, being first, the longest histories):
+# the market's ``shoppers``.
+SHOPPERS = 2
 
 CONSENT_ODDS = {
     ContactChannel.EMAIL: ((ConsentState.MARKETING, 0.55), (ConsentState.ONE_TO_ONE, 0.2),
@@ -66,33 +60,32 @@ CONSENT_STATES = (ConsentState.MARKETING, ConsentState.ONE_TO_ONE, ConsentState.
 WELCOME_POINTS = 100
 REDEMPTION_POINTS = 500
 
-TASK_REASONS = (
-    "Call {first} when the new outerwear arrives",
-    "Check in with {first} after the visit to {store}",
-    "Send {first} photos of the new knitwear",
-    "Thank-you note to {first} for the recent purchase",
-    "Remind {first} that the alterations are ready",
-)
-
 
 def _email_local(first: str, last: str) -> str:
     return re.sub(r"[^a-z]", "", first.lower()) + "." + re.sub(r"[^a-z]", "", last.lower())
 
 
-def customer_identity(seed: int, index: int) -> tuple[str, str, str]:
-    """(first name, last name, email) of customer ``index``: pure, so the state check can
-    probe for a customer without generating the rest."""
-    if index < len(SHOPPERS):
-        first, last, _ = SHOPPERS[index]
-        return first, last, f"{first.lower()}.shopper@{DEMO_EMAIL_DOMAIN}"
+def customer_identity(
+    seed: int, index: int, market: DemoMarket | None = None
+) -> tuple[str, str, str]:
+    """(first name, last name, email) of customer ``index``, names as the market writes
+    them and the email in their ASCII spelling: pure, so the state check can probe for a
+    customer without generating the rest."""
+    market = market or demo_market("US")
+    if index < SHOPPERS:
+        first, last, _ = market.shoppers[index]
+        login = re.sub(r"[^a-z]", "", first.latin.lower())
+        return first.local, last.local, f"{login}.shopper@{DEMO_EMAIL_DOMAIN}"
     rng = rng_for(seed, "customer", index)
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    first, last = rng.choice(market.first_names), rng.choice(market.last_names)
     domain = rng.choice(CUSTOMER_EMAIL_DOMAINS)
-    return first, last, f"{_email_local(first, last)}{index + 1}@{domain}"
+    return first.local, last.local, f"{_email_local(first.latin, last.latin)}{index + 1}@{domain}"
 
 
-def customer_probe_emails(scale: DemoScale, seed: int) -> list[str]:
-    return [customer_identity(seed, i)[2] for i in (len(SHOPPERS), scale.customers - 1)]
+def customer_probe_emails(
+    scale: DemoScale, seed: int, market: DemoMarket | None = None
+) -> list[str]:
+    return [customer_identity(seed, i, market)[2] for i in (SHOPPERS, scale.customers - 1)]
 
 
 def _usual_sizes(rng, department: str) -> dict[str, str]:
@@ -113,12 +106,13 @@ def _usual_sizes(rng, department: str) -> dict[str, str]:
 
 
 def _customer_row(world: DemoWorld, index: int, user_id: int | None) -> CustomerRow:
-    first, last, email = customer_identity(world.seed, index)
+    market = world.market
+    first, last, email = customer_identity(world.seed, index, market)
     rng = world.rng("customer-profile", index)
     stores = world.stores
     area = stores[rng.randrange(len(stores))]
-    if index < len(SHOPPERS):
-        department = SHOPPERS[index][2]
+    if index < SHOPPERS:
+        department = market.shoppers[index][2]
         home = area
     else:
         department = weighted(rng, (("women", 0.55), ("men", 0.4), ("all", 0.05)))
@@ -127,11 +121,18 @@ def _customer_row(world: DemoWorld, index: int, user_id: int | None) -> Customer
         sizes = _usual_sizes(rng, rng.choice(("women", "men")))
     else:
         sizes = _usual_sizes(rng, department)
-    forced_consent = len(SHOPPERS) <= index < len(SHOPPERS) + 3
-    has_phone = forced_consent or index < len(SHOPPERS) or rng.random() < 0.75
-    # Unique by construction: the index is in the number (555 exchanges are fictional).
-    phone = f"+1{area.area_code}{555 + index // 10000:03d}{index % 10000:04d}" if has_phone else ""
+    forced_consent = SHOPPERS <= index < SHOPPERS + 3
+    has_phone = forced_consent or index < SHOPPERS or rng.random() < 0.75
+    # Unique by construction: the index is in the number (US: 555 exchanges are fictional;
+    # elsewhere a mobile prefix of the country, E.164).
+    if not has_phone:
+        phone = ""
+    elif market.mobile_prefix:
+        phone = f"{market.mobile_prefix}{index:07d}"
+    else:
+        phone = f"+1{area.area_code}{555 + index // 10000:03d}{index % 10000:04d}"
     place = rng.choice(world.postcodes_around[area.index])
+    full_name = market.full_name(first, last)
     return CustomerRow(
         index=index,
         id=0,
@@ -139,23 +140,24 @@ def _customer_row(world: DemoWorld, index: int, user_id: int | None) -> Customer
         last_name=last,
         email=email,
         phone=phone,
-        is_member=index < len(SHOPPERS) or rng.random() < 0.6,
+        is_member=index < SHOPPERS or rng.random() < 0.6,
         home_index=home.index if home else None,
         area_index=area.index,
         department=department,
         sizes=sizes,
         address={
-            "name": f"{first} {last}",
-            "line1": f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
-            "line2": "",
+            "name": full_name,
+            "line1": market.street_address(rng.randint(1, 999), rng.choice(market.streets)),
+            "line2": place.line2,
             "city": place.city,
             "region": place.region,
             "postcode": place.postcode,
-            "country": "US",
+            "country": market.code,
         },
         user_id=user_id,
         # Every customer exists before the oldest order.
         created_at=world.now - dt.timedelta(days=121 + rng.random() * 800),
+        full_name=full_name,
     )
 
 
@@ -222,7 +224,7 @@ class _CustomerChunk:
             self.loyalty.append(
                 dict(
                     customer_id=cid, points=WELCOME_POINTS, reason=LoyaltyEntry.Reason.BONUS,
-                    note=f"Welcome to {RETAILER_NAME} Rewards", created_at=joined,
+                    note=world.market.welcome_note, created_at=joined,
                     location_id=home.id if joined_in_store else None,
                 )
             )  # fmt: skip
@@ -239,15 +241,15 @@ class _CustomerChunk:
         if rng.random() < 0.03:
             self.credit.append(
                 dict(
-                    customer_id=cid, amount=to_money(rng.choice((10, 15, 25))),
-                    reason=StoreCreditEntry.Reason.GOODWILL,
-                    note="Sorry for the delayed delivery",
+                    customer_id=cid, amount=to_money(rng.choice(world.market.goodwill_amounts)),
+                    currency=currency(), reason=StoreCreditEntry.Reason.GOODWILL,
+                    note=world.market.goodwill_note,
                     created_at=world.now - dt.timedelta(days=rng.uniform(5, 90)),
                 )
             )  # fmt: skip
 
     def _consents(self, rng, row: CustomerRow, source, home, associate) -> None:
-        forced = row.index - len(SHOPPERS)  # customers 2, 3, 4 hold every state per channel
+        forced = row.index - SHOPPERS  # customers 2, 3, 4 hold every state per channel
         for position, (channel, odds) in enumerate(CONSENT_ODDS.items()):
             if 0 <= forced < 3:
                 state = CONSENT_STATES[(forced + position) % 3]
@@ -321,7 +323,7 @@ class _CustomerChunk:
             )  # fmt: skip
 
     def _note(self, rng, row: CustomerRow, home, associate) -> None:
-        body = rng.choice(NOTE_BODIES)
+        body = rng.choice(self.world.market.note_bodies)
         written = self.world.now - dt.timedelta(days=rng.uniform(1, 100))
         note = dict(
             customer_id=row.id, author_id=associate.id, location_id=home.id, body=body,
@@ -346,7 +348,9 @@ class _CustomerChunk:
             dict(
                 customer_id=row.id, location_id=home.id, assigned_to_id=associate.id,
                 created_by_id=associate.id,
-                reason=rng.choice(TASK_REASONS).format(first=row.first_name, store=home.name),
+                reason=rng.choice(self.world.market.task_reasons).format(
+                    first=row.first_name, store=home.name
+                ),
                 due_on=due, status=status,
                 completed_at=(
                     self.world.now - dt.timedelta(days=rng.uniform(0, 5))
@@ -358,7 +362,8 @@ class _CustomerChunk:
 
     def _list(self, rng, row: CustomerRow, home, associate) -> None:
         now = self.world.now
-        name = rng.choice(LIST_NAMES)
+        market = self.world.market
+        name = rng.choice(market.list_names)
         created = now - dt.timedelta(days=rng.uniform(2, 60))
         sent = home is not None and rng.random() < 0.35
         sent_at = now - dt.timedelta(days=rng.uniform(0.1, 6)) if sent else None
@@ -370,7 +375,7 @@ class _CustomerChunk:
         shopping_list = dict(
             customer_id=row.id,
             name=name,
-            kind=List.Kind.SHOPPING if name == "Try on Saturday" else List.Kind.WISHLIST,
+            kind=List.Kind.SHOPPING if name == market.shopping_list_name else List.Kind.WISHLIST,
             share_token=token_for(rng),
             is_shared=rng.random() < 0.25,
             sent_to_location_id=home.id if sent else None,
@@ -395,7 +400,7 @@ class _CustomerChunk:
                     product_id=product.id,
                     variant_id=variant.id if size_chosen else None,
                     quantity=1,
-                    note="Would love this for the trip" if rng.random() < 0.1 else "",
+                    note=market.list_item_note if rng.random() < 0.1 else "",
                     added_by_associate_id=associate.id if by_associate else None,
                     added_by_name=associate.display_name if by_associate else "",
                     added_at=created + dt.timedelta(hours=rng.uniform(0, 24)),
@@ -458,12 +463,9 @@ def customers_create(world: DemoWorld) -> None:
     scale = world.scale
     assortment = Assortment(world)
     with transaction.atomic():
+        shoppers = [customer_identity(world.seed, i, world.market) for i in range(SHOPPERS)]
         shopper_users = users_create(
-            world,
-            [
-                DemoPerson(customer_identity(world.seed, i)[2], first, last)
-                for i, (first, last, _) in enumerate(SHOPPERS)
-            ],
+            world, [DemoPerson(email, first, last) for first, last, email in shoppers]
         )
     chunk = scale.customer_chunk
     for start in world.progress(
@@ -518,6 +520,8 @@ def _customer(world: DemoWorld, row: CustomerRow) -> Row:
             rng, ((Channel.WEB, 0.5), (Channel.STORE, 0.35), (Channel.APP, 0.15))
         ),
         created_at=row.created_at,
+        # Everything sent to them in the market's language (US: the model's default).
+        **({"language": world.market.language} if world.market.language else {}),
     )
 
 
@@ -570,7 +574,7 @@ def customer_history_complete(world: DemoWorld) -> None:
             redemptions.append(
                 dict(
                     customer_id=customer_id, points=-REDEMPTION_POINTS,
-                    reason=LoyaltyEntry.Reason.REDEMPTION, note="$25 reward",
+                    reason=LoyaltyEntry.Reason.REDEMPTION, note=world.market.reward_note,
                     created_at=world.now - dt.timedelta(days=rng.uniform(1, 20)),
                 )
             )  # fmt: skip

@@ -34,7 +34,8 @@ from demo.world import (
 )
 from inventory.models import Reservation, Stock
 from omni import stored_text
-from omni.money import ZERO, format_money, to_money
+from omni.markets import current_market
+from omni.money import ZERO, currency, format_money, to_money
 from orders.models import (
     Cart,
     CartLine,
@@ -63,6 +64,7 @@ RECENT_CHANNEL_ODDS = (
     (Channel.MARKETPLACE, 0.05),
 )  # fmt: skip
 RECENT_DAYS = 3
+# The US demo's own shipping terms; another market's are its install's (omni.markets).
 FREE_SHIPPING_FROM = Decimal("100.00")
 SHIPPING_FEE = Decimal("7.95")
 WELCOME_DISCOUNT = Decimal("0.10")
@@ -86,12 +88,41 @@ def sales_tax_rate(region: str) -> Decimal:
     return Decimal(SALES_TAX.get(region, "0.06"))
 
 
+@dataclass(frozen=True)
+class TaxTerms:
+    """How an order is taxed and charged for shipping: US sales tax added by the state's
+    rate, or VAT included in the shelf price at its tax class's rate (omni.markets)."""
+
+    shipping_fee: Decimal
+    free_shipping_from: Decimal
+    # None: US sales tax by region; else VAT rate by tax class, included in prices.
+    vat_rates: dict[str, Decimal] | None = None
+
+    @classmethod
+    def for_world(cls, world: DemoWorld) -> TaxTerms:
+        if world.market.us_sales_tax:
+            return cls(SHIPPING_FEE, FREE_SHIPPING_FROM)
+        market = current_market()
+        return cls(
+            to_money(market.shipping_flat),
+            to_money(market.free_shipping_over),
+            {tax_class: market.tax_rate(tax_class) for tax_class in market.tax_rates},
+        )
+
+    def vat_rate(self, tax_class: str) -> Decimal:
+        return self.vat_rates.get(tax_class, self.vat_rates.get("standard", ZERO))
+
+
+US_TERMS = TaxTerms(SHIPPING_FEE, FREE_SHIPPING_FROM)
+
+
 @dataclass
 class LinePlan:
     variant: VariantRow
     product_name: str
     is_final_sale: bool
     quantity: int
+    tax_class: str = "standard"
 
     @cached_property
     def line_total(self) -> Decimal:
@@ -145,6 +176,7 @@ class OrderPlan:
     with_cart: bool = False
     # The cart was abandoned and this order came from its reminder email: when it was sent.
     reminded_at: dt.datetime | None = None
+    terms: TaxTerms = US_TERMS
 
     @cached_property
     def subtotal(self) -> Decimal:
@@ -157,17 +189,33 @@ class OrderPlan:
     @cached_property
     def shipping_total(self) -> Decimal:
         ships = any(f.kind == Fulfilment.Kind.SHIP for f in self.fulfilments)
-        if not ships or self.channel == Channel.MARKETPLACE or self.subtotal >= FREE_SHIPPING_FROM:
+        free_from = self.terms.free_shipping_from
+        if not ships or self.channel == Channel.MARKETPLACE or self.subtotal >= free_from:
             return ZERO
-        return SHIPPING_FEE
+        return self.terms.shipping_fee
 
     @cached_property
     def tax_total(self) -> Decimal:
-        return to_money((self.subtotal - self.discount_total) * sales_tax_rate(self.tax_region))
+        if self.terms.vat_rates is None:
+            return to_money((self.subtotal - self.discount_total) * sales_tax_rate(self.tax_region))
+        # The VAT inside each line's price after the discount, at its tax class's rate.
+        share = 1 - self.discount_rate
+        return to_money(
+            sum(
+                (
+                    line.line_total * share * rate / (1 + rate)
+                    for line in self.lines
+                    for rate in (self.terms.vat_rate(line.tax_class),)
+                ),
+                ZERO,
+            )
+        )
 
     @cached_property
     def total(self) -> Decimal:
-        return self.subtotal - self.discount_total + self.shipping_total + self.tax_total
+        total = self.subtotal - self.discount_total + self.shipping_total
+        # Sales tax is added to the price; VAT is already in it.
+        return total + self.tax_total if self.terms.vat_rates is None else total
 
     @cached_property
     def status(self) -> str:
@@ -204,6 +252,7 @@ class OrderBook:
         self.history = scale.orders - scale.recent_orders
         self.history_start = world.now - dt.timedelta(days=HISTORY_DAYS)
         self.recent_start = world.now - dt.timedelta(days=RECENT_DAYS)
+        self.terms = TaxTerms.for_world(world)
 
     def _placed_at(self, index: int, rng) -> dt.datetime:
         """Evenly spread (with jitter) and increasing, so numbers follow time."""
@@ -259,6 +308,7 @@ class OrderBook:
                 if channel == Channel.STORE
                 else ""
             ),
+            terms=self.terms,
         )
         if channel in (Channel.WEB, Channel.APP) and rng.random() < 0.12:
             plan.discount_rate = WELCOME_DISCOUNT
@@ -345,6 +395,7 @@ class OrderBook:
                     product_name=product.name,
                     is_final_sale=product.is_final_sale,
                     quantity=quantity,
+                    tax_class=product.tax_class,
                 )
             )
 
@@ -399,6 +450,8 @@ class OrderBook:
             and world.now - plan.placed_at > dt.timedelta(days=2)
             and rng.random() < 0.015
         )
+        # UPS numbers start 1Z; the others' as their carrier's (DHL: JD).
+        tracking_prefix = "1Z" if world.market.carrier == "ups" else "JD"
         for origin, positions in groups:
             shipped_at = plan.placed_at + dt.timedelta(days=rng.uniform(0.3, 1.2))
             delivered_at = shipped_at + dt.timedelta(days=rng.uniform(1, 4))
@@ -421,7 +474,9 @@ class OrderBook:
                     lines=positions,
                     shipped_at=shipped_at if has_left else None,
                     delivered_at=delivered_at if status == Fulfilment.Status.DELIVERED else None,
-                    tracking_number=f"1Z{token_for(rng, 8).upper()}" if has_left else "",
+                    tracking_number=f"{tracking_prefix}{token_for(rng, 8).upper()}"
+                    if has_left
+                    else "",
                 )
             )
 
@@ -520,6 +575,7 @@ def _recovery_steps_write(world: DemoWorld, plans: list[OrderPlan], carts: list[
 
 
 def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
+    money_code = currency()
     carts = world.insert(
         Cart, [_cart_row(world, plan) for plan in plans if plan.with_cart], "carts", ids=True
     )
@@ -553,6 +609,7 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 discount_total=plan.discount_total,
                 tax_total=plan.tax_total,
                 total=plan.total,
+                currency=money_code,
                 shipping_address=plan.shipping_address,
                 cart_id=cart_id,
                 external_reference=plan.external_reference,
@@ -633,6 +690,7 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 provider=p.provider,
                 status=p.status,
                 amount=plan.total,
+                currency=money_code,
                 provider_reference=p.reference,
                 card_last4=p.card_last4,
                 failure_code=p.failure_code,
@@ -648,7 +706,7 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
     loyalty, timeline = [], []
     for plan, order in zip(plans, orders, strict=True):
         customer, status = plan.customer, plan.status
-        points = int(plan.subtotal - plan.discount_total)
+        points = world.market.points_for(plan.subtotal - plan.discount_total)
         if customer.is_member and status != Order.Status.CANCELLED and points:
             loyalty.append(
                 dict(

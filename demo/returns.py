@@ -16,7 +16,7 @@ from demo.randomness import token_for, weighted
 from demo.rows import Row
 from demo.world import DemoWorld, LocationRow
 from omni import stored_text
-from omni.money import ZERO, format_money, to_money
+from omni.money import ZERO, currency, format_money, to_money
 from orders.models import Order, OrderLine, Payment, Refund
 from returns.models import Return, ReturnLine
 
@@ -101,6 +101,7 @@ class _ReturnDesk:
                     dict(
                         customer_id=order.customer_id,
                         amount=amount,
+                        currency=currency(),
                         reason=StoreCreditEntry.Reason.RETURN_REFUND,
                         note=note,
                         location_id=saved["location_id"],
@@ -126,11 +127,12 @@ class _ReturnDesk:
                     else Payment.Status.PARTIALLY_REFUNDED
                 )
                 paid.append(payment)
-            if refunded and customer.is_member and int(net):
+            points = world.market.points_for(net)
+            if refunded and customer.is_member and points:
                 loyalty.append(
                     dict(
                         customer_id=order.customer_id,
-                        points=-int(net),
+                        points=-points,
                         reason=LoyaltyEntry.Reason.RETURN,
                         note=note,
                         location_id=saved["location_id"],
@@ -179,7 +181,7 @@ class _ReturnDesk:
         ):
             # Past the 30-day window: an associate made an exception (and said why).
             requested_at = order.placed_at + dt.timedelta(days=rng.uniform(31, 38))
-            override = "Gift receipt; the customer was travelling"
+            override = world.market.override_reason
         else:
             latest = (now - order.placed_at).total_seconds() / 86400 - 1
             requested_at = order.placed_at + dt.timedelta(days=rng.uniform(3, min(25, latest)))
@@ -191,10 +193,11 @@ class _ReturnDesk:
 
         staff = world.associates_at(location.index) if location.is_store else []
         associate = staff[0] if staff else None
-        # What a line gives back: its price less its share of the discount, plus its tax.
+        # What a line gives back: its price less its share of the discount, plus its sales
+        # tax (VAT is inside the price already).
         discount_share = order.discount_total / order.subtotal if order.subtotal else ZERO
         taxable = order.subtotal - order.discount_total
-        tax_rate = order.tax_total / taxable if taxable else ZERO
+        tax_rate = order.tax_total / taxable if taxable and world.market.us_sales_tax else ZERO
 
         wanted = weighted(rng, ((1, 0.75), (2, 0.2), (3, 0.05)))
         picked = rng.sample(lines, min(wanted, len(lines)))

@@ -5,6 +5,7 @@ works, and the one demo password."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from demo.config import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
-from demo.names import ASSOCIATE_NAMES, FIRST_NAMES
+from demo.markets import DemoMarket, Name
 from demo.world import AssociateRow, DemoWorld
 from stores.models import Associate
 
@@ -96,17 +97,24 @@ def _merchandisers_group() -> Group:
     return group
 
 
-def _associate_name(index: int) -> str:
-    if index < len(ASSOCIATE_NAMES):
-        return ASSOCIATE_NAMES[index]
-    return FIRST_NAMES[(index * 7) % len(FIRST_NAMES)]
+def _associate_name(market: DemoMarket, index: int) -> Name:
+    if index < len(market.associate_names):
+        return market.associate_names[index]
+    return market.first_names[(index * 7) % len(market.first_names)]
+
+
+def _login_name(name: Name) -> str:
+    """The ASCII part of a demo login (``kanya`` of ``kanya.bkk01@omni.example``)."""
+    return re.sub(r"[^a-z]", "", name.latin.lower())
 
 
 def staff_create(world: DemoWorld) -> None:
     with transaction.atomic():
         group = _merchandisers_group()
+        market = world.market
+        first, last = market.merchandiser
         (merchandiser,) = users_create(
-            world, [DemoPerson(MERCHANDISER_EMAIL, "Morgan", "Reyes", is_staff=True)]
+            world, [DemoPerson(MERCHANDISER_EMAIL, first.local, last.local, is_staff=True)]
         )
         world.insert(
             User.groups.through,
@@ -117,9 +125,10 @@ def staff_create(world: DemoWorld) -> None:
         stores = world.stores
         people = [
             DemoPerson(
-                f"{_associate_name(i).lower()}.{store.code.lower()}@{DEMO_EMAIL_DOMAIN}",
-                _associate_name(i),
-                world.rng("associate", i).choice(("Brooks", "Alvarez", "Shah", "Reed", "Kim")),
+                f"{_login_name(_associate_name(market, i))}.{store.code.lower()}"
+                f"@{DEMO_EMAIL_DOMAIN}",
+                _associate_name(market, i).local,
+                world.rng("associate", i).choice(market.associate_last_names).local,
             )
             for i, store in enumerate(stores)
         ]
@@ -134,6 +143,8 @@ def staff_create(world: DemoWorld) -> None:
                     role=Associate.Role.MANAGER if i == 0 else Associate.Role.ASSOCIATE,
                     employee_code=f"E{i + 1:05d}",
                     created_at=world.now,
+                    # The back-office in the market's language ("": the browser's).
+                    **({"language": market.language} if market.language else {}),
                 )
                 for i, (store, person, user) in enumerate(zip(stores, people, users, strict=True))
             ],

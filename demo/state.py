@@ -37,6 +37,7 @@ from demo.catalog import product_specs
 from demo.config import DemoScale
 from demo.customers import customer_probe_emails
 from demo.images import product_images_delete
+from demo.markets import DemoMarket
 from demo.staff import SUPERUSER_EMAIL, demo_users
 from demo.stores import location_specs
 from inventory.models import Reservation, Stock, StockMovement, Transfer
@@ -124,13 +125,15 @@ class Inspection:
     reason: str = ""
 
 
-def demo_inspect(scale: DemoScale, seed: int) -> Inspection:
+def demo_inspect(scale: DemoScale, seed: int, market: DemoMarket | None = None) -> Inspection:
+    """Which demo the database holds; another market's demo is "other" (its locations,
+    SKUs and customers differ)."""
     holds_data = any(
         model.objects.exists() for model in (Location, Category, Product, Customer, Order, Stock)
     )
     if not holds_data:
         return Inspection(DemoState.EMPTY)
-    codes = {spec.code for spec in location_specs(scale, seed)}
+    codes = {spec.code for spec in location_specs(scale, seed, market)}
     present = set(Location.objects.filter(code__in=codes).values_list("code", flat=True))
     if present != codes:
         return Inspection(
@@ -142,11 +145,11 @@ def demo_inspect(scale: DemoScale, seed: int) -> Inspection:
             )
             % {"missing": len(codes - present), "count": len(codes)},
         )
-    specs = product_specs(scale, seed)
+    specs = product_specs(scale, seed, market)
     skus = {specs[0].variants[0].sku, specs[-1].variants[-1].sku}
     if Variant.objects.filter(sku__in=skus).count() != len(skus):
         return Inspection(DemoState.OTHER, gettext("its catalog is not there"))
-    emails = customer_probe_emails(scale, seed)
+    emails = customer_probe_emails(scale, seed, market)
     if Customer.objects.filter(email__in=emails).values("email").distinct().count() != len(emails):
         return Inspection(DemoState.OTHER, gettext("its customers are not there (another --seed?)"))
     if not User.objects.filter(email=SUPERUSER_EMAIL, is_superuser=True).exists():

@@ -1,5 +1,7 @@
-"""Stores and warehouses in real towns (coordinates from the offline ZIP dataset), their
-opening hours, and the distance table that sourcing and availability join on."""
+"""Stores and warehouses in real towns, their opening hours, and the distance table that
+sourcing and availability join on. US coordinates come from the offline ZIP dataset;
+another market's locations are written out in its data (demo.markets), coordinates and
+phone numbers included."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from demo.config import DEMO_EMAIL_DOMAIN, DemoScale
+from demo.markets import DemoMarket, demo_market
 from demo.names import STREETS
 from demo.randomness import rng_for
 from demo.world import DemoWorld, LocationRow
@@ -71,6 +74,24 @@ OPENING_HOURS = {
         mon="06:00-22:00", tue="06:00-22:00", wed="06:00-22:00", thu="06:00-22:00",
         fri="06:00-22:00", sat="08:00-16:00",
     ),
+    # Malls in Bangkok, Manila and Cebu: every day until ten.
+    "mall_late": _hours(
+        mon="10:00-22:00", tue="10:00-22:00", wed="10:00-22:00", thu="10:00-22:00",
+        fri="10:00-22:00", sat="10:00-22:00", sun="10:00-22:00",
+    ),
+    "vn_mall": _hours(
+        mon="09:30-22:00", tue="09:30-22:00", wed="09:30-22:00", thu="09:30-22:00",
+        fri="09:30-22:00", sat="09:30-22:00", sun="09:30-22:00",
+    ),
+    # Iran: the week starts on Saturday; Friday is the weekend, afternoons only.
+    "ir_mall": _hours(
+        sat="10:00-22:00", sun="10:00-22:00", mon="10:00-22:00", tue="10:00-22:00",
+        wed="10:00-22:00", thu="10:00-22:00", fri="16:00-22:00",
+    ),
+    "ir_warehouse": _hours(
+        sat="08:00-17:00", sun="08:00-17:00", mon="08:00-17:00", tue="08:00-17:00",
+        wed="08:00-17:00", thu="08:00-13:00",
+    ),
 }  # fmt: skip
 
 
@@ -86,6 +107,14 @@ class LocationSpec:
     hours: str
     timezone: str
     area_code: str
+    # Written in the market's data (not the US ZIP dataset): the whole address and place.
+    address_line2: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = "US"
+    latitude: float | None = None
+    longitude: float | None = None
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +126,7 @@ class PostcodeRow:
     longitude: float
     timezone: str
     area_code: str
+    line2: str = ""  # the district, ward or barangay, where the country writes one
 
 
 @lru_cache(maxsize=1)
@@ -241,26 +271,101 @@ def _large_specs(scale: DemoScale, seed: int) -> list[LocationSpec]:
     return specs
 
 
-def location_specs(scale: DemoScale, seed: int) -> list[LocationSpec]:
+def _market_specs(market: DemoMarket) -> list[LocationSpec]:
+    return [
+        LocationSpec(
+            code=store.code,
+            name=store.name,
+            kind=store.kind,
+            postcode=store.postcode,
+            address_line1=store.address_line1,
+            ships_online_orders=store.ships_online_orders,
+            safety_stock=1 if store.ships_online_orders and store.kind == "store" else 0,
+            hours=store.hours,
+            timezone=market.time_zone,
+            area_code="",
+            address_line2=store.address_line2,
+            city=store.city,
+            region=store.region,
+            country=market.code,
+            latitude=store.latitude,
+            longitude=store.longitude,
+            phone=store.phone,
+        )
+        for store in market.stores
+    ]
+
+
+def location_specs(
+    scale: DemoScale, seed: int, market: DemoMarket | None = None
+) -> list[LocationSpec]:
     """Every location of the scale, stores first (pure: the state check uses the codes)."""
+    market = market or demo_market("US")
+    if market.stores:
+        # In the data's order: the flagship first (its associate is the manager).
+        specs = _market_specs(market)
+        return sorted(specs, key=lambda s: s.kind != Location.Kind.STORE)
     specs = _small_specs() if scale.products == 0 else _large_specs(scale, seed)
     return sorted(specs, key=lambda s: (s.kind != Location.Kind.STORE, s.code))
+
+
+def _neighbourhoods(market: DemoMarket, spec: LocationSpec) -> list[PostcodeRow]:
+    """Where the shoppers of a market's store live (its data names the areas around it)."""
+    store = next(store for store in market.stores if store.code == spec.code)
+    return [
+        PostcodeRow(
+            postcode=area.postcode,
+            city=area.city,
+            region=area.region,
+            latitude=store.latitude,
+            longitude=store.longitude,
+            timezone=spec.timezone,
+            area_code="",
+            line2=area.line2,
+        )
+        for area in store.neighbourhoods
+    ] or [
+        PostcodeRow(
+            spec.postcode, spec.city, spec.region, store.latitude, store.longitude,
+            spec.timezone, "", spec.address_line2,
+        )
+    ]  # fmt: skip
+
+
+def _place(spec: LocationSpec) -> PostcodeRow:
+    """Where a location is: from the market's data, else the bundled US ZIP dataset (the
+    source of truth for US coordinates)."""
+    if spec.latitude is not None and spec.longitude is not None:
+        latitude, longitude = (Decimal(f"{v:.6f}") for v in (spec.latitude, spec.longitude))
+        return PostcodeRow(
+            spec.postcode, spec.city, spec.region, latitude, longitude, spec.timezone, "",
+            spec.address_line2,
+        )  # fmt: skip
+    place = place_for_postcode(spec.postcode)
+    if place is None:
+        raise ValueError(f"ZIP code {spec.postcode} is not in the offline dataset")
+    return PostcodeRow(
+        place.postcode, place.city, place.region, place.latitude, place.longitude,
+        spec.timezone, "",
+    )  # fmt: skip
 
 
 def locations_create(world: DemoWorld) -> None:
     """Locations, then the distance for every ordered pair of locations, each location to
     itself at 0 km: the same table ``stores.services.location_distances_rebuild`` writes."""
-    specs = location_specs(world.scale, world.seed)
-    world.postcodes_around = [postcodes_around(spec.postcode) for spec in specs]
+    market = world.market
+    specs = location_specs(world.scale, world.seed, market)
+    world.postcodes_around = [
+        _neighbourhoods(market, spec) if market.stores else postcodes_around(spec.postcode)
+        for spec in specs
+    ]
     area_codes = [
         spec.area_code or next((r.area_code for r in around if r.postcode == spec.postcode), "555")
         for spec, around in zip(specs, world.postcodes_around, strict=True)
     ]
     locations = []
     for index, (spec, area_code) in enumerate(zip(specs, area_codes, strict=True)):
-        place = place_for_postcode(spec.postcode)
-        if place is None:  # the bundled dataset is the source of truth for coordinates
-            raise ValueError(f"ZIP code {spec.postcode} is not in the offline dataset")
+        place = _place(spec)
         is_store = spec.kind == Location.Kind.STORE
         locations.append(
             dict(
@@ -268,15 +373,16 @@ def locations_create(world: DemoWorld) -> None:
                 name=spec.name,
                 kind=spec.kind,
                 address_line1=spec.address_line1,
+                address_line2=spec.address_line2,
                 city=place.city,
                 region=place.region,
                 postcode=place.postcode,
-                country="US",
+                country=spec.country,
                 latitude=place.latitude,
                 longitude=place.longitude,
                 timezone=spec.timezone,
-                # 555-0100 to 555-0199 are reserved for fiction.
-                phone=f"+1{area_code}555{100 + index:04d}",
+                # US: 555-0100 to 555-0199 are reserved for fiction.
+                phone=spec.phone or f"+1{area_code}555{100 + index:04d}",
                 email=f"{spec.code.lower()}@stores.{DEMO_EMAIL_DOMAIN}",
                 opening_hours=OPENING_HOURS[spec.hours],
                 ships_online_orders=spec.ships_online_orders,

@@ -16,8 +16,10 @@ from django.db.models import F
 from django.test.utils import override_settings
 
 from customers.models import Customer
+from demo.markets import DemoMarket
 from demo.world import DemoWorld
 from inventory import services as inventory
+from inventory.errors import InvalidDestination
 from inventory.models import Stock
 from orders import services as orders
 from stores.models import Location
@@ -35,8 +37,11 @@ def _variants_at(location_id: int, count: int, *, skip: int = 0) -> list[int]:
     )
 
 
-def _transfers(brk: Location, bos: Location, cam: Location) -> int:
+def _transfers(market: DemoMarket, brk: Location, bos: Location, cam: Location) -> int:
+    """``bos`` ships online orders, ``brk`` is an associate's store, ``cam`` a third (the
+    US names; another market's ``transfer_stores``)."""
     made = 0
+    notes = market.transfer_notes
 
     def request(source: Location, destination: Location, skip: int, note: str):
         nonlocal made
@@ -50,15 +55,15 @@ def _transfers(brk: Location, bos: Location, cam: Location) -> int:
         )
 
     # To ship from Brookline (Luis's "To ship" tab) and from Boston.
-    request(brk, bos, 0, "Size run for the Back Bay window")
-    request(brk, cam, 2, "Cambridge asked for these")
-    request(bos, brk, 4, "Replenishment")
+    request(brk, bos, 0, notes[0])
+    request(brk, cam, 2, notes[1])
+    request(bos, brk, 4, notes[2])
     # On their way to Brookline: one in full, one shipped short; one partly received.
-    inventory.transfer_ship(transfer_id=request(bos, brk, 6, "Weekend top-up").pk)
-    short = request(cam, brk, 0, "Student promo")
+    inventory.transfer_ship(transfer_id=request(bos, brk, 6, notes[3]).pk)
+    short = request(cam, brk, 0, notes[4])
     lines = list(short.lines.order_by("pk"))
     inventory.transfer_ship(transfer_id=short.pk, shipped={line.variant_id: 1 for line in lines})
-    partly = request(bos, brk, 8, "Display refresh")
+    partly = request(bos, brk, 8, notes[5])
     inventory.transfer_ship(transfer_id=partly.pk)
     first = partly.lines.order_by("pk").first()
     inventory.transfer_receive(
@@ -66,26 +71,19 @@ def _transfers(brk: Location, bos: Location, cam: Location) -> int:
     )
     # Done: received at Brookline and at Boston, and one cancelled with its reason.
     for source, destination, skip in ((cam, brk, 2), (brk, bos, 4)):
-        done = request(source, destination, skip, "Rebalancing")
+        done = request(source, destination, skip, notes[6])
         inventory.transfer_ship(transfer_id=done.pk)
         inventory.transfer_receive(transfer_id=done.pk)
     inventory.transfer_cancel(
-        transfer_id=request(brk, cam, 6, "Event stock").pk, reason="Event postponed"
+        transfer_id=request(brk, cam, 6, notes[7]).pk, reason=market.cancel_reason
     )
     return made
 
 
-def _shipments(bos: Location) -> int:
+def _shipments(market: DemoMarket, bos: Location) -> int:
     """Parcels sourced to Boston Back Bay (the nearest shipping location for an address
     next door): two to pick, one being picked, one packed, two shipped, one delivered."""
-    address = {
-        "name": "Demo Shopper",
-        "line1": "300 Boylston Street",
-        "city": "Boston",
-        "region": "MA",
-        "postcode": bos.postcode,
-        "country": "US",
-    }
+    address = {"name": "Demo Shopper", **market.parcel_address, "postcode": bos.postcode}
     variants = _variants_at(bos.pk, 7, skip=12)
     # Boston's own shoppers (demo customers with an email), oldest first.
     shoppers = list(
@@ -93,14 +91,19 @@ def _shipments(bos: Location) -> int:
     ) or list(Customer.objects.exclude(email="").order_by("pk")[: len(variants)])
     fulfilments = []
     for variant_id, shopper in zip(variants, shoppers, strict=False):
-        order = orders.order_place(
-            orders.OrderRequest(
-                lines=[(variant_id, 1)],
-                fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
-                payment=orders.PaymentChoice.card(DEMO_CARD),
-                customer=shopper,
-            )
-        ).order
+        try:
+            order = orders.order_place(
+                orders.OrderRequest(
+                    lines=[(variant_id, 1)],
+                    fulfilment=orders.ShipTo({**address, "name": shopper.full_name}),
+                    payment=orders.PaymentChoice.card(DEMO_CARD),
+                    customer=shopper,
+                )
+            ).order
+        except InvalidDestination:
+            # Sourcing places the address by its postcode (omni.geo); where the gazetteer
+            # does not know the country's postcodes yet, the parcels queue stays empty.
+            return 0
         fulfilment = order.fulfilments.get()
         if fulfilment.location_id == bos.pk:
             fulfilments.append(fulfilment)
@@ -115,7 +118,10 @@ def _shipments(bos: Location) -> int:
         if step == "packed":
             continue
         orders.fulfilment_ship(
-            fulfilment=fulfilment, carrier="ups", tracking_number=f"1Z999AA1{fulfilment.pk:08d}"
+            fulfilment=fulfilment,
+            carrier=market.carrier,
+            tracking_number=f"{'1Z999AA1' if market.carrier == 'ups' else 'JD0146'}"
+            f"{fulfilment.pk:08d}",
         )
         if step == "delivered":
             orders.fulfilment_deliver(fulfilment=fulfilment)
@@ -123,8 +129,12 @@ def _shipments(bos: Location) -> int:
 
 
 def transfers_create(world: DemoWorld) -> None:
+    market = world.market
+    found = {loc.code: loc for loc in Location.objects.filter(code__in=market.transfer_stores)}
     stores = {
-        loc.code: loc for loc in Location.objects.filter(code__in=["BRK01", "BOS01", "CAM01"])
+        role: found[code]
+        for role, code in zip(("BOS01", "BRK01", "CAM01"), market.transfer_stores, strict=True)
+        if code in found
     }
     if len(stores) < 3:
         # The large scale names its stores differently: take the first three stores.
@@ -144,8 +154,8 @@ def transfers_create(world: DemoWorld) -> None:
     # The shoppers' emails (confirmation, shipped) are real but not for the console the
     # seed reports to: keep them in memory.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        _transfers(stores["BRK01"], stores["BOS01"], stores["CAM01"])
+        _transfers(market, stores["BRK01"], stores["BOS01"], stores["CAM01"])
         if stores["BOS01"].ships_online_orders:
-            _shipments(stores["BOS01"])
+            _shipments(market, stores["BOS01"])
     for label, total in database_counts().items():
         world.created[label] += total - before[label]

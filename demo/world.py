@@ -18,6 +18,7 @@ from django.db import models
 from tqdm import tqdm
 
 from demo.config import DemoScale
+from demo.markets import DemoMarket, demo_market
 from demo.randomness import rng_for
 from demo.rows import Row, copy_insert
 
@@ -55,6 +56,7 @@ class ProductRow:
     is_final_sale: bool
     sizes: tuple[str, ...]  # in size order; variants are colour by colour, each in this order
     variant_indexes: list[int] = field(default_factory=list)
+    tax_class: str = "standard"  # its category's (demo.markets: VAT per tax class)
 
 
 @dataclass(slots=True)
@@ -95,9 +97,8 @@ class CustomerRow:
     user_id: int | None
     created_at: dt.datetime
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+    # The name as the market writes it (Vietnamese: family name first).
+    full_name: str = ""
 
 
 @dataclass
@@ -108,6 +109,8 @@ class DemoWorld:
     password_hash: str
     # PostgreSQL: COPY rows in (the fast path); elsewhere bulk_create (see demo.rows).
     use_copy: bool = False
+    # Whose demo it is: stores, names, prices (demo.markets; the install's market).
+    market: DemoMarket = field(default_factory=lambda: demo_market("US"))
     created: Counter = field(default_factory=Counter)
     locations: list[LocationRow] = field(default_factory=list)
     distances: list[list[float]] = field(default_factory=list)

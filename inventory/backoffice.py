@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +20,7 @@ from catalog.models import Product, Variant
 from catalog.selectors import variant_for_code
 from inventory.selectors import StockSource, stock_here_and_nearest
 from inventory.services import transfer_request
+from omni.calendars import format_date
 from omni.errors import DomainError
 from omni.http import domain_error_message
 from omni.search_text import search_normalised
@@ -172,8 +172,8 @@ def stock_transfer_request(request: HttpRequest) -> HttpResponse:
                     "number": transfer.pk,
                     "units": units,
                     "store": request.location.name,
-                    "weekday": date_format(expected, "l"),
-                    "date": date_format(expected, "MONTH_DAY_FORMAT"),
+                    "weekday": format_date(expected, "l"),
+                    "date": format_date(expected, "MONTH_DAY_FORMAT"),
                 },
             )
     return backoffice_done(

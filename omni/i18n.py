@@ -3,15 +3,19 @@
 The order, for every page:
 
 1. the URL: a language prefix (``/th/p/shirt/``) wins; the storefront's unprefixed URLs are
-   the default language's;
+   English's (``settings.LANGUAGE_CODE``, the data model's base language);
 2. the saved preference: the shopper's or the associate's language (kept in the session at
    login and when they switch), else the language cookie a guest's switch set;
 3. ``Accept-Language``;
-4. ``settings.LANGUAGE_CODE``.
+4. the market's default language (``current_market().default_language``: Thai in Bangkok).
 
-The API (``/api/``) listens to ``Accept-Language`` only: an integration sends what it wants
-per request. A storefront page asked for without a prefix by someone whose preference is
-another language is redirected (GET and HEAD only) to the prefixed URL, because the
+The storefront offers the market's languages only (``current_market().languages``): a
+saved or accepted language it does not offer is passed over. The back-office and the admin
+offer every language (staff may speak any). The API (``/api/``) listens to
+``Accept-Language`` only, else English: an integration sends what it wants per request.
+
+A storefront page asked for without a prefix by someone whose choice (2 to 4) is another
+language than English is redirected (GET and HEAD only) to the prefixed URL, because the
 storefront's URLs carry the language (i18n_patterns).
 
 This module is ground: it imports no domain app. Saving the preference on the customer or
@@ -33,9 +37,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 
+from omni.markets import current_market
+
 LANGUAGE_SESSION_KEY = "omni_language"
 # Paths that are not the storefront's: they never carry a language prefix.
 UNPREFIXED_SURFACES = ("/api/", "/backoffice/", "/admin/", "/healthz/", "/metrics", "/i18n/")
+# Staff surfaces: every language is offered there, whatever the market's.
+STAFF_SURFACES = ("/backoffice/", "/admin/")
 
 # Sent when a person picks a language with the switcher (``request``, ``language``): the
 # customers app saves it on the shopper's customer record and the associate's profile
@@ -57,38 +65,63 @@ def language_supported(code: str | None) -> str | None:
         return None
 
 
-def language_from_accept(request: HttpRequest) -> str | None:
-    """The first supported language of the request's Accept-Language header."""
+def market_languages() -> list[str]:
+    """The languages the storefront offers: the market's (default first), those of
+    LANGUAGES only."""
+    codes = language_codes()
+    return [code for code in current_market().languages if code in codes]
+
+
+def market_default_language() -> str:
+    """The storefront's language for a visitor who has said nothing we offer."""
+    default = language_supported(current_market().default_language)
+    return default or settings.LANGUAGE_CODE
+
+
+def _offered(code: str | None, offered: list[str] | None) -> str | None:
+    return code if code and (offered is None or code in offered) else None
+
+
+def language_from_accept(request: HttpRequest, offered: list[str] | None = None) -> str | None:
+    """The first supported language of the request's Accept-Language header (of
+    ``offered`` only, when given)."""
     from django.utils.translation.trans_real import parse_accept_lang_header
 
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     for code, _quality in parse_accept_lang_header(header):
         if code == "*":
             break
-        found = language_supported(code)
+        found = _offered(language_supported(code), offered)
         if found:
             return found
     return None
 
 
-def language_saved(request: HttpRequest) -> str | None:
+def language_saved(request: HttpRequest, offered: list[str] | None = None) -> str | None:
     """The person's saved preference: the session's (a member or an associate), else the
-    cookie a guest's switch set."""
+    cookie a guest's switch set (of ``offered`` only, when given)."""
     session = getattr(request, "session", None)
     # A visitor without a session cookie has no saved language: reading would not query,
     # but say so plainly.
     if session is not None and session.session_key:
-        found = language_supported(session.get(LANGUAGE_SESSION_KEY))
+        found = _offered(language_supported(session.get(LANGUAGE_SESSION_KEY)), offered)
         if found:
             return found
-    return language_supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return _offered(language_supported(cookie), offered)
 
 
 def language_for_request(request: HttpRequest) -> str:
     """The language of an unprefixed request (see the module's order)."""
-    if request.path_info.startswith("/api/"):
+    path = request.path_info
+    if path.startswith("/api/"):
         return language_from_accept(request) or settings.LANGUAGE_CODE
-    return language_saved(request) or language_from_accept(request) or settings.LANGUAGE_CODE
+    offered = None if path.startswith(STAFF_SURFACES) else market_languages()
+    return (
+        language_saved(request, offered)
+        or language_from_accept(request, offered)
+        or market_default_language()
+    )
 
 
 def language_remember(request: HttpRequest, language: str) -> None:
@@ -166,7 +199,18 @@ def language_set(request: HttpRequest) -> HttpResponse:
     return response
 
 
-_javascript_catalog = JavaScriptCatalog.as_view()
+class _MarketJavaScriptCatalog(JavaScriptCatalog):
+    """Django's catalogue, with the market's first day of the week in ``get_format``
+    (a language's format module has its own: Persian's Saturday in a Bangkok shop)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        week_start = current_market().first_day_of_week
+        context["formats"] = {**context["formats"], "FIRST_DAY_OF_WEEK": week_start}
+        return context
+
+
+_javascript_catalog = _MarketJavaScriptCatalog.as_view()
 
 
 @require_GET

@@ -67,6 +67,9 @@ class Market:
     # Shipping to a home address: a flat fee, free from a threshold (local price points).
     shipping_flat: Decimal = Decimal("0")
     free_shipping_over: Decimal = Decimal("0")
+    # A cart worth at least this much becomes a follow-up task for the shopper's home
+    # store (OMNI_ABANDONED_CART_HIGH_VALUE overrides): a local price point, like shipping.
+    high_value_cart: Decimal = Decimal("0")
     # The seller's tax ID printed on receipts and tax invoices (empty: none printed).
     seller_tax_id: str = ""
     # The seller's legal name and registered address on receipts and tax invoices (empty
@@ -114,6 +117,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             payment_methods=("card", "pay_at_pickup"),
             shipping_flat=Decimal("5.95"),
             free_shipping_over=Decimal("75.00"),
+            high_value_cart=Decimal("300.00"),
             tax_name="sales_tax",
             sales_tax_table="us_states",
         ),
@@ -132,6 +136,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             payment_methods=("qr", "card", "cod", "pay_at_pickup"),
             shipping_flat=Decimal("50"),
             free_shipping_over=Decimal("1000"),
+            high_value_cart=Decimal("10000"),
         ),
         "VN": Market(
             code="VN",
@@ -149,6 +154,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             payment_methods=("cod", "qr", "card", "pay_at_pickup"),
             shipping_flat=Decimal("30000"),
             free_shipping_over=Decimal("500000"),
+            high_value_cart=Decimal("7000000"),
         ),
         "PH": Market(
             code="PH",
@@ -165,6 +171,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             payment_methods=("cod", "qr", "card", "pay_at_pickup"),
             shipping_flat=Decimal("100"),
             free_shipping_over=Decimal("1500"),
+            high_value_cart=Decimal("15000"),
         ),
         "IR": Market(
             code="IR",
@@ -182,6 +189,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             currency_display="toman",
             shipping_flat=Decimal("1500000"),
             free_shipping_over=Decimal("30000000"),
+            high_value_cart=Decimal("150000000"),
         ),
     }
 )
@@ -213,7 +221,7 @@ def _coerce(name: str, value: object) -> object:
         return MappingProxyType(dict(value))
     if name in ("languages", "payment_methods"):
         return tuple(value)
-    if name in ("shipping_flat", "free_shipping_over"):
+    if name in ("shipping_flat", "free_shipping_over", "high_value_cart"):
         return Decimal(str(value))
     return value
 

@@ -154,12 +154,13 @@ def nested(value: Any) -> str:
 
 
 def date(value: Any) -> str:
-    """Converter for an ISO date ("2026-12-03"): the active language's short date (any
-    other value, e.g. text migrated from an old row, is shown as stored)."""
-    from django.utils import formats
+    """Converter for an ISO date ("2026-12-03"): the active language's short date on the
+    market's calendar (omni/calendars.py); any other value, e.g. text migrated from an old
+    row, is shown as stored."""
+    from omni.calendars import format_date
 
     try:
-        return formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+        return format_date(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
     except ValueError:
         return str(value)
 
@@ -167,12 +168,10 @@ def date(value: Any) -> str:
 def datetime(value: Any) -> str:
     """Converter for an ISO date and time: in the current time zone, the active
     language's short date and time (any other value is shown as stored)."""
-    from django.utils import formats, timezone
+    from omni.calendars import format_datetime
 
     try:
         moment = dt.datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+    return format_datetime(moment, "SHORT_DATETIME_FORMAT")

@@ -113,8 +113,13 @@ TEMPLATES = [
                 "omni.sites.site_context",
                 "django.template.context_processors.i18n",
             ],
-            # {{ amount|money }} on every page without a {% load %}.
-            "builtins": ["omni.templatetags.money"],
+            # {{ amount|money }} and the dates ({{ day|localdate }}, omni/calendars.py, with
+            # Django's |timezone: for a store's clock) on every page without a {% load %}.
+            "builtins": [
+                "omni.templatetags.money",
+                "omni.templatetags.calendars",
+                "django.templatetags.tz",
+            ],
         },
     },
 ]
@@ -218,6 +223,9 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 FORMAT_MODULE_PATH = ["omni.formats"]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default=OMNI_MARKET_CONFIG.time_zone)
+# Where a language's format module says nothing; product code reads the market's own
+# (omni.calendars.first_day_of_week: Persian read in Bangkok still starts on Sunday).
+FIRST_DAY_OF_WEEK = OMNI_MARKET_CONFIG.first_day_of_week
 USE_I18N = True
 USE_TZ = True
 
@@ -494,7 +502,9 @@ OMNI_ABANDONED_CART_SCAN_SECONDS = env.float("OMNI_ABANDONED_CART_SCAN_SECONDS",
 # A cart worth at least this much, of a shopper with a home store, becomes a follow-up
 # task for that store's associates: "email" (no task), "task" (instead of the email) or
 # "both". Money as a string so it becomes Decimal.
-OMNI_ABANDONED_CART_HIGH_VALUE = env.str("OMNI_ABANDONED_CART_HIGH_VALUE", default="300.00")
+OMNI_ABANDONED_CART_HIGH_VALUE = env.str(
+    "OMNI_ABANDONED_CART_HIGH_VALUE", default=str(OMNI_MARKET_CONFIG.high_value_cart)
+)
 OMNI_ABANDONED_CART_HIGH_VALUE_ACTION = env.str(
     "OMNI_ABANDONED_CART_HIGH_VALUE_ACTION", default="both"
 )

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 
 from stores.models import Associate, Location
 from stores.selectors import associate_for_user, locations_for_associate
@@ -51,11 +52,21 @@ def backoffice_view(view=None, *, manager_only: bool = False):
             request.associate = associate
             request.location = current
             request.allowed_locations = allowed
-            return func(request, *args, **kwargs)
+            # The store's clock: its opening hours, pickup deadlines and timeline are read
+            # on the store's own time, whatever the install's TIME_ZONE.
+            with timezone.override(_location_zone(current)):
+                return func(request, *args, **kwargs)
 
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _location_zone(location: Location) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(location.timezone) if location.timezone else None
+    except (KeyError, ValueError):
+        return None  # timezone.override(None): the install's own zone
 
 
 def _current_location(request: HttpRequest, allowed: list[Location]) -> Location:

@@ -14,12 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from customers.surface import store_choose as customer_store_choose
+from omni.calendars import first_day_of_week, format_time
 from omni.http import safe_next
 from stores.models import WEEKDAYS, Location
 from stores.selectors import (
@@ -37,9 +38,10 @@ def _weekday_name(index: int) -> str:
 
 
 def _time(text: str) -> str:
-    """ "09:00" (as stored) in the active language's time format; as stored if unreadable."""
+    """ "09:00" (as stored, the store's own clock) in the active language's 12- or 24-hour
+    clock and digits; as stored if unreadable."""
     try:
-        return time_format(dt.time.fromisoformat(text), "TIME_FORMAT")
+        return format_time(dt.time.fromisoformat(text))
     except (TypeError, ValueError):
         return str(text)
 
@@ -51,6 +53,13 @@ class StoreCard:
     today: str  # "Open today 10 a.m.–8 p.m." / "Closed today" (the active language)
     week: tuple[tuple[str, str], ...]  # ("Monday", "10 a.m.–8 p.m."), ...
     services: tuple[str, ...]
+
+
+def _week_order() -> list[int]:
+    """Monday-based weekday indexes (0 Monday … 6 Sunday) starting on the market's first
+    day of the week (Django's numbering: 0 Sunday … 6 Saturday)."""
+    start = (first_day_of_week() - 1) % 7
+    return [(start + offset) % 7 for offset in range(7)]
 
 
 def _intervals(hours: dict, day: str) -> str:
@@ -84,8 +93,8 @@ def _store_card(location: Location, distance_km: Decimal | None, now: dt.datetim
         distance_km=distance_km,
         today=_("Open today %(hours)s") % {"hours": today} if today else _("Closed today"),
         week=tuple(
-            (_weekday_name(index), _intervals(hours, key) or _("Closed"))
-            for index, key in enumerate(WEEKDAYS)
+            (_weekday_name(index), _intervals(hours, WEEKDAYS[index]) or _("Closed"))
+            for index in _week_order()
         )
         if hours
         else (),

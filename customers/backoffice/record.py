@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +20,7 @@ from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import ContactChannel, Customer, CustomerNote, List
 from inventory.selectors import stock_salable_at
+from omni.calendars import format_date
 from omni.errors import DomainError
 from omni.http import domain_error_message
 from orders import selectors as orders_selectors
@@ -398,8 +398,8 @@ def customer_task_create(request: HttpRequest, customer_id: int) -> HttpResponse
             request,
             _("Follow-up added for %(weekday)s, %(date)s.")
             % {
-                "weekday": date_format(task.due_on, "l"),
-                "date": date_format(task.due_on, "MONTH_DAY_FORMAT"),
+                "weekday": format_date(task.due_on, "l"),
+                "date": format_date(task.due_on, "MONTH_DAY_FORMAT"),
             },
         )
     return _section_response(request, customer, "tasks")

@@ -29,6 +29,7 @@ from customers.surface import account_customer
 from customers.views.account import _store_label
 from omni.errors import DomainError
 from omni.http import domain_error_on_form
+from omni.i18n import market_languages
 from stores.models import Location
 from stores.selectors import locations_active
 
@@ -64,6 +65,10 @@ class DetailsForm(forms.Form):
             "name"
         )
         self.fields["home_store"].label_from_instance = _store_label
+        # The shop's languages (its emails are written in them), and the one the customer
+        # already has if the shop no longer offers it.
+        offered = {*market_languages(), self.initial.get("language")}
+        self.fields["language"].choices = [c for c in settings.LANGUAGES if c[0] in offered]
 
 
 SIZE_GROUPS = [(value, label) for value, label in Category.SizeGroup.choices if value]

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
 from inventory.services import sourcing_for_pickup
+from omni.calendars import format_date
 from omni.errors import DomainError
 from orders import selectors, services
 from orders.context_processors import PLACED_SESSION_KEY
@@ -59,7 +59,7 @@ def _ready_label(when: dt.datetime, tz: str) -> str:
         return pgettext("pickup ready", "today")
     if day == today + dt.timedelta(days=1):
         return pgettext("pickup ready", "tomorrow")
-    return date_format(day, "DATE_FORMAT")
+    return format_date(day, "DATE_FORMAT")
 
 
 def _pickup_options(request: HttpRequest, summary) -> list[PickupOption]:

@@ -25,11 +25,11 @@ from django.conf import settings
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.models import Channel
+from omni.calendars import format_date
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from returns.errors import (
     REFUSAL_ERRORS,
@@ -267,7 +267,7 @@ def line_refusals(facts: LineFacts, quantity: int, at: dt.datetime) -> list[Refu
                     "days": facts.window_days,
                     "item": name,
                     # The locale's own date format and month names, not "%d %b %Y".
-                    "date": date_format(facts.window_ends_on, "DATE_FORMAT"),
+                    "date": format_date(facts.window_ends_on, "DATE_FORMAT"),
                 },
             )
         )

@@ -1,4 +1,12 @@
-"""``manage.py seed_demo [--scale small|large] [--seed N] [--reset]``: the demo retailer.
+"""``manage.py seed_demo [--scale small|large] [--seed N] [--market us|th|vn|ph|ir]
+[--reset]``: the demo retailer.
+
+``--market`` (default: the install's, ``OMNI_MARKET``) picks whose demo it is: Northwind
+Outfitters in New England (US), or a local chain in Thailand, Vietnam, the Philippines or
+Iran (demo.markets). It must be the install's market — the running shop reads its
+currency, tax and languages from ``OMNI_MARKET`` — so another one is refused with the
+setting to use. The local markets have the small scale only (``large`` is the US
+benchmark set).
 
 Not for production: with DEBUG off the command refuses to run unless given
 ``--i-know-this-is-not-production`` (a staging box, a benchmark database), and even then
@@ -37,8 +45,9 @@ from django.utils.translation import gettext
 
 from demo.carts import open_carts_create
 from demo.catalog import catalog_create
-from demo.config import DEMO_PASSWORD, RETAILER_NAME, SCALES, demo_clock
+from demo.config import DEMO_PASSWORD, SCALES, demo_clock
 from demo.customers import customer_history_complete, customers_create
+from demo.markets import MARKET_CODES, DemoMarket, demo_market
 from demo.orders import orders_create
 from demo.returns import returns_create
 from demo.rows import tables_analyze
@@ -54,6 +63,7 @@ from demo.stock import stock_create
 from demo.stores import locations_create
 from demo.transfers import transfers_create
 from demo.world import DemoWorld
+from omni.markets import current_market
 from omni.sites import site_sync
 
 PHASES = (
@@ -101,6 +111,14 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(SCALES), default="small")
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same data (default 1)")
         parser.add_argument(
+            "--market",
+            choices=[code.lower() for code in MARKET_CODES],
+            type=str.lower,
+            default=None,
+            help="Whose demo: a chain in that country (default: the install's OMNI_MARKET, "
+            "which it must be).",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="First delete ALL catalog, store, customer, stock, order and return rows "
@@ -127,6 +145,7 @@ class Command(BaseCommand):
         reset: bool,
         bulk_create: bool,
         not_production: bool = False,
+        market: str | None = None,
         **options,
     ) -> None:
         if not settings.DEBUG and not not_production:
@@ -141,8 +160,9 @@ class Command(BaseCommand):
         # Outside DEBUG nobody may log in with the password the README publishes.
         password = DEMO_PASSWORD if settings.DEBUG else secrets.token_urlsafe(15)
         config = SCALES[scale]
+        demo = self._market(market, scale)
         label = gettext("%(retailer)s (scale %(scale)s, seed %(seed)s)") % {
-            "retailer": RETAILER_NAME,
+            "retailer": demo.retailer_name,
             "scale": scale,
             "seed": seed,
         }
@@ -156,7 +176,7 @@ class Command(BaseCommand):
 
         # The demo's emails name the shop and link to where it is served (SITE_URL).
         site_sync()
-        inspection = demo_inspect(config, seed)
+        inspection = demo_inspect(config, seed, demo)
         if inspection.state is DemoState.SEEDED:
             self.stdout.write(
                 gettext("%(label)s is already seeded: nothing to do.") % {"label": label}
@@ -173,6 +193,7 @@ class Command(BaseCommand):
                     "users, and seed again."
                 )
                 % {"label": label, "reason": inspection.reason, "scale": scale, "seed": seed}
+                + self._market_hint(demo)
             )
 
         use_copy = connection.vendor == "postgresql" and not bulk_create
@@ -188,6 +209,7 @@ class Command(BaseCommand):
             # Hashed once: every demo login shares it, and hashing is slow on purpose.
             password_hash=make_password(password),
             use_copy=use_copy,
+            market=demo,
         )
         with _batches_committed_without_waiting():
             self._phases_run(world)
@@ -233,6 +255,42 @@ class Command(BaseCommand):
                 % {"command": AVAILABILITY_COMMAND}
             )
         self._logins(password)
+
+    def _market(self, code: str | None, scale: str) -> DemoMarket:
+        """The demo of ``--market``, which must be the install's market: the shop serves
+        the seeded prices in its own currency, with its own tax and languages."""
+        installed = current_market().code
+        code = (code or installed).upper()
+        if code != installed:
+            raise CommandError(
+                gettext(
+                    "This install sells in market %(installed)s, so a %(market)s demo would "
+                    "show its prices in the wrong currency and tax. Run it with the market "
+                    "set: OMNI_MARKET=%(market)s python manage.py seed_demo --market "
+                    "%(code)s (make demo MARKET=%(code)s does it, in a database of its own), "
+                    "or leave out --market to seed this install's market."
+                )
+                % {"installed": installed, "market": code, "code": code.lower()}
+            )
+        demo = demo_market(code)
+        if demo.stores and SCALES[scale].products:
+            raise CommandError(
+                gettext(
+                    "The %(scale)s scale is the US benchmark data set; the %(market)s demo "
+                    "has the small scale only."
+                )
+                % {"scale": scale, "market": code}
+            )
+        return demo
+
+    def _market_hint(self, demo: DemoMarket) -> str:
+        """Another market's demo in this database: say how to keep markets apart."""
+        if not demo.stores:
+            return ""
+        return " " + gettext(
+            "(Each market's demo wants a database of its own: make demo MARKET=%(code)s "
+            "uses var/demo-%(code)s.sqlite3.)"
+        ) % {"code": demo.code.lower()}
 
     def _phases_run(self, world: DemoWorld) -> None:
         seed_started = time.perf_counter()

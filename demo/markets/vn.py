@@ -1,0 +1,215 @@
+"""Northwind in Vietnam: Hà Nội (Hoàn Kiếm, Cầu Giấy), TP. Hồ Chí Minh (Quận 1, Thủ
+Đức), Đà Nẵng and a warehouse in the VSIP park of Bình Dương. Addresses as written since
+the 2025 reform (phường and tỉnh/thành phố, no quận: the ward in the second line, the
+province-level city as city and region); names family name first, with their diacritics;
+prices on …99.000 ₫ shelf points, whole dong, VAT included."""
+
+from decimal import Decimal
+
+from demo.markets import DemoMarket, Neighbourhood, StoreData, latin_names, price_ladder
+
+HANOI = "Hà Nội"
+HCMC = "TP. Hồ Chí Minh"
+DANANG = "Đà Nẵng"
+
+STORES = (
+    StoreData(
+        "HAN01", "Northwind Hoàn Kiếm", "store", "24 Hai Bà Trưng", "Phường Hoàn Kiếm",
+        HANOI, HANOI, "11000", 21.024550, 105.854220, "+842439366001", True, "vn_mall",
+        (
+            Neighbourhood("11000", "Phường Hoàn Kiếm", HANOI, HANOI),
+            Neighbourhood("11000", "Phường Cửa Nam", HANOI, HANOI),
+            Neighbourhood("11500", "Phường Hai Bà Trưng", HANOI, HANOI),
+            Neighbourhood("11100", "Phường Ba Đình", HANOI, HANOI),
+        ),
+    ),
+    StoreData(
+        "HAN02", "Northwind Cầu Giấy", "store", "241 Xuân Thủy", "Phường Cầu Giấy",
+        HANOI, HANOI, "11300", 21.036240, 105.782640, "+842437546002", False, "vn_mall",
+        (
+            Neighbourhood("11300", "Phường Cầu Giấy", HANOI, HANOI),
+            Neighbourhood("11300", "Phường Nghĩa Đô", HANOI, HANOI),
+            Neighbourhood("11300", "Phường Yên Hòa", HANOI, HANOI),
+        ),
+    ),
+    StoreData(
+        "SGN01", "Northwind Quận 1", "store", "72 Lê Thánh Tôn", "Phường Sài Gòn",
+        HCMC, HCMC, "70000", 10.778220, 106.701940, "+842838256003", True, "vn_mall",
+        (
+            Neighbourhood("70000", "Phường Sài Gòn", HCMC, HCMC),
+            Neighbourhood("70000", "Phường Bến Thành", HCMC, HCMC),
+            Neighbourhood("70000", "Phường Tân Định", HCMC, HCMC),
+            Neighbourhood("72400", "Phường Xuân Hòa", HCMC, HCMC),
+        ),
+    ),
+    StoreData(
+        "SGN02", "Northwind Thủ Đức", "store", "159 Xa lộ Hà Nội", "Phường An Khánh",
+        HCMC, HCMC, "71300", 10.802580, 106.740040, "+842837446004", False, "vn_mall",
+        (
+            Neighbourhood("71300", "Phường An Khánh", HCMC, HCMC),
+            Neighbourhood("71300", "Phường Thủ Đức", HCMC, HCMC),
+            Neighbourhood("71300", "Phường Bình Trưng", HCMC, HCMC),
+        ),
+    ),
+    StoreData(
+        "DAD01", "Northwind Đà Nẵng", "store", "74 Bạch Đằng", "Phường Hải Châu",
+        DANANG, DANANG, "50000", 16.073330, 108.224500, "+842363822005", False, "vn_mall",
+        (
+            Neighbourhood("50000", "Phường Hải Châu", DANANG, DANANG),
+            Neighbourhood("50000", "Phường Thanh Khê", DANANG, DANANG),
+            Neighbourhood("50000", "Phường An Hải", DANANG, DANANG),
+        ),
+    ),
+    StoreData(
+        "WH01", "Kho Northwind Bình Dương", "warehouse", "Số 8 Đại lộ Hữu Nghị, KCN VSIP",
+        "Phường Bình Hòa", HCMC, HCMC, "75000", 10.923100, 106.711500, "+842743766006",
+        True, "warehouse",
+    ),
+)  # fmt: skip
+
+MARKET = DemoMarket(
+    code="VN",
+    retailer_name="Northwind Outfitters Việt Nam",
+    language="vi",
+    time_zone="Asia/Ho_Chi_Minh",
+    stores=STORES,
+    # Middle and given names ("Thị Lan"); the family name is the last name.
+    first_names=latin_names(
+        "Thị Lan",
+        "Ngọc Anh",
+        "Thu Trang",
+        "Thanh Hương",
+        "Thị Mai",
+        "Phương Thảo",
+        "Minh Anh",
+        "Khánh Linh",
+        "Bảo Ngọc",
+        "Thu Hà",
+        "Văn Hùng",
+        "Minh Tuấn",
+        "Đức Anh",
+        "Quốc Bảo",
+        "Hoàng Nam",
+        "Quang Hải",
+        "Tiến Dũng",
+        "Đăng Khoa",
+        "Gia Huy",
+        "Minh Khôi",
+    ),
+    last_names=latin_names(
+        "Nguyễn",
+        "Trần",
+        "Lê",
+        "Phạm",
+        "Hoàng",
+        "Huỳnh",
+        "Phan",
+        "Vũ",
+        "Võ",
+        "Đặng",
+        "Bùi",
+        "Đỗ",
+        "Hồ",
+        "Ngô",
+        "Dương",
+        "Lý",
+    ),
+    shoppers=(
+        (*latin_names("Ngọc Anh", "Nguyễn"), "women"),
+        (*latin_names("Minh Tuấn", "Trần"), "men"),
+    ),
+    associate_names=latin_names("Thu Trang", "Đức Anh", "Khánh Linh", "Quang Hải", "Bảo Ngọc"),
+    associate_last_names=latin_names("Lê", "Phạm", "Vũ"),
+    merchandiser=tuple(latin_names("Phương Thảo", "Đặng")),
+    streets=(
+        "Lê Lợi",
+        "Nguyễn Huệ",
+        "Trần Hưng Đạo",
+        "Lý Thường Kiệt",
+        "Hai Bà Trưng",
+        "Nguyễn Trãi",
+        "Phan Chu Trinh",
+        "Điện Biên Phủ",
+        "Lê Duẩn",
+        "Cầu Giấy",
+    ),
+    street_line="Số {number} {street}",
+    family_name_first=True,
+    mobile_prefix="+8490",
+    note_bodies=(
+        "Thích dáng ôm, giới thiệu bộ sưu tập vải lanh mới.",
+        "Đang tìm quà sinh nhật cho mẹ, thích màu nhạt.",
+        "Giày thường đi lớn hơn nửa cỡ.",
+        "Không mặc được len (ngứa), nên gợi ý cotton.",
+        "Đi đám cưới vào tháng 12, cần váy và giày đồng bộ.",
+        "Muốn được nhắn Zalo khi có hàng mới về.",
+        "Chân dài: luôn kiểm tra độ dài quần.",
+        "Thích màu xanh navy và be, không thích màu đen.",
+        "Hay ghé cửa hàng vào tối thứ Sáu sau giờ làm.",
+        "Liên hệ đặt đồng phục số lượng lớn cho công ty.",
+    ),
+    list_names=("Danh sách yêu thích", "Quà Tết", "Đồ đi làm", "Đi biển", "Thử đồ thứ Bảy"),
+    shopping_list_name="Thử đồ thứ Bảy",
+    list_item_note="Muốn mua cái này cho chuyến đi",
+    task_reasons=(
+        "Gọi cho chị/anh {first} khi hàng mới về",
+        "Hỏi thăm {first} sau khi ghé {store}",
+        "Gửi ảnh mẫu mới cho {first} qua Zalo",
+        "Cảm ơn {first} đã mua hàng",
+        "Báo {first} quần đã sửa xong",
+    ),
+    welcome_note="Chào mừng bạn đến với Northwind Rewards",
+    goodwill_note="Xin lỗi vì giao hàng chậm",
+    goodwill_amounts=(100_000, 200_000, 300_000),
+    reward_note="Phiếu giảm giá 250.000 ₫",
+    override_reason="Có hóa đơn quà tặng; khách đi công tác xa",
+    transfer_notes=(
+        "Đủ size cho tủ kính",
+        "Cửa hàng Cầu Giấy yêu cầu",
+        "Bổ sung hàng",
+        "Bổ sung cuối tuần",
+        "Khuyến mãi sinh viên",
+        "Thay hàng trưng bày",
+        "Cân đối tồn kho",
+        "Hàng cho sự kiện",
+    ),
+    cancel_reason="Sự kiện bị hoãn",
+    carrier="dhl",
+    transfer_stores=("HAN01", "HAN02", "SGN01"),
+    parcel_address={
+        "line1": "Số 15 Tràng Tiền",
+        "line2": "Phường Hoàn Kiếm",
+        "city": HANOI,
+        "region": HANOI,
+        "country": "VN",
+    },
+    price_factor=Decimal("7500"),
+    price_points=price_ladder(
+        149_000,
+        199_000,
+        249_000,
+        299_000,
+        349_000,
+        399_000,
+        449_000,
+        499_000,
+        599_000,
+        699_000,
+        799_000,
+        899_000,
+        999_000,
+        1_199_000,
+        1_299_000,
+        1_499_000,
+        1_699_000,
+        1_999_000,
+        2_299_000,
+        2_499_000,
+        2_999_000,
+    ),
+    point_value=Decimal("10000"),
+    # Hà Nội has a winter; down and wool stay. Winter gloves do not sell.
+    not_carried=frozenset({"Cashmere Gloves"}),
+    # Clothing is at the standard 10 % VAT (the 5 % list is foods, books, medicines).
+    category_tax_classes={},
+)
