@@ -40,6 +40,13 @@ def market(settings):
     return use
 
 
+@pytest.fixture
+def english(client):
+    """A shopper whose browser asks for English (the Thai market serves Thai otherwise)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def money(amount: str, code: str) -> str:
     return format_money(Decimal(amount), code)
 
@@ -131,7 +138,7 @@ def test_the_state_table_has_every_state_and_dc():
 
 @pytest.mark.django_db
 def test_thailand_pickup_order_page_email_and_receipt(
-    client, market, places, django_capture_on_commit_callbacks
+    english, client, market, places, django_capture_on_commit_callbacks
 ):
     market("TH", seller_tax_id="0105553123452", seller_name="Omni Siam Co., Ltd.")
     store = places["springfield"]
@@ -198,7 +205,7 @@ def test_thailand_pickup_order_page_email_and_receipt(
 def test_thailand_store_receipt_carries_the_breakdown_and_the_seller(client, market, places):
     market("TH", seller_tax_id="0105553123452", seller_name="Omni Siam Co., Ltd.")
     store = places["springfield"]
-    associate = f.AssociateFactory(home_location=store)
+    associate = f.AssociateFactory(home_location=store, language="en")
     shirt = make_variant("1070.00")
     receive(shirt, store, 5)
     order = store_sale(store, associate, [(shirt.pk, 2)])
@@ -329,7 +336,7 @@ def test_an_old_order_reads_as_sold_after_the_market_changes(market, places):
 def test_partial_return_in_thailand_refunds_half_the_gross_and_its_vat(market, places, client):
     market("TH")
     store = places["springfield"]
-    associate = f.AssociateFactory(home_location=store)
+    associate = f.AssociateFactory(home_location=store, language="en")
     shirt = make_variant("1070.00")
     receive(shirt, store, 5)
     order = store_sale(store, associate, [(shirt.pk, 2)])
@@ -392,7 +399,7 @@ def test_thai_tax_id_check_digit(tax_id, valid):
 
 
 @pytest.mark.django_db
-def test_tax_invoice_requested_at_checkout(client, market, places):
+def test_tax_invoice_requested_at_checkout(english, client, market, places):
     market("TH", seller_tax_id="0105553123452")
     store = places["springfield"]
     shirt = make_variant("1070.00")
@@ -449,7 +456,8 @@ def test_tax_invoice_issued_at_the_desk_once(client, market, places):
     order = store_sale(store, associate, [(shirt.pk, 1)])
     client.force_login(associate.user)
     url = reverse("backoffice:tax-invoice", args=[order.number])
-    assert "Issue tax invoice" in client.get(url).content.decode()
+    # A Thai associate's screen: the catalogue's words, "ออกใบกำกับภาษี" (issue a tax invoice).
+    assert "ออกใบกำกับภาษี" in client.get(url).content.decode()
     bad = client.post(url, {"buyer_name": "", "buyer_address": "x", "buyer_tax_id": "1"})
     assert bad.status_code == 400
     assert bad.context["form"].errors["buyer_name"]
@@ -467,7 +475,8 @@ def test_tax_invoice_issued_at_the_desk_once(client, market, places):
         buyer=services.TaxInvoiceBuyer(name="Other", address="Elsewhere", tax_id="3101700000008"),
     )
     assert again.pk == invoice.pk and TaxInvoice.objects.count() == 1
-    assert "Jaidee Trading" in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Jaidee Trading" in page and "ใบกำกับภาษี" in page
 
 
 @pytest.mark.django_db
