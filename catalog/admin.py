@@ -32,6 +32,7 @@ from omni.admin import (
     money,
     streamed_csv,
 )
+from omni.money import MONEY_DIGITS, money_inputs, to_money
 
 
 def current_price_subquery(at=None) -> Subquery:
@@ -84,7 +85,18 @@ def deactivate(modeladmin, request, queryset):
     _set_active(modeladmin, request, queryset, False)
 
 
-PRODUCT_EXPORT_HEADER = ("product", "sku", "barcode", "size", "colour", "current_price", "active")
+# A CSV is read by spreadsheets and imports: the price is a plain number in its currency's
+# minor units (``1234500`` VND, ``39.00`` USD) beside its currency code, not shop text.
+PRODUCT_EXPORT_HEADER = (
+    "product",
+    "sku",
+    "barcode",
+    "size",
+    "colour",
+    "current_price",
+    "currency",
+    "active",
+)
 
 
 @admin.action(
@@ -93,10 +105,20 @@ PRODUCT_EXPORT_HEADER = ("product", "sku", "barcode", "size", "colour", "current
 def export_products_csv(modeladmin, request, queryset):
     rows = (
         Variant.objects.filter(product__in=queryset.values("pk"))
-        .annotate(current_price=current_price_subquery())
+        .annotate(
+            current_price=current_price_subquery(),
+            price_currency=price_in_force("currency", ref="pk"),
+        )
         .order_by("product__name", "product_id", "position", "id")
         .values_list(
-            "product__name", "sku", "barcode", "size", "colour", "current_price", "is_active"
+            "product__name",
+            "sku",
+            "barcode",
+            "size",
+            "colour",
+            "current_price",
+            "price_currency",
+            "is_active",
         )
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
@@ -110,10 +132,11 @@ def export_products_csv(modeladmin, request, queryset):
                 barcode or "",
                 size,
                 colour,
-                "" if price is None else f"{price:.2f}",
+                "" if price is None else str(to_money(price, code)),
+                code or "",
                 "yes" if active else "no",
             )
-            for name, sku, barcode, size, colour, price, active in rows
+            for name, sku, barcode, size, colour, price, code, active in rows
         ),
     )
 
@@ -213,7 +236,7 @@ class VariantRowForm(forms.ModelForm):
 
     price = forms.DecimalField(
         label=_("Price"),
-        max_digits=12,
+        max_digits=MONEY_DIGITS,
         decimal_places=2,
         min_value=Decimal("0"),
         required=False,
@@ -237,6 +260,7 @@ class VariantRowForm(forms.ModelForm):
         self.fields["price"].label = _("Price (%(currency)s)") % {
             "currency": settings.OMNI_CURRENCY
         }
+        money_inputs(self, "price")
         current = getattr(self.instance, "current_price", None)
         if current is not None:
             self.initial.setdefault("price", current)
@@ -507,14 +531,14 @@ class VariantForm(forms.ModelForm):
 
     price = forms.DecimalField(
         label=_("New price"),
-        max_digits=12,
+        max_digits=MONEY_DIGITS,
         decimal_places=2,
         min_value=Decimal("0"),
         required=False,
         help_text=_("Leave empty to keep the price in force."),
     )
     compare_at_amount = forms.DecimalField(
-        label=_("Was (promotion)"), max_digits=12, decimal_places=2, required=False
+        label=_("Was (promotion)"), max_digits=MONEY_DIGITS, decimal_places=2, required=False
     )
     valid_from = forms.SplitDateTimeField(
         label=_("From"), required=False, widget=AdminSplitDateTime, help_text=_("Empty: now.")
@@ -529,6 +553,10 @@ class VariantForm(forms.ModelForm):
     class Meta:
         model = Variant
         fields = ("product", *VARIANT_FORM_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        money_inputs(self, "price", "compare_at_amount")
 
     def clean(self):
         data = super().clean()
@@ -617,8 +645,23 @@ class VariantAdmin(admin.ModelAdmin):
         )
 
 
+class PriceForm(forms.ModelForm):
+    """A new price row: amounts in the market's currency (whole dong, whole rial)."""
+
+    class Meta:
+        model = Price
+        fields = ("variant", "amount", "compare_at_amount", "valid_from", "valid_until")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        money_inputs(
+            self, *(name for name in ("amount", "compare_at_amount") if name in self.fields)
+        )
+
+
 @admin.register(Price)
 class PriceAdmin(admin.ModelAdmin):
+    form = PriceForm
     list_display = (
         "variant",
         "amount_display",

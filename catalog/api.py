@@ -30,6 +30,7 @@ from omni.api.viewsets import (
     UpdatedSinceFilter,
 )
 from omni.models import ApiScope
+from omni.money import MONEY_DIGITS, MinorUnitsValidator
 
 
 def _current_price(field: str, ref: str = "pk") -> Subquery:
@@ -56,8 +57,10 @@ def variants_with_price(queryset: QuerySet[Variant] | None = None) -> QuerySet[V
 
 
 class PriceSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    compare_at_amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
+    compare_at_amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS, decimal_places=2, allow_null=True
+    )
     currency = serializers.CharField()
 
 
@@ -189,11 +192,18 @@ POSITION_MAX = 2**31 - 1
 
 
 class PriceInputSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
-    compare_at_amount = serializers.DecimalField(
-        max_digits=12,
+    # In the install's currency (the price book's): a fraction of a dong or rial is refused.
+    amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS,
         decimal_places=2,
         min_value=Decimal("0"),
+        validators=[MinorUnitsValidator()],
+    )
+    compare_at_amount = serializers.DecimalField(
+        max_digits=MONEY_DIGITS,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        validators=[MinorUnitsValidator()],
         required=False,
         allow_null=True,
         help_text='The "was" price of a promotion (higher than amount)',

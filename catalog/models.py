@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.slugs import UnicodeSlugField
+from omni import money
 from omni.models import TimeStampedModel
 from omni.search_text import search_normalised
 
@@ -263,11 +264,17 @@ class Price(models.Model):
     variant = models.ForeignKey(
         Variant, on_delete=models.CASCADE, related_name="prices", verbose_name=_("variant")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
-    compare_at_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, verbose_name=_("compare at amount")
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
     )
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    compare_at_amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        verbose_name=_("compare at amount"),
+    )
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     valid_from = models.DateTimeField(default=timezone.now, verbose_name=_("valid from"))
     valid_until = models.DateTimeField(null=True, blank=True, verbose_name=_("valid until"))
 

@@ -35,6 +35,7 @@ from inventory.selectors import (
     products_in_stock_at,
     stock_online_salable,
 )
+from omni.geo import format_distance
 
 PAGE_SIZE = 24
 RECENT_LIMIT = 8
@@ -207,14 +208,14 @@ def _size_option(
     nearest = here.nearest_elsewhere
     if nearest is not None:
         headline = ngettext(
-            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s km)",
-            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s km)",
+            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s)",
+            "Not at %(store)s — %(count)d at %(nearest)s (%(distance)s)",
             nearest.quantity,
         ) % {
             "store": store.name,
             "count": nearest.quantity,
             "nearest": nearest.location.name,
-            "distance": f"{nearest.distance_km:.0f}",
+            "distance": format_distance(nearest.distance_km),
         }
         return SizeOption(variant, here, ships, headline, ship_note, True)
     return SizeOption(variant, here, ships, ship_note or _("Out of stock"), "", ships)

@@ -40,9 +40,10 @@ from omni.admin import (
     count_of,
     money,
 )
+from omni.money import MONEY_DIGITS, MinorUnitsValidator, smallest_unit
 from stores.models import Associate
 
-MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+MONEY_FIELD = DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
 
 
 def _ledger_balance(model, column: str, output_field, zero):
@@ -502,6 +503,14 @@ class StoreCreditEntryAdmin(ManualLedgerEntryAdmin):
 
     # The shop has one currency; the service writes it.
     readonly_fields = ("currency", *ManualLedgerEntryAdmin.readonly_fields)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "amount":
+            # Credit in the shop's currency: whole dong or rial, cents for dollars.
+            field.validators.append(MinorUnitsValidator())
+            field.widget.attrs["step"] = str(smallest_unit())
+        return field
 
     def ledger_add(self, entry: StoreCreditEntry) -> StoreCreditEntry:
         return store_credit_add(

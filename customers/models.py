@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from catalog.models import Category, Product, Variant
-from omni import stored_text
+from omni import money, stored_text
 from omni.models import TimeStampedModel, TypedReference
 from stores.models import Associate, Location
 
@@ -721,8 +721,10 @@ class StoreCreditEntry(LedgerEntry):
         related_name="credit_entries",
         verbose_name=_("customer"),
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
 
     class Meta:
         verbose_name = _("store credit entry")

@@ -32,6 +32,7 @@ from customers.models import (
     StoreCreditEntry,
 )
 from omni.money import ZERO
+from omni.money import currency as install_currency
 from stores.models import Associate, Location
 
 
@@ -39,8 +40,12 @@ def loyalty_balance(*, customer: Customer) -> int:
     return LoyaltyEntry.objects.filter(customer=customer).aggregate(s=Sum("points"))["s"] or 0
 
 
-def store_credit_balance(*, customer: Customer) -> Decimal:
-    total = StoreCreditEntry.objects.filter(customer=customer).aggregate(s=Sum("amount"))["s"]
+def store_credit_balance(*, customer: Customer, currency: str | None = None) -> Decimal:
+    """The customer's credit in ``currency`` (the install's by default): credit in one
+    currency never pays in another."""
+    total = StoreCreditEntry.objects.filter(
+        customer=customer, currency=currency or install_currency()
+    ).aggregate(s=Sum("amount"))["s"]
     return total if total is not None else ZERO
 
 

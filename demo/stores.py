@@ -341,7 +341,9 @@ def _place(spec: LocationSpec) -> PostcodeRow:
             spec.postcode, spec.city, spec.region, latitude, longitude, spec.timezone, "",
             spec.address_line2,
         )  # fmt: skip
-    place = place_for_postcode(spec.postcode)
+    # The spec's own country, not the install's market: a US chain seeded on a Thai
+    # install still reads US ZIP codes.
+    place = place_for_postcode(spec.postcode, spec.country or "US")
     if place is None:
         raise ValueError(f"ZIP code {spec.postcode} is not in the offline dataset")
     return PostcodeRow(

@@ -411,7 +411,17 @@ class StockViewSet(ListModelMixin, ApiViewSet):
 class AvailabilityQuery(serializers.Serializer):
     sku = CommaSeparatedField(max_length=50, help_text="SKUs or barcodes, comma-separated")
     store = serializers.CharField(max_length=20, required=False, help_text="Store code")
-    postcode = serializers.CharField(max_length=10, required=False, help_text="US ZIP code")
+    postcode = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="Postcode in `country` (the shop's country by default): 10110, 1000, 1193653471",
+    )
+    country = serializers.CharField(
+        min_length=2,
+        max_length=2,
+        required=False,
+        help_text="ISO 3166-1 alpha-2 country of the postcode; default: the shop's country",
+    )
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
     )
@@ -478,7 +488,10 @@ def _store_for(query: dict[str, Any]) -> tuple[Location, Any]:
         return store, None
     if "postcode" in query:
         nearest = store_selectors.locations_nearest_to_postcode(
-            postcode=query["postcode"], kind=Location.Kind.STORE, limit=1
+            postcode=query["postcode"],
+            country=query.get("country") or None,
+            kind=Location.Kind.STORE,
+            limit=1,
         )
         if nearest is None:
             raise _field_error("postcode", gettext("Unknown postcode."), "unknown_postcode")

@@ -317,7 +317,7 @@ class CartRecoveryStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "stage",
         "emailed",
         "task",
-        "subtotal",
+        "subtotal_display",
         "clicks",
         "first_clicked_at",
         "created_at",
@@ -327,6 +327,10 @@ class CartRecoveryStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ("cart", "task", "restored_into")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description=_("subtotal"), ordering="subtotal")
+    def subtotal_display(self, obj):
+        return money(obj.subtotal, obj.currency)
 
     def changelist_view(self, request, extra_context=None):
         metrics = selectors.cart_recovery_metrics()

@@ -30,7 +30,7 @@ from customers.models import Channel, Interaction
 from customers.services import interaction_record
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
-from omni.money import format_money
+from omni.money import format_money_lazy
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment, Refund
 from orders.selectors import order_status_token, order_tax
 from orders.services.numbers import order_code_data_uri
@@ -77,7 +77,7 @@ def order_url(order: Order) -> str:
 
 
 def _order_context(order: Order) -> dict[str, Any]:
-    money = lambda amount: format_money(amount, order.currency)  # noqa: E731
+    money = lambda amount: format_money_lazy(amount, order.currency)  # noqa: E731
     lines = [
         {
             "name": line.product_name,
@@ -289,7 +289,7 @@ def refund_issued_send(payload: dict[str, Any]) -> EmailLog | None:
         "order": order,
         "number": order.number,
         "first_name": order.customer.first_name,
-        "amount": format_money(refund.amount, payment.currency),
+        "amount": format_money_lazy(refund.amount, payment.currency),
         "reason": refund.reason,
         "to_card": payment.provider == Payment.Provider.TEST,
         "card_last4": payment.card_last4,

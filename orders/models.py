@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from catalog.models import Variant
 from customers.models import Channel, Customer
+from omni import money
 from omni.models import TimeStampedModel, TypedReference
 from stores.models import Associate, Location
 
@@ -156,29 +157,31 @@ class Order(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PLACED, verbose_name=_("status")
     )
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     subtotal = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("subtotal")
     )
     shipping_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("shipping total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("shipping total")
     )
     discount_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("discount total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("discount total")
     )
     tax_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("tax total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("tax total")
+    )
+    total = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("total")
     )
     # Kept on the order so an old order reads right after the market changes: True, the
     # line totals include the tax (VAT); False, the tax was added on top (sales tax).
     prices_include_tax = models.BooleanField(default=False, verbose_name=_("prices include tax"))
     shipping_tax = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("shipping tax")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("shipping tax")
     )
     shipping_tax_rate = models.DecimalField(
         max_digits=7, decimal_places=5, default=0, verbose_name=_("shipping tax rate")
     )
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=0, verbose_name=_("total"))
     # {"name", "line1", "line2", "city", "region", "postcode", "country"}
     shipping_address = models.JSONField(
         default=dict, blank=True, verbose_name=_("shipping address")
@@ -256,14 +259,19 @@ class OrderLine(models.Model):
     size = models.CharField(max_length=20, blank=True, verbose_name=_("size"))
     colour = models.CharField(max_length=40, blank=True, verbose_name=_("colour"))
     quantity = models.PositiveIntegerField(verbose_name=_("quantity"))
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("unit price"))
-    line_total = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("line total"))
+    # In the order's currency (a line is never in another).
+    unit_price = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("unit price")
+    )
+    line_total = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("line total")
+    )
     # The rate charged and the tax in (VAT) or on top of (sales tax) ``line_total``.
     tax_rate = models.DecimalField(
         max_digits=7, decimal_places=5, default=0, verbose_name=_("tax rate")
     )
     tax_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("tax amount")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("tax amount")
     )
     is_final_sale = models.BooleanField(default=False, verbose_name=_("is final sale"))
 
@@ -458,8 +466,10 @@ class Payment(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
-    currency = models.CharField(max_length=3, default="USD", verbose_name=_("currency"))
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     provider_reference = models.CharField(
         max_length=80, blank=True, verbose_name=_("provider reference")
     )
@@ -492,7 +502,10 @@ class Refund(TypedReference):
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
     )
-    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    # In the payment's currency: money goes back the way it came.
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
     )
@@ -535,8 +548,10 @@ class CartRecoveryStep(models.Model):
         help_text=_("The follow-up created for the shopper's store (high-value carts)"),
         verbose_name=_("task"),
     )
+    # The cart's prices' currency when the stage ran (a cart has none of its own).
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     subtotal = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("subtotal")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("subtotal")
     )
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")

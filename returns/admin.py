@@ -41,7 +41,8 @@ class ReturnAdmin(admin.ModelAdmin):
     list_filter = ("status", "method", "refund_method", "channel", "location")
     list_select_related = ("order", "customer", "location")
     search_fields = ("=number", "=order__number", "customer__email")
-    readonly_fields = TIMESTAMPS
+    # The order's currency, copied when the return is made.
+    readonly_fields = ("currency", *TIMESTAMPS)
     autocomplete_fields = ("order", "customer", "exchange_order")
     date_hierarchy = "requested_at"
     fieldsets = (
@@ -49,7 +50,15 @@ class ReturnAdmin(admin.ModelAdmin):
         (_("Received"), {"fields": ("location", "associate", "requested_at", "received_at")}),
         (
             pgettext_lazy("noun", "Refund"),
-            {"fields": ("refund_method", "refund_total", "refunded_at", "exchange_order")},
+            {
+                "fields": (
+                    "refund_method",
+                    "refund_total",
+                    "currency",
+                    "refunded_at",
+                    "exchange_order",
+                )
+            },
         ),
         (_("Policy override"), {"fields": ("policy_override_by", "policy_override_reason")}),
         (_("Timestamps"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
@@ -59,7 +68,7 @@ class ReturnAdmin(admin.ModelAdmin):
 
     @admin.display(description=pgettext_lazy("noun", "Refund"), ordering="refund_total")
     def refund_display(self, obj):
-        return money(obj.refund_total)
+        return money(obj.refund_total, obj.currency)
 
 
 @admin.register(ReturnLine)
@@ -81,4 +90,4 @@ class ReturnLineAdmin(admin.ModelAdmin):
 
     @admin.display(description=pgettext_lazy("noun", "Refund"), ordering="refund_amount")
     def refund_display(self, obj):
-        return money(obj.refund_amount)
+        return money(obj.refund_amount, obj.return_request.currency)

@@ -24,6 +24,7 @@ from omni.api.viewsets import (
     UpdatedSinceFilter,
 )
 from omni.models import ApiScope
+from omni.money import MONEY_DIGITS
 from orders.models import Order
 from orders.services import order_number_normalise
 from returns import services
@@ -165,7 +166,7 @@ class LineDecisionSerializer(serializers.Serializer):
     sku = serializers.CharField(source="order_line.sku")
     quantity = serializers.IntegerField()
     allowed = serializers.BooleanField()
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    refund_amount = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=2)
     refusals = RefusalSerializer(many=True)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
-from omni.money import format_money
+from omni.money import format_money_lazy
 from returns.models import Return, ReturnLine
 
 
@@ -28,7 +28,7 @@ def _send(kind: str, return_request: Return, context: dict[str, Any]) -> None:
         return
     lines: list[ReturnLine] = [*return_request.lines.all()]
     for line in lines:
-        line.refund_label = format_money(line.refund_amount)
+        line.refund_label = format_money_lazy(line.refund_amount, return_request.currency)
     context = {
         "return": return_request,
         "order": return_request.order,
@@ -68,7 +68,10 @@ def return_requested_email_send(payload: dict[str, Any]) -> None:
     _send(
         "return_requested",
         return_request,
-        {"expected_refund": format_money(expected), "by_post": return_request.method == "by_post"},
+        {
+            "expected_refund": format_money_lazy(expected, return_request.currency),
+            "by_post": return_request.method == "by_post",
+        },
     )
 
 
@@ -81,7 +84,7 @@ def return_received_email_send(payload: dict[str, Any]) -> None:
         "return_received",
         return_request,
         {
-            "refund_total": format_money(return_request.refund_total),
+            "refund_total": format_money_lazy(return_request.refund_total, return_request.currency),
             "refund_method": return_request.get_refund_method_display(),
         },
     )

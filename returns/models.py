@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from customers.models import Channel, Customer
+from omni import money
 from omni.models import TimeStampedModel
 from orders.models import Order, OrderLine
 from stores.models import Associate, Location
@@ -70,12 +71,15 @@ class Return(TimeStampedModel):
         default=RefundMethod.ORIGINAL,
         verbose_name=_("refund method"),
     )
+    # The order's currency, copied so a refund reads right without the order (every stored
+    # amount carries its currency); the lines' refund amounts are in it too.
+    currency = models.CharField(max_length=3, default=money.currency, verbose_name=_("currency"))
     refund_total = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund total")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund total")
     )
     # The tax inside ``refund_total``: what the returned lines were charged.
     refund_tax = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund tax")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund tax")
     )
     exchange_order = models.ForeignKey(
         Order,
@@ -167,12 +171,13 @@ class ReturnLine(models.Model):
         default="",
         verbose_name=_("disposition"),
     )
+    # In the return's currency.
     refund_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund amount")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund amount")
     )
     # The tax inside ``refund_amount`` (the returned units' share of the line's tax).
     refund_tax = models.DecimalField(
-        max_digits=12, decimal_places=2, default=0, verbose_name=_("refund tax")
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund tax")
     )
 
     class Meta:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from omni.geo import haversine_km, place_for_postcode
+from omni.geo import Place, haversine_km, place_for_postcode, place_for_text
 from stores.models import Associate, Location, LocationDistance
 
 
@@ -70,11 +70,27 @@ def locations_nearest_to_point(
 
 
 def locations_nearest_to_postcode(
-    *, postcode: str, limit: int | None = None, **flags: bool | str | None
+    *, postcode: str, country: str | None = None, limit: int | None = None, **flags
 ) -> list[NearbyLocation] | None:
-    """As ``locations_nearest_to_point`` from a postcode (bundled dataset, offline); None
-    when the postcode is unknown."""
-    place = place_for_postcode(postcode)
+    """As ``locations_nearest_to_point`` from a postcode of ``country`` (the market's by
+    default; bundled data, offline); None when the postcode is malformed or unknown."""
+    return locations_nearest_to_place(
+        place=place_for_postcode(postcode, country), limit=limit, **flags
+    )
+
+
+def locations_nearest_to_text(
+    *, text: str, country: str | None = None, limit: int | None = None, **flags
+) -> list[NearbyLocation] | None:
+    """As ``locations_nearest_to_point`` from what a shopper typed: a postcode, a city, a
+    province or a district, in English or the local script (``omni.geo.place_for_text``);
+    None when it names no place we know."""
+    return locations_nearest_to_place(place=place_for_text(text, country), limit=limit, **flags)
+
+
+def locations_nearest_to_place(
+    *, place: Place | None, limit: int | None = None, **flags
+) -> list[NearbyLocation] | None:
     if place is None:
         return None
     return locations_nearest_to_point(

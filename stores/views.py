@@ -1,4 +1,5 @@
-"""Storefront store finder: stores near a postcode or the browser's location, with their
+"""Storefront store finder: stores near a postcode, a city or a district (in English or the
+market's own script) or the browser's location, with their
 opening hours and services; choosing one makes it "my store" (session, and the member's
 home store)."""
 
@@ -21,12 +22,13 @@ from django.views.decorators.http import require_POST
 
 from customers.surface import store_choose as customer_store_choose
 from omni.calendars import first_day_of_week, format_time
+from omni.geo import looks_like_postcode
 from omni.http import safe_next
 from stores.models import WEEKDAYS, Location
 from stores.selectors import (
     locations_active,
     locations_nearest_to_point,
-    locations_nearest_to_postcode,
+    locations_nearest_to_text,
 )
 
 A_MONDAY = dt.date(2024, 1, 1)
@@ -111,19 +113,25 @@ def _coordinate(value: str | None, limit: int) -> float | None:
 
 
 def store_list(request: HttpRequest) -> HttpResponse:
-    """Stores nearest a postcode (``?postcode=``) or a point (``?lat=&lng=``, sent by the
-    "use my location" button), else all stores by name. One query."""
-    postcode = (request.GET.get("postcode") or "").strip()[:10]
+    """Stores nearest a postcode, a city or a district (``?postcode=``: "10110",
+    "เชียงใหม่", "Đà Nẵng", "اصفهان", in the market's country) or a point (``?lat=&lng=``,
+    sent by the "use my location" button), else all stores by name. One query."""
+    postcode = " ".join((request.GET.get("postcode") or "").split())[:60]
     lat = _coordinate(request.GET.get("lat"), 90)
     lng = _coordinate(request.GET.get("lng"), 180)
     error = ""
     nearby = None
     if postcode:
-        nearby = locations_nearest_to_postcode(postcode=postcode, kind=Location.Kind.STORE)
-        if nearby is None:
+        nearby = locations_nearest_to_text(text=postcode, kind=Location.Kind.STORE)
+        if nearby is None and looks_like_postcode(postcode):
             error = _(
                 "We don’t know the postcode “%(postcode)s”. Check it, or pick a store below."
             ) % {"postcode": postcode}
+        elif nearby is None:
+            error = _(
+                "We don’t know a place called “%(place)s”. Check the spelling, try a "
+                "postcode, or pick a store below."
+            ) % {"place": postcode}
     elif lat is not None and lng is not None:
         nearby = locations_nearest_to_point(latitude=lat, longitude=lng, kind=Location.Kind.STORE)
     elif request.GET.get("lat") or request.GET.get("lng"):

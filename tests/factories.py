@@ -205,7 +205,7 @@ class PriceFactory(DjangoModelFactory):
 
     variant = factory.SubFactory(VariantFactory)
     amount = Decimal("49.00")
-    currency = "USD"
+    # The model's default: the install's currency (a test overriding the market gets its).
     valid_from = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=30))
 
 
@@ -514,6 +514,7 @@ class PaymentFactory(DjangoModelFactory):
     provider = Payment.Provider.TEST
     status = Payment.Status.CAPTURED
     amount = factory.LazyAttribute(lambda o: o.order.total)
+    currency = factory.LazyAttribute(lambda o: o.order.currency)
     card_last4 = "4242"
 
 
@@ -555,6 +556,7 @@ class ReturnFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: f"R{100000 + n}")
     order = factory.SubFactory(OrderFactory)
     customer = factory.LazyAttribute(lambda o: o.order.customer)
+    currency = factory.LazyAttribute(lambda o: o.order.currency)
     location = factory.SubFactory(LocationFactory)
 
 

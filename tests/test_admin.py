@@ -381,9 +381,9 @@ def test_product_csv_export_has_one_row_per_variant(admin_client):
     )
     assert response["Content-Type"].startswith("text/csv")
     assert csv_rows(response) == [
-        ["product", "sku", "barcode", "size", "colour", "current_price", "active"],
-        ["Linen shirt", "LIN-S", "111", "S", "White", "39.00", "yes"],
-        ["Linen shirt", "LIN-M", "", "M", "White", "", "no"],
+        ["product", "sku", "barcode", "size", "colour", "current_price", "currency", "active"],
+        ["Linen shirt", "LIN-S", "111", "S", "White", "39.00", "USD", "yes"],
+        ["Linen shirt", "LIN-M", "", "M", "White", "", "", "no"],
     ]
 
 

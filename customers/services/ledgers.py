@@ -12,6 +12,7 @@ from customers.models import (
     StoreCreditEntry,
 )
 from customers.services.base import reference_of
+from omni.money import currency as install_currency
 from omni.money import to_money
 from stores.models import Location
 
@@ -48,12 +49,16 @@ def store_credit_add(
     reference: Model | None = None,
     location: Location | None = None,
     note: str = "",
+    currency: str | None = None,
 ) -> StoreCreditEntry:
-    """Append to the store-credit ledger (negative amounts spend credit)."""
+    """Append to the store-credit ledger (negative amounts spend credit) in ``currency``
+    (the order's when the credit comes from or goes to one; the install's by default)."""
     reference_type, reference_id = reference_of(reference)
+    code = currency or install_currency()
     return StoreCreditEntry.objects.create(
         customer=customer,
-        amount=to_money(amount),
+        amount=to_money(amount, code),
+        currency=code,
         reason=reason,
         reference_type=reference_type,
         reference_id=reference_id,

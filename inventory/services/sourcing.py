@@ -24,7 +24,7 @@ from inventory.errors import InsufficientStock, InvalidDestination
 from inventory.models import Stock
 from inventory.services.stock import Line, StockLine, ensure_known, normalise_lines
 from inventory.services.transfers import transfer_transit_time
-from omni.geo import place_for_postcode
+from omni.geo import place_for_postcode, place_for_text
 from stores.models import Location
 from stores.selectors import location_distances_from, locations_nearest_to_point
 
@@ -99,19 +99,27 @@ def _destination_point(
     latitude: float | Decimal | None,
     longitude: float | Decimal | None,
     store_id: int | None,
+    country: str | None = None,
+    city: str = "",
+    region: str = "",
 ) -> tuple[float, float]:
     if latitude is not None and longitude is not None:
         lat, lon = float(latitude), float(longitude)
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InvalidDestination(gettext("Those coordinates are not on Earth."))
         return lat, lon
-    if postcode:
-        place = place_for_postcode(postcode)
-        if place is None:
+    if postcode or city:
+        # The address's own country (the market's when it has none): Bangkok 10110 is not
+        # New York 10110. A postcode the bundled data lacks falls back to the town, then
+        # the province, the address names.
+        place = place_for_postcode(postcode, country) if postcode else None
+        place = place or place_for_text(city, country) or place_for_text(region, country)
+        if place is not None:
+            return float(place.latitude), float(place.longitude)
+        if store_id is None:
             raise InvalidDestination(
-                gettext("We do not recognise that postcode."), postcode=postcode
+                gettext("We do not recognise that postcode."), postcode=postcode or ""
             )
-        return float(place.latitude), float(place.longitude)
     if store_id is not None:
         store = Location.objects.filter(pk=store_id).values_list("latitude", "longitude").first()
         if store is None:
@@ -212,8 +220,13 @@ def sourcing_for_shipment(
     store_id: int | None = None,
     exclude_location_ids: Sequence[int] = (),
     only_location_ids: Collection[int] | None = None,
+    country: str | None = None,
+    city: str = "",
+    region: str = "",
 ) -> ShipmentPlan:
-    """Where to ship ``lines`` from, to a postcode, a point or a store: the nearest active
+    """Where to ship ``lines`` from, to a postcode (of ``country``, the market's by
+    default; the address's ``city`` or ``region`` when the postcode is unknown), a point
+    or a store: the nearest active
     location that ships online orders and can send every line; else the fewest such
     locations (a split), nearest first. ``only_location_ids`` (an integration bound to
     some stores) limits where the stock may come from. Reads only (2 queries; 3 for a
@@ -223,7 +236,13 @@ def sourcing_for_shipment(
     all of them together cannot, InvalidDestination, UnknownVariant, InvalidQuantity."""
     lines = normalise_lines(lines)
     lat, lon = _destination_point(
-        postcode=postcode, latitude=latitude, longitude=longitude, store_id=store_id
+        postcode=postcode,
+        latitude=latitude,
+        longitude=longitude,
+        store_id=store_id,
+        country=country,
+        city=city,
+        region=region,
     )
     nearby = locations_nearest_to_point(latitude=lat, longitude=lon, ships_online_orders=True)
     # A location whose shelf turned out empty ("can't find it") is skipped; a store-bound

@@ -15,7 +15,8 @@ register = template.Library()
 
 @register.filter(name="money")
 def money(amount: Decimal | int | str | None, code: str | None = None) -> str:
-    """The amount with its currency (``$80.00``, ``1,200.00 THB``); blank for None."""
+    """The amount with its currency, as ``omni.money.format_money`` writes it in the
+    active language (``$80.00``, ``฿1,200.00``, ``1.234.500 ₫``); blank for None."""
     if amount is None or amount == "":
         return ""
     try:

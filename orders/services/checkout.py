@@ -41,7 +41,7 @@ from inventory import services as inventory
 from inventory.models import Reservation
 from omni import stored_text
 from omni.markets import current_market
-from omni.money import currency, format_money, to_money
+from omni.money import currency, money_param, money_text, to_money
 from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
@@ -77,20 +77,29 @@ from stores.models import Location
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
-        "order.placed": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s",
-            "Order %(number)s: %(count)s items, %(total)s",
-            "count",
+        "order.placed": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s",
+                "Order %(number)s: %(count)s items, %(total)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_pickup": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
-            "count",
+        "order.placed_pickup": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s for pickup at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s for pickup at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
-        "order.placed_carry_out": ngettext_lazy(
-            "Order %(number)s: %(count)s item, %(total)s at %(location)s",
-            "Order %(number)s: %(count)s items, %(total)s at %(location)s",
-            "count",
+        "order.placed_carry_out": stored_text.Template(
+            ngettext_lazy(
+                "Order %(number)s: %(count)s item, %(total)s at %(location)s",
+                "Order %(number)s: %(count)s items, %(total)s at %(location)s",
+                "count",
+            ),
+            total=money_text,
         ),
     }
 )
@@ -314,14 +323,22 @@ def _contact_values(request: OrderRequest, customer: Customer) -> tuple[str, str
 
 
 def _plan(
-    request: OrderRequest, postcode: str, wanted: Mapping[int, int], variants, now: dt.datetime
+    request: OrderRequest,
+    address: Mapping[str, str],
+    wanted: Mapping[int, int],
+    variants,
+    now: dt.datetime,
 ):
     lines = [inventory.Line(v, q) for v, q in wanted.items()]
     try:
         if isinstance(request.fulfilment, ShipTo):
+            # Located in the address's own country, by postcode, else by its town.
             return inventory.sourcing_for_shipment(
                 lines=lines,
-                postcode=postcode,
+                postcode=address.get("postcode", ""),
+                country=address.get("country") or None,
+                city=address.get("city", ""),
+                region=address.get("region", ""),
                 only_location_ids=request.source_location_ids,
             )
         if isinstance(request.fulfilment, PickupAt):
@@ -456,10 +473,15 @@ def _order_place(
     customer = _customer_for(request)
     email, phone = _contact_values(request, customer)
 
+    # The order is in its prices' currency (the one price book's: the install's today).
+    order_currency = next(
+        (v.price_currency for v in variants.values() if getattr(v, "price_currency", None)),
+        currency(),
+    )
     totals = order_totals(
         lines=[
             TaxableLine(
-                unit_price=to_money(variants[variant_id].price_amount),
+                unit_price=to_money(variants[variant_id].price_amount, order_currency),
                 quantity=quantity,
                 tax_class=variants[variant_id].product.category.tax_class,
                 key=variant_id,
@@ -481,14 +503,14 @@ def _order_place(
                 size=variant.size,
                 colour=variant.colour,
                 quantity=quantity,
-                unit_price=to_money(variant.price_amount),
+                unit_price=to_money(variant.price_amount, order_currency),
                 line_total=priced.line_total,
                 tax_rate=priced.tax_rate,
                 tax_amount=priced.tax_amount,
                 is_final_sale=variant.product.is_final_sale,
             )
         )
-    plan = _plan(request, address.get("postcode", ""), wanted, variants, now)
+    plan = _plan(request, address, wanted, variants, now)
 
     order = Order.objects.create(
         number=order_number_placeholder(),
@@ -501,7 +523,7 @@ def _order_place(
         status=Order.Status.FULFILLED
         if isinstance(request.fulfilment, CarryOut)
         else Order.Status.PLACED,
-        currency=currency(),
+        currency=order_currency,
         subtotal=totals.subtotal,
         shipping_total=totals.shipping,
         discount_total=totals.discount,
@@ -595,7 +617,7 @@ def _customer_record(
     placed = {
         "number": order.number,
         "count": count,
-        "total": format_money(order.total, order.currency),
+        "total": money_param(order.total, order.currency),
         "location": first.location.name,
     }
     summary = stored_text.text(_PLACED_KEYS.get(first.kind, "order.placed"), **placed)

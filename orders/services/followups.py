@@ -38,7 +38,7 @@ from customers.unsubscribe import unsubscribe_headers, unsubscribe_path
 from inventory.models import NearestAvailability
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
-from omni.money import format_money
+from omni.money import format_money_lazy
 from orders.models import Order
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def post_purchase_context(*, order: Order, products: list[Product]) -> dict[str,
             {
                 "name": p.name,
                 "url": absolute_url(f"/p/{p.slug}/"),
-                "from_price": format_money(p.from_price, order.currency),
+                "from_price": format_money_lazy(p.from_price, order.currency),
                 "image_url": absolute_url(images[p.pk].image.url) if p.pk in images else "",
                 "image_alt": (images[p.pk].alt_text if p.pk in images else "") or p.name,
                 "at_store": p.pk in at_store,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.models import Channel, Customer
+from omni.markets import current_market
 from orders.errors import (
     CartEmpty,
     CheckoutInvalid,
@@ -217,7 +218,8 @@ REQUIRED_ADDRESS_FIELDS = {
 
 def _address_clean(address: Mapping[str, str]) -> dict[str, str]:
     clean = {key: str(address.get(key, "") or "").strip() for key in ADDRESS_FIELDS}
-    clean["country"] = (clean["country"] or "US").upper()
+    # An address without a country is in the shop's own (Bangkok 10500, not a US ZIP).
+    clean["country"] = (clean["country"] or current_market().country).upper()
     for key, message in REQUIRED_ADDRESS_FIELDS.items():
         if not clean[key]:
             raise CheckoutInvalid(str(message), field=key)

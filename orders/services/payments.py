@@ -397,7 +397,9 @@ def payment_take(
         )
     if choice.method == METHOD_STORE_CREDIT:
         customer = Customer.objects.select_for_update().get(pk=order.customer_id)
-        balance = customer_selectors.store_credit_balance(customer=customer)
+        balance = customer_selectors.store_credit_balance(
+            customer=customer, currency=order.currency
+        )
         if balance < amount:
             raise PaymentDeclined(
                 _("Your store credit (%(balance)s) does not cover this order (%(amount)s).")
@@ -416,6 +418,7 @@ def payment_take(
                 reference=order,
                 location=location,
                 note=f"Order {order.number}",
+                currency=order.currency,
             )
         return Payment.objects.create(
             **common, provider=Payment.Provider.STORE_CREDIT, status=Payment.Status.CAPTURED
@@ -544,6 +547,7 @@ def payment_refund(
             else StoreCreditEntry.Reason.ADJUSTMENT,
             reference=reference if reference is not None else payment.order,
             note=f"Refund on order {payment.order.number}: {reason}"[:255],
+            currency=payment.currency,
         )
         refund.provider_reference = f"store-credit:{entry.pk}"
     else:

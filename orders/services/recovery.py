@@ -52,7 +52,7 @@ from customers.unsubscribe import unsubscribe_headers, unsubscribe_path
 from inventory.models import NearestAvailability, low_stock_threshold
 from omni import stored_text
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
-from omni.money import format_money, to_money
+from omni.money import currency, format_money_lazy, money_param, money_text, to_money
 from orders import selectors
 from orders.models import Cart, CartLine, CartRecoveryStep, Fulfilment, Order, OrderLine
 from orders.services.carts import cart_recovery_stages, cart_restore_token, variant_label
@@ -62,16 +62,22 @@ logger = logging.getLogger(__name__)
 # The follow-up the store gets for a cart left online, read in each associate's language.
 TASK_REASONS = stored_text.register(
     {
-        "task.cart_left": gettext_lazy(
-            "Cart of %(total)s left online: %(items)s. Reach out if they'd like help or to hold "
-            "the items."
+        "task.cart_left": stored_text.Template(
+            gettext_lazy(
+                "Cart of %(total)s left online: %(items)s. Reach out if they'd like help or to "
+                "hold the items."
+            ),
+            total=money_text,
         ),
-        "task.cart_left_more": ngettext_lazy(
-            "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if they'd "
-            "like help or to hold the items.",
-            "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if they'd "
-            "like help or to hold the items.",
-            "count",
+        "task.cart_left_more": stored_text.Template(
+            ngettext_lazy(
+                "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if "
+                "they'd like help or to hold the items.",
+                "Cart of %(total)s left online: %(items)s and %(count)d more. Reach out if "
+                "they'd like help or to hold the items.",
+                "count",
+            ),
+            total=money_text,
         ),
     }
 )
@@ -353,7 +359,7 @@ def _recover_one(
     try:
         with transaction.atomic():
             step = CartRecoveryStep.objects.create(
-                cart=cart, stage=stage, subtotal=subtotal, created_at=now
+                cart=cart, stage=stage, currency=currency(), subtotal=subtotal, created_at=now
             )
     except IntegrityError:
         # Done before (the cart was abandoned, touched and abandoned again): move on.
@@ -384,10 +390,10 @@ def _task_for(
     items = ", ".join(variant_label(line.variant) for line in lines[:3])
     if len(lines) > 3:
         reason = stored_text.text(
-            "task.cart_left_more", total=format_money(subtotal), items=items, count=len(lines) - 3
+            "task.cart_left_more", total=money_param(subtotal), items=items, count=len(lines) - 3
         )
     else:
-        reason = stored_text.text("task.cart_left", total=format_money(subtotal), items=items)
+        reason = stored_text.text("task.cart_left", total=money_param(subtotal), items=items)
     return task_create(
         customer=customer,
         location=store,
@@ -477,8 +483,8 @@ def abandoned_cart_context(
                 "name": variant.product.name,
                 "variant": " / ".join(b for b in (variant.colour, variant.size) if b),
                 "quantity": line.quantity,
-                "unit_price": format_money(line.price_amount),
-                "line_total": format_money(to_money(line.price_amount) * line.quantity),
+                "unit_price": format_money_lazy(line.price_amount),
+                "line_total": format_money_lazy(to_money(line.price_amount) * line.quantity),
                 "image_url": absolute_url(image.image.url) if image and image.image else "",
                 "image_alt": (image.alt_text if image else "") or variant.product.name,
                 "only_left": left if 0 < left <= threshold else None,
@@ -489,7 +495,7 @@ def abandoned_cart_context(
         "first_name": customer.first_name,
         "stage": stage,
         "lines": rows,
-        "subtotal": format_money(subtotal),
+        "subtotal": format_money_lazy(subtotal),
         "store_name": store.name if store else "",
         "all_here": bool(rows) and all(r["available_here"] for r in rows),
         "has_images": any(r["image_url"] for r in rows),

@@ -257,6 +257,9 @@ def fulfilment_line_unavailable(
         plan = inventory.sourcing_for_shipment(
             lines=[(line.order_line.variant_id, line.quantity)],
             postcode=address.get("postcode") or None,
+            country=address.get("country") or None,
+            city=address.get("city", ""),
+            region=address.get("region", ""),
             store_id=None if address.get("postcode") else locked.location_id,
             exclude_location_ids=[locked.location_id],
         )

@@ -18,7 +18,7 @@ from customers.services import interaction_record
 from inventory.errors import InsufficientStock
 from omni import stored_text
 from omni.api.webhooks import webhook_return_received_record
-from omni.money import ZERO, format_money, to_money
+from omni.money import ZERO, money_param, money_text, to_money
 from orders.models import Order
 from returns.errors import (
     InvalidReturnLine,
@@ -52,26 +52,35 @@ RefundMethod = Return.RefundMethod
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
-        "return.received_original": ngettext_lazy(
-            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s to the original payment",
-            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s to the original payment",
-            "count",
+        "return.received_original": stored_text.Template(
+            ngettext_lazy(
+                "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s to the original payment",
+                "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s to the original payment",
+                "count",
+            ),
+            amount=money_text,
         ),
-        "return.received_store_credit": ngettext_lazy(
-            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s as store credit",
-            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s as store credit",
-            "count",
+        "return.received_store_credit": stored_text.Template(
+            ngettext_lazy(
+                "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s as store credit",
+                "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s as store credit",
+                "count",
+            ),
+            amount=money_text,
         ),
-        "return.received_exchange": ngettext_lazy(
-            "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s into an exchange",
-            "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
-            "%(amount)s into an exchange",
-            "count",
+        "return.received_exchange": stored_text.Template(
+            ngettext_lazy(
+                "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s into an exchange",
+                "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s into an exchange",
+                "count",
+            ),
+            amount=money_text,
         ),
         "return.inspected": stored_text.Template(
             gettext_lazy("Inspected %(product)s from %(number)s: %(disposition)s"),
@@ -361,7 +370,7 @@ def return_receive(
             order=order.number,
             location=location.name,
             number=return_request.number,
-            amount=format_money(amount),
+            amount=money_param(amount, return_request.currency),
         ),
         subject=return_request,
         location=location,

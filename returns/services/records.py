@@ -27,7 +27,9 @@ def return_number_new() -> str:
 
 
 def return_create(**fields) -> Return:
-    """Insert a return under a fresh code; a code already taken is drawn again."""
+    """Insert a return under a fresh code; a code already taken is drawn again. The return
+    is in its order's currency (refunds go back in the money that was paid)."""
+    fields.setdefault("currency", fields["order"].currency)
     for attempt in range(5):
         number = return_number_new()
         if Return.objects.filter(number=number).exists():

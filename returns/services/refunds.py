@@ -27,7 +27,7 @@ def refund_to_payments(*, return_request: Return, order: Order, amount: Decimal)
     then rolls back)."""
     from orders.services import payment_refund, payment_refundable
 
-    amount = to_money(amount)
+    amount = to_money(amount, order.currency)
     payments = [*Payment.objects.filter(order=order, status__in=_REFUNDABLE).order_by("-pk")]
     refundable = {payment.pk: payment_refundable(payment=payment) for payment in payments}
     if sum(refundable.values(), ZERO) < amount:
@@ -36,7 +36,7 @@ def refund_to_payments(*, return_request: Return, order: Order, amount: Decimal)
                 "The order's payments can take back at most %(amount)s; "
                 "refund to store credit instead."
             )
-            % {"amount": format_money(sum(refundable.values(), ZERO))},
+            % {"amount": format_money(sum(refundable.values(), ZERO), order.currency)},
             requested=str(amount),
             refundable=str(sum(refundable.values(), ZERO)),
         )
@@ -63,7 +63,7 @@ def refund_to_store_credit(
     *, return_request: Return, amount: Decimal, location: Location | None, note: str = ""
 ) -> StoreCreditEntry | None:
     """Credit ``amount`` to the customer's store-credit ledger (nothing for zero)."""
-    if to_money(amount) <= ZERO:
+    if to_money(amount, return_request.currency) <= ZERO:
         return None
     return store_credit_add(
         customer=return_request.customer,
@@ -72,6 +72,7 @@ def refund_to_store_credit(
         reference=return_request,
         location=location,
         note=note or f"Return {return_request.number}",
+        currency=return_request.currency,
     )
 
 

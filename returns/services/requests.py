@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from customers.models import Channel, Customer, Interaction
 from customers.services import interaction_record
 from omni import stored_text
-from omni.money import format_money
+from omni.money import money_param, money_text
 from orders.models import Order
 from returns.errors import (
     InvalidReturnLine,
@@ -45,13 +45,17 @@ TIMELINE = stored_text.register(
                 "count",
             ),
             method=stored_text.choice(Return.Method, lower=True),
+            amount=money_text,
         ),
-        "return.requested_to_store": ngettext_lazy(
-            "Return %(number)s started for order %(order)s: %(count)s item (%(amount)s), "
-            "to bring to %(location)s",
-            "Return %(number)s started for order %(order)s: %(count)s items (%(amount)s), "
-            "to bring to %(location)s",
-            "count",
+        "return.requested_to_store": stored_text.Template(
+            ngettext_lazy(
+                "Return %(number)s started for order %(order)s: %(count)s item (%(amount)s), "
+                "to bring to %(location)s",
+                "Return %(number)s started for order %(order)s: %(count)s items (%(amount)s), "
+                "to bring to %(location)s",
+                "count",
+            ),
+            amount=money_text,
         ),
         "return.cancelled": gettext_lazy("Return %(number)s cancelled"),
         "return.cancelled_because": gettext_lazy("Return %(number)s cancelled: %(reason)s"),
@@ -126,7 +130,7 @@ def return_request(
         "number": new_return.number,
         "order": order.number,
         "count": units,
-        "amount": format_money(expected),
+        "amount": money_param(expected, order.currency),
     }
     if location is not None and method == Return.Method.IN_STORE:
         summary = stored_text.text("return.requested_to_store", **started, location=location.name)

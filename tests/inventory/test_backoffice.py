@@ -69,7 +69,8 @@ def test_lookup_by_sku_barcode_or_name_shows_stock_here_and_nearby(bo, shirt, qu
     assert response.status_code == 200
     assert "Oxford shirt" in page and "OX-S" in page and "OX-M" in page
     assert "3 here" in page and "none here" in page
-    assert "Peoria" in page and "110 km" in page and "Central DC" in page and "290 km" in page
+    # 110 km and 290 km, in miles: a US shop's distance unit.
+    assert "Peoria" in page and "68 mi" in page and "Central DC" in page and "180 mi" in page
     # The nearest place comes first.
     assert page.index("Peoria") < page.index("Central DC")
 
