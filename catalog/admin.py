@@ -197,8 +197,16 @@ def _in_every_language(*fields: str) -> tuple[str, ...]:
 # is fetched from another host.
 @admin.register(Category)
 class CategoryAdmin(CategoryPathFormMixin, TranslationAdmin):
-    list_display = ("name", "parent", "size_group", "position", "is_active", "return_window_days")
-    list_filter = ("is_active", "size_group")
+    list_display = (
+        "name",
+        "parent",
+        "size_group",
+        "tax_class",
+        "position",
+        "is_active",
+        "return_window_days",
+    )
+    list_filter = ("is_active", "size_group", "tax_class")
     list_editable = ("position",)
     list_select_related = ("parent",)
     search_fields = (*_in_every_language("name"), "slug")

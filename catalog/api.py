@@ -103,6 +103,8 @@ class CategoryRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.CharField()
     name = serializers.CharField()
+    # The market charges its rate of this class (standard, reduced, zero).
+    tax_class = serializers.ChoiceField(choices=Category.TaxClass.choices, read_only=True)
 
 
 class ProductTranslationSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.slugs import UnicodeSlugField
 from omni import money
@@ -16,6 +17,13 @@ from omni.search_text import search_normalised
 
 
 class Category(TimeStampedModel):
+    class TaxClass(models.TextChoices):
+        # The market maps each class to its rate (omni.markets: Vietnam's reduced 5%);
+        # a market without the class charges its standard rate.
+        STANDARD = "standard", pgettext_lazy("tax class", "Standard rate")
+        REDUCED = "reduced", pgettext_lazy("tax class", "Reduced rate")
+        ZERO = "zero", pgettext_lazy("tax class", "Zero rate")
+
     class SizeGroup(models.TextChoices):
         # Preferred sizes are learned per group: an M in tops says nothing about shoes.
         NONE = "", _("No sizes")
@@ -47,6 +55,13 @@ class Category(TimeStampedModel):
         blank=True,
         help_text=_("Overrides the shop's return window for this category"),
         verbose_name=_("return window days"),
+    )
+    tax_class = models.CharField(
+        max_length=10,
+        choices=TaxClass.choices,
+        default=TaxClass.STANDARD,
+        help_text=_("The VAT or sales-tax rate its products are sold at"),
+        verbose_name=_("tax class"),
     )
 
     class Meta:

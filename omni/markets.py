@@ -72,6 +72,14 @@ class Market:
     high_value_cart: Decimal = Decimal("0")
     # The seller's tax ID printed on receipts and tax invoices (empty: none printed).
     seller_tax_id: str = ""
+    # The seller's legal name and registered address on receipts and tax invoices (empty
+    # name: OMNI_SITE_NAME; empty address: none printed).
+    seller_name: str = ""
+    seller_address: str = ""
+    # Where a market that adds tax at checkout finds its rate: "us_states" (the state base
+    # rate of the destination, or of the store for pickups: orders.services.sales_tax);
+    # empty: the standard rate of ``tax_rates``.
+    sales_tax_table: str = ""
     # The name of the tax on receipts ("VAT", "Sales tax"): a key of omni.markets labels.
     tax_name: str = "vat"
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
@@ -111,6 +119,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             free_shipping_over=Decimal("75.00"),
             high_value_cart=Decimal("300.00"),
             tax_name="sales_tax",
+            sales_tax_table="us_states",
         ),
         "TH": Market(
             code="TH",

@@ -24,6 +24,8 @@ from orders.models import (
     OrderLine,
     Payment,
     Refund,
+    TaxInvoice,
+    TaxInvoiceCounter,
 )
 
 # --- carts -------------------------------------------------------------------------------------
@@ -277,6 +279,27 @@ class RefundAdmin(admin.ModelAdmin):
     @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return money(obj.amount, obj.payment.currency)
+
+
+# --- tax invoices ---------------------------------------------------------------------------
+
+
+@admin.register(TaxInvoice)
+class TaxInvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued invoices, read only: a number once given is never changed or reused (the
+    desk and checkout issue them through ``orders.services.tax_invoice_issue``)."""
+
+    list_display = ("display_number", "order", "buyer_name", "buyer_tax_id", "issued_at")
+    list_select_related = ("order",)
+    search_fields = ("=number", "=order__number", "buyer_name", "=buyer_tax_id")
+    date_hierarchy = "issued_at"
+
+
+@admin.register(TaxInvoiceCounter)
+class TaxInvoiceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The last tax-invoice number given (read only: the sequence must not be reset)."""
+
+    list_display = ("name", "last_number")
 
 
 # --- abandoned-cart recovery ---------------------------------------------------------------------

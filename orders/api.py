@@ -67,6 +67,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price",
             "line_total",
+            "tax_rate",
+            "tax_amount",
             "is_final_sale",
         ]
         read_only_fields = fields
@@ -165,6 +167,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_total",
             "discount_total",
             "tax_total",
+            "prices_include_tax",
+            "shipping_tax",
             "total",
             "shipping_address",
             "external_reference",

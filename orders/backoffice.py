@@ -44,12 +44,13 @@ from omni.phones import PhoneFormField
 from orders import selectors
 from orders import services as order_services
 from orders.backoffice_transfers import pickup_missing_lines
-from orders.models import Fulfilment, Order, Payment
+from orders.models import Fulfilment, Order, Payment, TaxInvoice
 from orders.services.fulfilments import pickup_reminder_before
 from orders.services.numbers import order_code_data_uri
 from orders.services.order_request import ADDRESS_FIELDS
 from orders.services.payments import qr_provider_names
 from orders.surface import payment_methods_offered, qr_payment_due
+from orders.views.tax_invoice import DeskTaxInvoiceForm, tax_invoice_context
 from stores.models import Location
 from stores.selectors import locations_active
 from stores.surface import backoffice_view
@@ -545,6 +546,20 @@ def aisle(request: HttpRequest) -> HttpResponse:
         "results": [{"variant": v, "stock": availability[v.pk]} for v in results],
         "basket": basket,
         "subtotal": subtotal,
+        # The one pricing function, taxed as sold here (this store's state for US tax).
+        "basket_totals": order_services.order_totals(
+            lines=[
+                order_services.TaxableLine(
+                    unit_price=b["unit"],
+                    quantity=b["quantity"],
+                    tax_class=b["variant"].product.category.tax_class,
+                )
+                for b in basket
+                if b["unit"] is not None
+            ],
+            ships=False,
+            tax_region=request.location.region,
+        ),
         "customer": customer,
         "customer_query": customer_query,
         "customer_results": customer_search(query=customer_query, limit=8)
@@ -616,3 +631,30 @@ def qr_payment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"number": payment.order.number},
             )
     return redirect(safe_next(request, reverse("backoffice:pickup-queue")))
+
+
+@backoffice_view
+@require_http_methods(["GET", "POST"])
+def tax_invoice_desk(request: HttpRequest, number: str) -> HttpResponse:
+    """The desk's "Issue tax invoice" for an existing order (any channel: the buyer asks
+    at the counter), then the printable invoice; an order that has one shows it."""
+    try:
+        order = selectors.order_detail(number=number)
+    except DomainError:
+        raise Http404("No such order") from None
+    invoice = TaxInvoice.objects.filter(order=order).first()
+    form = None
+    if invoice is None:
+        form = DeskTaxInvoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            order_services.tax_invoice_issue(
+                order=order,
+                buyer=form.cleaned_data["tax_invoice_buyer"],
+                issued_by=request.associate,
+            )
+            return redirect("backoffice:tax-invoice", number=order.number)
+    context = {"order": order, "invoice": invoice, "form": form}
+    if invoice is not None:
+        context = {**tax_invoice_context(order, invoice), "form": None}
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render(request, "backoffice/orders/tax_invoice.html", context, status=status)

@@ -33,7 +33,7 @@ from omni.email import absolute_url, email_send_once, email_sent_text, subject_v
 from omni.models import EmailLog
 from omni.money import format_money_lazy
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment, Refund
-from orders.selectors import order_status_token
+from orders.selectors import order_status_token, order_tax
 from orders.services.numbers import order_code_data_uri
 from stores.models import Location
 
@@ -104,6 +104,7 @@ def _order_context(order: Order) -> dict[str, Any]:
     ]
     pickup = next((f for f in fulfilments if f["kind"] == Fulfilment.Kind.PICKUP), None)
     address = order.shipping_address or {}
+    tax = order_tax(order=order)
     return {
         "order": order,
         "number": order.number,
@@ -115,7 +116,23 @@ def _order_context(order: Order) -> dict[str, Any]:
         "tax_total": money(order.tax_total),
         "total": money(order.total),
         "has_discount": bool(order.discount_total),
-        "has_tax": bool(order.tax_total),
+        # Sales tax is a row of its own in the total; VAT is inside the prices and shows
+        # as the breakdown under the total.
+        "has_tax": bool(order.tax_total) and not order.prices_include_tax,
+        "vat_included": tax.shows_breakdown,
+        "vat_rate": tax.single_rate,
+        "vat_bands": [
+            {
+                "percent": band.percent,
+                "net": money(band.net),
+                "tax": money(band.tax),
+                "gross": money(band.gross),
+            }
+            for band in tax.bands
+        ],
+        "seller_name": tax.seller_name,
+        "seller_address": tax.seller_address,
+        "seller_tax_id": tax.seller_tax_id,
         "free_shipping": not order.shipping_total,
         "fulfilments": fulfilments,
         "pickup": pickup,

@@ -25,6 +25,15 @@ class CheckoutInvalid(OrdersError):
     default_message = _("The checkout details are incomplete or do not fit together.")
 
 
+class TaxInvoiceInvalid(OrdersError):
+    """The buyer's details for a tax invoice are missing or malformed (a Thai tax ID that
+    is not 13 digits or fails its check digit). ``field`` names the one to fix."""
+
+    code = "tax_invoice_invalid"
+    http_status = 400
+    default_message = _("Check the details for the tax invoice.")
+
+
 class InvalidQuantity(OrdersError):
     """The quantity is not valid here (a pickup line collected, a checkout line)."""
 

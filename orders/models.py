@@ -173,6 +173,15 @@ class Order(TimeStampedModel):
     total = models.DecimalField(
         max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("total")
     )
+    # Kept on the order so an old order reads right after the market changes: True, the
+    # line totals include the tax (VAT); False, the tax was added on top (sales tax).
+    prices_include_tax = models.BooleanField(default=False, verbose_name=_("prices include tax"))
+    shipping_tax = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("shipping tax")
+    )
+    shipping_tax_rate = models.DecimalField(
+        max_digits=7, decimal_places=5, default=0, verbose_name=_("shipping tax rate")
+    )
     # {"name", "line1", "line2", "city", "region", "postcode", "country"}
     shipping_address = models.JSONField(
         default=dict, blank=True, verbose_name=_("shipping address")
@@ -219,6 +228,21 @@ class Order(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def shipping_net(self):
+        """Delivery without its tax (VAT markets tax it; the US adds none)."""
+        if self.prices_include_tax:
+            return self.shipping_total - self.shipping_tax
+        return self.shipping_total
+
+    @property
+    def shipping_gross(self):
+        return self.shipping_net + self.shipping_tax
+
+    @property
+    def shipping_tax_percent(self) -> str:
+        return format((self.shipping_tax_rate * 100).normalize(), "f")
+
 
 class OrderLine(models.Model):
     """A line as sold: product name, SKU and price are copied so the receipt never changes
@@ -242,6 +266,13 @@ class OrderLine(models.Model):
     line_total = models.DecimalField(
         max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("line total")
     )
+    # The rate charged and the tax in (VAT) or on top of (sales tax) ``line_total``.
+    tax_rate = models.DecimalField(
+        max_digits=7, decimal_places=5, default=0, verbose_name=_("tax rate")
+    )
+    tax_amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("tax amount")
+    )
     is_final_sale = models.BooleanField(default=False, verbose_name=_("is final sale"))
 
     class Meta:
@@ -259,6 +290,25 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def net_total(self):
+        """The line without its tax."""
+        if self.order.prices_include_tax:
+            return self.line_total - self.tax_amount
+        return self.line_total
+
+    @property
+    def tax_percent(self) -> str:
+        """The rate as a percentage without trailing zeros: "7", "6.25"."""
+        return format((self.tax_rate * 100).normalize(), "f")
+
+    @property
+    def gross_total(self):
+        """What the shopper paid for the line, its tax included."""
+        if self.order.prices_include_tax:
+            return self.line_total
+        return self.line_total + self.tax_amount
 
 
 class Fulfilment(TimeStampedModel):
@@ -548,3 +598,56 @@ class CartRecoveryStep(models.Model):
             "cart": self.cart_id,
             "stage": self.stage,
         }
+
+
+class TaxInvoiceCounter(models.Model):
+    """The one row that hands out tax-invoice numbers: locked (select_for_update) while a
+    number is taken, so two desks issuing at once get consecutive numbers, never the same."""
+
+    # One row per sequence; "tax_invoice" is the install's (a named row, not a fixed pk,
+    # so nothing collides with the table's own id sequence).
+    name = models.CharField(max_length=30, unique=True, verbose_name=_("name"))
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
+
+    class Meta:
+        verbose_name = _("tax invoice counter")
+        verbose_name_plural = _("tax invoice counters")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_number}"
+
+
+class TaxInvoice(models.Model):
+    """A full tax invoice for an order, issued on the buyer's request (at checkout or at
+    the desk) with the buyer's name, address and tax ID. One per order; numbered in one
+    sequence per install, as tax offices require (Thailand: ใบกำกับภาษีเต็มรูป)."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.PROTECT, related_name="tax_invoice", verbose_name=_("order")
+    )
+    number = models.PositiveIntegerField(unique=True, verbose_name=_("number"))
+    buyer_name = models.CharField(max_length=200, verbose_name=_("buyer name"))
+    buyer_address = models.TextField(verbose_name=_("buyer address"))
+    buyer_tax_id = models.CharField(max_length=20, verbose_name=_("buyer tax ID"))
+    issued_at = models.DateTimeField(default=timezone.now, verbose_name=_("issued at"))
+    issued_by = models.ForeignKey(
+        Associate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Blank: requested by the shopper at checkout"),
+        verbose_name=_("issued by"),
+    )
+
+    class Meta:
+        verbose_name = _("tax invoice")
+        verbose_name_plural = _("tax invoices")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"INV-{self.number:06d}"

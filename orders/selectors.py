@@ -129,6 +129,31 @@ class CartSummary:
     def can_check_out(self) -> bool:
         return bool(self.lines) and all(line.is_available for line in self.lines)
 
+    @property
+    def shelf_totals(self):
+        """The merchandise alone, before a delivery or a state is chosen (cart pages)."""
+        return self.totals(ships=False)
+
+    def totals(self, *, ships: bool, tax_region: str | None = None):
+        """The priced lines through the one pricing function (``order_totals``): what the
+        cart page, the mini-cart and the checkout summary show."""
+        from orders.services.totals import TaxableLine, order_totals
+
+        return order_totals(
+            lines=[
+                TaxableLine(
+                    unit_price=row.unit_price,
+                    quantity=row.line.quantity,
+                    tax_class=row.variant.product.category.tax_class,
+                    key=row.line.variant_id,
+                )
+                for row in self.lines
+                if row.unit_price is not None
+            ],
+            ships=ships,
+            tax_region=tax_region,
+        )
+
 
 def carts_open_of(*, user=None, session_key: str = "") -> QuerySet[Cart]:
     """A shopper's open carts, the most recently active first: a member's (``user``), else
@@ -661,4 +686,73 @@ def order_transfers(*, order: Order) -> list:
         Transfer.objects.filter(reference_type="orders.order", reference_id=str(order.pk))
         .select_related("source")
         .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class OrderTax:
+    """How an order's tax reads on its receipts, from what the order stored (an old order
+    reads as it was sold, whatever the market is now): per rate the net, tax and gross;
+    whether the prices included it; and who sold it (name, address, tax ID)."""
+
+    prices_include_tax: bool
+    bands: tuple
+    tax_total: Decimal
+    seller_name: str
+    seller_address: str
+    seller_tax_id: str
+
+    @property
+    def shows_breakdown(self) -> bool:
+        return self.prices_include_tax and bool(self.bands)
+
+    @property
+    def net_total(self) -> Decimal:
+        return sum((band.net for band in self.bands), ZERO)
+
+    @property
+    def gross_total(self) -> Decimal:
+        return sum((band.gross for band in self.bands), ZERO)
+
+    @property
+    def single_rate(self) -> str:
+        """The one rate charged ("7"), or "" when lines carry different rates."""
+        rates = {band.percent for band in self.bands}
+        return rates.pop() if len(rates) == 1 else ""
+
+
+def order_tax(*, order: Order) -> OrderTax:
+    """The tax breakdown of ``order`` (its lines, prefetched or one query)."""
+    from orders.services.totals import tax_bands
+
+    rows = [(line.line_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
+    if order.shipping_total:
+        rows.append((order.shipping_total, order.shipping_tax_rate, order.shipping_tax))
+    seller = order_seller()
+    return OrderTax(
+        prices_include_tax=order.prices_include_tax,
+        bands=tax_bands(rows, prices_include_tax=order.prices_include_tax),
+        tax_total=order.tax_total,
+        seller_name=seller.name,
+        seller_address=seller.address,
+        seller_tax_id=seller.tax_id,
+    )
+
+
+@dataclass(frozen=True)
+class Seller:
+    name: str
+    address: str
+    tax_id: str
+
+
+def order_seller() -> Seller:
+    """Who sells: the market's legal name (else ``OMNI_SITE_NAME``), address and tax ID."""
+    from omni.markets import current_market
+
+    market = current_market()
+    return Seller(
+        name=market.seller_name or settings.OMNI_SITE_NAME,
+        address=market.seller_address,
+        tax_id=market.seller_tax_id,
     )

@@ -23,6 +23,7 @@ urlpatterns: list = [
     path("orders/status/<str:token>/", views.order_status, name="order-status"),
     path("account/orders/", views.account_orders, name="account-orders"),
     path("account/orders/<str:number>/", views.account_order_detail, name="account-order-detail"),
+    path("orders/<str:number>/tax-invoice/", views.tax_invoice, name="tax-invoice"),
 ]
 
 backoffice_urlpatterns: list = [
@@ -44,4 +45,5 @@ backoffice_urlpatterns: list = [
         backoffice.qr_payment_confirm,
         name="qr-payment-confirm",
     ),
+    path("orders/<str:number>/tax-invoice/", backoffice.tax_invoice_desk, name="tax-invoice"),
 ]

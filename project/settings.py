@@ -520,6 +520,9 @@ OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", d
 OMNI_SHIPPING_FLAT = str(OMNI_MARKET_CONFIG.shipping_flat)
 OMNI_FREE_SHIPPING_OVER = str(OMNI_MARKET_CONFIG.free_shipping_over)
 OMNI_TAX_RATE = str(OMNI_MARKET_CONFIG.standard_tax_rate)
+# US sales tax: the shipped state base rates (orders.services.sales_tax), and per-state
+# overrides for a shop that charges its local rate ({"NY": "0.08875"}).
+OMNI_SALES_TAX_RATES = env.json("OMNI_SALES_TAX_RATES", default={})
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
 # QR / bank-app payments (orders.services.qr_payments): the provider, how long a code may
 # wait for its money before the order is cancelled, and the secret the provider signs its

@@ -77,6 +77,10 @@ class Return(TimeStampedModel):
     refund_total = models.DecimalField(
         max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund total")
     )
+    # The tax inside ``refund_total``: what the returned lines were charged.
+    refund_tax = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund tax")
+    )
     exchange_order = models.ForeignKey(
         Order,
         on_delete=models.SET_NULL,
@@ -170,6 +174,10 @@ class ReturnLine(models.Model):
     # In the return's currency.
     refund_amount = models.DecimalField(
         max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund amount")
+    )
+    # The tax inside ``refund_amount`` (the returned units' share of the line's tax).
+    refund_tax = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("refund tax")
     )
 
     class Meta:

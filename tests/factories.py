@@ -63,6 +63,8 @@ from orders.models import (
     OrderLine,
     Payment,
     Refund,
+    TaxInvoice,
+    TaxInvoiceCounter,
 )
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
@@ -523,6 +525,25 @@ class RefundFactory(DjangoModelFactory):
     payment = factory.SubFactory(PaymentFactory)
     amount = Decimal("10.00")
     status = Refund.Status.SUCCEEDED
+
+
+class TaxInvoiceCounterFactory(DjangoModelFactory):
+    class Meta:
+        model = TaxInvoiceCounter
+
+    name = factory.Sequence(lambda n: f"sequence-{n}")
+    last_number = 0
+
+
+class TaxInvoiceFactory(DjangoModelFactory):
+    class Meta:
+        model = TaxInvoice
+
+    order = factory.SubFactory(OrderFactory)
+    number = factory.Sequence(lambda n: 900000 + n)
+    buyer_name = "Jaidee Trading Co., Ltd."
+    buyer_address = "99 Sukhumvit Rd, Bangkok 10110"
+    buyer_tax_id = "0105553123452"
 
 
 # --- returns --------------------------------------------------------------------------

@@ -145,7 +145,13 @@ from orders.services.shipments import (
     fulfilment_pack,
     fulfilment_ship,
 )
-from orders.services.totals import Totals, order_totals
+from orders.services.tax_invoices import (
+    TaxInvoiceBuyer,
+    tax_invoice_buyer_clean,
+    tax_invoice_issue,
+    thai_tax_id_valid,
+)
+from orders.services.totals import TaxableLine, TaxBand, Totals, order_totals, tax_bands
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -177,6 +183,9 @@ __all__ = [
     "RecoveryRun",
     "RefundNotAllowed",
     "ShipTo",
+    "TaxBand",
+    "TaxInvoiceBuyer",
+    "TaxableLine",
     "TestCardProvider",
     "Totals",
     "VariantUnavailable",
@@ -229,5 +238,9 @@ __all__ = [
     "qr_payment_of",
     "qr_payment_svg",
     "qr_payments_expire",
+    "tax_bands",
+    "tax_invoice_buyer_clean",
+    "tax_invoice_issue",
+    "thai_tax_id_valid",
     "variant_label",
 ]

@@ -40,7 +40,8 @@ from inventory import errors as inventory_errors
 from inventory import services as inventory
 from inventory.models import Reservation
 from omni import stored_text
-from omni.money import ZERO, currency, money_param, money_text, to_money
+from omni.markets import current_market
+from omni.money import currency, money_param, money_text, to_money
 from omni.outbox import outbox_record
 from orders import selectors
 from orders.errors import (
@@ -70,7 +71,9 @@ from orders.services.payments import (
     Card,
     payment_take,
 )
-from orders.services.totals import order_totals, pickup_preparation_time
+from orders.services.tax_invoices import tax_invoice_issue
+from orders.services.totals import TaxableLine, order_totals, pickup_preparation_time
+from stores.models import Location
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
@@ -437,6 +440,22 @@ def _stock_take(request: OrderRequest, order: Order, plan, wanted, variants) -> 
         raise _HoldLost(translated) from None
 
 
+def _tax_region(request: OrderRequest, address: Mapping[str, str]) -> str:
+    """The state whose sales tax the order pays: the destination's for a delivery, the
+    store's for a pickup or an in-store sale (VAT markets do not ask)."""
+    if current_market().prices_include_tax:
+        return ""
+    fulfilment = request.fulfilment
+    if isinstance(fulfilment, ShipTo):
+        return address.get("region", "")
+    if isinstance(fulfilment, PickupAt):
+        if fulfilment.store is not None:
+            return fulfilment.store.region
+        region = Location.objects.filter(pk=fulfilment.store_id).values_list("region", flat=True)
+        return region.first() or ""
+    return request.location.region if request.location is not None else ""
+
+
 def _order_place(
     request: OrderRequest,
     *,
@@ -460,10 +479,23 @@ def _order_place(
         (v.price_currency for v in variants.values() if getattr(v, "price_currency", None)),
         currency(),
     )
+    totals = order_totals(
+        lines=[
+            TaxableLine(
+                unit_price=to_money(variants[variant_id].price_amount, order_currency),
+                quantity=quantity,
+                tax_class=variants[variant_id].product.category.tax_class,
+                key=variant_id,
+            )
+            for variant_id, quantity in wanted.items()
+        ],
+        ships=isinstance(request.fulfilment, ShipTo),
+        tax_region=_tax_region(request, address),
+    )
     order_lines = []
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
-        unit_price = to_money(variant.price_amount, order_currency)
+        priced = totals.line_for(variant_id)
         order_lines.append(
             OrderLine(
                 variant=variant,
@@ -472,15 +504,13 @@ def _order_place(
                 size=variant.size,
                 colour=variant.colour,
                 quantity=quantity,
-                unit_price=unit_price,
-                line_total=to_money(unit_price * quantity, order_currency),
+                unit_price=to_money(variant.price_amount, order_currency),
+                line_total=priced.line_total,
+                tax_rate=priced.tax_rate,
+                tax_amount=priced.tax_amount,
                 is_final_sale=variant.product.is_final_sale,
             )
         )
-    totals = order_totals(
-        subtotal=sum((line.line_total for line in order_lines), ZERO),
-        ships=isinstance(request.fulfilment, ShipTo),
-    )
     plan = _plan(request, address, wanted, variants, now)
 
     order = Order.objects.create(
@@ -499,6 +529,9 @@ def _order_place(
         shipping_total=totals.shipping,
         discount_total=totals.discount,
         tax_total=totals.tax,
+        prices_include_tax=totals.prices_include_tax,
+        shipping_tax=totals.shipping_tax,
+        shipping_tax_rate=totals.shipping_tax_rate,
         total=totals.total,
         shipping_address=address,
         cart=cart,
@@ -539,6 +572,8 @@ def _order_place(
             payload={"order_id": order.pk},
             dedupe_key=f"email.order_confirmation:orders.order:{order.pk}",
         )
+    if request.tax_invoice is not None:
+        tax_invoice_issue(order=order, buyer=request.tax_invoice, issued_by=request.associate)
     order_events_record(order=order, event="created")
     # Last: a decline raises here and the transaction takes everything above back.
     payment_take(

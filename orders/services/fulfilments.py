@@ -133,13 +133,29 @@ def _held(holds: list[Reservation]) -> dict[int, int]:
     return dict(held)
 
 
-def _charge_for(order: Order, merchandise: Decimal) -> Decimal:
-    """What the shopper paid for ``merchandise`` worth of lines: their share of discount
-    and tax included, shipping not."""
+def _charge_for(order: Order, merchandise: Decimal, *, sales_tax: Decimal = ZERO) -> Decimal:
+    """What the shopper paid for ``merchandise`` worth of lines: their share of discount,
+    and the ``sales_tax`` those lines were charged on top (``sales_tax_of``; a VAT
+    order's tax is inside the merchandise already); shipping not."""
     if order.subtotal <= ZERO:
         return ZERO
-    ratio = (order.subtotal - order.discount_total + order.tax_total) / order.subtotal
-    return to_money(merchandise * ratio)
+    ratio = (order.subtotal - order.discount_total) / order.subtotal
+    return to_money(merchandise * ratio + sales_tax)
+
+
+def sales_tax_of(order: Order, lines_quantities) -> Decimal:
+    """The sales tax added on top of these (order line, quantity) pairs: each line's tax
+    pro-rated per unit (zero for a VAT order, whose tax is in its prices)."""
+    if order.prices_include_tax:
+        return ZERO
+    return sum(
+        (
+            to_money(line.tax_amount * quantity / line.quantity)
+            for line, quantity in lines_quantities
+            if line.quantity
+        ),
+        ZERO,
+    )
 
 
 def _pickup_label(fulfilment: Fulfilment) -> str:
@@ -178,7 +194,12 @@ def order_status_refresh(*, order: Order) -> Order:
 
 
 def _money_back(
-    *, fulfilment: Fulfilment, merchandise: Decimal, order_cancelled: bool, reason: str
+    *,
+    fulfilment: Fulfilment,
+    merchandise: Decimal,
+    order_cancelled: bool,
+    reason: str,
+    sales_tax: Decimal = ZERO,
 ) -> None:
     """Units that will not reach the shopper: their share of what was paid goes back;
     when nothing of the order is left, everything paid goes back (shipping too) and a
@@ -189,7 +210,9 @@ def _money_back(
             status__in=[Payment.Status.PENDING, Payment.Status.AUTHORISED]
         ):
             payment_void(payment=payment)
-    amount = order.total if order_cancelled else _charge_for(order, merchandise)
+    amount = (
+        order.total if order_cancelled else _charge_for(order, merchandise, sales_tax=sales_tax)
+    )
     if amount > ZERO:
         order_refund_value(order=order, amount=amount, reason=reason, reference=fulfilment)
 
@@ -347,6 +370,7 @@ def fulfilment_cancel(
             )
     lines = _lines(locked)
     value = sum((line.order_line.unit_price * line.quantity for line in lines), ZERO)
+    tax = sales_tax_of(order, [(line.order_line, line.quantity) for line in lines])
     locked.status = Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     order = order_status_refresh(order=order)
@@ -354,6 +378,7 @@ def fulfilment_cancel(
     _money_back(
         fulfilment=locked,
         merchandise=value,
+        sales_tax=tax,
         order_cancelled=order.status == Order.Status.CANCELLED,
         reason=reason or "Cancelled",
     )

@@ -29,6 +29,7 @@ from orders.services.payments import (
     PaymentChoice,
     payment_choice_validate,
 )
+from orders.services.tax_invoices import TaxInvoiceBuyer
 from stores.models import Associate, Location
 
 
@@ -111,6 +112,8 @@ class OrderRequest:
     user: Any = None
     external_reference: str = ""
     source_location_ids: frozenset[int] | None = None
+    # A full tax invoice asked for with the order (orders.services.tax_invoices).
+    tax_invoice: TaxInvoiceBuyer | None = None
 
     def __post_init__(self) -> None:
         if self.lines is not None:  # (variant_id, quantity) pairs, however they came
@@ -133,6 +136,7 @@ class OrderRequest:
         user: Any = None,
         marketing_email_opt_in: bool = False,
         marketing_sms_opt_in: bool = False,
+        tax_invoice: TaxInvoiceBuyer | None = None,
     ) -> OrderRequest:
         """The storefront's checkout of the shopper's cart, shipped or picked up."""
         return cls(
@@ -144,6 +148,7 @@ class OrderRequest:
             user=user,
             marketing_email_opt_in=marketing_email_opt_in,
             marketing_sms_opt_in=marketing_sms_opt_in,
+            tax_invoice=tax_invoice,
         )
 
     @classmethod

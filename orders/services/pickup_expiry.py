@@ -29,6 +29,7 @@ from orders.services.fulfilments import (
     _timeline,
     order_status_refresh,
     pickup_reminder_before,
+    sales_tax_of,
 )
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
@@ -50,6 +51,7 @@ def _pickup_expire(fulfilment: Fulfilment, now: dt.datetime) -> None:
         inventory.reservations_release(reservation_ids=[h.pk for h in holds])
     lines = _lines(fulfilment)
     value = sum((line.order_line.unit_price * line.quantity for line in lines), ZERO)
+    tax = sales_tax_of(fulfilment.order, [(line.order_line, line.quantity) for line in lines])
     fulfilment.status = Status.EXPIRED
     fulfilment.save(update_fields=["status", "updated_at"])
     order = order_status_refresh(order=fulfilment.order)
@@ -57,6 +59,7 @@ def _pickup_expire(fulfilment: Fulfilment, now: dt.datetime) -> None:
     _money_back(
         fulfilment=fulfilment,
         merchandise=value,
+        sales_tax=tax,
         order_cancelled=order.status == Order.Status.CANCELLED,
         reason="Not collected in time",
     )

@@ -41,6 +41,7 @@ from orders.services.fulfilments import (
     _timeline,
     order_status_refresh,
     pickup_hold_days,
+    sales_tax_of,
 )
 from orders.services.numbers import order_number_normalise
 from orders.services.payments import order_qr_payment_required, order_refund_value, payment_capture
@@ -213,6 +214,9 @@ def fulfilment_collect(
     left = sum(
         (line.order_line.unit_price * (line.quantity - taken[line.pk]) for line in lines), ZERO
     )
+    left_tax = sales_tax_of(
+        order, [(line.order_line, line.quantity - taken[line.pk]) for line in lines]
+    )
     locked.status = Status.COLLECTED if complete else Status.PARTIALLY_COLLECTED
     locked.collected_at = now
     locked.save(update_fields=["status", "collected_at", "updated_at"])
@@ -222,13 +226,14 @@ def fulfilment_collect(
     for payment in pending:
         # Pay in store: the shopper pays at the counter for what they take.
         payment_capture(
-            payment=payment, amount=max(payment.amount - _charge_for(order, left), ZERO)
+            payment=payment,
+            amount=max(payment.amount - _charge_for(order, left, sales_tax=left_tax), ZERO),
         )
     if left > ZERO:
         if not pending:
             order_refund_value(
                 order=order,
-                amount=_charge_for(order, left),
+                amount=_charge_for(order, left, sales_tax=left_tax),
                 reason="Left at pickup",
                 reference=locked,
             )

@@ -17,6 +17,7 @@ from orders.views.cart import (
     mini_cart,
 )
 from orders.views.checkout import checkout, confirmation, order_status, qr_payment
+from orders.views.tax_invoice import tax_invoice
 
 __all__ = [
     "account_order_detail",
@@ -31,4 +32,5 @@ __all__ = [
     "mini_cart",
     "order_status",
     "qr_payment",
+    "tax_invoice",
 ]

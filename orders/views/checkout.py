@@ -41,6 +41,7 @@ from orders.services.payments import card_provider_name
 from orders.services.totals import pickup_preparation_time
 from orders.surface import payment_method_label, payment_methods_offered
 from orders.views.cart import _cart
+from orders.views.tax_invoice import TaxInvoiceFields
 from stores.models import Location
 from stores.selectors import location_distances_from, locations_active
 
@@ -110,7 +111,7 @@ def _input(
     return forms.TextInput(attrs=attrs)
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(TaxInvoiceFields):
     email = forms.EmailField(label=_("Email"), required=False, widget=_input("email", "email"))
     first_name = forms.CharField(
         label=_("First name"), max_length=80, required=False, widget=_input("given-name")
@@ -273,6 +274,13 @@ FIELD_FOR_CODE = {
 }
 
 
+def _store_region(options: list[PickupOption], store_id) -> str | None:
+    for option in options:
+        if str(option.location.pk) == str(store_id):
+            return option.location.region
+    return None
+
+
 def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str = ""):
     options = _pickup_options(request, summary)
     chosen = my_store(request)
@@ -288,8 +296,12 @@ def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str
         "form": form,
         "pickup_options": options,
         "selected_store": form["store"].value() or default_store,
-        "ship_totals": services.order_totals(subtotal=summary.subtotal, ships=True),
-        "pickup_totals": services.order_totals(subtotal=summary.subtotal, ships=False),
+        # Sales tax follows the state: the delivery's is not known until the order is
+        # placed; a pickup pays the chosen store's.
+        "ship_totals": summary.totals(ships=True),
+        "pickup_totals": summary.totals(
+            ships=False, tax_region=_store_region(options, form["store"].value() or default_store)
+        ),
         "error": error,
         "show_test_cards": card_provider_name() == "test",
         "payment_options": _payment_options(form),
@@ -351,6 +363,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 marketing_email_opt_in=data["marketing_email"],
                 marketing_sms_opt_in=data["marketing_sms"],
                 user=request.user if member else None,
+                tax_invoice=data.get("tax_invoice_buyer"),
             )
         ).order
     except DomainError as exc:

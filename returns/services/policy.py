@@ -100,7 +100,15 @@ class LineDecision:
 
     @property
     def refund_amount(self) -> Decimal:
-        return self.order_line.unit_price * self.quantity
+        """What returning these units gives back, the tax they were charged included."""
+        from returns.services.records import line_refund
+
+        return line_refund(
+            order=self.order_line.order,
+            order_line=self.order_line,
+            quantity=self.quantity,
+            already_returned=self.facts.already_returned,
+        ).amount
 
 
 @dataclass(frozen=True)

@@ -317,7 +317,8 @@ def return_receive(
     created = return_lines_create(
         return_request=return_request,
         lines=parsed,
-        unit_prices={pk: line.unit_price for pk, line in decided.items()},
+        order_lines=decided,
+        already_returned={d.order_line.pk: d.facts.already_returned for d in decision.lines},
     )
     outcome = _dispose(
         return_request=return_request,
@@ -327,8 +328,11 @@ def return_receive(
         associate=associate,
     )
     amount = to_money(sum((line.refund_amount for line in created), ZERO))
+    refund_tax = to_money(sum((line.refund_tax for line in created), ZERO))
+    # Points were earned on the goods, not on a sales tax added on top.
+    goods = amount if order.prices_include_tax else amount - refund_tax
     loyalty = loyalty_reverse(
-        return_request=return_request, order=order, amount=amount, location=location
+        return_request=return_request, order=order, amount=goods, location=location
     )
     outcome |= _refund(
         return_request=return_request,
@@ -342,10 +346,18 @@ def return_receive(
     )
     return_request.status = Return.Status.REFUNDED
     return_request.refund_total = amount
+    return_request.refund_tax = refund_tax
     return_request.refunded_at = timezone.now()
     return_request.exchange_order_id = outcome.get("exchange_order_id")
     return_request.save(
-        update_fields=["status", "refund_total", "refunded_at", "exchange_order", "updated_at"]
+        update_fields=[
+            "status",
+            "refund_total",
+            "refund_tax",
+            "refunded_at",
+            "exchange_order",
+            "updated_at",
+        ]
     )
     units = sum(line.quantity for line in created)
     interaction_record(

@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from omni.money import to_money
+from omni.money import ZERO, to_money
 from omni.outbox import outbox_record
-from orders.models import Order
+from orders.models import Order, OrderLine
 from returns.errors import InvalidReturnLine, ReturnNotFound
 from returns.models import Return, ReturnLine
 
@@ -115,25 +115,69 @@ def lines_read(lines: Sequence[Sequence], *, received: bool) -> list[RequestedLi
     return parsed
 
 
-def return_lines_create(
-    *, return_request: Return, lines: list[RequestedLine], unit_prices: dict[int, Decimal]
-) -> list[ReturnLine]:
-    """The return's lines, each with its refund: unit price × quantity, in cents."""
-    return ReturnLine.objects.bulk_create(
-        ReturnLine(
-            return_request=return_request,
-            order_line_id=line.order_line_id,
-            quantity=line.quantity,
-            reason=line.reason,
-            reason_note=line.note,
-            condition=line.condition,
-            disposition=line.disposition,
-            refund_amount=to_money(
-                unit_prices[line.order_line_id] * line.quantity, return_request.currency
-            ),
-        )
-        for line in lines
+@dataclass(frozen=True)
+class LineRefund:
+    """What returning some units of an order line gives back: ``amount`` (the tax
+    included) and the ``tax`` inside it."""
+
+    amount: Decimal
+    tax: Decimal
+
+
+def line_refund(
+    *, order: Order, order_line: OrderLine, quantity: int, already_returned: int = 0
+) -> LineRefund:
+    """The refund of ``quantity`` units of ``order_line``: their share of what the line was
+    paid, its tax included — the gross in a VAT market (its VAT part shown), the price plus
+    the line's sales tax in the US. Shares are cumulative (units already returned are
+    counted first), so returning every unit, in any number of returns, gives back exactly
+    what was paid, never a cent more."""
+    code = order.currency
+    bought = order_line.quantity or 1
+    paid = order_line.line_total + (ZERO if order.prices_include_tax else order_line.tax_amount)
+
+    def share(amount: Decimal, units: int) -> Decimal:
+        return to_money(amount * min(units, bought) / bought, code)
+
+    before, after = already_returned, already_returned + quantity
+    return LineRefund(
+        amount=share(paid, after) - share(paid, before),
+        tax=share(order_line.tax_amount, after) - share(order_line.tax_amount, before),
     )
+
+
+def return_lines_create(
+    *,
+    return_request: Return,
+    lines: list[RequestedLine],
+    order_lines: dict[int, OrderLine],
+    already_returned: dict[int, int] | None = None,
+) -> list[ReturnLine]:
+    """The return's lines, each with its refund and the tax in it (``line_refund``)."""
+    order = return_request.order
+    already_returned = already_returned or {}
+    rows = []
+    for line in lines:
+        refund = line_refund(
+            order=order,
+            order_line=order_lines[line.order_line_id],
+            quantity=line.quantity,
+            already_returned=already_returned.get(line.order_line_id, 0),
+        )
+        rows.append(
+            ReturnLine(
+                return_request=return_request,
+                order_line_id=line.order_line_id,
+                quantity=line.quantity,
+                reason=line.reason,
+                reason_note=line.note,
+                condition=line.condition,
+                disposition=line.disposition,
+                refund_amount=refund.amount,
+                refund_tax=refund.tax,
+            )
+        )
+    return ReturnLine.objects.bulk_create(rows)
 
 
 def return_email_record(*, return_request: Return, topic: str) -> None:

@@ -121,7 +121,8 @@ def return_request(
     created = return_lines_create(
         return_request=new_return,
         lines=parsed,
-        unit_prices={d.order_line.pk: d.order_line.unit_price for d in decision.lines},
+        order_lines={d.order_line.pk: d.order_line for d in decision.lines},
+        already_returned={d.order_line.pk: d.facts.already_returned for d in decision.lines},
     )
     units = sum(line.quantity for line in created)
     expected = sum(line.refund_amount for line in created)

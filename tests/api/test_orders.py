@@ -57,13 +57,14 @@ def test_a_pos_sale_takes_stock_at_its_store(api, world):
         "SPR",
         "E-SPR",
     )
-    assert body["total"] == "157.00"
+    # 157.00 of goods and Springfield's Illinois sales tax, 6.25% per line.
+    assert (body["tax_total"], body["total"]) == ("9.82", "166.82")
     assert body["payments"] == [
         {
             "id": body["payments"][0]["id"],
             "provider": "external",
             "status": "captured",
-            "amount": "157.00",
+            "amount": "166.82",
             "currency": "USD",
             "card_last4": "",
             "provider_reference": "TILL-7-0042",

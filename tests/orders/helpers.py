@@ -14,6 +14,13 @@ from stores.models import Location
 from tests import factories as f
 
 GOOD_CARD = "4242 4242 4242 4242"
+# The storefront checkout's card fields, filled as a shopper would.
+CARD_FIELDS = {
+    "card_number": GOOD_CARD,
+    "card_name": "Ana Shopper",
+    "card_expiry": "12/40",
+    "card_cvc": "123",
+}
 ADDRESS = {
     "name": "Ana Shopper",
     "line1": "1 Capitol Ave",

@@ -167,7 +167,7 @@ class TestPickupQueue:
             variant, store, shopper, payment=services.PaymentChoice.pay_in_store()
         )
         page = desk.get(reverse("backoffice:pickup-queue")).content.decode()
-        assert "Pay at pickup: $49.00" in page
+        assert "Pay at pickup: $52.06" in page
         services.fulfilment_ready(fulfilment=pickup)
         act(desk, Fulfilment.objects.get(pk=pickup.pk), "collect", code=order.number)
         assert order.payments.get().status == Payment.Status.CAPTURED

@@ -4,7 +4,7 @@ and stock holds; a decline or a shortage leaves nothing behind."""
 import dataclasses
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core import mail
@@ -62,10 +62,12 @@ def test_shipping_order_from_a_cart(places, variant, django_capture_on_commit_ca
 
     assert re.fullmatch(r"W\d{7}", order.number)
     assert order.status == Order.Status.PLACED
-    assert (order.subtotal, order.shipping_total, order.total) == (
+    # Shipped to Illinois: its 6.25% state sales tax on top (98.00 × 0.0625 = 6.125).
+    assert (order.subtotal, order.shipping_total, order.tax_total, order.total) == (
         Decimal("98.00"),
         Decimal("0.00"),
-        Decimal("98.00"),
+        Decimal("6.13"),
+        Decimal("104.13"),
     )
     (line,) = order.lines.all()
     assert (line.sku, line.size, line.colour, line.quantity, line.unit_price) == (
@@ -94,7 +96,7 @@ def test_shipping_order_from_a_cart(places, variant, django_capture_on_commit_ca
     assert (payment.provider, payment.status, payment.amount, payment.card_last4) == (
         Payment.Provider.TEST,
         Payment.Status.CAPTURED,
-        Decimal("98.00"),
+        Decimal("104.13"),
         "4242",
     )
     cart.refresh_from_db()
@@ -158,8 +160,9 @@ def test_shipping_is_free_from_the_threshold(places, price, quantity, shipping):
     order = place([(variant.pk, quantity)])
 
     subtotal = Decimal(price) * quantity
+    illinois_tax = (subtotal * Decimal("0.0625")).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert order.shipping_total == Decimal(shipping)
-    assert order.total == subtotal + Decimal(shipping)
+    assert order.total == subtotal + Decimal(shipping) + illinois_tax
 
 
 def test_tax_and_shipping_follow_settings(places, settings):
@@ -389,10 +392,10 @@ def test_store_credit_pays_for_the_order(places, variant):
     assert (payment.provider, payment.status, payment.amount) == (
         Payment.Provider.STORE_CREDIT,
         Payment.Status.CAPTURED,
-        Decimal("54.95"),
+        Decimal("58.01"),  # 49.00 + 5.95 shipping + 3.06 Illinois sales tax
     )
     spend = StoreCreditEntry.objects.get(reason=StoreCreditEntry.Reason.SPEND)
-    assert spend.amount == Decimal("-54.95")
+    assert spend.amount == Decimal("-58.01")
 
 
 def test_store_credit_cannot_exceed_the_balance(places, variant):

@@ -183,14 +183,17 @@ def test_pay_in_store_is_taken_at_collection(store, variant):
     receive(variant, store, 2)
     order = pickup_order(store, [(variant, 1)], payment=services.PaymentChoice.pay_in_store())
     payment = order.payments.get()
-    assert (payment.status, payment.amount) == (Payment.Status.PENDING, Decimal("49.00"))
+    assert (payment.status, payment.amount) == (
+        Payment.Status.PENDING,
+        Decimal("52.06"),
+    )  # 49.00 and Illinois 6.25%
 
     pickup = order.fulfilments.get()
     ready(pickup)
     services.fulfilment_collect(fulfilment=pickup, code=order.number)
 
     payment.refresh_from_db()
-    assert (payment.status, payment.amount) == (Payment.Status.CAPTURED, Decimal("49.00"))
+    assert (payment.status, payment.amount) == (Payment.Status.CAPTURED, Decimal("52.06"))
 
 
 def test_partial_pickup_sells_what_is_taken_and_releases_the_rest(store, variant):
@@ -217,7 +220,7 @@ def test_partial_pickup_sells_what_is_taken_and_releases_the_rest(store, variant
     assert (socks_stock.on_hand, socks_stock.reserved) == (2, 0)
     assert not Reservation.objects.filter(status=Reservation.Status.ACTIVE).exists()
     refund = Refund.objects.get()
-    assert refund.amount == Decimal("49.00")  # the shirt left behind
+    assert refund.amount == Decimal("52.07")  # one shirt of two left behind: half of 104.13 paid
     assert (refund.reference_type, refund.reference_id) == ("orders.fulfilment", str(pickup.pk))
     order.refresh_from_db()
     assert order.status == Order.Status.PARTIALLY_FULFILLED
@@ -237,7 +240,10 @@ def test_partial_pickup_paid_in_store_charges_only_what_is_taken(store, variant)
     )
 
     payment = order.payments.get()
-    assert (payment.status, payment.amount) == (Payment.Status.CAPTURED, Decimal("49.00"))
+    assert (payment.status, payment.amount) == (
+        Payment.Status.CAPTURED,
+        Decimal("52.06"),
+    )  # the shirt taken, with its sales tax
     assert not Refund.objects.exists()
 
 
@@ -418,7 +424,9 @@ def test_a_split_order_is_partially_fulfilled_until_every_parcel_left(places):
     services.fulfilment_cancel(fulfilment=second, reason="Damaged in the store")
     order.refresh_from_db()
     assert order.status == Order.Status.PARTIALLY_FULFILLED
-    assert Refund.objects.get().amount == Decimal("49.00")
+    assert Refund.objects.get().amount == Decimal(
+        "52.06"
+    )  # the parcel never sent, with its sales tax
 
 
 def test_order_status_from_fulfilments():

@@ -479,11 +479,11 @@ def test_metrics_count_sent_clicked_and_orders_recovered_within_seven_days(
 
     one, two, three = metrics.stages
     assert (one.stage, one.sent, one.clicked, one.recovered_orders) == (1, 4, 1, 1)
-    assert one.recovered_value == Decimal("55.95")  # 50.00 + flat shipping
+    assert one.recovered_value == Decimal("59.08")  # 50.00 + flat shipping + 3.13 Illinois tax
     assert (two.sent, two.clicked, two.recovered_orders) == (3, 0, 1)
     assert (three.sent, three.recovered_orders) == (0, 0)
     assert metrics.sent == 7 and metrics.recovered_orders == 2
-    assert metrics.recovered_value == Decimal("111.90")
+    assert metrics.recovered_value == Decimal("118.16")
     assert selectors.cart_recovery_metrics(since=START + dt.timedelta(days=1)).sent == 3
 
 

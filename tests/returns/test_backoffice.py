@@ -19,7 +19,7 @@ from customers.selectors import loyalty_balance, store_credit_balance, store_tod
 from customers.services import normalise_phone
 from inventory.models import Stock, StockMovement
 from omni.models import OutboxMessage
-from orders.models import Fulfilment, Refund
+from orders.models import Fulfilment, OrderLine, Refund
 from orders.services import CarryOut, OrderRequest, PaymentChoice, order_place
 from returns.models import Return, ReturnLine
 from returns.selectors import returns_for_customer
@@ -325,6 +325,11 @@ class TestReturnForm:
     def test_exchange_for_another_size(self, desk, make_order, places):
         order = make_order()
         line = order.lines.get()
+        # Sold with Illinois's 6.25% on top, as the exchange at Springfield will be: the
+        # returned value (price and tax) pays for the same-priced size.
+        OrderLine.objects.filter(pk=line.pk).update(
+            tax_rate=Decimal("0.0625"), tax_amount=Decimal("3.06")
+        )
         larger = f.VariantFactory(product=line.variant.product, size="XL")
         f.PriceFactory(variant=larger, amount=Decimal("49.00"))
         f.StockFactory(variant=larger, location=places.springfield, on_hand=2)

@@ -239,12 +239,13 @@ def test_a_store_sale_is_refunded_to_the_card_it_was_paid_with(store_sale, place
     )
     refund = Refund.objects.get()
     payment = Payment.objects.get(order=store_sale)
-    assert refund.payment == payment and refund.amount == Decimal("40.00")
+    # The shirt's 40.00 and the 2.50 Illinois sales tax it was charged (6.25%).
+    assert refund.payment == payment and refund.amount == Decimal("42.50")
     assert refund.status == Refund.Status.SUCCEEDED
     assert (refund.reference_type, refund.reference_id) == ("returns.return", str(received.pk))
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PARTIALLY_REFUNDED
-    assert received.refund_total == Decimal("40.00")
+    assert (received.refund_total, received.refund_tax) == (Decimal("42.50"), Decimal("2.50"))
     assert not StoreCreditEntry.objects.exists()
     # Bought at Peoria, back on the shelf at Springfield.
     assert Stock.objects.get(variant=shirt_line.variant, location=places.springfield).on_hand == 1
