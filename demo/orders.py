@@ -35,7 +35,7 @@ from demo.world import (
 from inventory.models import Reservation, Stock
 from omni import stored_text
 from omni.markets import current_market
-from omni.money import ZERO, currency, format_money, to_money
+from omni.money import ZERO, currency, money_param, to_money
 from orders.models import (
     Cart,
     CartLine,
@@ -730,7 +730,7 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                     "order.placed_pickup" if first.kind == "pickup" else "order.placed",
                     number=plan.number,
                     count=items,
-                    total=format_money(plan.total),
+                    total=money_param(plan.total),
                     **({"location": first.location.name} if first.kind == "pickup" else {}),
                 ).columns(),
                 detail={"number": plan.number, "total": str(plan.total), "status": status},

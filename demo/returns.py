@@ -16,7 +16,7 @@ from demo.randomness import token_for, weighted
 from demo.rows import Row
 from demo.world import DemoWorld, LocationRow
 from omni import stored_text
-from omni.money import ZERO, currency, format_money, to_money
+from omni.money import ZERO, currency, money_param, to_money
 from orders.models import Order, OrderLine, Payment, Refund
 from returns.models import Return, ReturnLine
 
@@ -251,7 +251,7 @@ class _ReturnDesk:
 
     def _timeline(self, saved: Row, order: EligibleOrder, items: int) -> Row:
         location = self.location_by_id[saved["location_id"]]
-        amount = format_money(saved["refund_total"])
+        amount = money_param(saved["refund_total"])
         if saved["status"] == Return.Status.REQUESTED:
             summary = stored_text.text(
                 "return.requested",

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "omni.templatetags.calendars",
                 "django.templatetags.tz",
                 "omni.templatetags.contact",
+                "catalog.templatetags.catalog_options",
             ],
         },
     },

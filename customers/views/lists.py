@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product, ProductImage, Variant, price_in_force
+from catalog.option_names import colour_name, size_name
 from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import (
@@ -139,7 +140,9 @@ def item_views(items: list[ListItem], *, store_id: int | None) -> list[ItemView]
         sizes[product_id] = [
             (
                 pk,
-                " · ".join(b for b in (size, colour if several else "") if b)
+                " · ".join(
+                    b for b in (size_name(size), colour_name(colour) if several else "") if b
+                )
                 or gettext("One size"),
             )
             for pk, size, colour in variants

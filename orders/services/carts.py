@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Variant
+from catalog.option_names import colour_name, size_name
 from customers.models import Customer, CustomerIdentity
 from customers.services import normalise_email
 from orders import selectors
@@ -131,7 +132,7 @@ def _sellable_variant(variant_id: int) -> Variant:
 
 def variant_label(variant: Variant) -> str:
     """ "Linen Shirt (Navy / M)": how a shopper recognises a SKU."""
-    bits = " / ".join(b for b in (variant.colour, variant.size) if b)
+    bits = " / ".join(b for b in (colour_name(variant.colour), size_name(variant.size)) if b)
     return f"{variant.product.name} ({bits})" if bits else variant.product.name
 
 
