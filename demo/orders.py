@@ -84,6 +84,15 @@ ACTIVE_PICKUP = (Fulfilment.Status.PLACED, Fulfilment.Status.PICKING, Fulfilment
 DONE = (Fulfilment.Status.DELIVERED, Fulfilment.Status.COLLECTED)
 
 
+def _line_tax(plan, line) -> dict:
+    """The tax columns of a demo order line: a VAT market's rate and the VAT inside the
+    line; a US line keeps the order-level sales tax only (its figures predate per-line tax)."""
+    if plan.terms.vat_rates is None:
+        return {}
+    rate, tax = plan.line_vat(line)
+    return {"tax_rate": rate, "tax_amount": tax}
+
+
 def sales_tax_rate(region: str) -> Decimal:
     return Decimal(SALES_TAX.get(region, "0.06"))
 
@@ -194,22 +203,27 @@ class OrderPlan:
             return ZERO
         return self.terms.shipping_fee
 
+    def line_vat(self, line: LinePlan) -> tuple[Decimal, Decimal]:
+        """A VAT market's (rate, tax) of a line: the VAT inside its price after the
+        discount, at its tax class's rate (orders.services.totals computes a checkout's
+        the same way)."""
+        rate = self.terms.vat_rate(line.tax_class)
+        return rate, to_money(line.line_total * (1 - self.discount_rate) * rate / (1 + rate))
+
+    @cached_property
+    def shipping_vat(self) -> tuple[Decimal, Decimal]:
+        """A VAT market's (rate, tax) of the delivery: the standard rate, inside the fee."""
+        if self.terms.vat_rates is None:
+            return ZERO, ZERO
+        rate = self.terms.vat_rate("standard")
+        return rate, to_money(self.shipping_total * rate / (1 + rate))
+
     @cached_property
     def tax_total(self) -> Decimal:
         if self.terms.vat_rates is None:
             return to_money((self.subtotal - self.discount_total) * sales_tax_rate(self.tax_region))
-        # The VAT inside each line's price after the discount, at its tax class's rate.
-        share = 1 - self.discount_rate
-        return to_money(
-            sum(
-                (
-                    line.line_total * share * rate / (1 + rate)
-                    for line in self.lines
-                    for rate in (self.terms.vat_rate(line.tax_class),)
-                ),
-                ZERO,
-            )
-        )
+        lines = sum((self.line_vat(line)[1] for line in self.lines), ZERO)
+        return lines + self.shipping_vat[1]
 
     @cached_property
     def total(self) -> Decimal:
@@ -608,6 +622,10 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 shipping_total=plan.shipping_total,
                 discount_total=plan.discount_total,
                 tax_total=plan.tax_total,
+                # VAT markets: the tax is inside the prices, delivery's at the standard rate.
+                prices_include_tax=plan.terms.vat_rates is not None,
+                shipping_tax_rate=plan.shipping_vat[0],
+                shipping_tax=plan.shipping_vat[1],
                 total=plan.total,
                 currency=money_code,
                 shipping_address=plan.shipping_address,
@@ -633,6 +651,7 @@ def _order_chunk_write(world: DemoWorld, plans: list[OrderPlan]) -> None:
                 quantity=line.quantity,
                 unit_price=line.variant.price,
                 line_total=line.line_total,
+                **_line_tax(plan, line),
                 is_final_sale=line.is_final_sale,
             )
             for plan, order in zip(plans, orders, strict=True)

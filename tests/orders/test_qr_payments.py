@@ -34,7 +34,14 @@ from tests.shop_data import make_shop
 
 SECRET = "test-qr-secret"
 CALLBACK = "/api/v1/payments/qr/callback/"
-ADDRESS = {"line1": "1 Capitol Ave", "city": "Springfield", "region": "IL", "postcode": "62701"}
+# A Bangkok address in the Thai form (subdistrict, district, province): the shop is Thai.
+ADDRESS = {
+    "line1": "99 Silom Road",
+    "area": "Suriyawong",
+    "city": "Bang Rak",
+    "region": "Bangkok",
+    "postcode": "10110",
+}
 CARD = {
     "card_number": "4242 4242 4242 4242",
     "card_name": "Ana Shopper",
