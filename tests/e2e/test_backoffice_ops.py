@@ -138,7 +138,8 @@ def test_return_of_a_web_order_with_store_credit_shows_in_the_account(
     assert page.locator("h1").inner_text() == f"Return receipt {done.number}"
     assert done.status == Return.Status.REFUNDED and done.location == world["store"]
     assert medium.stock.get(location=world["store"]).on_hand == on_hand_before + 1
-    assert store_credit_balance(customer=customer) == Decimal("80.00")
+    # The $80.00 shirt with the 6.25% Illinois sales tax it was charged: $85.00 back.
+    assert store_credit_balance(customer=customer) == Decimal("85.00")
     assert list(returns_for_customer(customer=customer)) == [done]
 
     # The shopper's own account (the storefront's) shows the return.
