@@ -1,7 +1,8 @@
 """What catalog lends to other apps' surfaces (only surface modules import it,
 tests/test_layering.py): one lookup for the API's order and transfer lines, the SKU or
 barcode an integrator sent resolved to variant ids in one query, with an unknown code
-reported on its own row."""
+reported on its own row; and a variant's colour and size in the reader's language
+(catalog.option_names)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from django.db.models import Q
 from rest_framework import exceptions
 
 from catalog.models import Variant
+from catalog.option_names import colour_name, size_name
+
+__all__ = ["colour_name", "size_name", "variant_ids_for_lines"]
 
 
 def variant_ids_for_lines(lines: list[dict[str, Any]]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from catalog.models import Product, ProductImage, Variant, price_in_force
-from catalog.option_names import colour_name, size_name
+from catalog.surface import colour_name, size_name
 from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import (
