@@ -46,6 +46,7 @@ from orders.models import (
     OrderLine,
     Payment,
 )
+from orders.services.sales_tax import state_rate
 
 NUMBER_PREFIX = {
     Channel.WEB: "W",
@@ -68,18 +69,6 @@ RECENT_DAYS = 3
 FREE_SHIPPING_FROM = Decimal("100.00")
 SHIPPING_FEE = Decimal("7.95")
 WELCOME_DISCOUNT = Decimal("0.10")
-# State base sales-tax rates, simplified: no local rates, no clothing exemptions.
-SALES_TAX = {
-    "AL": "0.04", "AZ": "0.056", "AR": "0.065", "CA": "0.0725", "CO": "0.029",
-    "CT": "0.0635", "DE": "0", "DC": "0.06", "FL": "0.06", "GA": "0.04", "ID": "0.06",
-    "IL": "0.0625", "IN": "0.07", "IA": "0.06", "KS": "0.065", "KY": "0.06", "LA": "0.0445",
-    "ME": "0.055", "MD": "0.06", "MA": "0.0625", "MI": "0.06", "MN": "0.06875", "MS": "0.07",
-    "MO": "0.04225", "MT": "0", "NE": "0.055", "NV": "0.0685", "NH": "0", "NJ": "0.06625",
-    "NM": "0.04875", "NY": "0.04", "NC": "0.0475", "ND": "0.05", "OH": "0.0575",
-    "OK": "0.045", "OR": "0", "PA": "0.06", "RI": "0.07", "SC": "0.06", "SD": "0.042",
-    "TN": "0.07", "TX": "0.0625", "UT": "0.061", "VT": "0.06", "VA": "0.053", "WA": "0.065",
-    "WV": "0.06", "WI": "0.05", "WY": "0.04",
-}  # fmt: skip
 ACTIVE_PICKUP = (Fulfilment.Status.PLACED, Fulfilment.Status.PICKING, Fulfilment.Status.READY)
 DONE = (Fulfilment.Status.DELIVERED, Fulfilment.Status.COLLECTED)
 
@@ -94,7 +83,10 @@ def _line_tax(plan, line) -> dict:
 
 
 def sales_tax_rate(region: str) -> Decimal:
-    return Decimal(SALES_TAX.get(region, "0.06"))
+    # The checkout's own state table (orders.services.sales_tax); a region it does not
+    # know (a demo address abroad) at a typical 6%.
+    rate = state_rate(region)
+    return Decimal("0.06") if rate is None else rate
 
 
 @dataclass(frozen=True)
