@@ -642,17 +642,27 @@ def tax_invoice_desk(request: HttpRequest, number: str) -> HttpResponse:
         order = selectors.order_detail(number=number)
     except DomainError:
         raise Http404("No such order") from None
+    # An order of one of the associate's locations: placed there, or picked up or
+    # shipped from there (the buyer's details are on the invoice).
+    allowed = {loc.pk for loc in request.allowed_locations}
+    places = {order.location_id, *(f.location_id for f in order.fulfilments.all())}
+    if not allowed & places:
+        raise Http404("No such order")
     invoice = TaxInvoice.objects.filter(order=order).first()
     form = None
     if invoice is None:
         form = DeskTaxInvoiceForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            order_services.tax_invoice_issue(
-                order=order,
-                buyer=form.cleaned_data["tax_invoice_buyer"],
-                issued_by=request.associate,
-            )
-            return redirect("backoffice:tax-invoice", number=order.number)
+            try:
+                order_services.tax_invoice_issue(
+                    order=order,
+                    buyer=form.cleaned_data["tax_invoice_buyer"],
+                    issued_by=request.associate,
+                )
+            except DomainError as refusal:  # a cancelled order gets none
+                form.add_error(None, refusal.message)
+            else:
+                return redirect("backoffice:tax-invoice", number=order.number)
     context = {"order": order, "invoice": invoice, "form": form}
     if invoice is not None:
         context = {**tax_invoice_context(order, invoice), "form": None}

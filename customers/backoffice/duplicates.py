@@ -30,9 +30,10 @@ def customer_duplicates(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@backoffice_view
+@backoffice_view(manager_only=True)
 def customer_duplicate_merge(request: HttpRequest) -> HttpResponse:
-    """Merge ``source`` into ``target`` (customers.services.customer_merge)."""
+    """Merge ``source`` into ``target`` (customers.services.customer_merge). A merge
+    cannot be undone: a store manager decides it."""
     try:
         source = _customer_or_404(int(request.POST.get("source", 0)))
         target = _customer_or_404(int(request.POST.get("target", 0)))

@@ -132,10 +132,10 @@ def qr_payment_confirm(
             payment_id=locked.pk,
             status=locked.status,
         )
+    # The reference stays the one the code carries, so a replayed callback finds the
+    # payment and is answered "already captured"; the bank's transaction id is kept in
+    # the timeline entry's detail below.
     captured = payment_capture(payment=locked)
-    if transaction_id:
-        captured.provider_reference = f"{captured.provider_reference}:{transaction_id}"[:80]
-        captured.save(update_fields=["provider_reference", "updated_at"])
     params = {"amount": format_money(captured.amount, captured.currency), "number": order.number}
     customer_services.interaction_record(
         customer=order.customer,

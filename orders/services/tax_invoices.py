@@ -89,10 +89,16 @@ def tax_invoice_issue(
     one gets that one back unchanged (one invoice per order, however often it is asked
     for). Locks the order row, then the counter row. ``buyer``: from
     ``tax_invoice_buyer_clean``."""
-    Order.objects.select_for_update().filter(pk=order.pk).first()
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
     existing = TaxInvoice.objects.filter(order=order).first()
     if existing is not None:
         return existing
+    if locked is not None and locked.status == Order.Status.CANCELLED:
+        # Nothing was sold: a number of the unbroken sequence is not spent on it.
+        raise TaxInvoiceInvalid(
+            _("Order %(number)s was cancelled: it gets no tax invoice.") % {"number": order.number},
+            order=order.number,
+        )
     return TaxInvoice.objects.create(
         order=order,
         number=_next_number(),

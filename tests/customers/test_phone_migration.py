@@ -77,11 +77,24 @@ def test_the_review_command_prints_the_pairs_and_the_unreadable(thai_rows, capsy
     assert f"#{odd.pk}" in out and "+1234" in out
 
 
-def test_an_associate_merges_a_listed_pair_from_the_back_office(client, thai_rows):
+def test_a_manager_merges_a_listed_pair_from_the_back_office(client, thai_rows):
     till, web, _alone, _odd = thai_rows
     customers_0008.phones_renormalise(apps)
-    associate = f.AssociateFactory(home_location=f.LocationFactory())
+    store = f.LocationFactory()
+    # An associate sees the pair but a merge (it cannot be undone) is a manager's.
+    associate = f.AssociateFactory(home_location=store)
     client.force_login(associate.user)
+    body = client.get(reverse("backoffice:customer-duplicates")).content.decode()
+    assert "081 234 5678" in body and f'name="source" value="{web.pk}"' not in body
+    refused = client.post(
+        reverse("backoffice:customer-duplicate-merge"), {"source": web.pk, "target": till.pk}
+    )
+    assert refused.status_code == 403
+    web.refresh_from_db()
+    assert web.is_active
+
+    manager = f.AssociateFactory(home_location=store, role="manager")
+    client.force_login(manager.user)
     page = client.get(reverse("backoffice:customer-duplicates"))
     assert page.status_code == 200
     body = page.content.decode()

@@ -261,6 +261,11 @@ def test_qr_checkout_shows_the_code_and_a_signed_callback_completes_it(
     payment.refresh_from_db()
     assert payment.status == "pending"
 
+    # An amount no money has is refused like garbage, not a 500.
+    huge = callback(client, payment, amount="1e100000")
+    assert huge.status_code == 400 and huge.json()["code"] == "malformed_callback"
+
+    reference = payment.provider_reference  # what the bank's callback carries
     with django_capture_on_commit_callbacks(execute=True):
         paid = callback(client, payment)
     assert paid.status_code == 200, paid.json()
@@ -271,13 +276,18 @@ def test_qr_checkout_shows_the_code_and_a_signed_callback_completes_it(
         "already_captured": False,
     }
     payment.refresh_from_db()
-    assert payment.status == "captured" and "BANK-778899" in payment.provider_reference
+    assert payment.status == "captured" and payment.provider_reference == reference
+    assert (
+        Interaction.objects.get(summary_key="payment.qr_received").detail["transaction_id"]
+        == "BANK-778899"
+    )
     sent = [m for m in mail.outbox if order.number in m.subject + m.body]
     assert len(sent) == 1
 
     # A replay is answered the same way and changes nothing (no second email).
+    # The bank sends the very same callback again (the reference it always had).
     with django_capture_on_commit_callbacks(execute=True):
-        again = callback(client, payment)
+        again = callback(client, payment, reference=reference)
     assert again.status_code == 200 and again.json()["already_captured"] is True
     assert len([m for m in mail.outbox if order.number in m.subject + m.body]) == 1
     assert Interaction.objects.filter(summary_key="payment.qr_received").count() == 1

@@ -479,6 +479,18 @@ def test_tax_invoice_issued_at_the_desk_once(client, market, places):
     assert again.pk == invoice.pk and TaxInvoice.objects.count() == 1
     page = client.get(url).content.decode()
     assert "Jaidee Trading" in page and "ใบกำกับภาษี" in page
+    # A cancelled order gets no invoice: the desk says why, no number is spent.
+    cancelled = store_sale(store, associate, [(shirt.pk, 1)])
+    Order.objects.filter(pk=cancelled.pk).update(status=Order.Status.CANCELLED)
+    refused = client.post(reverse("backoffice:tax-invoice", args=[cancelled.number]), details)
+    assert refused.status_code == 400
+    assert "ถูกยกเลิกแล้ว จึงออกใบกำกับภาษีไม่ได้" in refused.content.decode()  # in Thai
+    assert TaxInvoice.objects.count() == 1
+    # An associate of another store neither reads the buyer's invoice nor issues one.
+    elsewhere = f.AssociateFactory(home_location=places["peoria"])
+    client.force_login(elsewhere.user)
+    assert client.get(url).status_code == 404
+    assert client.post(url, details).status_code == 404
 
 
 @pytest.mark.django_db
