@@ -62,8 +62,14 @@ INSTALLED_APPS = [
     "stores",
     "customers",
     "inventory",
+    "promotions",
+    "giftcards",
+    "messaging",
     "orders",
     "returns",
+    "campaigns",
+    "till",
+    "reporting",
     # The roof: the demo retailer (``manage.py seed_demo``).
     "demo",
 ]

@@ -36,11 +36,20 @@ LEVEL = {
     "stores": 1,
     "customers": 2,
     "inventory": 2,
-    "orders": 3,
-    "returns": 4,
+    # Offers, gift cards and one-to-one messages: priced and sent by orders, above them.
+    "promotions": 3,
+    "giftcards": 3,
+    "messaging": 3,
+    "orders": 4,
+    "returns": 5,
+    # Messages to many (segments read orders), and the till (sells and takes returns).
+    "campaigns": 5,
+    "till": 6,
+    # The numbers read every app.
+    "reporting": 7,
     # The roof: the project (settings, urls, Celery) and the demo retailer know every app.
-    "project": 5,
-    "demo": 5,
+    "project": 8,
+    "demo": 8,
 }
 
 # The ground (``omni``) and the roof (``project``: settings, urls, Celery; ``demo``: the

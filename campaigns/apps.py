@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CampaignsConfig(AppConfig):
+    """Messages to many: back-in-stock alerts, saved segments and newsletters."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "campaigns"
+    verbose_name = _("Campaigns")

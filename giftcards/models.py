@@ -1,0 +1,1 @@
+"""giftcards models."""

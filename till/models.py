@@ -1,0 +1,1 @@
+"""till models."""
