@@ -450,6 +450,11 @@ class Payment(TimeStampedModel):
         EXTERNAL = "external", _("Paid on the POS or marketplace")
         QR_TEST = "qr_test", _("Test QR provider")
         COD = "cod", _("Cash on delivery")
+        # Tenders (orders.services.tenders; the till): cash handed over at a register, a
+        # gift card (giftcards ledger), loyalty points spent as money (customers ledger).
+        CASH = "cash", _("Cash")
+        GIFT_CARD = "gift_card", _("Gift card")
+        LOYALTY_POINTS = "loyalty_points", _("Loyalty points")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
