@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.shopper",
                 "orders.context_processors.storefront",
+                "reporting.context_processors.numbers_link",
                 "omni.sites.site_context",
                 "django.template.context_processors.i18n",
             ],

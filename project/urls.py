@@ -17,9 +17,11 @@ import catalog.urls
 import customers.urls
 import inventory.urls
 import orders.urls
+import reporting.urls
 import returns.urls
 import stores.urls
 from omni import i18n, views
+from reporting.views import numbers_network
 
 STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
 BACKOFFICE_APPS = (
@@ -28,11 +30,14 @@ BACKOFFICE_APPS = (
     inventory.urls,
     orders.urls,
     returns.urls,
+    reporting.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
 
 urlpatterns = [
+    # The network's numbers for merchandisers (staff), linked from the admin index.
+    path("admin/numbers/", numbers_network, name="numbers-network"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

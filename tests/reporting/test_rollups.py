@@ -165,8 +165,8 @@ def test_rebuild_gives_the_same_rows_as_the_incremental_path(
 
 
 def test_attribution_rule(week):
-    from tests import factories as f
     from reporting.models import DailyAssociate as A
+    from tests import factories as f
 
     maya = f.AssociateFactory(home_location=week.chicago)
     order = week.orders["chi_early"]
