@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,6 +59,7 @@ ONLINE_CHANNELS = frozenset(
 )
 COUNTED_RETURNS = (Return.Status.RECEIVED, Return.Status.REFUNDED, Return.Status.CLOSED)
 REFRESH_TOPIC = "rollups.refresh"
+REBUILD_CHUNK_DAYS = 31
 
 
 # --- days and zones -------------------------------------------------------------------
@@ -189,21 +190,35 @@ def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> int:
     return max(0, int((later - earlier).total_seconds()))
 
 
-@transaction.atomic
 def rollup_day_refresh(*, location_id: int | None, day: dt.date) -> int:
     """Recompute every rollup row of (``location_id``, ``day``) from the source rows and
-    replace what was there. Returns the number of DailyRollup rows written. Safe to run
-    twice or concurrently with itself (the last writer wins with the same rows)."""
+    replace what was there (the incremental path). Returns the DailyRollup rows written."""
+    return rollups_window_refresh(location_id=location_id, first=day, last=day)
+
+
+@transaction.atomic
+def rollups_window_refresh(*, location_id: int | None, first: dt.date, last: dt.date) -> int:
+    """Recompute every rollup row of ``location_id`` for the local days [first, last] and
+    replace what was there. One pass over the source rows of the window (about 15
+    queries, whatever its length), bucketed by the store's local day here; a single day
+    (the incremental path) and a whole range (the rebuild) run exactly this code, so they
+    give the same rows. Safe to run twice."""
     location = Location.objects.filter(pk=location_id).first() if location_id else None
     if location_id and location is None:
         return 0
     zone = zone_of(location)
-    start, end = day_window(zone, day)
-    key = {"location_id": location_id, "day": day}
-    rows: dict[tuple[str, str], dict] = defaultdict(_blank)
+    start, end = day_window(zone, first)[0], day_window(zone, last)[1]
 
-    # Orders placed here today (not cancelled).
-    orders = (
+    def day_of(moment: dt.datetime) -> dt.date:
+        return local_day(moment, zone)
+
+    rows: dict[tuple, dict] = defaultdict(_blank)  # (day, channel, currency)
+    categories: dict[tuple, dict] = defaultdict(
+        lambda: {"units_sold": 0, "sales": ZERO, "units_returned": 0, "refunds": ZERO}
+    )
+
+    # Orders placed here (not cancelled): sales, units, new customers, pickups.
+    orders_qs = (
         orders_at(location_id)
         .filter(placed_at__gte=start, placed_at__lt=end)
         .exclude(status=Order.Status.CANCELLED)
@@ -217,137 +232,127 @@ def rollup_day_refresh(*, location_id: int | None, day: dt.date) -> int:
         )
     )
     has_pickup = Fulfilment.objects.filter(order_id=OuterRef("pk"), kind=Fulfilment.Kind.PICKUP)
-    for row in (
-        orders.annotate(is_repeat=Exists(earlier), has_pickup=Exists(has_pickup))
-        .values("channel", "currency")
-        .annotate(
-            n=Count("pk"),
-            sales=Sum("total"),
-            discounts=Sum("discount_total"),
-            new=Count("pk", filter=Q(is_repeat=False)),
-            pickups=Count("pk", filter=Q(has_pickup=True)),
+    orders = {
+        row["pk"]: row
+        for row in orders_qs.annotate(is_repeat=Exists(earlier), has_pickup=Exists(has_pickup))
+        .values(
+            "pk",
+            "channel",
+            "currency",
+            "total",
+            "discount_total",
+            "customer_id",
+            "placed_at",
+            "associate_id",
+            "customer__primary_associate_id",
+            "is_repeat",
+            "has_pickup",
         )
         .order_by()
-    ):
-        target = rows[(row["channel"], row["currency"])]
-        target["orders"] = row["n"]
-        target["sales"] = row["sales"] or ZERO
-        target["discounts"] = row["discounts"] or ZERO
-        target["new_customers"] = row["new"]
-        target["pickup_orders"] = row["pickups"]
-    order_ids = orders.values("pk")
-    categories = []
-    for row in (
-        OrderLine.objects.filter(order_id__in=order_ids)
-        .values("order__channel", "order__currency", "variant__product__category_id")
-        .annotate(units=Sum("quantity"), sales=Sum("line_total"))
+    }
+    customer_days: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
+    for order in orders.values():
+        order["day"] = day_of(order["placed_at"])
+        target = rows[(order["day"], order["channel"], order["currency"])]
+        target["orders"] += 1
+        target["sales"] += order["total"]
+        target["discounts"] += order["discount_total"]
+        target["new_customers"] += 0 if order["is_repeat"] else 1
+        target["pickup_orders"] += 1 if order["has_pickup"] else 0
+        entry = customer_days[
+            (order["day"], order["customer_id"], order["channel"], order["currency"])
+        ]
+        entry[0] += 1
+        entry[1] += order["total"]
+    variants_of: dict[int, set[int]] = defaultdict(set)
+    for line in (
+        OrderLine.objects.filter(order_id__in=orders_qs.values("pk"))
+        .values("order_id", "variant_id", "quantity", "line_total", "variant__product__category_id")
         .order_by()
     ):
-        rows[(row["order__channel"], row["order__currency"])]["units"] += row["units"] or 0
-        categories.append(
-            {
-                "channel": row["order__channel"],
-                "currency": row["order__currency"],
-                "category_id": row["variant__product__category_id"],
-                "units_sold": row["units"] or 0,
-                "sales": row["sales"] or ZERO,
-                "units_returned": 0,
-                "refunds": ZERO,
-            }
-        )
+        order = orders.get(line["order_id"])
+        if order is None:
+            continue
+        ident = (order["day"], order["channel"], order["currency"])
+        rows[ident]["units"] += line["quantity"]
+        bucket = categories[(*ident, line["variant__product__category_id"])]
+        bucket["units_sold"] += line["quantity"]
+        bucket["sales"] += line["line_total"]
+        variants_of[line["order_id"]].add(line["variant_id"])
 
-    # Returns received here today, under the channel of the order returned.
-    reasons = []
-    if location_id is not None:
-        returns = Return.objects.filter(
+    reasons: dict[tuple, dict] = defaultdict(lambda: {"lines": 0, "units": 0, "refunds": ZERO})
+    transfers: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    followups: dict[tuple, int] = defaultdict(int)
+    if location is not None:
+        is_store = location.kind == Location.Kind.STORE
+        # Returns received here, under the channel of the order returned.
+        returns_qs = Return.objects.filter(
             location_id=location_id,
             received_at__gte=start,
             received_at__lt=end,
             status__in=COUNTED_RETURNS,
         )
-        is_store = location.kind == Location.Kind.STORE
-        for row in (
-            returns.values("order__channel", "currency")
-            .annotate(
-                n=Count("pk"),
-                refunds=Sum("refund_total"),
-                online=Count("pk", filter=Q(order__channel__in=ONLINE_CHANNELS)),
-            )
-            .order_by()
-        ):
-            target = rows[(row["order__channel"], row["currency"])]
-            target["returns"] = row["n"]
-            target["refunds"] = row["refunds"] or ZERO
-            target["store_returns_of_online"] = row["online"] if is_store else 0
-        lines = ReturnLine.objects.filter(return_request__in=returns.values("pk"))
-        for row in (
-            lines.values(
-                "return_request__order__channel", "return_request__currency", "reason", "condition"
-            )
-            .annotate(n=Count("pk"), units=Sum("quantity"), refunds=Sum("refund_amount"))
-            .order_by()
-        ):
-            channel, currency = (
-                row["return_request__order__channel"],
-                row["return_request__currency"],
-            )
-            rows[(channel, currency)]["returned_units"] += row["units"] or 0
-            reasons.append(
-                DailyReturnReason(
-                    **key,
-                    channel=channel,
-                    currency=currency,
-                    reason=row["reason"],
-                    condition=row["condition"],
-                    lines=row["n"],
-                    units=row["units"] or 0,
-                    refunds=row["refunds"] or ZERO,
-                )
-            )
-        for row in (
-            lines.values(
-                "return_request__order__channel",
-                "return_request__currency",
+        returns = {}
+        for row in returns_qs.values(
+            "pk", "order__channel", "currency", "refund_total", "received_at"
+        ).order_by():
+            row["ident"] = (day_of(row["received_at"]), row["order__channel"], row["currency"])
+            returns[row["pk"]] = row
+            target = rows[row["ident"]]
+            target["returns"] += 1
+            target["refunds"] += row["refund_total"]
+            if is_store and row["order__channel"] in ONLINE_CHANNELS:
+                target["store_returns_of_online"] += 1
+        for line in (
+            ReturnLine.objects.filter(return_request__in=returns_qs.values("pk"))
+            .values(
+                "return_request_id",
+                "quantity",
+                "reason",
+                "condition",
+                "refund_amount",
                 "order_line__variant__product__category_id",
             )
-            .annotate(units=Sum("quantity"), refunds=Sum("refund_amount"))
             .order_by()
         ):
-            categories.append(
-                {
-                    "channel": row["return_request__order__channel"],
-                    "currency": row["return_request__currency"],
-                    "category_id": row["order_line__variant__product__category_id"],
-                    "units_sold": 0,
-                    "sales": ZERO,
-                    "units_returned": row["units"] or 0,
-                    "refunds": row["refunds"] or ZERO,
-                }
-            )
+            ident = returns[line["return_request_id"]]["ident"]
+            rows[ident]["returned_units"] += line["quantity"]
+            reason = reasons[(*ident, line["reason"], line["condition"])]
+            reason["lines"] += 1
+            reason["units"] += line["quantity"]
+            reason["refunds"] += line["refund_amount"]
+            bucket = categories[(*ident, line["order_line__variant__product__category_id"])]
+            bucket["units_returned"] += line["quantity"]
+            bucket["refunds"] += line["refund_amount"]
 
-        # Pickups at this store: ready, collected, lapsed today; lead times as sums.
+        # Pickups at this store: ready, collected, lapsed; lead times as sums.
         pickups = Fulfilment.objects.filter(location_id=location_id, kind=Fulfilment.Kind.PICKUP)
-        for row in pickups.filter(ready_at__gte=start, ready_at__lt=end).values(
-            "order__channel", "order__currency", "ready_at", "order__placed_at"
+        for row in (
+            pickups.filter(ready_at__gte=start, ready_at__lt=end)
+            .values("order__channel", "order__currency", "ready_at", "order__placed_at")
+            .order_by()
         ):
-            target = rows[(row["order__channel"], row["order__currency"])]
+            target = rows[(day_of(row["ready_at"]), row["order__channel"], row["order__currency"])]
             target["pickups_ready"] += 1
             target["ready_seconds"] += _seconds(row["ready_at"], row["order__placed_at"])
-        for row in pickups.filter(collected_at__gte=start, collected_at__lt=end).values(
-            "order__channel", "order__currency", "collected_at", "ready_at"
+        for row in (
+            pickups.filter(collected_at__gte=start, collected_at__lt=end)
+            .values("order__channel", "order__currency", "collected_at", "ready_at")
+            .order_by()
         ):
-            target = rows[(row["order__channel"], row["order__currency"])]
+            moment = row["collected_at"]
+            target = rows[(day_of(moment), row["order__channel"], row["order__currency"])]
             target["pickups_collected"] += 1
-            target["collect_seconds"] += _seconds(row["collected_at"], row["ready_at"])
+            target["collect_seconds"] += _seconds(moment, row["ready_at"])
         for row in (
             pickups.filter(
                 status=Fulfilment.Status.EXPIRED, hold_until__gte=start, hold_until__lt=end
             )
-            .values("order__channel", "order__currency")
-            .annotate(n=Count("pk"))
+            .values("order__channel", "order__currency", "hold_until")
             .order_by()
         ):
-            rows[(row["order__channel"], row["order__currency"])]["pickups_expired"] = row["n"]
+            ident = (day_of(row["hold_until"]), row["order__channel"], row["order__currency"])
+            rows[ident]["pickups_expired"] += 1
         if is_store:
             for row in (
                 Fulfilment.objects.filter(
@@ -356,145 +361,147 @@ def rollup_day_refresh(*, location_id: int | None, day: dt.date) -> int:
                     shipped_at__gte=start,
                     shipped_at__lt=end,
                 )
-                .values("order__channel", "order__currency")
-                .annotate(n=Count("pk"))
+                .values("order__channel", "order__currency", "shipped_at")
                 .order_by()
             ):
-                rows[(row["order__channel"], row["order__currency"])]["shipped_from_store"] = row[
-                    "n"
-                ]
+                ident = (day_of(row["shipped_at"]), row["order__channel"], row["order__currency"])
+                rows[ident]["shipped_from_store"] += 1
 
-    customers = [
-        CustomerDay(
-            **key,
-            customer_id=row["customer_id"],
-            channel=row["channel"],
-            currency=row["currency"],
-            orders=row["n"],
-            sales=row["sales"] or ZERO,
-        )
-        for row in orders.values("customer_id", "channel", "currency")
-        .annotate(n=Count("pk"), sales=Sum("total"))
-        .order_by()
-    ]
-    associates = _associate_rows(
-        orders=orders, key=key, location_id=location_id, window=(start, end)
-    )
-    transfers = None
-    if location_id is not None:
-        out_count = Transfer.objects.filter(
+        for moment in Transfer.objects.filter(
             source_id=location_id, shipped_at__gte=start, shipped_at__lt=end
-        ).count()
-        in_count = Transfer.objects.filter(
+        ).values_list("shipped_at", flat=True):
+            transfers[day_of(moment)][0] += 1
+        for moment in Transfer.objects.filter(
             destination_id=location_id, received_at__gte=start, received_at__lt=end
-        ).count()
-        if out_count or in_count:
-            transfers = DailyTransfers(**key, transfers_out=out_count, transfers_in=in_count)
-
-    for model in (DailyRollup, DailyCategory, DailyReturnReason, CustomerDay, DailyAssociate):
-        model.objects.filter(location_id=location_id, day=day).delete()
-    if location_id is not None:
-        DailyTransfers.objects.filter(location_id=location_id, day=day).delete()
-    DailyRollup.objects.bulk_create(
-        DailyRollup(**key, channel=channel, currency=currency, **figures)
-        for (channel, currency), figures in sorted(rows.items())
-    )
-    merged: dict[tuple, dict] = {}
-    for row in categories:
-        ident = (row["channel"], row["currency"], row["category_id"])
-        if ident not in merged:
-            merged[ident] = row
-            continue
-        for name in ("units_sold", "sales", "units_returned", "refunds"):
-            merged[ident][name] += row[name]
-    DailyCategory.objects.bulk_create(DailyCategory(**key, **row) for row in merged.values())
-    DailyReturnReason.objects.bulk_create(reasons)
-    CustomerDay.objects.bulk_create(customers)
-    DailyAssociate.objects.bulk_create(associates)
-    if transfers is not None:
-        transfers.save()
-    return len(rows)
-
-
-def _associate_rows(
-    *, orders: QuerySet[Order], key: dict, location_id: int | None, window: tuple
-) -> list[DailyAssociate]:
-    """The attribution rule (module docstring) for the day's orders, and the follow-ups
-    done here today. Four queries."""
-    credit: dict[tuple[int, str, str], list] = defaultdict(lambda: [0, ZERO])
-    online = list(
-        orders.filter(associate__isnull=True, channel__in=ONLINE_CHANNELS).values(
-            "pk", "customer_id", "placed_at", "total", "currency", "customer__primary_associate_id"
-        )
-    )
-    for row in (
-        orders.filter(associate__isnull=False)
-        .values("associate_id", "currency")
-        .annotate(n=Count("pk"), sales=Sum("total"))
-        .order_by()
-    ):
-        credit[(row["associate_id"], DailyAssociate.Source.HELPED, row["currency"])] = [
-            row["n"],
-            row["sales"] or ZERO,
-        ]
-    if online:
-        variants_of: dict[int, set[int]] = defaultdict(set)
-        for order_id, variant_id in OrderLine.objects.filter(
-            order_id__in=[row["pk"] for row in online]
-        ).values_list("order_id", "variant_id"):
-            variants_of[order_id].add(variant_id)
-        listed: dict[int, list[tuple]] = defaultdict(list)
-        for item in (
-            ListItem.objects.filter(
-                list__customer_id__in={row["customer_id"] for row in online},
-                added_by_associate__isnull=False,
-                added_at__lt=window[1],
-            )
-            .values("list__customer_id", "variant_id", "added_by_associate_id", "added_at")
-            .order_by("-added_at", "-pk")
-        ):
-            listed[item["list__customer_id"]].append(item)
-        for row in online:
-            who, source = None, None
-            for item in listed.get(row["customer_id"], ()):
-                if (
-                    item["added_at"] < row["placed_at"]
-                    and item["variant_id"] in variants_of[row["pk"]]
-                ):
-                    who, source = item["added_by_associate_id"], DailyAssociate.Source.LIST
-                    break
-            if who is None and row["customer__primary_associate_id"]:
-                who, source = row["customer__primary_associate_id"], DailyAssociate.Source.CLIENT
-            if who is not None:
-                entry = credit[(who, source, row["currency"])]
-                entry[0] += 1
-                entry[1] += row["total"]
-    if location_id is not None:
-        for row in (
+        ).values_list("received_at", flat=True):
+            transfers[day_of(moment)][1] += 1
+        for who, moment in (
             FollowUpTask.objects.filter(
                 location_id=location_id,
                 status=FollowUpTask.Status.DONE,
-                completed_at__gte=window[0],
-                completed_at__lt=window[1],
+                completed_at__gte=start,
+                completed_at__lt=end,
             )
             .annotate(
                 who=Coalesce("assigned_to_id", "created_by_id", output_field=BigIntegerField())
             )
             .filter(who__isnull=False)
-            .values("who")
-            .annotate(n=Count("pk"))
-            .order_by()
+            .values_list("who", "completed_at")
         ):
-            credit[(row["who"], DailyAssociate.Source.FOLLOWUP, "")] = [row["n"], ZERO]
-    return [
-        DailyAssociate(
-            **key, associate_id=who, source=source, currency=currency, count=n, sales=sales
+            followups[(day_of(moment), who)] += 1
+
+    credit = _associate_credit(orders=orders, orders_qs=orders_qs, variants_of=variants_of)
+
+    days = {"location_id": location_id, "day__range": (first, last)}
+    for model in (DailyRollup, DailyCategory, DailyReturnReason, CustomerDay, DailyAssociate):
+        model.objects.filter(**days).delete()
+    if location_id is not None:
+        DailyTransfers.objects.filter(**days).delete()
+    at = {"location_id": location_id}
+    DailyRollup.objects.bulk_create(
+        (
+            DailyRollup(**at, day=day, channel=channel, currency=currency, **figures)
+            for (day, channel, currency), figures in sorted(rows.items())
+        ),
+        batch_size=1000,
+    )
+    DailyCategory.objects.bulk_create(
+        (
+            DailyCategory(**at, day=day, channel=channel, currency=currency, category_id=cat, **f)
+            for (day, channel, currency, cat), f in categories.items()
+        ),
+        batch_size=1000,
+    )
+    DailyReturnReason.objects.bulk_create(
+        (
+            DailyReturnReason(
+                **at, day=day, channel=ch, currency=cur, reason=reason, condition=cond, **f
+            )
+            for (day, ch, cur, reason, cond), f in reasons.items()
+        ),
+        batch_size=1000,
+    )
+    CustomerDay.objects.bulk_create(
+        (
+            CustomerDay(
+                **at, day=day, customer_id=who, channel=ch, currency=cur, orders=n, sales=amount
+            )
+            for (day, who, ch, cur), (n, amount) in customer_days.items()
+        ),
+        batch_size=2000,
+    )
+    credit.update(
+        {
+            (day, who, DailyAssociate.Source.FOLLOWUP, ""): [n, ZERO]
+            for (day, who), n in followups.items()
+        }
+    )
+    DailyAssociate.objects.bulk_create(
+        (
+            DailyAssociate(
+                **at, day=day, associate_id=who, source=source, currency=cur, count=n, sales=amount
+            )
+            for (day, who, source, cur), (n, amount) in sorted(credit.items())
+        ),
+        batch_size=1000,
+    )
+    if location_id is not None:
+        DailyTransfers.objects.bulk_create(
+            DailyTransfers(**at, day=day, transfers_out=out, transfers_in=into)
+            for day, (out, into) in sorted(transfers.items())
         )
-        for (who, source, currency), (n, sales) in sorted(credit.items())
-    ]
+    return len(rows)
 
 
-# --- callers --------------------------------------------------------------------------
+def _associate_credit(
+    *, orders: dict[int, dict], orders_qs: QuerySet[Order], variants_of: dict[int, set[int]]
+) -> dict[tuple, list]:
+    """The attribution rule (module docstring) for the window's orders: {(day, associate,
+    source, currency): [orders, sales]}. One query (the lists' items)."""
+    credit: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
+    online = []
+    for order in orders.values():
+        if order["associate_id"]:
+            entry = credit[
+                (
+                    order["day"],
+                    order["associate_id"],
+                    DailyAssociate.Source.HELPED,
+                    order["currency"],
+                )
+            ]
+            entry[0] += 1
+            entry[1] += order["total"]
+        elif order["channel"] in ONLINE_CHANNELS:
+            online.append(order)
+    if not online:
+        return credit
+    listed: dict[int, list[dict]] = defaultdict(list)
+    for item in (
+        ListItem.objects.filter(
+            list__customer_id__in=orders_qs.filter(associate__isnull=True).values("customer_id"),
+            added_by_associate__isnull=False,
+        )
+        .values("list__customer_id", "variant_id", "added_by_associate_id", "added_at")
+        .order_by("-added_at", "-pk")
+    ):
+        listed[item["list__customer_id"]].append(item)
+    for order in online:
+        who, source = None, None
+        for item in listed.get(order["customer_id"], ()):
+            if (
+                item["added_at"] < order["placed_at"]
+                and item["variant_id"] in variants_of[order["pk"]]
+            ):
+                who, source = item["added_by_associate_id"], DailyAssociate.Source.LIST
+                break
+        if who is None and order["customer__primary_associate_id"]:
+            who, source = order["customer__primary_associate_id"], DailyAssociate.Source.CLIENT
+        if who is not None:
+            entry = credit[(order["day"], who, source, order["currency"])]
+            entry[0] += 1
+            entry[1] += order["total"]
+    return credit
 
 
 def rollups_refresh_keys(*, keys: Iterable[RollupKey]) -> int:
@@ -542,12 +549,15 @@ def rollups_rebuild(
     if location_ids is None:
         location_ids = [None, *Location.objects.order_by("pk").values_list("pk", flat=True)]
     done = 0
-    day = start
-    while day <= end:
-        for location_id in location_ids:
-            rollup_day_refresh(location_id=location_id, day=day)
-            done += 1
-        if progress is not None:
-            progress(len(location_ids))
-        day += dt.timedelta(days=1)
+    for location_id in location_ids:
+        first = start
+        while first <= end:
+            # A month per transaction: memory stays bounded on a long history.
+            last = min(end, first + dt.timedelta(days=REBUILD_CHUNK_DAYS - 1))
+            rollups_window_refresh(location_id=location_id, first=first, last=last)
+            days = (last - first).days + 1
+            done += days
+            if progress is not None:
+                progress(days)
+            first = last + dt.timedelta(days=1)
     return done
