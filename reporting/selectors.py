@@ -127,6 +127,9 @@ class Report:
     recovery: object | None
     other_currency_orders: int = 0
     flows: dict = field(default_factory=dict)
+    # The whole network (every store and online orders), where shares of all online
+    # orders mean something; a store sees its own counts.
+    network: bool = False
 
 
 def _scope(location_ids: list[int] | None, name: str = "location_id") -> Q:
@@ -351,6 +354,7 @@ def numbers_report(
         recovery=recovery,
         other_currency_orders=other,
         flows=flows,
+        network=location_ids is None,
     )
 
 

@@ -99,8 +99,28 @@ def _change(now, before) -> str:
     return percent((now - before) / before) if before else "–"
 
 
+# Half-width sections go in pairs, so the grid has no holes on a tablet.
+ORDER = (
+    "sales_by_day",
+    "channels",
+    "stores",
+    "flows",
+    "customers",
+    "returns_by_channel",
+    "returns_by_category",
+    "return_reasons",
+    "cart_recovery",
+    "associates",
+    "back_in_stock",
+)
+WIDE = frozenset(
+    {"sales_by_day", "channels", "stores", "returns_by_channel", "cart_recovery", "associates"}
+)
+
+
 def _table(key, title, columns, rows, raw, *, chart=None, note="") -> dict:
     return {
+        "wide": key in WIDE,
         "key": key,
         "title": title,
         "columns": columns,
@@ -144,6 +164,7 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
                 for row in report.by_day
             ],
             chart=line_chart(
+                width=760,
                 title=_("Sales by day"),
                 labels=day_labels,
                 series=[
@@ -253,12 +274,34 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
         )
 
     totals, before, flows = report.totals, report.totals_previous, report.flows
+    if report.network:
+        reach = [
+            (
+                _("Online orders picked up in a store"),
+                percent(flows["pickup_share"]),
+                flows["pickup_share"],
+            ),
+            (
+                _("Online orders shipped from a store"),
+                percent(flows["ship_from_store_share"]),
+                flows["ship_from_store_share"],
+            ),
+        ]
+    else:
+        reach = [
+            (
+                _("Online orders picked up here"),
+                number(totals["pickup_orders"]),
+                totals["pickup_orders"],
+            ),
+            (
+                _("Online orders shipped from here"),
+                number(totals["shipped_from_store"]),
+                totals["shipped_from_store"],
+            ),
+        ]
     flow_rows = [
-        (
-            _("Online orders picked up in a store"),
-            percent(flows["pickup_share"]),
-            flows["pickup_share"],
-        ),
+        *reach,
         (
             _("Hours from order to ready (average)"),
             number(totals["hours_to_ready"], 1),
@@ -276,11 +319,6 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
             number(totals["pickups_expired"]),
             totals["pickups_expired"],
         ),
-        (
-            _("Online orders shipped from a store"),
-            percent(flows["ship_from_store_share"]),
-            flows["ship_from_store_share"],
-        ),
         (_("Transfers in"), number(report.transfers["in_now"]), report.transfers["in_now"]),
         (_("Transfers out"), number(report.transfers["out_now"]), report.transfers["out_now"]),
     ]
@@ -292,6 +330,7 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
             [[label, shown] for label, shown, _raw in flow_rows],
             [[label, "" if raw is None else raw] for label, _shown, raw in flow_rows],
             chart=bar_chart(
+                width=460,
                 title=_("Pickups"),
                 labels=[_("Made ready"), _("Collected"), _("Not collected")],
                 series=[
@@ -378,6 +417,7 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
                 for row in report.categories
             ],
             chart=bar_chart(
+                width=460,
                 title=_("Return rate by category"),
                 labels=[row["name"] for row in categories],
                 series=[(_("Return rate"), [row["return_rate"] or 0 for row in categories])],
@@ -406,6 +446,7 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
                 [f"condition:{r['condition']}", r["units"], r["refunds"]] for r in report.conditions
             ],
             chart=bar_chart(
+                width=460,
                 title=_("Why items come back"),
                 labels=[_reason(r["reason"]) for r in report.reasons],
                 series=[(_("Units"), [r["units"] for r in report.reasons])],
@@ -579,6 +620,7 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
                 for label, _n, _w, a, b in customer_rows
             ],
             chart=bar_chart(
+                width=460,
                 title=_("Spend per customer"),
                 labels=[_("One channel"), _("Two or more channels")],
                 series=[
@@ -596,13 +638,14 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
             ),
         )
     )
-    return out
+    order = {key: n for n, key in enumerate(ORDER)}
+    return sorted(out, key=lambda table: order.get(table["key"], len(order)))
 
 
 def headline(report: Report) -> list[dict]:
     """The tiles at the top: this period, and the change from the one before."""
     t, b, cur = report.totals, report.totals_previous, report.currency
-    return [
+    tiles = [
         {
             "label": _("Sales"),
             "value": money(t["sales"], cur),
@@ -640,6 +683,17 @@ def headline(report: Report) -> list[dict]:
             "up": t["new_customers"] >= b["new_customers"],
         },
     ]
+    previous = [
+        money(b["sales"], cur),
+        number(b["orders"]),
+        money(b["aov"], cur),
+        number(b["units_per_order"], 1),
+        number(b["returns"]),
+        number(b["new_customers"]),
+    ]
+    for tile, before in zip(tiles, previous, strict=True):
+        tile["previous"] = before
+    return tiles
 
 
 def csv_response(table: dict, filename: str) -> HttpResponse:

@@ -93,34 +93,36 @@ def _svg(chart) -> SafeString:
     return mark_safe(text)
 
 
-def _base(kind, *, title: str, formatter, height: int = 320, **options):
+def _base(kind, *, title: str, formatter, width: int = 760, height: int = 320, **options):
     return kind(
         style=STYLE,
         title=title,
-        width=760,
+        width=width,
         height=height,
         js=[],
         disable_xml_declaration=True,
         explicit_size=False,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=options.pop("legend_columns", 3),
         truncate_legend=-1,
         truncate_label=-1,
         value_formatter=formatter,
         margin=12,
+        margin_bottom=28,
         spacing=14,
         **options,
     )
 
 
 def line_chart(
-    *, title: str, labels: list[str], series: list[tuple[str, list]], formatter
+    *, title: str, labels: list[str], series: list[tuple[str, list]], formatter, width: int = 760
 ) -> SafeString:
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 6))
     chart = _base(
         pygal.Line,
         title=title,
         formatter=formatter,
+        width=width,
         show_minor_x_labels=False,
         x_labels_major_every=every,
         dots_size=3 if len(labels) <= 31 else 1,
@@ -143,10 +145,23 @@ def bar_chart(
     series: list[tuple[str, list]],
     formatter,
     horizontal: bool = False,
+    width: int = 760,
 ) -> SafeString:
+    """``width`` is the drawing's own: a half-width card passes ~460 so its labels are
+    not shrunk below a readable size on a tablet."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    height = max(260, 48 * len(labels) + 120) if horizontal else 320
-    chart = _base(kind, title=title, formatter=formatter, height=height, print_values=False)
+    height = max(240, 40 * len(labels) + 110) if horizontal else (320 if width > 600 else 300)
+    longest = max((len(name) for name, _values in series), default=0)
+    columns = 1 if longest * 3 > width / 8 else (2 if longest * 3 > width / 12 else 3)
+    chart = _base(
+        kind,
+        title=title,
+        formatter=formatter,
+        width=width,
+        height=height,
+        print_values=False,
+        legend_columns=columns,
+    )
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, [float(v) if v is not None else None for v in values])
@@ -160,6 +175,8 @@ def _y_labels(chart, values, formatter) -> None:
     if top <= 0:
         top = 1.0
     step = _nice_step(top / 4)
+    if all(float(v).is_integer() for v in values if v is not None):
+        step = max(1.0, round(step))  # counts: whole ticks
     ticks = [step * n for n in range(0, int(top // step) + 2)]
     chart.y_labels = [{"label": formatter(t), "value": t} for t in ticks]
 
