@@ -17,6 +17,7 @@ from orders.models import Fulfilment, Order
 from returns.models import Return, ReturnLine
 from stores.models import Location
 from tests import factories as f
+from tests.api.conftest import api_key, client_for  # noqa: F401  (the API tests' fixtures)
 
 UTC = dt.UTC
 
