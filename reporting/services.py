@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -196,6 +197,18 @@ def rollup_day_refresh(*, location_id: int | None, day: dt.date) -> int:
     return rollups_window_refresh(location_id=location_id, first=day, last=day)
 
 
+@dataclass
+class WindowFigures:
+    """What the source rows of one location's window say, before it is written."""
+
+    rows: dict
+    categories: dict
+    reasons: dict
+    customer_days: dict
+    credit: dict
+    transfers: dict
+
+
 @transaction.atomic
 def rollups_window_refresh(*, location_id: int | None, first: dt.date, last: dt.date) -> int:
     """Recompute every rollup row of ``location_id`` for the local days [first, last] and
@@ -203,9 +216,75 @@ def rollups_window_refresh(*, location_id: int | None, first: dt.date, last: dt.
     queries, whatever its length), bucketed by the store's local day here; a single day
     (the incremental path) and a whole range (the rebuild) run exactly this code, so they
     give the same rows. Safe to run twice."""
+    figures = rollup_window_compute(location_id=location_id, first=first, last=last)
+    if figures is None:
+        return 0
+    rows, categories, reasons = figures.rows, figures.categories, figures.reasons
+    customer_days, credit, transfers = figures.customer_days, figures.credit, figures.transfers
+    days = {"location_id": location_id, "day__range": (first, last)}
+    for model in (DailyRollup, DailyCategory, DailyReturnReason, CustomerDay, DailyAssociate):
+        model.objects.filter(**days).delete()
+    if location_id is not None:
+        DailyTransfers.objects.filter(**days).delete()
+    at = {"location_id": location_id}
+    DailyRollup.objects.bulk_create(
+        (
+            DailyRollup(**at, day=day, channel=channel, currency=currency, **figures)
+            for (day, channel, currency), figures in sorted(rows.items())
+        ),
+        batch_size=1000,
+    )
+    DailyCategory.objects.bulk_create(
+        (
+            DailyCategory(**at, day=day, channel=channel, currency=currency, category_id=cat, **f)
+            for (day, channel, currency, cat), f in categories.items()
+        ),
+        batch_size=1000,
+    )
+    DailyReturnReason.objects.bulk_create(
+        (
+            DailyReturnReason(
+                **at, day=day, channel=ch, currency=cur, reason=reason, condition=cond, **f
+            )
+            for (day, ch, cur, reason, cond), f in reasons.items()
+        ),
+        batch_size=1000,
+    )
+    CustomerDay.objects.bulk_create(
+        (
+            CustomerDay(
+                **at, day=day, customer_id=who, channel=ch, currency=cur, orders=n, sales=amount
+            )
+            for (day, who, ch, cur), (n, amount) in customer_days.items()
+        ),
+        batch_size=2000,
+    )
+    DailyAssociate.objects.bulk_create(
+        (
+            DailyAssociate(
+                **at, day=day, associate_id=who, source=source, currency=cur, count=n, sales=amount
+            )
+            for (day, who, source, cur), (n, amount) in sorted(credit.items())
+        ),
+        batch_size=1000,
+    )
+    if location_id is not None:
+        DailyTransfers.objects.bulk_create(
+            DailyTransfers(**at, day=day, transfers_out=out, transfers_in=into)
+            for day, (out, into) in sorted(transfers.items())
+        )
+    return len(rows)
+
+
+def rollup_window_compute(
+    *, location_id: int | None, first: dt.date, last: dt.date
+) -> WindowFigures | None:
+    """The figures of ``location_id``'s local days [first, last] from the source rows,
+    written nowhere (the rebuild writes them; the benchmark compares them with the
+    rollups). None for a location that does not exist."""
     location = Location.objects.filter(pk=location_id).first() if location_id else None
     if location_id and location is None:
-        return 0
+        return None
     zone = zone_of(location)
     start, end = day_window(zone, first)[0], day_window(zone, last)[1]
 
@@ -392,65 +471,13 @@ def rollups_window_refresh(*, location_id: int | None, first: dt.date, last: dt.
 
     credit = _associate_credit(orders=orders, orders_qs=orders_qs, variants_of=variants_of)
 
-    days = {"location_id": location_id, "day__range": (first, last)}
-    for model in (DailyRollup, DailyCategory, DailyReturnReason, CustomerDay, DailyAssociate):
-        model.objects.filter(**days).delete()
-    if location_id is not None:
-        DailyTransfers.objects.filter(**days).delete()
-    at = {"location_id": location_id}
-    DailyRollup.objects.bulk_create(
-        (
-            DailyRollup(**at, day=day, channel=channel, currency=currency, **figures)
-            for (day, channel, currency), figures in sorted(rows.items())
-        ),
-        batch_size=1000,
-    )
-    DailyCategory.objects.bulk_create(
-        (
-            DailyCategory(**at, day=day, channel=channel, currency=currency, category_id=cat, **f)
-            for (day, channel, currency, cat), f in categories.items()
-        ),
-        batch_size=1000,
-    )
-    DailyReturnReason.objects.bulk_create(
-        (
-            DailyReturnReason(
-                **at, day=day, channel=ch, currency=cur, reason=reason, condition=cond, **f
-            )
-            for (day, ch, cur, reason, cond), f in reasons.items()
-        ),
-        batch_size=1000,
-    )
-    CustomerDay.objects.bulk_create(
-        (
-            CustomerDay(
-                **at, day=day, customer_id=who, channel=ch, currency=cur, orders=n, sales=amount
-            )
-            for (day, who, ch, cur), (n, amount) in customer_days.items()
-        ),
-        batch_size=2000,
-    )
     credit.update(
         {
             (day, who, DailyAssociate.Source.FOLLOWUP, ""): [n, ZERO]
             for (day, who), n in followups.items()
         }
     )
-    DailyAssociate.objects.bulk_create(
-        (
-            DailyAssociate(
-                **at, day=day, associate_id=who, source=source, currency=cur, count=n, sales=amount
-            )
-            for (day, who, source, cur), (n, amount) in sorted(credit.items())
-        ),
-        batch_size=1000,
-    )
-    if location_id is not None:
-        DailyTransfers.objects.bulk_create(
-            DailyTransfers(**at, day=day, transfers_out=out, transfers_in=into)
-            for day, (out, into) in sorted(transfers.items())
-        )
-    return len(rows)
+    return WindowFigures(rows, categories, reasons, customer_days, credit, transfers)
 
 
 def _associate_credit(
