@@ -11,13 +11,10 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Numbers")
 
     def ready(self) -> None:
-        from omni.outbox import register_handler
         from orders.services.events import order_event_recorded
         from reporting import receivers
-        from reporting.services import REFRESH_TOPIC, rollups_refresh_for_event
         from returns.signals import return_changed
 
-        register_handler(REFRESH_TOPIC, rollups_refresh_for_event)
         order_event_recorded.connect(
             receivers.order_event_recorded, dispatch_uid="reporting.order_event_recorded"
         )

@@ -59,7 +59,6 @@ ONLINE_CHANNELS = frozenset(
     {Channel.WEB, Channel.APP, Channel.SOCIAL, Channel.MARKETPLACE, Channel.PHONE}
 )
 COUNTED_RETURNS = (Return.Status.RECEIVED, Return.Status.REFUNDED, Return.Status.CLOSED)
-REFRESH_TOPIC = "rollups.refresh"
 REBUILD_CHUNK_DAYS = 31
 
 
@@ -541,7 +540,7 @@ def rollups_refresh_keys(*, keys: Iterable[RollupKey]) -> int:
 
 
 def rollups_refresh_for_event(payload: dict) -> None:
-    """The ``rollups.refresh`` outbox handler: an order or a return changed."""
+    """``reporting.tasks.rollups_refresh``: an order or a return changed."""
     if payload.get("return_id"):
         keys = rollup_keys_for_return(return_id=int(payload["return_id"]))
     else:

@@ -10,8 +10,8 @@ it records nothing, so the order services never depend on whether webhooks exist
 
 Every event is also announced by ``order_event_recorded`` (``order_id``, ``event``,
 ``key``), inside the caller's transaction. Its one receiver is reporting's
-(``reporting.receivers.order_event_recorded``): it records a ``rollups.refresh`` outbox
-message so the day's numbers are recomputed by a worker after commit.
+(``reporting.receivers.order_event_recorded``): after commit, a worker recomputes the
+numbers of the days the order touches.
 """
 
 from __future__ import annotations
