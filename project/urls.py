@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import campaigns.urls
 import catalog.urls
 import customers.urls
 import inventory.urls
@@ -21,13 +22,21 @@ import returns.urls
 import stores.urls
 from omni import i18n, views
 
-STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
+STOREFRONT_APPS = (
+    catalog.urls,
+    stores.urls,
+    orders.urls,
+    customers.urls,
+    returns.urls,
+    campaigns.urls,
+)
 BACKOFFICE_APPS = (
     stores.urls,
     customers.urls,
     inventory.urls,
     orders.urls,
     returns.urls,
+    campaigns.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
