@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
@@ -67,8 +68,12 @@ class SegmentForm(forms.ModelForm):
         max_value=3650,
         help_text=_("365 when empty"),
     )
-    last_purchase_after = forms.DateField(label=_("Last purchase after"), required=False)
-    last_purchase_before = forms.DateField(label=_("Last purchase before"), required=False)
+    last_purchase_after = forms.DateField(
+        label=_("Last purchase after"), required=False, widget=AdminDateWidget
+    )
+    last_purchase_before = forms.DateField(
+        label=_("Last purchase before"), required=False, widget=AdminDateWidget
+    )
     home_stores = forms.ModelMultipleChoiceField(
         label=_("Home store"),
         required=False,
@@ -98,6 +103,10 @@ class SegmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        currency = gettext("In %(currency)s, orders not cancelled") % {
+            "currency": settings.OMNI_CURRENCY
+        }
+        self.fields["spend_min"].help_text = self.fields["spend_max"].help_text = currency
         rules = (self.instance.rules or {}) if self.instance.pk else {}
         for name in RULE_FIELDS:
             if name in rules:

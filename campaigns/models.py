@@ -166,7 +166,7 @@ class CampaignVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign_id} [{self.language}] {self.subject}"
+        return f"{self.get_language_display()}: {self.subject}"
 
 
 class CampaignSend(models.Model):

@@ -86,3 +86,66 @@ def test_the_form_in_persian_reads_right_to_left(live_server, browser, screensho
     page.click("#stock-alert summary")
     assert page.locator("#alert-contact").is_visible()
     screenshot(page, "fa-form")
+
+
+def _page_for(browser, live_server, user, viewport):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport=viewport)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    return context.new_page()
+
+
+def test_the_store_sees_the_demand_on_a_tablet_and_a_phone(live_server, browser, screenshot):
+    from campaigns.services import back_in_stock_request
+    from stores.models import Associate
+    from tests import factories as f
+    from tests.e2e.conftest import TABLET
+
+    shop = make_shop()
+    spr = shop.stores["springfield"]
+    sweater = shop.products[1]
+    for n, size in enumerate(("S", "M", "M", "L", "M")):
+        back_in_stock_request(
+            variant=shop.variant(sweater, size=size), location=spr, email=f"s{n}@example.com"
+        )
+    associate = f.AssociateFactory(home_location=spr)
+    for language in ("en", "fa"):
+        Associate.objects.filter(pk=associate.pk).update(language=language)
+        for name, viewport in (("tablet", TABLET), ("phone", PHONE)):
+            page = _page_for(browser, live_server, associate.user, viewport)
+            page.goto(f"{live_server.url}/backoffice/demand/")
+            rows = page.locator(".demand-row")
+            assert rows.count() == 3
+            if language == "en":
+                assert "3 shoppers waiting" in rows.first.inner_text()
+            else:
+                assert page.locator("html").get_attribute("dir") == "rtl"
+            screenshot(page, f"demand-{language}-{name}")
+            page.context.close()
+
+
+def test_the_merchandiser_previews_a_segment_and_composes_a_campaign(
+    live_server, browser, screenshot
+):
+    from campaigns.models import Campaign, CampaignVersion, Segment
+    from tests import factories as f
+    from tests.e2e.conftest import TABLET
+
+    admin = f.SuperUserFactory(username="merch")
+    segment = Segment.objects.create(name="Thai speakers", rules={"languages": ["th"]})
+    campaign = Campaign.objects.create(name="Songkran", segment=segment)
+    CampaignVersion.objects.create(
+        campaign=campaign, language="en", subject="Songkran sale", body="Water-proof picks."
+    )
+    page = _page_for(browser, live_server, admin, TABLET)
+    page.goto(f"{live_server.url}/admin/campaigns/segment/{segment.pk}/change/")
+    assert "0 customers" in page.locator(".field-preview").inner_text()
+    screenshot(page, "admin-segment")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign.pk}/change/")
+    assert page.locator("input[name=_send]").is_visible()
+    screenshot(page, "admin-campaign")
