@@ -20,6 +20,7 @@ from campaigns.services import back_in_stock_request, campaign_unsubscribe_recor
 from campaigns.services.back_in_stock import open_link_read
 from campaigns.services.newsletters import unsubscribe_token_read
 from catalog.models import Variant
+from catalog.surface import size_name
 from customers.models import ContactChannel
 from customers.surface import customer_of, my_store, my_store_remember
 from inventory.selectors import stock_online_salable, stock_salable
@@ -43,26 +44,30 @@ def _salable_there(variant_id: int, location_id: int | None) -> bool:
 def back_in_stock_create(request: HttpRequest) -> HttpResponse:
     """The product page's "Tell me when it's back" form: a size, the shopper's store or
     online, and (for a guest) an email or a phone. Back to the product with a message."""
-    form = BackInStockForm(request.POST)
-    fallback = reverse("catalog:home")
-    next_url = safe_next(request, fallback)
-    if not form.is_valid():
-        messages.error(request, _("Please choose a size and where you want it."))
+    next_url = safe_next(request, reverse("catalog:home"))
+
+    def answer(level: int, text: str) -> HttpResponse:
+        # HTMX swaps the form for the answer; without JavaScript, back to the page.
+        if getattr(request, "htmx", False):
+            context = {"text": text, "ok": level == messages.SUCCESS, "next": next_url}
+            return render(request, "storefront/catalog/_stock_alert_answer.html", context)
+        messages.add_message(request, level, text)
         return redirect(next_url)
+
+    form = BackInStockForm(request.POST)
+    if not form.is_valid():
+        return answer(messages.ERROR, _("Please choose a size and where you want it."))
     variant = (
         Variant.objects.select_related("product").filter(pk=form.cleaned_data["variant"]).first()
     )
     if variant is None:
-        messages.error(request, _("Please choose a size and where you want it."))
-        return redirect(next_url)
+        return answer(messages.ERROR, _("Please choose a size and where you want it."))
     store = my_store(request) if form.cleaned_data["where"] == "store" else None
     if form.cleaned_data["where"] == "store" and store is None:
-        messages.error(request, _("Choose your store first."))
-        return redirect(next_url)
+        return answer(messages.ERROR, _("Choose your store first."))
     location = Location.objects.filter(pk=store.id).first() if store else None
     if _salable_there(variant.pk, location.pk if location else None):
-        messages.info(request, _("Good news: this size is available there now."))
-        return redirect(next_url)
+        return answer(messages.INFO, _("Good news: this size is available there now."))
     contact = form.cleaned_data["contact"]
     email, phone = (contact, "") if "@" in contact else ("", contact)
     try:
@@ -75,9 +80,8 @@ def back_in_stock_create(request: HttpRequest) -> HttpResponse:
             language=get_language(),
         )
     except BackInStockInvalid as exc:
-        messages.error(request, str(exc))
-        return redirect(next_url)
-    size = variant.size or _("One size")
+        return answer(messages.ERROR, str(exc))
+    size = size_name(variant.size) if variant.size else _("One size")
     if location is not None:
         text = _("We will let you know once when %(size)s is at %(store)s.") % {
             "size": size,
@@ -85,8 +89,7 @@ def back_in_stock_create(request: HttpRequest) -> HttpResponse:
         }
     else:
         text = _("We will let you know once when %(size)s is available online.") % {"size": size}
-    messages.success(request, text)
-    return redirect(next_url)
+    return answer(messages.SUCCESS, text)
 
 
 @require_GET

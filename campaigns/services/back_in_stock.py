@@ -30,9 +30,9 @@ from campaigns.errors import BackInStockInvalid
 from campaigns.models import BackInStockRequest
 from catalog.models import Variant
 from customers.errors import InvalidContact
-from customers.models import Customer
-from customers.services import normalise_email, normalise_phone
-from omni.email import absolute_url, email_send_once, subject_values
+from customers.models import Channel, Customer, Interaction
+from customers.services import interaction_record, normalise_email, normalise_phone
+from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.outbox import outbox_record
 from stores.models import Location
 
@@ -204,7 +204,7 @@ def back_in_stock_alert_send(payload: dict[str, Any]) -> bool:
     context = _alert_context(request)
     email = _contact_email(request)
     if email:
-        email_send_once(
+        log = email_send_once(
             kind=ALERT_KIND,
             object_type="campaigns.backinstockrequest",
             object_id=request.pk,
@@ -214,6 +214,17 @@ def back_in_stock_alert_send(payload: dict[str, Any]) -> bool:
             customer_id=request.customer_id,
             language=request.language,
         )
+        if log is not None and request.customer is not None:
+            # On the member's timeline, so the store sees the alert went out.
+            interaction_record(
+                customer=request.customer,
+                kind=Interaction.Kind.EMAIL,
+                channel=Channel.EMAIL,
+                summary=email_sent_text(log),
+                subject=request,
+                location=request.location,
+                detail={"email_kind": ALERT_KIND, "email_log_id": log.pk},
+            )
         sent = True
     elif _contact_phone(request):
         sent = _alert_by_sms(request, context)

@@ -117,6 +117,11 @@ def test_an_online_request_is_alerted_when_a_shipping_location_gets_it(
     assert email.extra_headers["Content-Language"] == "th"
     request.refresh_from_db()
     assert request.status == "notified"
+    # The member's timeline shows it.
+    from customers.models import Interaction
+
+    entry = Interaction.objects.get(customer=member, kind=Interaction.Kind.EMAIL)
+    assert entry.detail["email_kind"] == "back_in_stock"
 
 
 def test_expired_requests_are_never_alerted(shop, django_capture_on_commit_callbacks):

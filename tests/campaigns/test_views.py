@@ -102,6 +102,21 @@ def test_a_guest_asks_a_count_arrives_through_the_api_one_alert_opens_the_produc
     assert len(mail.outbox) == 1
 
 
+def test_htmx_gets_the_answer_in_place_of_the_form(client, shop):
+    _choose_store(client, shop.stores["springfield"])
+    sweater = shop.variant(shop.products[1], size="L")
+    body = {"variant": sweater.pk, "where": "store", "contact": "+1 217 555 0142"}
+    done = client.post(reverse("campaigns:back-in-stock"), body, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200
+    text = done.content.decode()
+    assert 'id="stock-alert"' in text and "L is at Springfield" in text
+    assert BackInStockRequest.objects.get().phone == "+12175550142"
+    refused = client.post(
+        reverse("campaigns:back-in-stock"), {**body, "contact": "12"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Enter a valid" in refused.content.decode() and "Try again" in refused.content.decode()
+
+
 def test_a_member_asks_without_typing_a_contact(client, shop):
     user = f.UserFactory()
     customer = f.CustomerFactory(user=user, email="ana@example.com")

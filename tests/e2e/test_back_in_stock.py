@@ -46,8 +46,10 @@ def test_a_shopper_asks_on_a_phone_and_one_alert_follows_an_api_count(
             path=os.path.join(os.environ["E2E_SCREENSHOTS"], "back-in-stock-form-only.png")
         )
     page.click("#stock-alert button[type=submit]")
-    page.wait_for_load_state("load")
-    assert "We will let you know once when M is at Springfield." in page.inner_text("#messages")
+    # HTMX swaps the form for the answer in place (without JavaScript: a redirect back).
+    answer = page.locator("#stock-alert[role=status]")
+    answer.wait_for()
+    assert "We will let you know once when M is at Springfield." in answer.inner_text()
     screenshot(page, "asked")
     assert BackInStockRequest.objects.get().email == "shopper@example.com"
 
