@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from campaigns.errors import BackInStockInvalid
 from campaigns.models import BackInStockRequest
 from catalog.models import Variant
+from catalog.option_names import colour_name, size_name
 from customers.errors import InvalidContact
 from customers.models import Channel, Customer, Interaction
 from customers.services import interaction_record, normalise_email, normalise_phone
@@ -160,10 +161,13 @@ def _alert_context(request: BackInStockRequest) -> dict[str, Any]:
     variant = request.variant
     with translation.override(request.language):
         link = reverse("campaigns:back-in-stock-open", args=[open_link_token(request)])
+        size = size_name(variant.size) if variant.size else translation.gettext("One size")
+        colour = colour_name(variant.colour) if variant.colour else ""
+        product_name = variant.product.name  # in the shopper's language
     return {
-        "product_name": variant.product.name,
-        "size": variant.size,
-        "colour": variant.colour,
+        "product_name": product_name,
+        "size": size,
+        "colour": colour,
         "store_name": request.location.name if request.location else "",
         "online": request.location is None,
         "first_name": request.customer.first_name if request.customer else "",

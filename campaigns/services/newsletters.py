@@ -134,19 +134,22 @@ def unsubscribe_token_read(token: str) -> int | None:
         return None
 
 
-def _products(campaign: Campaign) -> list[dict[str, Any]]:
-    """The picked products as the email shows them (1 query)."""
-    ids = list(campaign.products.values_list("pk", flat=True))
-    found = products_for_cards(campaign.products.all()) if ids else []
+def _products(campaign: Campaign) -> list[Any]:
+    """The picked products with their price (1 query; names read per language later)."""
+    return list(products_for_cards(campaign.products.all()).order_by("pk"))
+
+
+def _product_cards(products: list[Any]) -> list[dict[str, Any]]:
+    """The products as the email shows them, in the active language."""
     return [
         {
             "name": p.name,
             "url": absolute_url(reverse("catalog:product", kwargs={"slug": p.slug})),
-            "price": format_money_lazy(p.min_price, settings.OMNI_CURRENCY)
+            "price": str(format_money_lazy(p.min_price, settings.OMNI_CURRENCY))
             if p.min_price is not None
             else "",
         }
-        for p in found
+        for p in products
     ]
 
 
@@ -160,7 +163,7 @@ def _message(
     version: CampaignVersion,
     customer: Customer,
     send_id: int,
-    products: list[dict[str, Any]],
+    products: list[Any],
     connection,
 ) -> EmailMultiAlternatives:
     with translation.override(version.language):
@@ -171,7 +174,7 @@ def _message(
             "site_name": settings.OMNI_SITE_NAME,
             "subject": version.subject,
             "paragraphs": [p.strip() for p in version.body.split("\n\n") if p.strip()],
-            "products": [{**p, "price": str(p["price"])} for p in products],
+            "products": _product_cards(products),
             "first_name": customer.first_name,
             "unsubscribe_url": url,
         }
