@@ -11,7 +11,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
-from django.utils.translation import gettext
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.errors import CampaignNotSendable, SegmentRulesInvalid
@@ -140,6 +142,7 @@ class SegmentAdmin(admin.ModelAdmin):
     list_display = ("name", "updated_at")
     search_fields = ("name",)
     readonly_fields = ("preview",)
+    change_form_template = "admin/campaigns/segment/change_form.html"
     fieldsets = (
         (None, {"fields": ("name", "preview")}),
         (
@@ -167,13 +170,43 @@ class SegmentAdmin(admin.ModelAdmin):
         if obj is None or obj.pk is None:
             return gettext("Save to see how many customers the rules select.")
         members, reachable = segment_count(obj.rules)
-        return gettext(
+        return ngettext(
+            "%(members)s customer; %(reachable)s with marketing email consent "
+            "(a newsletter goes to these).",
             "%(members)s customers; %(reachable)s with marketing email consent "
-            "(a newsletter goes to these)."
+            "(a newsletter goes to these).",
+            members,
         ) % {"members": members, "reachable": reachable}
 
     def save_model(self, request, obj, form, change):
         segment_save(segment=obj, name=form.cleaned_data["name"], rules=form.rules)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name="campaigns_segment_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        """The count the rules in the form select, before saving (the change form's
+        "Preview count" button sends its fields here)."""
+        form = SegmentForm(data=request.GET or None)
+        counts = None
+        if form.is_bound:
+            form.is_valid()
+            rule_errors = {k: v for k, v in form.errors.items() if k != "name"}
+            if not rule_errors and hasattr(form, "rules"):
+                counts = segment_count(form.rules)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Segment preview"),
+            "form": form,
+            "counts": counts,
+            "back": request.META.get("HTTP_REFERER", ""),
+        }
+        return TemplateResponse(request, "admin/campaigns/segment/preview.html", context)
 
 
 class CampaignVersionInline(admin.StackedInline):

@@ -38,6 +38,19 @@ def test_a_segment_is_made_with_the_rules_form_and_previewed(admin_client):
     assert "2 customers; 1 with marketing email consent" in text
 
 
+def test_the_preview_counts_before_saving(admin_client):
+    f.CustomerFactory(language="th")
+    f.CustomerFactory(language="en")
+    url = reverse("admin:campaigns_segment_preview")
+    page = admin_client.get(url, {"languages": ["th"], "name": ""}).content.decode()
+    assert "1 customer; 0 with marketing email consent" in page
+    bad = admin_client.get(url, {"spend_min": "9", "spend_max": "1"}).content.decode()
+    assert "The most must not be below the least." in bad
+    assert not Segment.objects.exists()
+    form = admin_client.get(reverse("admin:campaigns_segment_add")).content.decode()
+    assert f'formaction="{url}"' in form
+
+
 def test_bad_rules_are_form_errors(admin_client):
     response = admin_client.post(
         reverse("admin:campaigns_segment_add"),
