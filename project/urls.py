@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import campaigns.urls
 import catalog.urls
 import customers.urls
 import inventory.urls
@@ -23,13 +24,21 @@ import stores.urls
 from omni import i18n, views
 from reporting.views import numbers_network
 
-STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
+STOREFRONT_APPS = (
+    catalog.urls,
+    stores.urls,
+    orders.urls,
+    customers.urls,
+    returns.urls,
+    campaigns.urls,
+)
 BACKOFFICE_APPS = (
     stores.urls,
     customers.urls,
     inventory.urls,
     orders.urls,
     returns.urls,
+    campaigns.urls,
     reporting.urls,
 )
 
