@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
+from campaigns.models import BackInStockRequest
 from catalog.models import Category
 from orders.selectors import cart_recovery_metrics
 from reporting.models import (
@@ -130,6 +131,7 @@ class Report:
     # The whole network (every store and online orders), where shares of all online
     # orders mean something; a store sees its own counts.
     network: bool = False
+    demand: list = field(default_factory=list)
 
 
 def _scope(location_ids: list[int] | None, name: str = "location_id") -> Q:
@@ -148,7 +150,7 @@ def numbers_report(
     zone: ZoneInfo | None = None,
 ) -> Report:
     """The dashboard's figures for ``location_ids`` (None: the whole network) over
-    ``period`` and the period before it. 10 queries, whatever the length or the number
+    ``period`` and the period before it. 12 queries, whatever the length or the number
     of stores."""
     currency = settings.OMNI_CURRENCY
     previous = period.previous
@@ -156,10 +158,13 @@ def numbers_report(
     scope = _scope(location_ids)
 
     # 1. The daily rollups of both periods.
+    # Summed in the database per (day, channel) and, apart, per store: a few hundred
+    # rows to add up here whatever the number of stores.
+    sums = {name: Sum(name) for name in ADDITIVE}
     rows = (
         DailyRollup.objects.filter(scope, day__range=span)
-        .values("day", "channel", "location_id", "currency")
-        .annotate(**{name: Sum(name) for name in ADDITIVE})
+        .values("day", "channel", "currency")
+        .annotate(**sums)
         .order_by()
     )
     totals, totals_previous = _blank(), _blank()
@@ -176,8 +181,13 @@ def numbers_report(
         _add(totals if current else totals_previous, row, money_too=same)
         _add((days if current else days_previous)[row["day"]], row, money_too=same)
         _add(channels[row["channel"]][0 if current else 1], row, money_too=same)
-        if current:
-            _add(stores[row["location_id"]], row, money_too=same)
+    for row in (
+        DailyRollup.objects.filter(scope, day__range=(period.start, period.end))
+        .values("location_id", "currency")
+        .annotate(**sums)
+        .order_by()
+    ):
+        _add(stores[row["location_id"]], row, money_too=row["currency"] == currency)
     by_day = []
     for offset, day in enumerate(period.each_day()):
         before = previous.start + dt.timedelta(days=offset)
@@ -316,6 +326,9 @@ def numbers_report(
         until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         recovery = cart_recovery_metrics(since=since, until=until, store=recovery_store)
 
+    # 10. Back-in-stock demand (campaigns), live.
+    demand = back_in_stock_demand(location_ids=location_ids, period=period, zone=zone)
+
     flows = {
         "online_orders": sum(channels[c][0]["orders"] for c in ONLINE if c in channels),
         "online_returns": sum(channels[c][0]["returns"] for c in ONLINE if c in channels),
@@ -355,6 +368,7 @@ def numbers_report(
         other_currency_orders=other,
         flows=flows,
         network=location_ids is None,
+        demand=demand,
     )
 
 
@@ -431,8 +445,25 @@ def _no_customers() -> dict:
     return _customers(0, 0, 0, 0, 0)
 
 
-def back_in_stock_demand(*, location_ids: list[int] | None, period: Period) -> list[dict]:
-    """Seam for the campaigns app's back-in-stock requests (not built yet): the products
-    shoppers asked to be told about, most wanted first. Empty until requests exist; the
-    dashboard shows the section only when this returns rows."""
-    return []
+def back_in_stock_demand(
+    *, location_ids: list[int] | None, period: Period, zone: ZoneInfo | None = None, limit: int = 10
+) -> list[dict]:
+    """Back-in-stock requests (campaigns) made in the period at the stores shown (the
+    network: online ones too), per product, most asked first: how many, and how many
+    have had their alert. Read live from the requests, one grouped query (the rollups do
+    not hold them: they are demand, not sales)."""
+    zone = zone or ZoneInfo(settings.TIME_ZONE)
+    since = dt.datetime.combine(period.start, dt.time.min, tzinfo=zone)
+    until = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    requests = BackInStockRequest.objects.filter(created_at__gte=since, created_at__lt=until)
+    if location_ids is not None:
+        requests = requests.filter(location_id__in=location_ids)
+    return [
+        {"name": row["variant__product__name"], "requests": row["n"], "notified": row["notified"]}
+        for row in requests.values("variant__product_id", "variant__product__name")
+        .annotate(
+            n=Count("pk"),
+            notified=Count("pk", filter=Q(status=BackInStockRequest.Status.NOTIFIED)),
+        )
+        .order_by("-n", "variant__product__name")[:limit]
+    ]

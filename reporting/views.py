@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from customers.models import Channel
 from omni.calendars import format_date
 from reporting.models import DailyAssociate
-from reporting.selectors import Period, Report, back_in_stock_demand, numbers_report
+from reporting.selectors import Period, Report, numbers_report
 from reporting.views_charts import bar_chart, line_chart, money, number, percent
 from returns.models import ReturnLine
 from stores.models import Location
@@ -113,8 +113,17 @@ ORDER = (
     "associates",
     "back_in_stock",
 )
+# back_in_stock is the last card: alone, it takes the whole row.
 WIDE = frozenset(
-    {"sales_by_day", "channels", "stores", "returns_by_channel", "cart_recovery", "associates"}
+    {
+        "back_in_stock",
+        "sales_by_day",
+        "channels",
+        "stores",
+        "returns_by_channel",
+        "cart_recovery",
+        "associates",
+    }
 )
 
 
@@ -500,17 +509,29 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
             )
         )
 
-    demand = back_in_stock_demand(location_ids=None, period=report.period)
-    if demand:
-        out.append(
-            _table(
-                "back_in_stock",
-                _("Back-in-stock demand"),
-                [_("Product"), _("Requests")],
-                [[row["name"], number(row["requests"])] for row in demand],
-                [[row["name"], row["requests"]] for row in demand],
+    demand = report.demand
+    out.append(
+        _table(
+            "back_in_stock",
+            _("Back-in-stock demand"),
+            [_("Product"), _("Requests"), _("Alerted")],
+            [[row["name"], number(row["requests"]), number(row["notified"])] for row in demand],
+            [[row["name"], row["requests"], row["notified"]] for row in demand],
+            chart=bar_chart(
+                title=_("Asked to be told when it is back"),
+                labels=[row["name"] for row in demand],
+                series=[
+                    (_("Requests"), [row["requests"] for row in demand]),
+                    (_("Alerted"), [row["notified"] for row in demand]),
+                ],
+                formatter=lambda v: number(v),
+                horizontal=True,
             )
+            if demand
+            else None,
+            note=_("Shoppers who asked to be told when a size is back, in this period."),
         )
+    )
 
     associates = report.associates[:15]
     source = DailyAssociate.Source
