@@ -25,6 +25,10 @@ from stores.models import Associate, Location
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
+        "service_channel.changed": stored_text.Template(
+            gettext_lazy("Service messages by: %(channel)s"),
+            channel=stored_text.choice(ContactChannel),
+        ),
         "consent.changed": stored_text.Template(
             gettext_lazy("%(channel)s consent: %(state)s"),
             channel=stored_text.choice(ContactChannel),
@@ -87,3 +91,41 @@ def consent_set(
         associate=associate,
     )
     return consent
+
+
+SERVICE_CHANNELS = (ContactChannel.EMAIL, ContactChannel.SMS)
+
+
+@transaction.atomic
+def service_channel_set(
+    *,
+    customer: Customer,
+    channel: str,
+    source: str,
+    associate: Associate | None = None,
+    location: Location | None = None,
+) -> Customer:
+    """How service messages (pickup ready, reminder, items arrived, return received)
+    reach the customer: ``email`` or ``sms``. Texts need a phone number. Setting the same
+    value records nothing. Locks the customer. Raises InvalidContact."""
+    if channel not in SERVICE_CHANNELS:
+        raise InvalidContact(_("Choose email or text message."), field="service_messages_by")
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if channel == ContactChannel.SMS and not locked.phone:
+        raise InvalidContact(
+            _("Add a phone number to get service messages by text."), field="service_messages_by"
+        )
+    if locked.service_messages_by == channel:
+        return locked
+    locked.service_messages_by = channel
+    locked.save(update_fields=["service_messages_by", "updated_at"])
+    customer.service_messages_by = channel
+    interaction_record(
+        customer=locked,
+        kind=Interaction.Kind.CONSENT,
+        channel=source,
+        summary=stored_text.text("service_channel.changed", channel=channel),
+        location=location,
+        associate=associate,
+    )
+    return locked
