@@ -22,14 +22,18 @@ def send_url(customer):
     return reverse("backoffice:customer-message", args=[customer.pk])
 
 
-def test_the_360_shows_consent_and_sends_a_text(client, textable, associate, django_capture_on_commit_callbacks):
+def test_the_360_shows_consent_and_sends_a_text(
+    client, textable, associate, django_capture_on_commit_callbacks
+):
     client.force_login(associate.user)
     page = client.get(reverse("backoffice:customer-detail", args=[textable.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="conversation"' in html and "may text" in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(send_url(textable), {"channel": "sms", "body": "Your jacket is in"}, **HX)
+        response = client.post(
+            send_url(textable), {"channel": "sms", "body": "Your jacket is in"}, **HX
+        )
     assert response.status_code == 200
     message = Message.objects.get()
     assert message.status == Message.Status.SENT and message.associate == associate
@@ -58,7 +62,9 @@ def test_a_template_in_the_customers_language(client, textable, associate):
     ("state", "channel"),
     [(None, "sms"), (ConsentState.NONE, "sms"), (None, "email"), (ConsentState.NONE, "email")],
 )
-def test_the_send_is_refused_server_side_without_consent(client, customer, associate, state, channel):
+def test_the_send_is_refused_server_side_without_consent(
+    client, customer, associate, state, channel
+):
     if state:
         consent(customer, channel, state)
     client.force_login(associate.user)
@@ -75,7 +81,11 @@ def test_the_send_is_refused_server_side_without_consent(client, customer, assoc
 
 def test_bad_input_is_a_form_error(client, textable, associate):
     client.force_login(associate.user)
-    for data in ({"channel": "sms", "body": ""}, {"channel": "fax", "body": "x"}, {"channel": "sms", "body": "x" * 1601}):
+    for data in (
+        {"channel": "sms", "body": ""},
+        {"channel": "fax", "body": "x"},
+        {"channel": "sms", "body": "x" * 1601},
+    ):
         assert client.post(send_url(textable), data, **HX).status_code == 400
     textable.phone = "+1 555"
     textable.save()
@@ -85,7 +95,9 @@ def test_bad_input_is_a_form_error(client, textable, associate):
 
 
 def _thread(customer, location, associate=None, **kwargs):
-    message = services.message_receive_web(customer=customer, body="Hello?", location=location, associate=associate)
+    message = services.message_receive_web(
+        customer=customer, body="Hello?", location=location, associate=associate
+    )
     return message.thread
 
 
@@ -121,8 +133,12 @@ def test_inbox_permissions(client, matrix, associate, manager, who, visible):
         assert status == (200 if name in visible else 404), name
 
 
-def test_opening_a_thread_reads_it_and_a_reply_goes_out(client, textable, store, associate, django_capture_on_commit_callbacks):
-    services.message_receive_web(customer=textable, body="Is the blazer in 38?", location=store, associate=associate)
+def test_opening_a_thread_reads_it_and_a_reply_goes_out(
+    client, textable, store, associate, django_capture_on_commit_callbacks
+):
+    services.message_receive_web(
+        customer=textable, body="Is the blazer in 38?", location=store, associate=associate
+    )
     thread = Thread.objects.get()
     assert thread.unread == 1
     client.force_login(associate.user)
@@ -132,13 +148,17 @@ def test_opening_a_thread_reads_it_and_a_reply_goes_out(client, textable, store,
     assert thread.unread == 0
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("backoffice:inbox-reply", args=[thread.pk]), {"channel": "sms", "body": "Yes, I kept one"}, **HX
+            reverse("backoffice:inbox-reply", args=[thread.pk]),
+            {"channel": "sms", "body": "Yes, I kept one"},
+            **HX,
         )
     assert response.status_code == 200 and "Yes, I kept one" in response.content.decode()
     assert thread.messages.count() == 2
 
 
-def test_the_inbox_takes_the_same_queries_for_1_or_30_threads(client, store, manager, django_assert_max_num_queries):
+def test_the_inbox_takes_the_same_queries_for_1_or_30_threads(
+    client, store, manager, django_assert_max_num_queries
+):
     client.force_login(manager.user)
     _thread(f.CustomerFactory(), store)
     with django_assert_max_num_queries(12) as one:
@@ -152,7 +172,9 @@ def test_the_inbox_takes_the_same_queries_for_1_or_30_threads(client, store, man
     assert len(re.findall(r'href="/backoffice/inbox/\d+/"', page.content.decode())) == 30
 
 
-def test_a_thread_takes_the_same_queries_for_2_or_40_messages(client, textable, store, manager, django_assert_max_num_queries):
+def test_a_thread_takes_the_same_queries_for_2_or_40_messages(
+    client, textable, store, manager, django_assert_max_num_queries
+):
     client.force_login(manager.user)
     thread = _thread(textable, store)
     _thread(textable, store)
@@ -179,7 +201,9 @@ def test_inbox_is_for_associates_only(client, customer):
 def shared_list(customer, associate):
     shopping_list = f.ListFactory(customer=customer, name="Autumn", is_shared=True)
     product = f.ProductFactory(name="Blazer")
-    f.ListItemFactory(list=shopping_list, product=product, added_by_associate=associate, added_by_name="Caleb")
+    f.ListItemFactory(
+        list=shopping_list, product=product, added_by_associate=associate, added_by_name="Caleb"
+    )
     return shopping_list
 
 
@@ -189,7 +213,9 @@ def test_the_shared_list_offers_a_message_to_the_associate(client, shared_list, 
     url = reverse("messaging:list-message", args=[shared_list.share_token])
     form = client.get(url, {"associate": associate.pk})
     assert form.status_code == 200
-    response = client.post(url, {"associate": associate.pk, "body": "Can you hold the blazer?", "contact": "Ana"})
+    response = client.post(
+        url, {"associate": associate.pk, "body": "Can you hold the blazer?", "contact": "Ana"}
+    )
     assert response.status_code == 302
     message = Message.objects.get()
     assert message.direction == Message.Direction.IN and message.channel == "web"
@@ -214,7 +240,10 @@ def test_a_list_without_associate_items_has_no_message_link(client, customer):
     f.ListItemFactory(list=shopping_list)
     page = client.get(reverse("customers:list-shared", args=[shopping_list.share_token]))
     assert "Message " not in page.content.decode()
-    assert client.get(reverse("messaging:list-message", args=[shopping_list.share_token])).status_code == 404
+    assert (
+        client.get(reverse("messaging:list-message", args=[shopping_list.share_token])).status_code
+        == 404
+    )
 
 
 def test_manager_role(manager):
