@@ -29,8 +29,8 @@ from django.utils import timezone, translation
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
 from messaging.services import service_message_send
-from omni.calendars import format_datetime, store_local
 from omni.addresses import address_lines
+from omni.calendars import format_datetime, store_local
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
 from omni.money import format_money_lazy

@@ -6,6 +6,7 @@ from django.test import override_settings
 from customers.models import ConsentState, ContactChannel
 from stores.models import Associate
 from tests import factories as f
+from tests.orders.conftest import places, variant  # noqa: F401  (the service-text tests')
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,12 @@ from messaging.models import Message
 from orders import services as order_services
 from orders.emails import pickup_reminder_send
 from tests import factories as f
-from tests.orders.conftest import places, variant  # noqa: F401
 from tests.orders.helpers import place, receive
 
 pytestmark = pytest.mark.django_db
 
 
-def _pickup(places, variant, customer, capture):  # noqa: F811
+def _pickup(places, variant, customer, capture):
     store = places["springfield"]
     receive(variant, store, 5)
     with capture(execute=True):
@@ -35,7 +34,7 @@ def test_pickup_ready_by_the_chosen_channel_only(
     places,
     variant,
     chosen,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     customer = f.CustomerFactory(
         email="sara@example.com", phone="+12015550123", service_messages_by=chosen, language="fa"
@@ -65,7 +64,7 @@ def test_pickup_ready_by_the_chosen_channel_only(
 
 def test_an_unusable_number_falls_back_to_the_email(
     places, variant, django_capture_on_commit_callbacks
-):  # noqa: F811
+):
     customer = f.CustomerFactory(email="x@example.com", phone="+1 555", service_messages_by="sms")
     order = _pickup(places, variant, customer, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,7 +92,7 @@ def test_return_received_by_text(django_capture_on_commit_callbacks):
     assert not Message.objects.exists() and len(mail.outbox) == 1
 
 
-def test_items_arrived_for_a_pickup_by_text(places, variant, django_capture_on_commit_callbacks):  # noqa: F811
+def test_items_arrived_for_a_pickup_by_text(places, variant, django_capture_on_commit_callbacks):
     store = places["springfield"]
     store.ready_on_transfer_receipt = False
     store.save()

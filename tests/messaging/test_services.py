@@ -26,16 +26,16 @@ from tests.messaging.conftest import consent
 
 pytestmark = pytest.mark.django_db
 
-M, O, N = ConsentState.MARKETING, ConsentState.ONE_TO_ONE, ConsentState.NONE
+M, OTO, N = ConsentState.MARKETING, ConsentState.ONE_TO_ONE, ConsentState.NONE
 
 # (purpose, consent state, allowed?) for both channels.
 MATRIX = [
     ("marketing", M, True),
-    ("marketing", O, False),
+    ("marketing", OTO, False),
     ("marketing", N, False),
     ("marketing", None, False),
     ("one_to_one", M, True),
-    ("one_to_one", O, True),
+    ("one_to_one", OTO, True),
     ("one_to_one", N, False),
     ("one_to_one", None, False),
     ("requested", N, True),
@@ -360,7 +360,7 @@ def test_a_sentence_with_stop_in_it_is_a_reply(textable, text):
     services.message_receive_sms(
         provider="console", inbound=SmsInbound("SMr", "+12015550123", "", text)
     )
-    assert consent_state(customer=textable, channel=ContactChannel.SMS) == O
+    assert consent_state(customer=textable, channel=ContactChannel.SMS) == OTO
 
 
 def test_web_message_lands_in_the_associates_thread(customer, store, associate):

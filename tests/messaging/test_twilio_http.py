@@ -27,7 +27,7 @@ class FakeTwilio(BaseHTTPRequestHandler):
     received: list[dict] = []
     down = 0  # answer 503 this many times
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
         expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
