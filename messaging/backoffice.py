@@ -11,13 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
-from customers.models import Customer
+from customers import services as customer_services
+from customers.models import Channel, Customer
 from messaging import selectors, services
 from messaging.errors import MessagingError
 from messaging.models import MessageChannel, Purpose, Thread
 from messaging.surface import MessageForm, message_card
 from messaging.wording import OUTREACH, wording_render
-from omni.http import domain_error_on_form
+from omni.errors import DomainError
+from omni.http import domain_error_message, domain_error_on_form
 from stores.surface import backoffice_render, backoffice_view
 
 TIMELINE_PAGE = 10
@@ -109,6 +111,27 @@ def customer_message_send(request: HttpRequest, customer_id: int) -> HttpRespons
     if not form.is_valid() or not _send(request, customer, form, request.location):
         return _card_response(request, customer, form=form, status=400)
     messages.success(request, _("Message queued; it goes out in a moment."))
+    return _card_response(request, customer)
+
+
+@require_POST
+@backoffice_view
+def customer_service_channel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """How the customer's service messages go (email or text), set on the 360 with the
+    customer's word."""
+    customer = _customer_or_404(customer_id)
+    try:
+        customer_services.service_channel_set(
+            customer=customer,
+            channel=request.POST.get("service_messages_by", ""),
+            source=Channel.STORE,
+            associate=request.associate,
+            location=request.location,
+        )
+    except DomainError as error:
+        domain_error_message(request, error)
+        return _card_response(request, customer, status=400)
+    messages.success(request, _("Saved."))
     return _card_response(request, customer)
 
 

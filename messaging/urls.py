@@ -22,6 +22,11 @@ backoffice_urlpatterns = [
         name="customer-message",
     ),
     path(
+        "customers/<int:customer_id>/service-messages/",
+        backoffice.customer_service_channel,
+        name="customer-service-channel",
+    ),
+    path(
         "customers/<int:customer_id>/message/template/",
         backoffice.customer_message_template,
         name="customer-message-template",
