@@ -288,7 +288,8 @@ Factory = Callable[[urllib.parse.SplitResult], SmsProvider]
 
 
 def _twilio_from_url(url: urllib.parse.SplitResult) -> SmsProvider:
-    query = dict(urllib.parse.parse_qsl(url.query))
+    # "?from=+6621234567": a + in the number is a plus, not a space.
+    query = dict(urllib.parse.parse_qsl(url.query.replace("+", "%2B")))
     scheme = "http" if url.scheme.endswith("+http") else "https"
     host = url.hostname or "api.twilio.com"
     netloc = f"{host}:{url.port}" if url.port else host

@@ -155,3 +155,22 @@ def test_an_outage_is_retried_and_a_refusal_fails_the_message(
         )
     refused.refresh_from_db()
     assert refused.status == Message.Status.FAILED and "21211" in refused.error
+
+
+def test_sms_url_configures_the_provider(settings):
+    from messaging.providers import ConsoleProvider, FileProvider, TwilioProvider, sms_provider
+
+    settings.SMS_URL = "twilio://AC1:tok%2Fen@api.twilio.com?from=+6621234567"
+    provider = sms_provider()
+    assert isinstance(provider, TwilioProvider)
+    assert (provider.account_sid, provider.auth_token) == ("AC1", "tok/en")
+    assert provider.sender == "+6621234567" and provider.base_url == "https://api.twilio.com"
+    settings.SMS_URL = "twilio://AC1:tok@api.twilio.com?service=MG123"
+    assert sms_provider().messaging_service == "MG123"
+    settings.SMS_URL = "file://var/sms"
+    assert isinstance(sms_provider(), FileProvider)
+    settings.SMS_URL = ""
+    assert isinstance(sms_provider(), ConsoleProvider)
+    settings.SMS_URL = "carrier-pigeon://x"
+    with pytest.raises(Exception, match="not available"):
+        sms_provider()
