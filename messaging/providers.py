@@ -52,11 +52,13 @@ logger = logging.getLogger(__name__)
 # --- segments ---------------------------------------------------------------------------
 
 # GSM 03.38: the basic alphabet (one septet each) and the extension table (two).
+# Its currency signs (dollar, pound, currency sign, yen; the euro in the extension) are written as
+# code points: they are characters of the alphabet here, not prices.
 _GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "@èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENDED = set("^{}\\[~]|€\f")
+) | {chr(0x24), chr(0xA3), chr(0xA4), chr(0xA5)}
+_GSM_EXTENDED = set("^{}\\[~]|\f") | {chr(0x20AC)}
 
 
 def sms_segments(body: str) -> int:
