@@ -13,7 +13,7 @@ from customers.services import consent_set
 from messaging.models import Message, Thread
 from messaging.providers import _twilio_signature
 from tests import factories as f
-from tests.e2e.conftest import TABLET
+from tests.e2e.conftest import PHONE, TABLET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -117,6 +117,11 @@ def test_an_associate_texts_a_client_and_reads_the_reply(
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     screenshot(page, "thread-fa")
+    # And on a phone.
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "thread-fa-phone")
+    page.set_viewport_size(TABLET)
     page.goto(f"{live_server.url}{detail}")
     page.wait_for_load_state("load")
     screenshot(page, "360-fa")
