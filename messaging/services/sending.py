@@ -135,7 +135,12 @@ def quiet_hours_end(*, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
     window = (settings.OMNI_MESSAGE_QUIET_HOURS or "").strip()
     if not window:
         return None
-    start, end = (_clock(part) for part in window.split("-"))
+    try:
+        start, end = (_clock(part) for part in window.split("-"))
+    except ValueError:
+        # A mistyped setting must not stop every text: send, and say so in the log.
+        logger.warning("OMNI_MESSAGE_QUIET_HOURS %r is not HH:MM-HH:MM; ignored", window)
+        return None
     local = now.astimezone(zone)
     moment = local.time()
     if start <= end:

@@ -409,3 +409,12 @@ def test_interactions_are_not_written_for_marketing(customer):
         channel="email", purpose="marketing", subject="News", body="News", customer=customer
     )
     assert not Interaction.objects.filter(kind=Interaction.Kind.OUTREACH).exists()
+
+
+def test_a_mistyped_quiet_hours_setting_does_not_stop_texts():
+    zone = ZoneInfo("Asia/Bangkok")
+    with override_settings(OMNI_MESSAGE_QUIET_HOURS="late-early"):
+        assert (
+            services.quiet_hours_end(now=dt.datetime(2026, 1, 1, 23, tzinfo=zone), zone=zone)
+            is None
+        )

@@ -249,3 +249,31 @@ def test_a_list_without_associate_items_has_no_message_link(client, customer):
 def test_manager_role(manager):
     assert manager.role == Associate.Role.MANAGER
     assert ContactChannel.SMS == "sms"
+
+
+def test_the_360_takes_the_same_queries_for_1_or_25_messages(
+    client, textable, store, associate, django_assert_max_num_queries
+):
+    client.force_login(associate.user)
+    url = reverse("backoffice:customer-detail", args=[textable.pk])
+    services.send_message(
+        channel="sms",
+        purpose="one_to_one",
+        body="Hi",
+        customer=textable,
+        location=store,
+        associate=associate,
+    )
+    with django_assert_max_num_queries(60) as few:
+        client.get(url)
+    for n in range(24):
+        services.send_message(
+            channel="sms",
+            purpose="one_to_one",
+            body=f"Hi {n}",
+            customer=textable,
+            location=store,
+            associate=associate,
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
