@@ -102,7 +102,11 @@ class Customer(TimeStampedModel):
     service_messages_by = models.CharField(
         _("service messages by"),
         max_length=8,
-        choices=[("email", pgettext_lazy("channel", "Email")), ("sms", _("Text message"))],
+        choices=[
+            ("email", pgettext_lazy("channel", "Email")),
+            ("sms", _("Text message")),
+            ("both", _("Email and text message")),
+        ],
         default="email",
         help_text=_(
             "How we tell them their order is ready, their items arrived or their return "

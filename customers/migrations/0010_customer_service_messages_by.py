@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='service_messages_by',
-            field=models.CharField(choices=[('email', 'Email'), ('sms', 'Text message')], default='email', help_text='How we tell them their order is ready, their items arrived or their return was received', max_length=8, verbose_name='service messages by'),
+            field=models.CharField(choices=[('email', 'Email'), ('sms', 'Text message'), ('both', 'Email and text message')], default='email', help_text='How we tell them their order is ready, their items arrived or their return was received', max_length=8, verbose_name='service messages by'),
         ),
     ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from customers.errors import (
     InvalidContact,
@@ -22,12 +22,21 @@ from customers.services.base import interaction_record
 from omni import stored_text
 from stores.models import Associate, Location
 
+
+class ServiceChannel(models.TextChoices):
+    """How service messages go (``Customer.service_messages_by``), for the timeline."""
+
+    EMAIL = "email", pgettext_lazy("channel", "Email")
+    SMS = "sms", gettext_lazy("Text message")
+    BOTH = "both", gettext_lazy("Email and text message")
+
+
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
         "service_channel.changed": stored_text.Template(
             gettext_lazy("Service messages by: %(channel)s"),
-            channel=stored_text.choice(ContactChannel),
+            channel=stored_text.choice(ServiceChannel),
         ),
         "consent.changed": stored_text.Template(
             gettext_lazy("%(channel)s consent: %(state)s"),
@@ -93,7 +102,9 @@ def consent_set(
     return consent
 
 
-SERVICE_CHANNELS = (ContactChannel.EMAIL, ContactChannel.SMS)
+# "both" only when the customer asked for both.
+SERVICE_CHANNELS = (ContactChannel.EMAIL, ContactChannel.SMS, "both")
+SERVICE_BY_TEXT = (ContactChannel.SMS, "both")
 
 
 @transaction.atomic
@@ -106,12 +117,13 @@ def service_channel_set(
     location: Location | None = None,
 ) -> Customer:
     """How service messages (pickup ready, reminder, items arrived, return received)
-    reach the customer: ``email`` or ``sms``. Texts need a phone number. Setting the same
-    value records nothing. Locks the customer. Raises InvalidContact."""
+    reach the customer: ``email``, ``sms`` or (when they ask for it) ``both``. Texts
+    need a phone number. Setting the same value records nothing. Locks the customer.
+    Raises InvalidContact."""
     if channel not in SERVICE_CHANNELS:
-        raise InvalidContact(_("Choose email or text message."), field="service_messages_by")
+        raise InvalidContact(_("Choose email, text message, or both."), field="service_messages_by")
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if channel == ContactChannel.SMS and not locked.phone:
+    if channel in SERVICE_BY_TEXT and not locked.phone:
         raise InvalidContact(
             _("Add a phone number to get service messages by text."), field="service_messages_by"
         )

@@ -172,7 +172,7 @@ def message_receive_sms(*, provider: str, inbound: SmsInbound) -> Message:
             state=ConsentState.NONE,
             source=Channel.PHONE,
         )
-        if customer.service_messages_by == ContactChannel.SMS:
+        if customer.service_messages_by != ContactChannel.EMAIL:
             service_channel_set(
                 customer=customer, channel=ContactChannel.EMAIL, source=Channel.PHONE
             )

@@ -59,7 +59,7 @@ def consent_allows(*, customer: Customer | None, channel: str, purpose: str) -> 
         return True
     if purpose == Purpose.SERVICE:
         if channel == MessageChannel.SMS and customer is not None:
-            return customer.service_messages_by == ContactChannel.SMS
+            return customer.service_messages_by in (ContactChannel.SMS, "both")
         return True
     if customer is None:
         return False  # marketing and associates' messages go to a known customer only

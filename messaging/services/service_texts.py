@@ -1,6 +1,6 @@
 """Service messages (pickup ready, pickup reminder, items arrived, return received) by
 the one channel the customer chose: a text when they chose texts, else the caller's
-email. Never both."""
+email; both only when they asked for both."""
 
 from __future__ import annotations
 
@@ -23,9 +23,14 @@ def service_by_text(customer: Customer | None) -> bool:
     """Whether this customer's service messages go by text (their choice, and a number)."""
     return bool(
         customer is not None
-        and customer.service_messages_by == ContactChannel.SMS
+        and customer.service_messages_by in (ContactChannel.SMS, "both")
         and customer.phone
     )
+
+
+def email_also(customer: Customer | None) -> bool:
+    """Whether the email goes too although a text went: only when they asked for both."""
+    return customer is not None and customer.service_messages_by == "both"
 
 
 def service_message_send(
@@ -37,9 +42,10 @@ def service_message_send(
     dedupe_key: str,
 ) -> Message | None:
     """Send the ``kind`` service text (``messaging.wording.SERVICE``) in the customer's
-    language when they get service messages by text; None when the caller must send its
-    email instead (they chose email, or the text cannot go: no valid number). Call it in
-    the transaction (or the outbox handler) that would send the email."""
+    language when they get service messages by text. Returns the text when it replaces
+    the email; None when the caller sends its email — they chose email, or asked for both
+    (the text went too), or the text cannot go (no valid number). Call it in the
+    transaction (or the outbox handler) that would send the email."""
     if kind not in SERVICE or not service_by_text(customer):
         return None
     body = wording_render(
@@ -48,7 +54,7 @@ def service_message_send(
         params={"shop": settings.OMNI_SITE_NAME, **params},
     )
     try:
-        return send_message(
+        text = send_message(
             channel=MessageChannel.SMS,
             purpose=Purpose.SERVICE,
             body=body,
@@ -67,3 +73,4 @@ def service_message_send(
             extra={"event": "service_text_fallback", "customer_id": customer.pk},
         )
         return None
+    return None if email_also(customer) else text

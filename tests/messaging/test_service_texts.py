@@ -102,3 +102,14 @@ def test_items_arrived_for_a_pickup_by_text(places, variant, django_capture_on_c
         order_services.pickup_transfer_arrived(fulfilment=order.fulfilments.get())
     (text,) = Message.objects.filter(kind="pickup_all_here")
     assert order.number in text.body and text.status == Message.Status.SENT
+
+
+def test_both_only_when_asked(places, variant, django_capture_on_commit_callbacks):
+    customer = f.CustomerFactory(
+        email="both@example.com", phone="+12015550123", service_messages_by="both"
+    )
+    order = _pickup(places, variant, customer, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_services.fulfilment_ready(fulfilment=order.fulfilments.get())
+    assert Message.objects.filter(kind="pickup_ready", channel="sms").count() == 1
+    assert len(mail.outbox) == 1
