@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import campaigns.urls
 import catalog.urls
 import customers.urls
 import inventory.urls
@@ -29,6 +30,7 @@ STOREFRONT_APPS = (
     customers.urls,
     returns.urls,
     messaging.urls,
+    campaigns.urls,
 )
 BACKOFFICE_APPS = (
     stores.urls,
@@ -37,6 +39,7 @@ BACKOFFICE_APPS = (
     orders.urls,
     returns.urls,
     messaging.urls,
+    campaigns.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
