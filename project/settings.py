@@ -571,6 +571,15 @@ OMNI_QR_MERCHANT_CITY = env.str("OMNI_QR_MERCHANT_CITY", default="")
 # allowed (a webhook URL must not become a way into the internal network).
 OMNI_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNI_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 OMNI_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNI_WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+# Messages (messaging): the SMS provider by URL (messaging/providers.py: ``console:``,
+# ``file://var/sms``, ``twilio://SID:TOKEN@api.twilio.com?from=+6621234567``); quiet hours
+# in the store's time zone when texts other than service messages wait for the morning
+# (blank: none); a text past one segment is sent as up to OMNI_SMS_MAX_SEGMENTS joined
+# parts ("split") or refused ("refuse").
+SMS_URL = env.str("SMS_URL", default="console:")
+OMNI_MESSAGE_QUIET_HOURS = env.str("OMNI_MESSAGE_QUIET_HOURS", default="21:00-08:00")
+OMNI_SMS_LONG_TEXTS = env.str("OMNI_SMS_LONG_TEXTS", default="split")
+OMNI_SMS_MAX_SEGMENTS = env.int("OMNI_SMS_MAX_SEGMENTS", default=6)
 
 # --- Production hardening (DEBUG off) ---------------------------------------------------
 if not DEBUG:

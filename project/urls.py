@@ -17,6 +17,7 @@ import campaigns.urls
 import catalog.urls
 import customers.urls
 import inventory.urls
+import messaging.urls
 import orders.urls
 import reporting.urls
 import returns.urls
@@ -30,6 +31,7 @@ STOREFRONT_APPS = (
     orders.urls,
     customers.urls,
     returns.urls,
+    messaging.urls,
     campaigns.urls,
 )
 BACKOFFICE_APPS = (
@@ -38,6 +40,7 @@ BACKOFFICE_APPS = (
     inventory.urls,
     orders.urls,
     returns.urls,
+    messaging.urls,
     campaigns.urls,
     reporting.urls,
 )
@@ -55,6 +58,8 @@ urlpatterns = [
     path("healthz/live/", views.healthz_live, name="healthz-live"),
     path("metrics", views.metrics, name="metrics"),
     path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
+    # The SMS provider's signed callbacks (delivery receipts, inbound texts).
+    path("webhooks/sms/", include(messaging.urls.webhook_urlpatterns)),
     path("i18n/set/", i18n.language_set, name="set_language"),
     # gettext() for static/js/*.js, in the active language (the layouts load it).
     path("i18n/js/", i18n.javascript_catalog, name="javascript-catalog"),
