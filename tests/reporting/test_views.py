@@ -172,3 +172,35 @@ def test_query_count_is_flat_in_period_and_stores(
     ) | {n_stores: counts}
     if n_stores == 20 and 2 in test_query_count_is_flat_in_period_and_stores.counts:
         assert test_query_count_is_flat_in_period_and_stores.counts[2] == counts
+
+
+def test_back_in_stock_demand_of_the_store(client, built):
+    from campaigns.models import BackInStockRequest
+
+    variant = built.orders["chi_late"].lines.get().variant
+    for status in ("open", "notified", "open"):
+        BackInStockRequest.objects.create(
+            variant=variant,
+            location=built.chicago,
+            email="a@example.com",
+            language="en",
+            status=status,
+            created_at=NOW - dt.timedelta(days=1),
+            expires_at=NOW + dt.timedelta(days=30),
+        )
+    BackInStockRequest.objects.create(  # another store's: not shown
+        variant=variant,
+        location=built.bangkok,
+        email="b@example.com",
+        language="en",
+        created_at=NOW - dt.timedelta(days=1),
+        expires_at=NOW + dt.timedelta(days=30),
+    )
+    manager = f.AssociateFactory(home_location=built.chicago, role=Associate.Role.MANAGER)
+    _login(client, manager)
+    page = client.get(URL, {"period": "7"})
+    assert page.context["report"].demand == [
+        {"name": variant.product.name, "requests": 3, "notified": 1}
+    ]
+    csv = client.get(URL, {"period": "7", "csv": "back_in_stock"}).content.decode()
+    assert csv.splitlines()[1] == f"{variant.product.name},3,1"
