@@ -71,6 +71,8 @@ from orders.services.carts import (
     cart_max_line_quantity,
     cart_merge,
     cart_recovery_stages,
+    cart_code_apply,
+    cart_code_remove,
     cart_remove,
     cart_restore,
     cart_restore_token,
@@ -151,7 +153,16 @@ from orders.services.tax_invoices import (
     tax_invoice_issue,
     thai_tax_id_valid,
 )
-from orders.services.totals import TaxableLine, TaxBand, Totals, order_totals, tax_bands
+from orders.services.totals import (
+    CustomerFacts,
+    ManualDiscount,
+    TaxableLine,
+    TaxBand,
+    Totals,
+    customer_facts,
+    order_totals,
+    tax_bands,
+)
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -185,7 +196,10 @@ __all__ = [
     "ShipTo",
     "TaxBand",
     "TaxInvoiceBuyer",
+    "CustomerFacts",
+    "ManualDiscount",
     "TaxableLine",
+    "customer_facts",
     "TestCardProvider",
     "Totals",
     "VariantUnavailable",
@@ -197,6 +211,8 @@ __all__ = [
     "cart_max_line_quantity",
     "cart_merge",
     "cart_recovery_stages",
+    "cart_code_apply",
+    "cart_code_remove",
     "cart_remove",
     "cart_restore",
     "cart_restore_token",

@@ -232,9 +232,15 @@ class _CustomerFactsOf(CustomerFacts):
     """The facts of a customer, each read on first use (a basket no rule of which asks
     about customers reads nothing)."""
 
-    def __init__(self, customer) -> None:
-        object.__setattr__(self, "_customer", customer)
-        object.__setattr__(self, "customer_id", customer.pk)
+    def __init__(self, customer=None, *, customer_id: int | None = None) -> None:
+        object.__setattr__(self, "_given", customer)
+        object.__setattr__(self, "customer_id", customer.pk if customer else customer_id)
+
+    @cached_property
+    def _customer(self):
+        from customers.models import Customer
+
+        return self._given or Customer.objects.get(pk=self.customer_id)
 
     @cached_property
     def first_order(self) -> bool:
@@ -262,6 +268,14 @@ def customer_facts(customer) -> CustomerFacts:
     if customer is None or customer.pk is None:
         return CustomerFacts(first_order=True)
     return _CustomerFactsOf(customer)
+
+
+def customer_facts_of_id(customer_id: int | None) -> CustomerFacts:
+    """``customer_facts`` for a customer known by id (a cart's): nothing is read until a
+    rule asks."""
+    if customer_id is None:
+        return CustomerFacts(first_order=True)
+    return _CustomerFactsOf(customer_id=customer_id)
 
 
 def max_manual_discount_percent() -> Decimal:
