@@ -751,7 +751,7 @@ def order_tax(*, order: Order) -> OrderTax:
     """The tax breakdown of ``order`` (its lines, prefetched or one query)."""
     from orders.services.totals import tax_bands
 
-    rows = [(line.line_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
+    rows = [(line.charged_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
     if order.shipping_total:
         rows.append((order.shipping_total, order.shipping_tax_rate, order.shipping_tax))
     seller = order_seller()

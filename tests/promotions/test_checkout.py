@@ -14,7 +14,6 @@ from promotions.errors import CodeNotApplicable, VoucherExhausted
 from promotions.models import Promotion, Redemption, Voucher
 from tests import factories as f
 from tests.orders.helpers import make_variant, place, receive
-from tests.orders.test_tax import market  # noqa: F401
 from tests.promotions.helpers import code_for, promotion
 
 pytestmark = pytest.mark.django_db
