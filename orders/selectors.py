@@ -249,6 +249,8 @@ def _order_lines_with_images() -> QuerySet[OrderLine]:
 def _order_detail_prefetches() -> list[Prefetch | str]:
     return [
         Prefetch("lines", queryset=_order_lines_with_images().order_by("pk")),
+        # Each line's discounts with the offer that gave them (receipts, returns).
+        "lines__discounts",
         Prefetch(
             "fulfilments",
             queryset=Fulfilment.objects.select_related("location").prefetch_related(

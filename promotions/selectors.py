@@ -150,12 +150,6 @@ class OfferBook:
         return None
 
 
-def _eligible(rule: OfferRule, context: PricingContext) -> None:
-    from promotions.services.engine import _eligibility
-
-    _eligibility(rule, context)
-
-
 @dataclass(frozen=True)
 class Badge:
     label: str

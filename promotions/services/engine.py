@@ -239,6 +239,15 @@ def _eligibility(rule: OfferRule, context: PricingContext) -> None:
         raise _Refused("exhausted", _("You have already used this offer."))
 
 
+def offer_eligible(rule: OfferRule, context: PricingContext) -> bool:
+    """Whether ``rule`` may apply in ``context`` (dates, channel, store, customer)."""
+    try:
+        _eligibility(rule, context)
+    except _Refused:
+        return False
+    return True
+
+
 def spread_amount(amount: Decimal, weights: Sequence[Decimal], code: str) -> list[Decimal]:
     """``amount`` (in minor units) shared in proportion to ``weights`` by largest
     remainder: the parts sum to ``amount`` exactly."""
