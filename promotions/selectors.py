@@ -141,11 +141,12 @@ class OfferBook:
                 label=result.applied[0].label, was=unit_price, now=unit_price - result.total
             )
         for rule in self.rules:
-            if rule.automatic and rule.matches(line) and rule.benefit != "free_shipping":
-                try:
-                    _eligible(rule, context)
-                except Exception:
-                    continue
+            if (
+                rule.automatic
+                and rule.matches(line)
+                and rule.benefit != "free_shipping"
+                and offer_eligible(rule, context)
+            ):
                 return Badge(label=rule.label, was=None, now=None)
         return None
 
