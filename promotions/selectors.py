@@ -22,6 +22,7 @@ from promotions.services.engine import (
     PricingContext,
     VoucherInfo,
     basket_discounts,
+    offer_eligible,
 )
 
 
