@@ -195,6 +195,8 @@ class ApiScope(models.TextChoices):
     RETURNS_READ = "returns:read", _("Returns: read")
     RETURNS_WRITE = "returns:write", _("Returns: write")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage subscriptions")
+    PROMOTIONS_READ = "promotions:read", _("Promotions: read (and check a code)")
+    ORDERS_DISCOUNT = "orders:discount", _("Orders: give a manual discount (POS)")
 
 
 class ApiKey(models.Model):

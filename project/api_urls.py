@@ -14,6 +14,7 @@ from omni.api import schema  # noqa: F401  (registers the OpenAPI security schem
 from omni.api.errors import error_body
 from omni.api.views import WebhookSubscriptionViewSet
 from orders.api import FulfilmentViewSet, OrderViewSet, QrPaymentCallbackView
+from promotions.api import PromotionViewSet, VoucherViewSet
 from returns.api import ReturnViewSet
 from stores.api import LocationViewSet
 
@@ -29,6 +30,8 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("promotions", PromotionViewSet, basename="promotion")
+router.register("vouchers", VoucherViewSet, basename="voucher")
 
 
 def unknown_endpoint(request, *args, **kwargs):
