@@ -160,6 +160,7 @@ from orders.services.totals import (
     TaxBand,
     Totals,
     customer_facts,
+    customer_facts_of_id,
     order_totals,
     tax_bands,
 )
@@ -219,6 +220,7 @@ __all__ = [
     "carts_recover",
     "carts_recovery_due",
     "customer_facts",
+    "customer_facts_of_id",
     "fulfilment_cancel",
     "fulfilment_collect",
     "fulfilment_deliver",
