@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from orders.models import Cart, Order, OrderLineDiscount
 from tests import factories as f
-from tests.orders.test_views import CARD, add, guest_checkout, open_cart
+from tests.orders.test_views import add, guest_checkout, open_cart
 from tests.promotions.helpers import code_for, promotion
 from tests.shop_data import grow, make_shop
 
