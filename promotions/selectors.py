@@ -25,31 +25,54 @@ from promotions.services.engine import (
     offer_eligible,
 )
 
+RULE_COLUMNS = (
+    "pk",
+    "name",
+    "label",
+    "trigger",
+    "benefit",
+    "value",
+    "buy_quantity",
+    "get_quantity",
+    "min_quantity",
+    "min_amount",
+    "first_order_only",
+    "marketing_consent_only",
+    "loyalty_members_only",
+    "channels",
+    "starts_on",
+    "ends_on",
+    "priority",
+    "stacking",
+    "limit_per_customer",
+)
 
-def _rule(p: Promotion, products, variants, categories, stores) -> OfferRule:
+
+def _rule(p: dict, products, variants, categories, stores) -> OfferRule:
+    pk = p["pk"]
     return OfferRule(
-        id=p.pk,
-        label=p.public_label,
-        benefit=p.benefit,
-        value=p.value,
-        automatic=p.trigger == Promotion.Trigger.AUTOMATIC,
-        buy_quantity=p.buy_quantity,
-        get_quantity=p.get_quantity,
-        product_ids=frozenset(products.get(p.pk, ())),
-        variant_ids=frozenset(variants.get(p.pk, ())),
-        category_ids=frozenset(categories.get(p.pk, ())),
-        min_quantity=p.min_quantity,
-        min_amount=p.min_amount,
-        first_order_only=p.first_order_only,
-        marketing_consent_only=p.marketing_consent_only,
-        loyalty_members_only=p.loyalty_members_only,
-        channels=frozenset(p.channels or ()),
-        store_ids=frozenset(stores.get(p.pk, ())),
-        starts_on=p.starts_on,
-        ends_on=p.ends_on,
-        priority=p.priority,
-        stacking=p.stacking,
-        limit_per_customer=p.limit_per_customer,
+        id=pk,
+        label=p["label"] or p["name"],
+        benefit=p["benefit"],
+        value=p["value"],
+        automatic=p["trigger"] == Promotion.Trigger.AUTOMATIC,
+        buy_quantity=p["buy_quantity"],
+        get_quantity=p["get_quantity"],
+        product_ids=frozenset(products.get(pk, ())),
+        variant_ids=frozenset(variants.get(pk, ())),
+        category_ids=frozenset(categories.get(pk, ())),
+        min_quantity=p["min_quantity"],
+        min_amount=p["min_amount"],
+        first_order_only=p["first_order_only"],
+        marketing_consent_only=p["marketing_consent_only"],
+        loyalty_members_only=p["loyalty_members_only"],
+        channels=frozenset(p["channels"] or ()),
+        store_ids=frozenset(stores.get(pk, ())),
+        starts_on=p["starts_on"],
+        ends_on=p["ends_on"],
+        priority=p["priority"],
+        stacking=p["stacking"],
+        limit_per_customer=p["limit_per_customer"],
     )
 
 
@@ -162,10 +185,11 @@ class Badge:
 def _rules(promotions) -> list[OfferRule]:
     """Engine rules for ``promotions``: two queries (the rows; their products, variants,
     categories and stores in one UNION), none more per promotion."""
-    rows = list(promotions)
+    # Plain rows, not model instances: a thousand promotions load in milliseconds.
+    rows = list(promotions.values(*RULE_COLUMNS))
     if not rows:
         return []
-    ids = [p.pk for p in rows]
+    ids = [p["pk"] for p in rows]
     parts = [
         getattr(Promotion, name)
         .through.objects.filter(promotion_id__in=ids)

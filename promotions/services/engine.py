@@ -450,12 +450,17 @@ def basket_discounts(
     bests = [c for c in everything if c[0].stacking == BEST]
     exclusives = [c for c in everything if c[0].stacking == EXCLUSIVE]
     options = []
-    best_alone = [(b, _apply([b], lines, code).total) for b in bests]
+    full = {line.key: to_money(line.amount, code) for line in lines}
+    best_alone = [(b, sum(_offer_amounts(b[0], lines, full, code).values(), ZERO)) for b in bests]
     best_pick = max(best_alone, key=lambda x: x[1])[0] if best_alone else None
     combined = sorted([*stackable, *([best_pick] if best_pick else [])], key=_by_priority)
     options.append(_apply(combined, lines, code))
-    for exclusive in exclusives:
-        options.append(_apply([exclusive], lines, code))
+    # Only the exclusive offer giving most alone can beat the stackable set.
+    if exclusives:
+        alone = [
+            (x, sum(_offer_amounts(x[0], lines, full, code).values(), ZERO)) for x in exclusives
+        ]
+        options.append(_apply([max(alone, key=lambda x: x[1])[0]], lines, code))
     # Ties go to the first option (the stackable set), then to the higher priority.
     chosen = options[0]
     for option in options[1:]:
