@@ -506,7 +506,7 @@ def abandoned_cart_context(
 
 
 def _code_still_works(cart: Cart, customer: Customer, lines: list[CartLine]) -> dict[str, Any]:
-    """"Your code SAVE10 still works": the cart's code, when the one pricing function
+    """ "Your code SAVE10 still works": the cart's code, when the one pricing function
     still applies it to these lines today; what it takes off and the total after."""
     if not cart.voucher_code:
         return {}
