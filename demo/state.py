@@ -52,6 +52,7 @@ from orders.models import (
     Payment,
 )
 from orders.models import Refund as OrderRefund
+from promotions.models import Promotion, Voucher
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
 
@@ -87,6 +88,8 @@ COUNTED: dict[str, type[models.Model]] = {
     "stock movements": StockMovement,
     "reservations": Reservation,
     "transfers": Transfer,
+    "promotions": Promotion,
+    "discount codes": Voucher,
     "orders": Order,
     "order lines": OrderLine,
     "fulfilments": Fulfilment,

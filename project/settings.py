@@ -523,6 +523,12 @@ OMNI_RECOVERY_ATTRIBUTION_DAYS = env.int("OMNI_RECOVERY_ATTRIBUTION_DAYS", defau
 # still catches orders it missed (a worker down for a day).
 OMNI_POST_PURCHASE_DAYS = env.int("OMNI_POST_PURCHASE_DAYS", default=3)
 OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", default=4)
+# The campaign whose batch of one-time codes the thank-you hands out, one per customer
+# (promotions admin: "Generate codes" with this campaign); blank: no code.
+OMNI_POST_PURCHASE_CAMPAIGN = env.str("OMNI_POST_PURCHASE_CAMPAIGN", default="post-purchase")
+# A discount given by hand (a POS through the API, scope orders:discount): at most this
+# percentage of the basket.
+OMNI_MAX_MANUAL_DISCOUNT_PERCENT = env.str("OMNI_MAX_MANUAL_DISCOUNT_PERCENT", default="20")
 # Money settings are strings so they become Decimal, never float.
 OMNI_SHIPPING_FLAT = str(OMNI_MARKET_CONFIG.shipping_flat)
 OMNI_FREE_SHIPPING_OVER = str(OMNI_MARKET_CONFIG.free_shipping_over)
