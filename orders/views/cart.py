@@ -184,7 +184,7 @@ def cart_restore(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def cart_code(request: HttpRequest) -> HttpResponse:
     """Apply the discount code typed (``code``), or take it off (``remove``). A code that
-    does not apply is said next to the field (HTMX: the cart fragment, 400) or as a
+    does not apply is said next to the field (HTMX: the cart fragment) or as a
     message (no JavaScript: back to ``next``), and the cart stays as it was."""
     back = safe_next(request, reverse("orders:cart"))
     current = _cart(request)
@@ -202,9 +202,9 @@ def cart_code(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         error = str(exc)
     if request.htmx and back == reverse("orders:cart"):
-        return _cart_response(
-            request, current, code_error=error, code_typed=typed, status=400 if error else 200
-        )
+        # 200 either way: htmx swaps only successful responses, and the refusal is said
+        # in the fragment, beside the field.
+        return _cart_response(request, current, code_error=error, code_typed=typed)
     if error:
         messages.error(request, error)
     else:
