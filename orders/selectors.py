@@ -249,8 +249,6 @@ def _order_lines_with_images() -> QuerySet[OrderLine]:
 def _order_detail_prefetches() -> list[Prefetch | str]:
     return [
         Prefetch("lines", queryset=_order_lines_with_images().order_by("pk")),
-        # Each line's discounts with the offer that gave them (receipts, returns).
-        "lines__discounts",
         Prefetch(
             "fulfilments",
             queryset=Fulfilment.objects.select_related("location").prefetch_related(
@@ -318,12 +316,19 @@ def orders_for_customer(*, customer: Customer) -> QuerySet[Order]:
     )
 
 
-def order_detail(*, number: str, customer: Customer | None = None) -> Order:
+def order_detail(
+    *, number: str, customer: Customer | None = None, with_discounts: bool = False
+) -> Order:
     """One order by its number (normalised), with customer, location, associate, lines,
-    fulfilments and payments (with refunds) loaded. With ``customer``, only that
-    customer's order is found (the storefront's account pages). Raises OrderNotFound."""
+    fulfilments and payments (with refunds) loaded; ``with_discounts``: each line's
+    discounts too (one query more: the pages that list them). With ``customer``, only
+    that customer's order is found (the storefront's account pages). Raises
+    OrderNotFound."""
+    prefetches = _order_detail_prefetches()
+    if with_discounts:
+        prefetches.append("lines__discounts")
     qs = Order.objects.select_related("customer", "location", "associate").prefetch_related(
-        *_order_detail_prefetches()
+        *prefetches
     )
     if customer is not None:
         qs = qs.filter(customer=customer)
