@@ -30,7 +30,7 @@ from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
 from omni.addresses import AddressInvalid, address_normalise
 from omni.api.idempotency import idempotent
-from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
+from omni.api.permissions import allowed_location_codes, api_key_of, ensure_locations_allowed
 from omni.api.viewsets import (
     ApiViewSet,
     CommaSeparatedField,
@@ -43,7 +43,14 @@ from omni.models import ApiScope
 from omni.phones import PhoneInvalid, phone_e164
 from orders import services
 from orders.errors import QrCallbackInvalid
-from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment
+from orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    OrderLineDiscount,
+    Payment,
+)
 from orders.services.numbers import ORDER_CHANNELS
 from stores.models import Associate, Location
 
@@ -54,7 +61,16 @@ ORDER_CHANNEL_CHOICES = sorted(ORDER_CHANNELS)
 # --- output -----------------------------------------------------------------------------------
 
 
+class OrderLineDiscountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLineDiscount
+        fields = ["promotion_id", "voucher_id", "code", "label", "amount"]
+        read_only_fields = fields
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
+    discounts = OrderLineDiscountSerializer(many=True, read_only=True)
+
     class Meta:
         model = OrderLine
         fields = [
@@ -67,6 +83,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price",
             "line_total",
+            "discount_total",
+            "discounts",
             "tax_rate",
             "tax_amount",
             "is_final_sale",
@@ -183,10 +201,15 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 def orders_with_details():
-    """Orders with everything the representation shows: 5 queries per page, whatever
-    the number of orders, lines, fulfilments or payments."""
+    """Orders with everything the representation shows: 6 queries per page, whatever
+    the number of orders, lines, their discounts, fulfilments or payments."""
     return Order.objects.select_related("location", "associate").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.order_by("pk").prefetch_related(
+                Prefetch("discounts", queryset=OrderLineDiscount.objects.order_by("pk"))
+            ),
+        ),
         Prefetch(
             "fulfilments",
             queryset=Fulfilment.objects.select_related("location")
@@ -320,6 +343,25 @@ class PaymentInputSerializer(serializers.Serializer):
         return attrs
 
 
+class ManualDiscountSerializer(serializers.Serializer):
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, required=False)
+    reason = serializers.CharField(max_length=120)
+
+    def validate(self, attrs):
+        if ("percent" in attrs) == ("amount" in attrs):
+            raise serializers.ValidationError(
+                {
+                    "percent": [
+                        exceptions.ErrorDetail(_("Give a percentage or an amount."), "invalid")
+                    ]
+                }
+            )
+        return attrs
+
+
 class OrderCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=ORDER_CHANNEL_CHOICES, default=Channel.STORE, help_text="Where it was sold"
@@ -341,6 +383,18 @@ class OrderCreateSerializer(serializers.Serializer):
         max_length=80, required=False, allow_blank=True, default=""
     )
     marketing_email_opt_in = serializers.BooleanField(required=False, default=False)
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=5,
+        help_text="Discount codes typed at the till or the checkout (any case)",
+    )
+    manual_discount = ManualDiscountSerializer(
+        required=False,
+        help_text="A discount given by hand, with its reason: needs the orders:discount "
+        "scope, at most OMNI_MAX_MANUAL_DISCOUNT_PERCENT of the basket",
+    )
 
     def validate(self, attrs):
         customer = attrs.get("customer") or {}
@@ -594,6 +648,18 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 raise _invalid("customer_id", _("No such customer."), "unknown_customer")
         reference = data["external_reference"].strip()
         identity = data.get("customer") or {}
+        manual = data.get("manual_discount")
+        if manual is not None:
+            key = api_key_of(request)
+            if key is not None and not key.has_scope(ApiScope.ORDERS_DISCOUNT):
+                raise exceptions.PermissionDenied(
+                    _("This API key does not have the “%(scope)s” scope.")
+                    % {"scope": ApiScope.ORDERS_DISCOUNT},
+                    code="insufficient_scope",
+                )
+            manual = services.ManualDiscount(
+                reason=manual["reason"], percent=manual.get("percent"), amount=manual.get("amount")
+            )
         placement = services.order_place(
             services.OrderRequest.api(
                 channel=channel,
@@ -612,6 +678,8 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 associate=associate,
                 marketing_email_opt_in=data["marketing_email_opt_in"],
                 source_location_ids=sources,
+                codes=data["codes"],
+                manual_discount=manual,
             )
         )
         order = placement.order
