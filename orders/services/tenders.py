@@ -58,7 +58,7 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from customers.models import Customer, StoreCreditEntry
 from giftcards import services as gift_cards
-from giftcards.errors import GiftCardInsufficient
+from giftcards.errors import GiftCardInsufficient, GiftCardNotFound
 from giftcards.models import GiftCard
 from omni.money import ZERO, format_money, to_money
 from orders.errors import CheckoutInvalid, PaymentDeclined
@@ -98,10 +98,26 @@ class Tender:
     amount: Decimal | None = None
     gift_card_code: str = field(default="", repr=False)
     card: PaymentChoice | None = field(default=None, repr=False)
+    # A card already found by its code on an earlier step (the checkout keeps the card,
+    # not the code, between its pages). Never built from an integrator's input.
+    found_gift_card: GiftCard | None = field(default=None, repr=False)
 
     @classmethod
     def gift_card(cls, code: str, *, amount: Decimal | None = None) -> Tender:
         return cls(GIFT_CARD, amount=amount, gift_card_code=code)
+
+    @classmethod
+    def gift_card_found(cls, card: GiftCard, *, amount: Decimal | None = None) -> Tender:
+        return cls(GIFT_CARD, amount=amount, found_gift_card=card)
+
+    def gift_card_lookup(self) -> GiftCard:
+        """The card this tender names (found by its code). Raises GiftCardNotFound."""
+        if self.found_gift_card is not None:
+            card = self.found_gift_card
+            if card.status != GiftCard.Status.ACTIVE or card.is_expired():
+                raise GiftCardNotFound(field="gift_card_code")
+            return card
+        return gift_cards.gift_card_find(code=self.gift_card_code)
 
     @classmethod
     def store_credit(cls, *, amount: Decimal | None = None) -> Tender:
@@ -153,7 +169,11 @@ def tenders_validate(tenders: Sequence[Tender]) -> dict[int, Card]:
             )
         if tender.amount is not None and to_money(tender.amount) <= ZERO:
             raise CheckoutInvalid(_("Each amount must be more than zero."), field="tenders")
-        if tender.kind == GIFT_CARD and not gift_cards.code_normalise(tender.gift_card_code):
+        if (
+            tender.kind == GIFT_CARD
+            and tender.found_gift_card is None
+            and not gift_cards.code_normalise(tender.gift_card_code)
+        ):
             raise CheckoutInvalid(_("Enter the gift card's code."), field="gift_card_code")
         if tender.kind == CARD:
             if tender.card is None or tender.card.method != METHOD_CARD:
@@ -198,7 +218,7 @@ def tenders_quote(
             break
         want = _cap(tender, left, currency)
         if tender.kind == GIFT_CARD:
-            card = gift_cards.gift_card_find(code=tender.gift_card_code)
+            card = tender.gift_card_lookup()
             _same_currency(card, currency)
             balance = gift_cards.gift_card_balance(card=card)
             _gift_card_has_balance(card, balance)
@@ -340,7 +360,7 @@ def _tender_take(
     common = {"order": order, "currency": currency, "status": Payment.Status.CAPTURED}
     note = f"Order {order.number}"
     if tender.kind == GIFT_CARD:
-        gift_card = gift_cards.gift_card_find(code=tender.gift_card_code)
+        gift_card = tender.gift_card_lookup()
         _same_currency(gift_card, currency)
         entry = gift_cards.gift_card_debit(
             card=gift_card, amount=want, reference=order, location=location, note=note, partial=True
