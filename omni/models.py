@@ -195,6 +195,12 @@ class ApiScope(models.TextChoices):
     RETURNS_READ = "returns:read", _("Returns: read")
     RETURNS_WRITE = "returns:write", _("Returns: write")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage subscriptions")
+    GIFT_CARDS_READ = "gift_cards:read", _("Gift cards: check a balance")
+    GIFT_CARDS_ISSUE = "gift_cards:issue", _("Gift cards: issue")
+    TENDERS_REDEEM = (
+        "tenders:redeem",
+        _("Tenders: spend gift cards, loyalty points and store credit in orders"),
+    )
 
 
 class ApiKey(models.Model):

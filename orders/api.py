@@ -14,6 +14,7 @@ rule: ``order_place`` says whether it created the order), the first 201.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
@@ -30,7 +31,7 @@ from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
 from omni.addresses import AddressInvalid, address_normalise
 from omni.api.idempotency import idempotent
-from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
+from omni.api.permissions import allowed_location_codes, api_key_of, ensure_locations_allowed
 from omni.api.viewsets import (
     ApiViewSet,
     CommaSeparatedField,
@@ -320,6 +321,37 @@ class PaymentInputSerializer(serializers.Serializer):
         return attrs
 
 
+class TenderInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["gift_card", "loyalty_points", "store_credit"],
+        help_text="gift_card (with gift_card_code); loyalty_points and store_credit: the "
+        "order's customer's",
+    )
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=Decimal("0.01"),
+        help_text="The most this tender pays; omitted: as much as it can of what is left",
+    )
+    gift_card_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", write_only=True
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == "gift_card" and not attrs["gift_card_code"].strip():
+            raise serializers.ValidationError(
+                {
+                    "gift_card_code": [
+                        exceptions.ErrorDetail(_("Give the gift card's code."), "required")
+                    ]
+                }
+            )
+        return attrs
+
+
 class OrderCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=ORDER_CHANNEL_CHOICES, default=Channel.STORE, help_text="Where it was sold"
@@ -336,6 +368,13 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment = PaymentInputSerializer(required=False)
+    tenders = TenderInputSerializer(
+        many=True,
+        required=False,
+        max_length=5,
+        help_text="Gift cards, points, store credit paying first (needs the tenders:redeem "
+        "scope); `payment` pays what they leave",
+    )
     fulfilment = FulfilmentInputSerializer(required=False)
     external_reference = serializers.CharField(
         max_length=80, required=False, allow_blank=True, default=""
@@ -484,6 +523,30 @@ def _payment(data: dict[str, Any] | None) -> services.PaymentChoice:
     return services.PaymentChoice.external(reference=data["reference"])
 
 
+def _tenders(request, data: list[dict[str, Any]]) -> list[services.Tender]:
+    """The payload's tenders; spending a gift card, points or store credit needs the
+    ``tenders:redeem`` scope as well as ``orders:write``."""
+    if not data:
+        return []
+    key = api_key_of(request)
+    if key is not None and not key.has_scope(ApiScope.TENDERS_REDEEM):
+        raise exceptions.PermissionDenied(
+            _("This API key does not have the “%(scope)s” scope.")
+            % {"scope": ApiScope.TENDERS_REDEEM},
+            code="insufficient_scope",
+        )
+    tenders = []
+    for item in data:
+        amount = item.get("amount")
+        if item["kind"] == "gift_card":
+            tenders.append(services.Tender.gift_card(item["gift_card_code"], amount=amount))
+        elif item["kind"] == "loyalty_points":
+            tenders.append(services.Tender.loyalty_points(amount=amount))
+        else:
+            tenders.append(services.Tender.store_credit(amount=amount))
+    return tenders
+
+
 def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
     if data is None or data["type"] == "carry_out":
         return services.CarryOut()
@@ -594,12 +657,17 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 raise _invalid("customer_id", _("No such customer."), "unknown_customer")
         reference = data["external_reference"].strip()
         identity = data.get("customer") or {}
+        tenders = _tenders(request, data.get("tenders") or [])
+        payment = _payment(data.get("payment"))
+        if tenders and data.get("payment") is None:
+            # Tenders alone: nothing is recorded as paid elsewhere unless it is said so.
+            payment = services.PaymentChoice.tenders_only()
         placement = services.order_place(
             services.OrderRequest.api(
                 channel=channel,
                 lines=lines,
                 fulfilment=_fulfilment(data.get("fulfilment")),
-                payment=_payment(data.get("payment")),
+                payment=payment,
                 external_reference=reference,
                 customer=customer,
                 contact=services.Contact(
@@ -612,6 +680,7 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 associate=associate,
                 marketing_email_opt_in=data["marketing_email_opt_in"],
                 source_location_ids=sources,
+                tenders=tenders,
             )
         )
         order = placement.order
