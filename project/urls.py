@@ -15,19 +15,28 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import catalog.urls
 import customers.urls
+import giftcards.urls
 import inventory.urls
 import orders.urls
 import returns.urls
 import stores.urls
 from omni import i18n, views
 
-STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
+STOREFRONT_APPS = (
+    catalog.urls,
+    stores.urls,
+    orders.urls,
+    customers.urls,
+    returns.urls,
+    giftcards.urls,
+)
 BACKOFFICE_APPS = (
     stores.urls,
     customers.urls,
     inventory.urls,
     orders.urls,
     returns.urls,
+    giftcards.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
