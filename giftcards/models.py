@@ -124,10 +124,3 @@ class GiftCardEntry(LedgerEntry):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="giftcard_entry_nonzero")
         ]
-
-    @property
-    def reason_label(self) -> str:
-        try:
-            return str(self.Reason(self.reason).label)
-        except ValueError:
-            return self.reason
