@@ -124,3 +124,29 @@ class GiftCardEntry(LedgerEntry):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="giftcard_entry_nonzero")
         ]
+
+
+class GiftCardProduct(models.Model):
+    """A catalog variant sold as a gift card: the shopper chooses the amount (within the
+    market's bounds) instead of the price book's price, and no stock is held for it. An
+    emailed card's code goes to the recipient once the order is paid."""
+
+    variant = models.OneToOneField(
+        "catalog.Variant",
+        on_delete=models.CASCADE,
+        related_name="gift_card_product",
+        verbose_name=_("variant"),
+    )
+    delivery = models.CharField(
+        max_length=10,
+        choices=GiftCard.Delivery.choices,
+        default=GiftCard.Delivery.EMAIL,
+        verbose_name=_("delivery"),
+    )
+
+    class Meta:
+        verbose_name = _("gift card product")
+        verbose_name_plural = _("gift card products")
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} ({self.delivery})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from giftcards.models import GiftCard, GiftCardEntry
+from giftcards.models import GiftCard, GiftCardEntry, GiftCardProduct
 
 
 def gift_card_entries(*, card: GiftCard, limit: int = 50) -> QuerySet[GiftCardEntry]:
@@ -17,3 +17,18 @@ def gift_cards_for_reference(
 ) -> QuerySet[GiftCard]:
     """The cards issued for these rows (an order's lines, a refund)."""
     return GiftCard.objects.filter(reference_type=reference_type, reference_id__in=reference_ids)
+
+
+def gift_card_product_for_sale() -> GiftCardProduct | None:
+    """The emailed gift card the storefront sells (its variant active, of an active
+    product), or None when the shop sells none."""
+    return (
+        GiftCardProduct.objects.filter(
+            delivery=GiftCard.Delivery.EMAIL,
+            variant__is_active=True,
+            variant__product__is_active=True,
+        )
+        .select_related("variant__product")
+        .order_by("pk")
+        .first()
+    )

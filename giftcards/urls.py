@@ -9,6 +9,7 @@ app_name = "giftcards"
 
 urlpatterns: list = [
     path("gift-cards/balance/", views.balance, name="balance"),
+    path("gift-cards/buy/", views.buy, name="buy"),
 ]
 
 backoffice_urlpatterns: list = [

@@ -1,6 +1,7 @@
-"""End to end through screens and endpoints only: a manager issues an emailed gift card
-at the desk, the recipient's email has the code, the code pays part of a web order and a
-card the rest, and a return (through the API) refunds onto the same gift card."""
+"""End to end through screens and endpoints only: a shopper buys an emailed gift card on
+the storefront (or a manager issues one at the desk), the recipient's email has the code,
+the code pays part of a web order and a card the rest, and a return (through the API)
+refunds onto the same gift card."""
 
 import re
 from decimal import Decimal
@@ -9,7 +10,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from giftcards.models import GiftCardProduct
+from inventory.models import StockMovement
 from orders.models import Order
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +36,17 @@ CHECKOUT = {
 }
 
 
-def test_gift_card_issued_emailed_spent_with_a_card_and_refunded(
-    api, world, django_capture_on_commit_callbacks
-):
+def _gift_card_product():
+    category = f.CategoryFactory(name="Gift cards", slug="gift-cards", tax_class="zero")
+    product = f.ProductFactory(name="E-gift card", category=category)
+    variant = f.VariantFactory(product=product, sku="GIFT-EMAIL")
+    return GiftCardProduct.objects.create(variant=variant, delivery="email")
+
+
+def _issued_at_the_desk(world, capture):
     desk = Client()
     desk.force_login(world["manager"].user)
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         issued = desk.post(
             "/backoffice/gift-cards/issue/",
             {
@@ -49,6 +58,43 @@ def test_gift_card_issued_emailed_spent_with_a_card_and_refunded(
             },
         )
     assert issued.status_code == 200
+
+
+def _bought_on_the_storefront(world, capture):
+    _gift_card_product()
+    buyer = Client()
+    with capture(execute=True):
+        bought = buyer.post(
+            "/gift-cards/buy/",
+            {
+                "amount": "30",
+                "recipient_name": "Bo",
+                "recipient_email": "bo@example.com",
+                "message": "Happy birthday!",
+                "email": "ana@example.com",
+                "first_name": "Ana",
+                **CARD,
+            },
+        )
+    assert bought.status_code == 302, bought.content.decode()[:2000]
+    sale = Order.objects.get()
+    assert [(p.provider, p.amount) for p in sale.payments.all()] == [("test", Decimal("30.00"))]
+    line = sale.lines.get()
+    assert line.is_final_sale and line.tax_amount == 0
+    receipt = buyer.get(bought.url).content.decode()
+    assert sale.number in receipt and "E-gift card" in receipt
+    assert any(sale.number in m.subject for m in mail.outbox if m.to == ["ana@example.com"])
+    assert not StockMovement.objects.filter(variant=line.variant).exists()
+
+
+@pytest.mark.parametrize("source", ["storefront", "desk"])
+def test_gift_card_emailed_spent_with_a_card_and_refunded(
+    api, world, django_capture_on_commit_callbacks, source
+):
+    if source == "desk":
+        _issued_at_the_desk(world, django_capture_on_commit_callbacks)
+    else:
+        _bought_on_the_storefront(world, django_capture_on_commit_callbacks)
     email = next(m for m in mail.outbox if m.to == ["bo@example.com"])
     code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", email.body).group(0)
 
@@ -62,7 +108,7 @@ def test_gift_card_issued_emailed_spent_with_a_card_and_refunded(
     assert "Left to pay" in applied.content.decode()
     placed = shopper.post("/checkout/", {**CHECKOUT, **CARD})
     assert placed.status_code == 302
-    order = Order.objects.get()
+    order = Order.objects.exclude(lines__sku="GIFT-EMAIL").get()
     paid = {p.provider: p.amount for p in order.payments.all()}
     assert paid["gift_card"] == Decimal("30.00")
     assert paid["test"] == order.total - Decimal("30.00")

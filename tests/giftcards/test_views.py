@@ -141,3 +141,47 @@ def test_the_emailed_card_reaches_the_recipient_with_its_code(
     from omni.models import OutboxMessage
 
     assert OutboxMessage.objects.get(topic="email.gift_card").payload["code"] == ""
+
+
+@pytest.fixture
+def gift_card_product(db):
+    from giftcards.models import GiftCardProduct
+
+    category = f.CategoryFactory(name="Gift cards", slug="gift-cards", tax_class="zero")
+    product = f.ProductFactory(name="E-gift card", category=category)
+    variant = f.VariantFactory(product=product, sku="GIFT-EMAIL")
+    return GiftCardProduct.objects.create(variant=variant, delivery="email")
+
+
+BUY = {
+    "amount": "50",
+    "recipient_email": "bo@example.com",
+    "email": "ana@example.com",
+    "card_number": "4242 4242 4242 4242",
+    "card_name": "Ana",
+    "card_expiry": "12/40",
+    "card_cvc": "123",
+}
+
+
+def test_buying_refuses_amounts_out_of_bounds_and_declined_cards(client, gift_card_product):
+    from orders.models import Order
+
+    page = client.get("/gift-cards/buy/").content.decode()
+    assert "from $5.00 to $500.00" in page
+    response = client.post("/gift-cards/buy/", {**BUY, "amount": "501"})
+    assert response.status_code == 400
+    assert "A gift card can be worth from $5.00 to $500.00." in response.content.decode()
+    declined = client.post("/gift-cards/buy/", {**BUY, "card_number": "4000 0000 0000 0002"})
+    assert declined.status_code == 402
+    assert "Your card was declined." in declined.content.decode()
+    assert not Order.objects.exists() and not GiftCard.objects.exists()
+    missing = client.post("/gift-cards/buy/", {**BUY, "recipient_email": "", "email": ""})
+    assert missing.status_code == 400
+    assert client.post("/gift-cards/buy/", BUY).status_code == 302
+    card = GiftCard.objects.get()
+    assert card.source == "sold" and card.reference_type == "orders.orderline"
+
+
+def test_no_gift_card_product_no_page(client):
+    assert client.get("/gift-cards/buy/").status_code == 404
