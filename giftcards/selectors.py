@@ -20,14 +20,10 @@ def gift_cards_for_reference(
 
 
 def gift_card_product_for_sale() -> GiftCardProduct | None:
-    """The emailed gift card the storefront sells (its variant active, of an active
-    product), or None when the shop sells none."""
+    """The emailed gift card the storefront sells on ``/gift-cards/buy/`` (its variant
+    active; the product itself may be unlisted), or None when the shop sells none."""
     return (
-        GiftCardProduct.objects.filter(
-            delivery=GiftCard.Delivery.EMAIL,
-            variant__is_active=True,
-            variant__product__is_active=True,
-        )
+        GiftCardProduct.objects.filter(delivery=GiftCard.Delivery.EMAIL, variant__is_active=True)
         .select_related("variant__product")
         .order_by("pk")
         .first()

@@ -21,7 +21,10 @@ from orders.surface import order_placed_remember
 
 def balance(request: HttpRequest) -> HttpResponse:
     form = BalanceForm(request.POST or None)
-    context: dict = {"form": form}
+    context: dict = {
+        "form": form,
+        "sells_gift_cards": selectors.gift_card_product_for_sale() is not None,
+    }
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
