@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from giftcards import services
-from giftcards.models import GiftCard, GiftCardEntry
+from giftcards.models import GiftCard, GiftCardEntry, GiftCardProduct
 from omni.money import format_money
 
 
@@ -69,3 +69,12 @@ class GiftCardAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(GiftCardProduct)
+class GiftCardProductAdmin(admin.ModelAdmin):
+    """Which catalog variant the storefront sells as an e-gift card (/gift-cards/buy/)."""
+
+    list_display = ["variant", "delivery"]
+    raw_id_fields = ["variant"]
+    list_select_related = ["variant__product"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -126,12 +126,10 @@ class GiftCardViewSet(ApiViewSet):
         description="POST the code (never in a URL). An unknown, disabled or expired card "
         "is 404 `gift_card_not_found` (one answer for all).",
         request=GiftCardBalanceSerializer,
-        responses={
-            200: GiftCardSerializer,
-            404: OpenApiResponse(description="No usable card has this code."),
-        },
+        responses={200: GiftCardSerializer},
     )
     @action(detail=False, methods=["post"])
+    @idempotent
     def balance(self, request):
         data = self.input(GiftCardBalanceSerializer)
         card = services.gift_card_find(code=data["code"])

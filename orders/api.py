@@ -578,7 +578,13 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
             "A key bound to locations names its `location`, may hold a pickup only at one "
             "of them (else 403 `location_not_allowed`) and takes stock only from them "
             "(shipments and transfers for a pickup; a shortage there is 409 "
-            "`insufficient_stock`)."
+            "`insufficient_stock`).\n\n"
+            "**Tenders**: `tenders` (gift cards by `gift_card_code`, the customer's "
+            "`loyalty_points` and `store_credit`, each with an optional most `amount`) pay "
+            "first, in order; `payment` pays what they leave (without `payment`, nothing "
+            "may be left: 402 `amount_remaining` with `details.remaining`). A short gift "
+            "card pays what it has. All or nothing: a refusal takes nothing from any "
+            "tender. Needs the `tenders:redeem` scope besides `orders:write`."
         ),
         request=OrderCreateSerializer,
         responses={

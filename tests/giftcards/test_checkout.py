@@ -158,3 +158,24 @@ def test_a_member_uses_points_and_store_credit(client, shop, settings):
     assert paid["store_credit"] == Decimal("10.00")
     assert paid["test"] == order.total - Decimal("25.00")
     assert LoyaltyEntry.objects.get(reason="redemption").points == -300
+
+
+@pytest.mark.parametrize("cards", [1, 3])
+def test_the_checkout_page_with_gift_cards_applied_has_flat_queries(
+    client, shop, cards, django_assert_max_num_queries
+):
+    """Each applied card costs its balance read (at most three can be applied), the rest
+    of the page is the same as without; 1 vs 3 cards and 1 vs 10 lines stay within one
+    budget."""
+    from tests.shop_data import add_product
+
+    _add(client, shop)
+    for n in range(9 if cards == 3 else 0):
+        product = add_product(shop, f"Shirt {n}", price="10.00", warehouse=5)
+        client.post("/cart/add/", {"variant": shop.variant(product).pk, "quantity": 1})
+    for _ in range(cards):
+        _apply(client, _issue("5.00").code)
+    with django_assert_max_num_queries(42):
+        page = client.get("/checkout/")
+    assert page.status_code == 200
+    assert page.content.decode().count("applied</span>") == cards
