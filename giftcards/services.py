@@ -20,8 +20,8 @@ Settings
 - ``OMNI_GIFT_CARD_EXPIRY_MONTHS``: None (the default) means cards never expire — what
   most markets' consumer law expects; a number of months sets ``expires_at`` on issue.
 - ``OMNI_GIFT_CARD_MIN`` / ``OMNI_GIFT_CARD_MAX``: the amounts a card may be sold or
-  issued for, in the market's currency; unset, a sensible per-currency default
-  (``AMOUNT_BOUNDS``).
+  issued for, in the market's currency; unset, the market's (``omni.markets``
+  ``gift_card_min`` / ``gift_card_max``: local price points).
 - ``OMNI_GIFT_CARD_CHECKS_PER_WINDOW`` / ``OMNI_GIFT_CARD_CHECK_WINDOW_SECONDS``: balance
   checks allowed per client per window (guessing codes); best-effort (a cache outage lets
   checks through rather than failing the page).
@@ -53,6 +53,7 @@ from giftcards.errors import (
     TooManyAttempts,
 )
 from giftcards.models import GiftCard, GiftCardEntry
+from omni.markets import current_market
 from omni.money import ZERO, format_money, to_money
 from omni.money import currency as install_currency
 from omni.outbox import outbox_record
@@ -60,15 +61,6 @@ from stores.models import Location
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 16
-
-# (min, max) a card may be worth, per currency, when the settings do not say.
-AMOUNT_BOUNDS: dict[str, tuple[str, str]] = {
-    "USD": ("5", "500"),
-    "THB": ("100", "20000"),
-    "VND": ("100000", "10000000"),
-    "PHP": ("250", "25000"),
-    "IRR": ("5000000", "1000000000"),
-}
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,11 @@ def _code_new() -> str:
 def amount_bounds(currency: str | None = None) -> tuple[Decimal, Decimal]:
     """The least and most a card may be worth in ``currency`` (the install's)."""
     code = currency or install_currency()
-    low, high = AMOUNT_BOUNDS.get(code, ("1", "1000"))
+    market = current_market()
+    # The market's local price points in its own currency; any other currency: no bound
+    # but a positive amount (a refund's new card may be in an order's currency).
+    low = market.gift_card_min if market.currency == code else Decimal("0.01")
+    high = market.gift_card_max if market.currency == code else Decimal("1e15")
     low = getattr(settings, "OMNI_GIFT_CARD_MIN", None) or low
     high = getattr(settings, "OMNI_GIFT_CARD_MAX", None) or high
     return to_money(str(low), code), to_money(str(high), code)
@@ -115,7 +111,7 @@ def amount_check(amount: Decimal, currency: str) -> Decimal:
         value = to_money(amount, currency)
     except (ArithmeticError, TypeError, ValueError):
         value = None
-    if value is None or not low <= value <= high:
+    if value is None or value <= ZERO or not low <= value <= high:
         raise GiftCardInvalid(
             _("A gift card can be worth from %(low)s to %(high)s.")
             % {"low": format_money(low, currency), "high": format_money(high, currency)},

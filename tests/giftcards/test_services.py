@@ -101,7 +101,11 @@ def test_cards_never_expire_unless_the_market_setting_says_so():
     assert (card.expires_at - card.created_at).days in range(729, 733)
 
 
-def test_zero_decimal_currency_bounds():
+def test_zero_decimal_currency_bounds(settings):
+    from omni.markets import build_market
+
+    settings.OMNI_MARKET_CONFIG = build_market("VN")
+    settings.OMNI_CURRENCY = "VND"
     low, high = services.amount_bounds("VND")
     assert (low, high) == (Decimal("100000"), Decimal("10000000"))
     card = _issue("250000", currency="VND").card
