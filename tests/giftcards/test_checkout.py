@@ -64,7 +64,7 @@ def test_a_gift_card_applied_shows_what_it_pays_and_then_a_card_pays_the_rest(cl
     assert page.status_code == 200
     body = page.content.decode()
     assert f"Gift card •••• {issued.card.last4} applied" in body
-    assert re.search(r"Gift card •••• \w{4}</span><span>−\$20\.00", body)
+    assert re.search(r"Gift card •••• \w{4}</span><span><bdi>−\$20\.00", body)
     assert "Left to pay" in body
     # What the shopper typed is still there; the code and card number are not echoed.
     assert 'value="1 Capitol Ave"' in body and issued.code not in body
@@ -76,6 +76,7 @@ def test_a_gift_card_applied_shows_what_it_pays_and_then_a_card_pays_the_rest(cl
     assert gift_cards.gift_card_balance(card=issued.card) == Decimal("0.00")
     receipt = client.get(response.url).content.decode()
     assert order.number in receipt
+    assert f"Gift card •••• <bdi>{issued.card.last4}</bdi>: $20.00" in receipt
 
 
 def test_a_gift_card_that_covers_the_order_needs_no_card_details(client, shop):
@@ -148,8 +149,8 @@ def test_a_member_uses_points_and_store_credit(client, shop, settings):
     client.post("/checkout/", {**FORM, "tender_action": "use_points"})
     page = client.post("/checkout/", {**FORM, "tender_action": "use_store_credit"})
     body = page.content.decode()
-    assert "300 points</span><span>−$15.00" in body
-    assert "Store credit</span><span>−$10.00" in body
+    assert "300 points</span><span><bdi>−$15.00" in body
+    assert "Store credit</span><span><bdi>−$10.00" in body
     response = client.post("/checkout/", {**FORM, **CARD})
     assert response.status_code == 302
     order = Order.objects.get()
