@@ -13,10 +13,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import campaigns.urls
 import catalog.urls
 import customers.urls
 import giftcards.urls
 import inventory.urls
+import messaging.urls
 import orders.urls
 import returns.urls
 import stores.urls
@@ -29,6 +31,8 @@ STOREFRONT_APPS = (
     customers.urls,
     returns.urls,
     giftcards.urls,
+    messaging.urls,
+    campaigns.urls,
 )
 BACKOFFICE_APPS = (
     stores.urls,
@@ -37,6 +41,8 @@ BACKOFFICE_APPS = (
     orders.urls,
     returns.urls,
     giftcards.urls,
+    messaging.urls,
+    campaigns.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
@@ -50,6 +56,8 @@ urlpatterns = [
     path("healthz/live/", views.healthz_live, name="healthz-live"),
     path("metrics", views.metrics, name="metrics"),
     path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
+    # The SMS provider's signed callbacks (delivery receipts, inbound texts).
+    path("webhooks/sms/", include(messaging.urls.webhook_urlpatterns)),
     path("i18n/set/", i18n.language_set, name="set_language"),
     # gettext() for static/js/*.js, in the active language (the layouts load it).
     path("i18n/js/", i18n.javascript_catalog, name="javascript-catalog"),

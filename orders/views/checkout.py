@@ -17,6 +17,7 @@ from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from customers import services as customer_services
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
@@ -160,6 +161,11 @@ class CheckoutForm(TaxInvoiceFields):
     gift_card_code = forms.CharField(
         label=_("Gift card code"), max_length=40, required=False, widget=_input("off")
     )
+    # Service messages (ready to collect, items arrived, return received) by text instead
+    # of email: the customer's one choice (customers.Customer.service_messages_by).
+    service_sms = forms.BooleanField(
+        label=_("Text me about this order instead of emailing"), required=False
+    )
 
     def __init__(self, *args, member: bool, tenders_cover: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -213,7 +219,7 @@ class CheckoutForm(TaxInvoiceFields):
             ):
                 if not data.get(name):
                     self.add_error(name, message)
-        if data.get("marketing_sms") and not data.get("phone"):
+        if (data.get("marketing_sms") or data.get("service_sms")) and not data.get("phone"):
             self.add_error("phone", _("Give a phone number to get texts."))
         return data
 
@@ -415,6 +421,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             error="" if field else str(exc),
         )
     checkout_tenders.tenders_forget(request)
+    if data.get("service_sms") and order.customer.phone:
+        customer_services.service_channel_set(customer=order.customer, channel="sms", source="web")
     placed = request.session.get(PLACED_SESSION_KEY, [])
     request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
     if data["payment"] == "qr":
