@@ -50,7 +50,7 @@ class BackInStockRequest(models.Model):
         verbose_name=_("customer"),
     )
     email = models.EmailField(blank=True, verbose_name=_("email"))
-    # E.164, from omni.phones; the seam for an SMS alert once messaging lands.
+    # E.164, from omni.phones: a phone-only request is alerted by one text (messaging).
     phone = models.CharField(max_length=32, blank=True, verbose_name=_("phone"))
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, verbose_name=_("language")

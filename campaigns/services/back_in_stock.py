@@ -9,8 +9,8 @@ recorded with a per-request dedupe key, so concurrent refreshes and retries make
 alert each. The handler (``back_in_stock_alert_send``) sends it and marks it notified.
 
 Channel: an email when the request has one (a guest's, or the member's own); a
-phone-only request is the SMS seam (``_alert_by_sms``): it waits, "due", for the
-messaging layer, which will send it through ``messaging.services`` at integration.
+phone-only request is one text through ``messaging.services.send_message``
+(``_alert_by_sms``).
 """
 
 from __future__ import annotations
@@ -184,13 +184,44 @@ def _contact_phone(request: BackInStockRequest) -> str:
 
 
 def _alert_by_sms(request: BackInStockRequest, context: dict[str, Any]) -> bool:
-    """The SMS seam: a phone-only request. Until the messaging layer lands there is no
-    SMS provider here, so the request stays "due" (shown as such in the admin) and is
-    sent by ``messaging.services.send_message`` at integration. Returns True if sent."""
-    logger.info(
-        "back-in-stock request %s has only a phone; waiting for the SMS channel", request.pk
-    )
-    return False
+    """A phone-only request: one text through the messaging layer (its outbox, provider,
+    quiet hours and STOP handling). The request itself is the consent (purpose
+    "requested"); the dedupe key keeps a retried alert to one text. A number no longer
+    valid for its country, or a text the provider's limits refuse, is logged and skipped
+    (the request stays "due" for the admin to see); nothing is lost."""
+    from messaging.errors import MessagingError
+    from messaging.services import send_message
+
+    with translation.override(request.language):
+        if context["online"]:
+            body = translation.gettext(
+                "%(product)s in %(size)s is back in stock online: %(url)s"
+            ) % {"product": context["product_name"], "size": context["size"], "url": context["url"]}
+        else:
+            body = translation.gettext(
+                "%(product)s in %(size)s is back in stock at %(store)s: %(url)s"
+            ) % {
+                "product": context["product_name"],
+                "size": context["size"],
+                "store": context["store_name"],
+                "url": context["url"],
+            }
+    try:
+        send_message(
+            channel="sms",
+            purpose="requested",
+            to=_contact_phone(request),
+            customer=request.customer,
+            location=request.location,
+            kind="back_in_stock",
+            language=request.language,
+            dedupe_key=f"sms.back_in_stock:{request.pk}",
+            body=body,
+        )
+    except MessagingError as error:
+        logger.warning("back-in-stock request %s: no text sent (%s)", request.pk, error)
+        return False
+    return True
 
 
 def back_in_stock_alert_send(payload: dict[str, Any]) -> bool:

@@ -1,6 +1,6 @@
 """Back in stock at my store: the request, the one alert when a stock change makes the size
 salable there (through inventory's availability refresh and its signal), idempotency,
-expiry, online requests, and the phone-only seam."""
+expiry, online requests, and a phone-only request's one text."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
 from campaigns.errors import BackInStockInvalid
@@ -22,6 +23,7 @@ from campaigns.services import (
 )
 from inventory import services as inventory
 from inventory.signals import availability_gained
+from messaging.models import Message
 from omni.models import EmailLog, OutboxMessage
 from tests import factories as f
 from tests.shop_data import add_product, make_shop
@@ -184,15 +186,27 @@ def test_a_warehouse_is_not_a_store_to_wait_at(shop):
     assert caught.value.field == "location"
 
 
-def test_a_phone_only_request_waits_for_the_sms_channel(shop, django_capture_on_commit_callbacks):
+@override_settings(SMS_URL="console:", OMNI_MESSAGE_QUIET_HOURS="")
+def test_a_phone_only_request_gets_one_text(shop, django_capture_on_commit_callbacks):
     spr = shop.stores["springfield"]
     sweater = _sweater(shop)
     request = back_in_stock_request(variant=sweater, location=spr, phone="+1 217 555 0142")
-    _receive(django_capture_on_commit_callbacks, sweater, spr, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        _receive(django_capture_on_commit_callbacks, sweater, spr, 1)
     assert mail.outbox == []
     request.refresh_from_db()
-    # Claimed once (no second alert will be recorded), sent by SMS once messaging lands.
-    assert request.status == "due"
+    assert request.status == "notified" and request.notified_at
+    text = Message.objects.get()
+    assert text.channel == "sms" and text.to == "+12175550142"
+    assert text.status == Message.Status.SENT
+    assert "Springfield" in text.body and "/back-in-stock/" in text.body
+
+    # A retried alert (the outbox delivers at least once) sends no second text.
+    request.status = "due"
+    request.save(update_fields=["status"])
+    with django_capture_on_commit_callbacks(execute=True):
+        back_in_stock_alert_send({"request_id": request.pk})
+    assert Message.objects.count() == 1
 
 
 @pytest.mark.postgres
