@@ -201,6 +201,7 @@ class ApiScope(models.TextChoices):
         "tenders:redeem",
         _("Tenders: spend gift cards, loyalty points and store credit in orders"),
     )
+    REPORTS_READ = "reports:read", _("Reports: read (the numbers' daily rollups)")
 
 
 class ApiKey(models.Model):

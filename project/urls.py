@@ -20,9 +20,11 @@ import giftcards.urls
 import inventory.urls
 import messaging.urls
 import orders.urls
+import reporting.urls
 import returns.urls
 import stores.urls
 from omni import i18n, views
+from reporting.views import numbers_network
 
 STOREFRONT_APPS = (
     catalog.urls,
@@ -43,11 +45,14 @@ BACKOFFICE_APPS = (
     giftcards.urls,
     messaging.urls,
     campaigns.urls,
+    reporting.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
 
 urlpatterns = [
+    # The network's numbers for merchandisers (staff), linked from the admin index.
+    path("admin/numbers/", numbers_network, name="numbers-network"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
