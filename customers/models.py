@@ -698,6 +698,15 @@ class LedgerEntry(TypedReference):
     def delete(self, *args, **kwargs):
         raise ValueError(f"{type(self).__name__} rows are append-only.")
 
+    @property
+    def reason_label(self) -> str:
+        """The reason as people read it (each ledger names its reasons in ``Reason``)."""
+        reasons = getattr(type(self), "Reason", None)
+        try:
+            return str(reasons(self.reason).label) if reasons else self.reason
+        except ValueError:
+            return self.reason
+
 
 class LoyaltyEntry(LedgerEntry):
     class Reason(models.TextChoices):

@@ -40,6 +40,13 @@ def loyalty_balance(*, customer: Customer) -> int:
     return LoyaltyEntry.objects.filter(customer=customer).aggregate(s=Sum("points"))["s"] or 0
 
 
+def loyalty_history(*, customer: Customer, limit: int = 10) -> list[LoyaltyEntry]:
+    """The customer's latest loyalty movements (earned, spent, taken back), newest first."""
+    return list(
+        LoyaltyEntry.objects.filter(customer=customer).order_by("-created_at", "-id")[:limit]
+    )
+
+
 def store_credit_balance(*, customer: Customer, currency: str | None = None) -> Decimal:
     """The customer's credit in ``currency`` (the install's by default): credit in one
     currency never pays in another."""

@@ -59,7 +59,16 @@ from stores.models import Associate, Location, LocationDistance
 User = get_user_model()
 
 # A reset empties every table of these apps (and any table pointing at them)...
-DOMAIN_APPS = ("catalog", "stores", "customers", "inventory", "promotions", "orders", "returns")
+DOMAIN_APPS = (
+    "catalog",
+    "stores",
+    "customers",
+    "inventory",
+    "promotions",
+    "orders",
+    "returns",
+    "giftcards",
+)
 # ...and omni's logs of what happened to their rows. API keys and webhook subscriptions
 # are configuration, not demo data: they stay.
 OMNI_HISTORY = ("outboxmessage", "emaillog", "idempotencyrecord", "webhookdelivery")

@@ -70,6 +70,10 @@ class Market:
     # A cart worth at least this much becomes a follow-up task for the shopper's home
     # store (OMNI_ABANDONED_CART_HIGH_VALUE overrides): a local price point, like shipping.
     high_value_cart: Decimal = Decimal("0")
+    # What a gift card may be worth (sold or issued): local price points, like shipping
+    # (OMNI_GIFT_CARD_MIN / OMNI_GIFT_CARD_MAX override).
+    gift_card_min: Decimal = Decimal("0")
+    gift_card_max: Decimal = Decimal("0")
     # The seller's tax ID printed on receipts and tax invoices (empty: none printed).
     seller_tax_id: str = ""
     # The seller's legal name and registered address on receipts and tax invoices (empty
@@ -118,6 +122,8 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             shipping_flat=Decimal("5.95"),
             free_shipping_over=Decimal("75.00"),
             high_value_cart=Decimal("300.00"),
+            gift_card_min=Decimal("5"),
+            gift_card_max=Decimal("500"),
             tax_name="sales_tax",
             sales_tax_table="us_states",
         ),
@@ -137,6 +143,8 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             shipping_flat=Decimal("50"),
             free_shipping_over=Decimal("1000"),
             high_value_cart=Decimal("10000"),
+            gift_card_min=Decimal("100"),
+            gift_card_max=Decimal("20000"),
         ),
         "VN": Market(
             code="VN",
@@ -155,6 +163,8 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             shipping_flat=Decimal("30000"),
             free_shipping_over=Decimal("500000"),
             high_value_cart=Decimal("7000000"),
+            gift_card_min=Decimal("100000"),
+            gift_card_max=Decimal("10000000"),
         ),
         "PH": Market(
             code="PH",
@@ -172,6 +182,8 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             shipping_flat=Decimal("100"),
             free_shipping_over=Decimal("1500"),
             high_value_cart=Decimal("15000"),
+            gift_card_min=Decimal("250"),
+            gift_card_max=Decimal("25000"),
         ),
         "IR": Market(
             code="IR",
@@ -190,6 +202,8 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             shipping_flat=Decimal("1500000"),
             free_shipping_over=Decimal("30000000"),
             high_value_cart=Decimal("150000000"),
+            gift_card_min=Decimal("5000000"),
+            gift_card_max=Decimal("1000000000"),
         ),
     }
 )
@@ -221,7 +235,13 @@ def _coerce(name: str, value: object) -> object:
         return MappingProxyType(dict(value))
     if name in ("languages", "payment_methods"):
         return tuple(value)
-    if name in ("shipping_flat", "free_shipping_over", "high_value_cart"):
+    if name in (
+        "shipping_flat",
+        "free_shipping_over",
+        "high_value_cart",
+        "gift_card_min",
+        "gift_card_max",
+    ):
         return Decimal(str(value))
     return value
 

@@ -195,6 +195,12 @@ class ApiScope(models.TextChoices):
     RETURNS_READ = "returns:read", _("Returns: read")
     RETURNS_WRITE = "returns:write", _("Returns: write")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage subscriptions")
+    GIFT_CARDS_READ = "gift_cards:read", _("Gift cards: check a balance")
+    GIFT_CARDS_ISSUE = "gift_cards:issue", _("Gift cards: issue")
+    TENDERS_REDEEM = (
+        "tenders:redeem",
+        _("Tenders: spend gift cards, loyalty points and store credit in orders"),
+    )
     REPORTS_READ = "reports:read", _("Reports: read (the numbers' daily rollups)")
     PROMOTIONS_READ = "promotions:read", _("Promotions: read (and check a code)")
     ORDERS_DISCOUNT = "orders:discount", _("Orders: give a manual discount (POS)")

@@ -14,6 +14,7 @@ rule: ``order_place`` says whether it created the order), the first 201.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
@@ -362,6 +363,37 @@ class ManualDiscountSerializer(serializers.Serializer):
         return attrs
 
 
+class TenderInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["gift_card", "loyalty_points", "store_credit"],
+        help_text="gift_card (with gift_card_code); loyalty_points and store_credit: the "
+        "order's customer's",
+    )
+    amount = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=Decimal("0.01"),
+        help_text="The most this tender pays; omitted: as much as it can of what is left",
+    )
+    gift_card_code = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", write_only=True
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == "gift_card" and not attrs["gift_card_code"].strip():
+            raise serializers.ValidationError(
+                {
+                    "gift_card_code": [
+                        exceptions.ErrorDetail(_("Give the gift card's code."), "required")
+                    ]
+                }
+            )
+        return attrs
+
+
 class OrderCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=ORDER_CHANNEL_CHOICES, default=Channel.STORE, help_text="Where it was sold"
@@ -378,6 +410,13 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment = PaymentInputSerializer(required=False)
+    tenders = TenderInputSerializer(
+        many=True,
+        required=False,
+        max_length=5,
+        help_text="Gift cards, points, store credit paying first (needs the tenders:redeem "
+        "scope); `payment` pays what they leave",
+    )
     fulfilment = FulfilmentInputSerializer(required=False)
     external_reference = serializers.CharField(
         max_length=80, required=False, allow_blank=True, default=""
@@ -538,6 +577,30 @@ def _payment(data: dict[str, Any] | None) -> services.PaymentChoice:
     return services.PaymentChoice.external(reference=data["reference"])
 
 
+def _tenders(request, data: list[dict[str, Any]]) -> list[services.Tender]:
+    """The payload's tenders; spending a gift card, points or store credit needs the
+    ``tenders:redeem`` scope as well as ``orders:write``."""
+    if not data:
+        return []
+    key = api_key_of(request)
+    if key is not None and not key.has_scope(ApiScope.TENDERS_REDEEM):
+        raise exceptions.PermissionDenied(
+            _("This API key does not have the “%(scope)s” scope.")
+            % {"scope": ApiScope.TENDERS_REDEEM},
+            code="insufficient_scope",
+        )
+    tenders = []
+    for item in data:
+        amount = item.get("amount")
+        if item["kind"] == "gift_card":
+            tenders.append(services.Tender.gift_card(item["gift_card_code"], amount=amount))
+        elif item["kind"] == "loyalty_points":
+            tenders.append(services.Tender.loyalty_points(amount=amount))
+        else:
+            tenders.append(services.Tender.store_credit(amount=amount))
+    return tenders
+
+
 def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
     if data is None or data["type"] == "carry_out":
         return services.CarryOut()
@@ -569,7 +632,13 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
             "A key bound to locations names its `location`, may hold a pickup only at one "
             "of them (else 403 `location_not_allowed`) and takes stock only from them "
             "(shipments and transfers for a pickup; a shortage there is 409 "
-            "`insufficient_stock`)."
+            "`insufficient_stock`).\n\n"
+            "**Tenders**: `tenders` (gift cards by `gift_card_code`, the customer's "
+            "`loyalty_points` and `store_credit`, each with an optional most `amount`) pay "
+            "first, in order; `payment` pays what they leave (without `payment`, nothing "
+            "may be left: 402 `amount_remaining` with `details.remaining`). A short gift "
+            "card pays what it has. All or nothing: a refusal takes nothing from any "
+            "tender. Needs the `tenders:redeem` scope besides `orders:write`."
         ),
         request=OrderCreateSerializer,
         responses={
@@ -660,12 +729,17 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
             manual = services.ManualDiscount(
                 reason=manual["reason"], percent=manual.get("percent"), amount=manual.get("amount")
             )
+        tenders = _tenders(request, data.get("tenders") or [])
+        payment = _payment(data.get("payment"))
+        if tenders and data.get("payment") is None:
+            # Tenders alone: nothing is recorded as paid elsewhere unless it is said so.
+            payment = services.PaymentChoice.tenders_only()
         placement = services.order_place(
             services.OrderRequest.api(
                 channel=channel,
                 lines=lines,
                 fulfilment=_fulfilment(data.get("fulfilment")),
-                payment=_payment(data.get("payment")),
+                payment=payment,
                 external_reference=reference,
                 customer=customer,
                 contact=services.Contact(
@@ -680,6 +754,7 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 source_location_ids=sources,
                 codes=data["codes"],
                 manual_discount=manual,
+                tenders=tenders,
             )
         )
         order = placement.order

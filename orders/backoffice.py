@@ -339,6 +339,14 @@ class AisleCheckoutForm(forms.Form):
     # delivery (a delivery only), pay at pickup (a pickup only).
     payment = forms.ChoiceField(widget=forms.RadioSelect, label=gettext_lazy("Payment"))
     card_number = forms.CharField(required=False, max_length=30, label=gettext_lazy("Card number"))
+    # Tenders paying first (orders.services.tenders); the payment above pays the rest.
+    gift_card_code = forms.CharField(
+        required=False, max_length=40, label=gettext_lazy("Gift card code")
+    )
+    use_points = forms.BooleanField(required=False, label=gettext_lazy("Use their points"))
+    use_store_credit = forms.BooleanField(
+        required=False, label=gettext_lazy("Use their store credit")
+    )
 
     def __init__(self, *args, stores: list[Location], has_customer: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -381,9 +389,26 @@ class AisleCheckoutForm(forms.Form):
                 self.add_error("payment", _("Pay at pickup is only for a pickup."))
         elif data.get("fulfilment") == "pickup" and data.get("payment") == "cod":
             self.add_error("payment", _("Cash on delivery is only for deliveries."))
-        if data.get("payment") == "card" and not data.get("card_number"):
+        has_tenders = bool(
+            data.get("gift_card_code") or data.get("use_points") or data.get("use_store_credit")
+        )
+        if data.get("payment") == "card" and not data.get("card_number") and not has_tenders:
             self.add_error("card_number", _("Enter the card number."))
+        if (data.get("use_points") or data.get("use_store_credit")) and not self.has_customer:
+            self.add_error("use_points", _("Attach the customer to use their points or credit."))
         return data
+
+    def tenders(self) -> list:
+        """The gift card, store credit and points asked for, in the order they pay."""
+        data = self.cleaned_data
+        tenders = []
+        if data.get("gift_card_code"):
+            tenders.append(order_services.Tender.gift_card(data["gift_card_code"]))
+        if data.get("use_store_credit"):
+            tenders.append(order_services.Tender.store_credit())
+        if data.get("use_points"):
+            tenders.append(order_services.Tender.loyalty_points())
+        return tenders
 
 
 def _aisle_basket(state: dict) -> tuple[list[dict], Decimal]:
@@ -498,6 +523,9 @@ def _aisle_place(
         payment = order_services.PaymentChoice.cash_on_delivery()
     else:
         payment = order_services.PaymentChoice.pay_in_store()
+    tenders = form.tenders()
+    if tenders and data["payment"] == "card" and not data["card_number"]:
+        payment = order_services.PaymentChoice.tenders_only()
     contact = None
     if customer is None:
         contact = order_services.Contact(
@@ -516,6 +544,7 @@ def _aisle_place(
             customer=customer,
             contact=contact,
             codes=(state["code"],) if state.get("code") else (),
+            tenders=tenders,
         )
     ).order
 
@@ -549,7 +578,11 @@ def aisle(request: HttpRequest) -> HttpResponse:
                     order = _aisle_place(request, form, state, customer)
                 except DomainError as refusal:
                     # Said once: beside its field, else beside the button.
-                    field = {"card": "card_number"}.get(refusal.details.get("field"))
+                    field = {
+                        "card": "card_number",
+                        "loyalty_points": "use_points",
+                        "store_credit": "use_store_credit",
+                    }.get(refusal.details.get("field"))
                     field = field or refusal.details.get("field")
                     if field in form.fields:
                         form.add_error(field, refusal.message)

@@ -167,3 +167,12 @@ def qr_payment_due(payments) -> dict:
     if due is None:
         return {}
     return {"qr_due": due, "qr_svg": qr_payment_svg(due, scale=4)}
+
+
+def order_placed_remember(request, order) -> None:
+    """Let this session see the receipt of an order it just placed (the confirmation page
+    is for the session that placed it or its member). For other apps' sale pages."""
+    from orders.context_processors import PLACED_SESSION_KEY
+
+    placed = request.session.get(PLACED_SESSION_KEY, [])
+    request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]

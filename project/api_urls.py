@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from catalog.api import ProductViewSet, VariantViewSet
 from customers.api import CustomerViewSet
+from giftcards.api import GiftCardViewSet
 from inventory.api import AvailabilityViewSet, StockViewSet
 from inventory.api_transfers import TransferViewSet
 from omni.api import schema  # noqa: F401  (registers the OpenAPI security schemes)
@@ -36,6 +37,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("gift-cards", GiftCardViewSet, basename="gift-card")
 router.register("reports/sales", SalesReportViewSet, basename="report-sales")
 router.register("reports/returns", ReturnsReportViewSet, basename="report-returns")
 router.register("reports/categories", CategoriesReportViewSet, basename="report-categories")

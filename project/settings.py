@@ -377,6 +377,9 @@ SPECTACULAR_SETTINGS = {
         "MovementReasonEnum": "inventory.models.StockMovement.Reason",
         "AdjustmentReasonEnum": "inventory.api.ADJUST_REASONS",
         "ReturnReasonEnum": "returns.models.ReturnLine.Reason",
+        "GiftCardStatusEnum": "giftcards.models.GiftCard.Status",
+        "GiftCardSourceEnum": "giftcards.models.GiftCard.Source",
+        "GiftCardDeliveryEnum": "giftcards.models.GiftCard.Delivery",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -520,6 +523,19 @@ OMNI_CART_MAX_LINE_QUANTITY = env.int("OMNI_CART_MAX_LINE_QUANTITY", default=20)
 OMNI_CART_RESTORE_MAX_AGE_DAYS = env.int("OMNI_CART_RESTORE_MAX_AGE_DAYS", default=30)
 # How long the order-status link in a guest's emails opens their order.
 OMNI_ORDER_LINK_MAX_AGE_DAYS = env.int("OMNI_ORDER_LINK_MAX_AGE_DAYS", default=180)
+# Gift cards (giftcards.services): months until a card expires, unset = never (most
+# markets' consumer law); the least and most a card may be worth, unset = the per-currency
+# defaults; balance checks per client per window (against guessing codes).
+OMNI_GIFT_CARD_EXPIRY_MONTHS = env.int("OMNI_GIFT_CARD_EXPIRY_MONTHS", default=None)
+OMNI_GIFT_CARD_MIN = env.str("OMNI_GIFT_CARD_MIN", default=None)
+OMNI_GIFT_CARD_MAX = env.str("OMNI_GIFT_CARD_MAX", default=None)
+OMNI_GIFT_CARD_CHECKS_PER_WINDOW = env.int("OMNI_GIFT_CARD_CHECKS_PER_WINDOW", default=10)
+OMNI_GIFT_CARD_CHECK_WINDOW_SECONDS = env.int("OMNI_GIFT_CARD_CHECK_WINDOW_SECONDS", default=600)
+# Loyalty points spent as money: that many points pay ``value`` of the market's currency
+# (a purchase earns a point per whole unit, so the default gives 5% back in every market).
+OMNI_LOYALTY_POINT_VALUE = env.json(
+    "OMNI_LOYALTY_POINT_VALUE", default={"points": 100, "value": "5"}
+)
 # How often beat scans for due abandoned carts (seconds; shorten to watch it work).
 OMNI_ABANDONED_CART_SCAN_SECONDS = env.float("OMNI_ABANDONED_CART_SCAN_SECONDS", default=300.0)
 # A cart worth at least this much, of a shopper with a home store, becomes a follow-up

@@ -16,6 +16,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import campaigns.urls
 import catalog.urls
 import customers.urls
+import giftcards.urls
 import inventory.urls
 import messaging.urls
 import orders.urls
@@ -31,6 +32,7 @@ STOREFRONT_APPS = (
     orders.urls,
     customers.urls,
     returns.urls,
+    giftcards.urls,
     messaging.urls,
     campaigns.urls,
 )
@@ -40,6 +42,7 @@ BACKOFFICE_APPS = (
     inventory.urls,
     orders.urls,
     returns.urls,
+    giftcards.urls,
     messaging.urls,
     campaigns.urls,
     reporting.urls,

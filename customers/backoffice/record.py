@@ -161,6 +161,8 @@ def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -
     record = selectors.customer_360(customer=customer, recent=0)
     timeline = selectors.customer_timeline(customer=customer, limit=TIMELINE_PAGE)
     context = {
+        "loyalty_worth": services.loyalty_worth(points=record.loyalty_points),
+        "loyalty_history": selectors.loyalty_history(customer=customer, limit=5),
         "record": record,
         "customer": record.customer,
         "timeline": timeline,

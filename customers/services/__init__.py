@@ -49,7 +49,14 @@ from customers.services.identities import (
     normalise_email,
     normalise_phone,
 )
-from customers.services.ledgers import loyalty_add, store_credit_add
+from customers.services.ledgers import (
+    loyalty_add,
+    loyalty_points_for,
+    loyalty_rate,
+    loyalty_redeem,
+    loyalty_worth,
+    store_credit_add,
+)
 from customers.services.lists import (
     HOLD_HOURS_MAX,
     ListHold,
@@ -113,6 +120,10 @@ __all__ = [
     "list_share",
     "list_unshare",
     "loyalty_add",
+    "loyalty_points_for",
+    "loyalty_rate",
+    "loyalty_redeem",
+    "loyalty_worth",
     "normalise_email",
     "normalise_phone",
     "note_add",

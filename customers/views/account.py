@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from customers import selectors
+from customers import selectors, services
 from customers.models import (
     List,
 )
@@ -53,13 +53,23 @@ def account_home(request: HttpRequest) -> HttpResponse:
         "storefront/account/home.html",
         {
             "customer": customer,
-            "loyalty_points": selectors.loyalty_balance(customer=customer),
+            **_loyalty(customer),
             "store_credit": selectors.store_credit_balance(customer=customer),
             "panels": panels,
             "associate": associate_for_user(user=request.user),
             "section": "home",
         },
     )
+
+
+def _loyalty(customer) -> dict:
+    """Points, what they are worth at checkout, and their latest movements."""
+    points = selectors.loyalty_balance(customer=customer)
+    return {
+        "loyalty_points": points,
+        "loyalty_worth": services.loyalty_worth(points=points),
+        "loyalty_history": selectors.loyalty_history(customer=customer),
+    }
 
 
 # --- lists -----------------------------------------------------------------------------

@@ -6,6 +6,8 @@ goes through these functions (storefront, back-office, API, workers). Split by s
 - ``order_request``: what checkout is asked for (contact, ship / pick up / carry out),
   checked before any write
 - ``totals``: shipping, tax and totals from the settings; pickup preparation time
+- ``tenders``: one order paid by several tenders (gift cards, points, store credit,
+  cards) all or nothing; ``tenders_quote`` previews it
 - ``payments``: provider interface, the test card provider (test numbers in its
   docstring), pay in store, store credit, QR and cash on delivery, capture / void / refund
 - ``qr_payload``: the EMVCo / PromptPay text a bank-app QR code encodes (with its CRC)
@@ -153,6 +155,7 @@ from orders.services.tax_invoices import (
     tax_invoice_issue,
     thai_tax_id_valid,
 )
+from orders.services.tenders import Tender, TenderResult, tenders_apply, tenders_quote
 from orders.services.totals import (
     CustomerFacts,
     ManualDiscount,
@@ -200,6 +203,8 @@ __all__ = [
     "TaxBand",
     "TaxInvoiceBuyer",
     "TaxableLine",
+    "Tender",
+    "TenderResult",
     "TestCardProvider",
     "Totals",
     "VariantUnavailable",
@@ -259,6 +264,8 @@ __all__ = [
     "tax_bands",
     "tax_invoice_buyer_clean",
     "tax_invoice_issue",
+    "tenders_apply",
+    "tenders_quote",
     "thai_tax_id_valid",
     "variant_label",
 ]

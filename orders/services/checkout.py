@@ -80,6 +80,7 @@ from orders.services.payments import (
     payment_take,
 )
 from orders.services.tax_invoices import tax_invoice_issue
+from orders.services.tenders import tenders_apply
 from orders.services.totals import (
     TaxableLine,
     customer_facts,
@@ -608,13 +609,23 @@ def _order_place(
         tax_invoice_issue(order=order, buyer=request.tax_invoice, issued_by=request.associate)
     order_events_record(order=order, event="created")
     # Last: a decline raises here and the transaction takes everything above back.
-    payment_take(
-        order=order,
-        choice=request.payment,
-        card=card,
-        capture_now=carried,
-        location=request.location,
-    )
+    if request.tenders:
+        tenders_apply(
+            order=order,
+            tenders=request.tenders,
+            rest=request.payment,
+            rest_card=card,
+            capture_now=carried,
+            location=request.location,
+        )
+    else:
+        payment_take(
+            order=order,
+            choice=request.payment,
+            card=card,
+            capture_now=carried,
+            location=request.location,
+        )
     return OrderPlacement(order=order, created=True)
 
 

@@ -25,11 +25,13 @@ from orders.services.payments import (
     METHOD_COD,
     METHOD_PAY_IN_STORE,
     METHOD_QR,
+    METHOD_TENDERS_ONLY,
     Card,
     PaymentChoice,
     payment_choice_validate,
 )
 from orders.services.tax_invoices import TaxInvoiceBuyer
+from orders.services.tenders import Tender, tenders_validate
 from orders.services.totals import ManualDiscount
 from stores.models import Associate, Location
 
@@ -118,9 +120,13 @@ class OrderRequest:
     # Discount codes typed (a cart's own code is added); a hand-given POS discount.
     codes: tuple[str, ...] = ()
     manual_discount: ManualDiscount | None = None
+    # Gift cards, points, store credit, cards paying first (orders.services.tenders);
+    # ``payment`` pays what they leave (``PaymentChoice.tenders_only()``: nothing).
+    tenders: tuple[Tender, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "codes", tuple(c for c in self.codes if c and c.strip()))
+        object.__setattr__(self, "tenders", tuple(self.tenders or ()))
         if self.lines is not None:  # (variant_id, quantity) pairs, however they came
             object.__setattr__(self, "lines", tuple(tuple(line) for line in self.lines))
         if self.contact is None:
@@ -142,6 +148,7 @@ class OrderRequest:
         marketing_email_opt_in: bool = False,
         marketing_sms_opt_in: bool = False,
         tax_invoice: TaxInvoiceBuyer | None = None,
+        tenders: Sequence[Tender] = (),
     ) -> OrderRequest:
         """The storefront's checkout of the shopper's cart, shipped or picked up."""
         return cls(
@@ -154,6 +161,7 @@ class OrderRequest:
             marketing_email_opt_in=marketing_email_opt_in,
             marketing_sms_opt_in=marketing_sms_opt_in,
             tax_invoice=tax_invoice,
+            tenders=tuple(tenders),
         )
 
     @classmethod
@@ -169,6 +177,7 @@ class OrderRequest:
         contact: Contact | None = None,
         codes: Sequence[str] = (),
         manual_discount: ManualDiscount | None = None,
+        tenders: Sequence[Tender] = (),
     ) -> OrderRequest:
         """An order an associate makes at ``location`` (channel ``store``): taken home now
         (``CarryOut``, the default), or shipped / picked up (the endless aisle, an exchange
@@ -184,6 +193,7 @@ class OrderRequest:
             contact=contact,
             codes=tuple(codes),
             manual_discount=manual_discount,
+            tenders=tuple(tenders),
         )
 
     @classmethod
@@ -203,6 +213,7 @@ class OrderRequest:
         source_location_ids: Collection[int] | None = None,
         codes: Sequence[str] = (),
         manual_discount: ManualDiscount | None = None,
+        tenders: Sequence[Tender] = (),
     ) -> OrderRequest:
         """An integration's order (a POS sale, a marketplace) through the API: in its
         ``channel``, under its own ``external_reference``, from the locations its key is
@@ -221,6 +232,7 @@ class OrderRequest:
             source_location_ids=source_location_ids,
             codes=tuple(codes),
             manual_discount=manual_discount,
+            tenders=tuple(tenders),
         )
 
 
@@ -278,6 +290,10 @@ def _validate(request: OrderRequest) -> Card | None:
             _("A QR payment is for deliveries and pickups; at the till, record it as paid."),
             field="payment",
         )
+    if request.tenders:
+        tenders_validate(request.tenders)
+    elif request.payment.method == METHOD_TENDERS_ONLY:
+        raise CheckoutInvalid(_("Choose how to pay."), field="payment")
     if len(request.external_reference) > 80:
         raise CheckoutInvalid(_("The external reference is too long."), field="external_reference")
     return payment_choice_validate(request.payment)

@@ -76,7 +76,9 @@ from django.utils.translation import gettext_lazy
 
 from customers import selectors as customer_selectors
 from customers import services as customer_services
-from customers.models import Customer, StoreCreditEntry
+from customers.models import Customer, LoyaltyEntry, StoreCreditEntry
+from giftcards import services as gift_card_services
+from giftcards.models import GiftCard
 from omni.markets import current_market
 from omni.money import ZERO, format_money, minor_units, to_money
 from omni.outbox import outbox_record
@@ -104,8 +106,19 @@ METHOD_STORE_CREDIT = "store_credit"
 METHOD_EXTERNAL = "external"
 METHOD_QR = "qr"
 METHOD_COD = "cod"
+# Nothing left to pay by another method: the order's tenders (orders.services.tenders)
+# cover its total; placing it is refused (``amount_remaining``) when they do not.
+METHOD_TENDERS_ONLY = "tenders_only"
 METHODS = frozenset(
-    {METHOD_CARD, METHOD_PAY_IN_STORE, METHOD_STORE_CREDIT, METHOD_EXTERNAL, METHOD_QR, METHOD_COD}
+    {
+        METHOD_CARD,
+        METHOD_PAY_IN_STORE,
+        METHOD_STORE_CREDIT,
+        METHOD_EXTERNAL,
+        METHOD_QR,
+        METHOD_COD,
+        METHOD_TENDERS_ONLY,
+    }
 )
 
 
@@ -155,6 +168,11 @@ class PaymentChoice:
     @classmethod
     def cash_on_delivery(cls) -> PaymentChoice:
         return cls(METHOD_COD)
+
+    @classmethod
+    def tenders_only(cls) -> PaymentChoice:
+        """The order's tenders pay it all (a gift card that covers the total)."""
+        return cls(METHOD_TENDERS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -491,8 +509,10 @@ def payment_take(
     card: Card | None,
     capture_now: bool = False,
     location: Location | None = None,
-) -> Payment:
-    """Take the order's total as the shopper chose (called by checkout, inside its
+    amount: Decimal | None = None,
+) -> Payment | None:
+    """Take the order's total (or ``amount`` of it: what its tenders left) as the
+    shopper chose (called by checkout, inside its
     transaction, as its last write). A card is authorised and captured; pay in store is a
     pending payment (captured at once when ``capture_now``: a sale at the till); store
     credit spends the customer's ledger; external is recorded as captured; QR and cash on
@@ -500,9 +520,21 @@ def payment_take(
 
     Locks the customer row for store credit. Raises PaymentDeclined (``card_declined``,
     ``insufficient_funds``, ``insufficient_store_credit``), PaymentFailed
-    (``processing_error``): the caller's transaction then rolls everything back."""
-    amount = to_money(order.total)
+    (``processing_error``), PaymentDeclined (``amount_remaining``: tenders only, and
+    something is left): the caller's transaction then rolls everything back. None for
+    tenders only (nothing left to take)."""
+    amount = to_money(order.total if amount is None else amount, order.currency)
     common = {"order": order, "amount": amount, "currency": order.currency}
+    if choice.method == METHOD_TENDERS_ONLY:
+        if amount > ZERO:
+            raise PaymentDeclined(
+                _("%(amount)s is still to pay; choose how to pay it.")
+                % {"amount": format_money(amount, order.currency)},
+                code="amount_remaining",
+                field="payment",
+                remaining=str(amount),
+            )
+        return None
     if choice.method == METHOD_CARD:
         provider_name = card_provider_name()
         provider = payment_provider_for(provider_name)
@@ -731,6 +763,10 @@ def payment_refund(
             currency=payment.currency,
         )
         refund.provider_reference = f"store-credit:{entry.pk}"
+    elif payment.provider == Payment.Provider.GIFT_CARD:
+        refund.provider_reference = _gift_card_refund(payment, amount, reason, reference)
+    elif payment.provider == Payment.Provider.LOYALTY_POINTS:
+        refund.provider_reference = _points_refund(payment, amount, refundable, reference)
     else:
         result = payment_provider_for(payment.provider).refund(
             reference=payment.provider_reference, amount=amount, currency=payment.currency
@@ -757,6 +793,72 @@ def payment_refund(
             dedupe_key=f"email.refund_issued:orders.refund:{refund.pk}",
         )
     return refund
+
+
+def tender_reference_parse(reference: str) -> tuple[str, int, int]:
+    """("gift-card" | "points", id, n) from a tender payment's ``provider_reference``:
+    ``gift-card:<card id>:<ledger entry id>``, ``points:<points spent>:<entry id>``."""
+    kind, _sep, rest = (reference or "").partition(":")
+    first, _sep, second = rest.partition(":")
+    try:
+        return kind, int(first), int(second or 0)
+    except ValueError:
+        return kind, 0, 0
+
+
+def _gift_card_refund(payment: Payment, amount: Decimal, reason: str, reference) -> str:
+    """Back onto the card that paid; onto a new card (its code emailed to the customer)
+    when that one can no longer be spent (disabled or expired)."""
+    _kind, card_id, _entry = tender_reference_parse(payment.provider_reference)
+    card = GiftCard.objects.filter(pk=card_id).first()
+    note = f"Refund on order {payment.order.number}: {reason}"[:255]
+    if card is not None and card.status == GiftCard.Status.ACTIVE and not card.is_expired():
+        entry = gift_card_services.gift_card_credit(
+            card=card, amount=amount, reference=reference or payment.order, note=note
+        )
+        return f"gift-card:{card.pk}:{entry.pk}"
+    issued = gift_card_services.gift_card_issue(
+        amount=amount,
+        currency=payment.currency,
+        source=GiftCard.Source.REFUND,
+        reason=note,
+        customer=payment.order.customer,
+        delivery=GiftCard.Delivery.EMAIL,
+        recipient_email=payment.order.email or payment.order.customer.email or "",
+        reference=reference or payment.order,
+        check_bounds=False,
+    )
+    gift_card_services.gift_card_code_send(card=issued.card, code=issued.code)
+    return f"gift-card:{issued.card.pk}:0"
+
+
+def _points_refund(payment: Payment, amount: Decimal, refundable: Decimal, reference) -> str:
+    """The points that paid ``amount`` back to the customer, at the rate they were spent
+    (a full refund gives back exactly what was spent, a part its share)."""
+    _kind, spent, _entry = tender_reference_parse(payment.provider_reference)
+    already_back = sum(
+        tender_reference_parse(r.provider_reference)[1]
+        for r in payment.refunds.exclude(status=Refund.Status.FAILED)
+    )
+    left = max(spent - already_back, 0)
+    points = (
+        left
+        if amount >= refundable
+        else min(left, int((Decimal(spent) * amount / payment.amount).to_integral_value()))
+    )
+    if points <= 0:
+        return "points:0:0"
+    entry = customer_services.loyalty_add(
+        customer=payment.order.customer,
+        points=points,
+        reason=LoyaltyEntry.Reason.RETURN
+        if reference is not None
+        else LoyaltyEntry.Reason.ADJUSTMENT,
+        # Not the order: its positive entries are what it earned (returns take those back).
+        reference=reference,
+        note=f"Points paid back, order {payment.order.number}",
+    )
+    return f"points:{points}:{entry.pk}"
 
 
 def order_refund_value(

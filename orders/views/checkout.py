@@ -41,6 +41,7 @@ from orders.services.numbers import order_code_data_uri
 from orders.services.payments import card_provider_name
 from orders.services.totals import pickup_preparation_time
 from orders.surface import payment_method_label, payment_methods_offered
+from orders.views import checkout_tenders
 from orders.views.cart import _cart
 from orders.views.tax_invoice import TaxInvoiceFields
 from stores.models import Location
@@ -156,15 +157,21 @@ class CheckoutForm(TaxInvoiceFields):
         label=_("Email me news and offers (newsletter)"), required=False
     )
     marketing_sms = forms.BooleanField(label=_("Text me offers"), required=False)
+    # Applied by its own button (orders.views.checkout_tenders), not by "Place order".
+    gift_card_code = forms.CharField(
+        label=_("Gift card code"), max_length=40, required=False, widget=_input("off")
+    )
     # Service messages (ready to collect, items arrived, return received) by text instead
     # of email: the customer's one choice (customers.Customer.service_messages_by).
     service_sms = forms.BooleanField(
         label=_("Text me about this order instead of emailing"), required=False
     )
 
-    def __init__(self, *args, member: bool, **kwargs) -> None:
+    def __init__(self, *args, member: bool, tenders_cover: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.member = member
+        # The applied gift cards / points / credit pay it all: no card details needed.
+        self.tenders_cover = tenders_cover
         offered = payment_methods_offered()
         self.fields["payment"].choices = [
             (PAYMENT_FORM_VALUE.get(method, method), label) for method, label in offered
@@ -201,7 +208,9 @@ class CheckoutForm(TaxInvoiceFields):
                 self.add_error("store", _("Choose the store to pick up from."))
             if data.get("payment") == "cod":
                 self.add_error("payment", _("Cash on delivery is only for deliveries."))
-        if data.get("payment") == "card":
+        if data.get("payment") == "card" and not (
+            self.tenders_cover and not data.get("card_number")
+        ):
             for name, message in (
                 ("card_number", _("Enter your card number.")),
                 ("card_name", _("Enter the name on the card.")),
@@ -270,6 +279,7 @@ FIELD_FOR_ERROR = {
     "card_name": "card_name",
     "card_expiry": "card_expiry",
     "card_cvc": "card_cvc",
+    "gift_card_code": "gift_card_code",
 }
 # A declined card is about the card: said under its number, once.
 FIELD_FOR_CODE = {
@@ -287,7 +297,9 @@ def _store_region(options: list[PickupOption], store_id) -> str | None:
     return None
 
 
-def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str = ""):
+def _checkout_render(
+    request, cart_obj, summary, form, *, status=200, error: str = "", gift_card_error: str = ""
+):
     options = _pickup_options(request, summary)
     chosen = my_store(request)
     default_store = next(
@@ -297,17 +309,24 @@ def _checkout_render(request, cart_obj, summary, form, *, status=200, error: str
     if not form.is_bound and default_store is not None and chosen is not None:
         # The shopper's own store can have it ready: pickup is the likely choice.
         form.initial.setdefault("fulfilment", "pickup")
+    ship_totals = summary.totals(ships=True)
+    pickup_totals = summary.totals(
+        ships=False, tax_region=_store_region(options, form["store"].value() or default_store)
+    )
+    customer = customer_of(request) if request.user.is_authenticated else None
     context = {
+        **checkout_tenders.tender_context(
+            request, cart_obj, customer, ship_totals=ship_totals, pickup_totals=pickup_totals
+        ),
+        "gift_card_error": gift_card_error,
         "summary": summary,
         "form": form,
         "pickup_options": options,
         "selected_store": form["store"].value() or default_store,
         # Sales tax follows the state: the delivery's is not known until the order is
         # placed; a pickup pays the chosen store's.
-        "ship_totals": summary.totals(ships=True),
-        "pickup_totals": summary.totals(
-            ships=False, tax_region=_store_region(options, form["store"].value() or default_store)
-        ),
+        "ship_totals": ship_totals,
+        "pickup_totals": pickup_totals,
         "error": error,
         "show_test_cards": card_provider_name() == "test",
         "payment_options": _payment_options(form),
@@ -337,7 +356,19 @@ def checkout(request: HttpRequest) -> HttpResponse:
             }
         form = CheckoutForm(member=member, initial=initial)
         return _checkout_render(request, cart_obj, summary, form)
-    form = CheckoutForm(request.POST, member=member)
+    customer = customer_of(request) if member else None
+    if checkout_tenders.is_tender_action(request):
+        return _tender_step(request, cart_obj, summary, member, customer)
+    form = CheckoutForm(
+        request.POST,
+        member=member,
+        tenders_cover=checkout_tenders.tenders_cover(
+            request,
+            cart_obj,
+            customer,
+            summary.totals(ships=request.POST.get("fulfilment") != "pickup"),
+        ),
+    )
     if not form.is_valid():
         return _checkout_render(request, cart_obj, summary, form, status=400)
     data = form.cleaned_data
@@ -348,7 +379,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
             {**form.address, "name": f"{data['first_name']} {data['last_name']}".strip()}
         )
     payment = _payment_choice(data)
-    customer = customer_of(request) if member else None
+    tenders = checkout_tenders.tenders_of(request, cart_obj, customer)
+    if tenders and data["payment"] == "card" and not data["card_number"]:
+        payment = services.PaymentChoice.tenders_only()
     contact = None
     if customer is None:
         contact = services.Contact(
@@ -370,6 +403,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 marketing_sms_opt_in=data["marketing_sms"],
                 user=request.user if member else None,
                 tax_invoice=data.get("tax_invoice_buyer"),
+                tenders=tenders,
             )
         ).order
     except DomainError as exc:
@@ -386,6 +420,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             status=exc.http_status,
             error="" if field else str(exc),
         )
+    checkout_tenders.tenders_forget(request)
     if data.get("service_sms") and order.customer.phone:
         customer_services.service_channel_set(customer=order.customer, channel="sms", source="web")
     placed = request.session.get(PLACED_SESSION_KEY, [])
@@ -393,6 +428,29 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if data["payment"] == "qr":
         return redirect("orders:qr-payment", number=order.number)
     return redirect("orders:confirmation", number=order.number)
+
+
+def _tender_step(request, cart_obj, summary, member: bool, customer) -> HttpResponse:
+    """A gift card applied or removed, points or credit used or not: the page again with
+    what the shopper typed kept (an unbound form, so nothing else is flagged yet)."""
+    message = checkout_tenders.tender_action(request, cart_obj, customer)
+    kept = {
+        name: value
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "tender_action", "gift_card_code", "gift_card_id")
+        and not name.startswith("card_")
+    }
+    if message:
+        kept["gift_card_code"] = request.POST.get("gift_card_code", "")
+    form = CheckoutForm(member=member, initial=kept)
+    return _checkout_render(
+        request,
+        cart_obj,
+        summary,
+        form,
+        status=400 if message else 200,
+        gift_card_error=message,
+    )
 
 
 def _order_of_shopper(request: HttpRequest, number: str) -> Order:

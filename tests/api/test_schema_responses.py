@@ -217,6 +217,12 @@ CALLS = [
             "body": {"lines": [{"sku": "SHIRT-NAVY-M", "received": 2}]},
         },
     ),
+    (
+        "POST",
+        "/api/v1/gift-cards/",
+        lambda m: {"body": {"amount": "25.00", "reason": "Schema walk"}},
+    ),
+    ("POST", "/api/v1/gift-cards/balance/", lambda m: {"body": {"code": m["gift_card_code"]}}),
 ]
 
 QR_SECRET = "schema-walk-qr-secret"
@@ -353,6 +359,8 @@ def test_one_real_response_of_every_operation_conforms_to_its_schema(
         body = response.json() if response.content else None
         if (method, path) in REMEMBER:
             made[REMEMBER[(method, path)]] = body["id"]
+        if (method, path) == ("POST", "/api/v1/gift-cards/"):
+            made["gift_card_code"] = body["code"]
         if (method, path) == ("POST", "/api/v1/orders/"):
             made["order_id"], made["order_number"] = body["id"], body["number"]
             ship = schema["/api/v1/orders/"]["POST"].Case(

@@ -6,6 +6,7 @@ counts that do not grow with the queue."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -684,3 +685,72 @@ def test_the_header_names_the_associate_and_offers_switch_user_and_log_out(desk,
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/backoffice/pickups/"
     assert desk.get(reverse("backoffice:pickup-queue")).status_code == 302  # logged out
+
+
+@pytest.mark.django_db
+class TestAisleTenders:
+    """The endless aisle takes a gift card (and the attached customer's points or credit)
+    before the payment chosen; alone when it covers the order."""
+
+    FORM = {
+        "action": "place",
+        "email": "zoe@example.com",
+        "first_name": "Zoe",
+        "fulfilment": "ship",
+        "line1": "5 Elm St",
+        "city": "Springfield",
+        "region": "IL",
+        "postcode": "62701",
+        "country": "US",
+        "payment": "card",
+    }
+
+    def _issue(self, amount):
+        from giftcards import services as gift_cards
+        from giftcards.models import GiftCard
+
+        return gift_cards.gift_card_issue(
+            amount=Decimal(amount), source=GiftCard.Source.ISSUED, reason="Test"
+        )
+
+    def _add(self, desk, variant):
+        desk.post(reverse("backoffice:aisle"), {"action": "add", "variant": variant.pk})
+
+    def test_a_gift_card_and_a_card(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        issued = self._issue("20.00")
+        self._add(desk, variant)
+        response = desk.post(
+            reverse("backoffice:aisle"),
+            {**self.FORM, "gift_card_code": issued.code, "card_number": GOOD_CARD},
+        )
+        assert response.status_code == 302
+        paid = {p.provider: p.amount for p in Order.objects.get().payments.all()}
+        assert paid["gift_card"] == Decimal("20.00") and paid["test"] > 0
+
+    def test_a_gift_card_alone_and_one_that_falls_short(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        self._add(desk, variant)
+        short = self._issue("10.00")
+        response = desk.post(
+            reverse("backoffice:aisle"), {**self.FORM, "gift_card_code": short.code}
+        )
+        assert response.status_code != 302
+        assert "still to pay" in response.content.decode()
+        assert not Order.objects.exists()
+        enough = self._issue("200.00")
+        response = desk.post(
+            reverse("backoffice:aisle"), {**self.FORM, "gift_card_code": enough.code}
+        )
+        assert response.status_code == 302
+        assert [p.provider for p in Order.objects.get().payments.all()] == ["gift_card"]
+
+    def test_an_unknown_code_is_said_beside_the_field(self, desk, variant, places):
+        receive(variant, places["warehouse"], 5)
+        self._add(desk, variant)
+        response = desk.post(
+            reverse("backoffice:aisle"),
+            {**self.FORM, "gift_card_code": "NOPE-NOPE-NOPE-NOPE", "card_number": GOOD_CARD},
+        )
+        assert "We could not find a gift card with this code" in response.content.decode()
+        assert not Order.objects.exists()

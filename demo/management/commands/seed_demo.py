@@ -49,6 +49,7 @@ from demo.carts import open_carts_create
 from demo.catalog import catalog_create
 from demo.config import DEMO_PASSWORD, SCALES, demo_clock
 from demo.customers import customer_history_complete, customers_create
+from demo.giftcards import gift_cards_create
 from demo.markets import MARKET_CODES, DemoMarket, demo_market
 from demo.orders import orders_create
 from demo.promotions import promotions_create
@@ -83,6 +84,7 @@ PHASES = (
     ("profiles", customer_history_complete),
     # Through the real services, after the bulk phases (they read the rows those wrote).
     ("transfers", transfers_create),
+    ("gift cards", gift_cards_create),
     ("superuser", admin_create),  # last: its presence marks a complete seed
 )
 AVAILABILITY_COMMAND = "recompute_availability"
