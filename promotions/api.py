@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from catalog.models import Category, Product, Variant
 from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
+from omni.api.idempotency import idempotent
 from omni.api.viewsets import ApiViewSet, IdField, ListModelMixin, RetrieveModelMixin
 from omni.models import ApiScope
 from orders import selectors as order_selectors
@@ -148,6 +149,7 @@ class VoucherViewSet(ApiViewSet):
         responses={200: VoucherValidateResultSerializer},
     )
     @action(detail=False, methods=["post"])
+    @idempotent  # changes nothing, but a retried POST answers as the first did (one rule)
     def validate(self, request):
         data = self.input(VoucherValidateSerializer)
         location = None
