@@ -25,6 +25,7 @@ from orders.services.payments import (
     METHOD_COD,
     METHOD_PAY_IN_STORE,
     METHOD_QR,
+    METHOD_TENDERED,
     Card,
     PaymentChoice,
     payment_choice_validate,
@@ -264,6 +265,10 @@ def _validate(request: OrderRequest) -> Card | None:
         raise CheckoutInvalid(
             _("A QR payment is for deliveries and pickups; at the till, record it as paid."),
             field="payment",
+        )
+    if request.payment.method == METHOD_TENDERED and not isinstance(fulfilment, CarryOut):
+        raise CheckoutInvalid(
+            _("Tenders are taken at the till, for a sale taken home now."), field="payment"
         )
     if len(request.external_reference) > 80:
         raise CheckoutInvalid(_("The external reference is too long."), field="external_reference")
