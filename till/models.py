@@ -136,6 +136,9 @@ class CashMove(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="cash_move_not_zero"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.amount} {self.reason}"
+
 
 class TillSale(models.Model):
     """A sale rung up on a shift: the order it became and how it was tendered. The
@@ -186,6 +189,9 @@ class TillSale(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["shift", "status"], name="till_sale_shift_status")]
 
+    def __str__(self) -> str:
+        return self.idempotency_key
+
 
 class ParkedSale(models.Model):
     """A basket put aside at a register (the customer went to fetch another size)."""
@@ -212,3 +218,6 @@ class ParkedSale(models.Model):
         verbose_name = _("parked sale")
         verbose_name_plural = _("parked sales")
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.label or f"#{self.pk}"
