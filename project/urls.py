@@ -19,6 +19,7 @@ import inventory.urls
 import orders.urls
 import returns.urls
 import stores.urls
+import till.urls
 from omni import i18n, views
 
 STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
@@ -28,6 +29,7 @@ BACKOFFICE_APPS = (
     inventory.urls,
     orders.urls,
     returns.urls,
+    till.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]

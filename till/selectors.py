@@ -57,3 +57,73 @@ def sale_for_order(*, order_id: int) -> TillSale | None:
         .select_related("shift__register", "associate")
         .first()
     )
+
+
+def customer_beside_basket(*, customer, location_id: int) -> dict:
+    """What the till shows beside the basket for an attached customer: their usual sizes
+    and the items of their lists that are on this store's floor now. Two queries."""
+    from customers.models import ListItem, SizePreference
+
+    sizes = list(SizePreference.objects.filter(customer=customer).order_by("size_group"))
+    here_now = list(
+        ListItem.objects.filter(
+            list__customer=customer,
+            variant__isnull=False,
+            variant__stock__location_id=location_id,
+            variant__stock__on_hand__gt=F("variant__stock__reserved"),
+        )
+        .select_related("variant__product")
+        .order_by("-pk")[:8]
+    )
+    return {"sizes": sizes, "here_now": here_now}
+
+
+def offline_catalogue(*, location: Location) -> dict:
+    """What the offline till needs to ring up a cash sale without the server: every
+    sellable variant this store holds, by id, with barcode, SKU, name, price and tax rate
+    (from the one pricing function), and the currency. Three queries."""
+    from orders.selectors import variants_priced
+    from orders.services.totals import TaxableLine, order_totals
+
+    from omni.money import currency, minor_units, to_money
+
+    ids = list(
+        Stock.objects.filter(location=location, on_hand__gt=0).values_list("variant_id", flat=True)
+    )
+    variants = [
+        v
+        for v in variants_priced(variant_ids=ids)
+        if v.is_active and v.product.is_active and v.price_amount is not None
+    ]
+    code = currency()
+    totals = order_totals(
+        lines=[
+            TaxableLine(
+                unit_price=to_money(v.price_amount, code),
+                quantity=1,
+                tax_class=v.product.category.tax_class,
+                key=v.pk,
+            )
+            for v in variants
+        ],
+        ships=False,
+        tax_region=location.region,
+    )
+    return {
+        "currency": code,
+        "minor_units": minor_units(code),
+        "prices_include_tax": totals.prices_include_tax,
+        "variants": [
+            {
+                "id": v.pk,
+                "sku": v.sku,
+                "barcode": v.barcode or "",
+                "name": v.product.name,
+                "size": v.size,
+                "colour": v.colour,
+                "price": str(to_money(v.price_amount, code)),
+                "tax_rate": str(totals.line_for(v.pk).tax_rate),
+            }
+            for v in variants
+        ],
+    }

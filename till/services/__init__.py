@@ -7,7 +7,9 @@ from till.services.sales import (
     manager_may_oversell,
     sale_complete,
     sale_flagged_resolve,
+    sale_park,
     sale_quote,
+    sale_unpark,
 )
 from till.services.shifts import (
     register_create,
@@ -30,7 +32,9 @@ __all__ = [
     "register_create",
     "sale_complete",
     "sale_flagged_resolve",
+    "sale_park",
     "sale_quote",
+    "sale_unpark",
     "shift_cash_move",
     "shift_close",
     "shift_current",

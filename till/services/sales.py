@@ -24,8 +24,8 @@ from orders.services import CarryOut, Contact, OrderRequest, PaymentChoice, orde
 from orders.services.totals import TaxableLine, Totals, order_totals
 from stores.models import Associate, Location
 from till import selectors
-from till.errors import ManagerRequired, ShiftNotOpen, TillInputInvalid
-from till.models import Shift, TillSale
+from till.errors import ManagerRequired, ShiftNotOpen, TenderInvalid, TillInputInvalid
+from till.models import ParkedSale, Register, Shift, TillSale
 from till.services.tendering import CASH, Tender, tenders_check, tenders_take
 
 MAX_LINE_QUANTITY = 99
@@ -197,6 +197,14 @@ def sale_complete(
             if not (offline or oversell):
                 raise
             return _sale_flag(locked, associate, wanted, tenders, key, rung_up_at, location)
+        except TenderInvalid:
+            # Offline, the cash was taken at the price the till had cached: a price
+            # changed since is the manager's to settle, never a lost sale.
+            if not offline:
+                raise
+            return _sale_flag(
+                locked, associate, wanted, tenders, key, rung_up_at, location, short_paid=True
+            )
         return TillSale.objects.create(
             shift=locked,
             order=order,
@@ -226,13 +234,16 @@ def _walk_in(register) -> Customer:
     return locked.walk_in_customer
 
 
-def _sale_flag(shift, associate, wanted, tenders, key, rung_up_at, location) -> TillSale:
+def _sale_flag(
+    shift, associate, wanted, tenders, key, rung_up_at, location, short_paid: bool = False
+) -> TillSale:
     """Keep a sale the stock could not cover: its basket, its quote and its cash. Only
     cash is accepted here (the offline till takes only cash)."""
     quote = sale_quote(location=location, lines=wanted)
     due = quote.due
     code = quote.totals.currency
-    tenders_check(tenders=tenders, due=due, currency=code)
+    if not short_paid:
+        tenders_check(tenders=tenders, due=due, currency=code)
     cash = sum((to_money(t.amount, code) for t in tenders if t.kind == CASH), ZERO)
     if cash != sum((to_money(t.amount, code) for t in tenders), ZERO):
         raise TillInputInvalid(_("A sale kept for the manager is paid in cash only."))
@@ -243,11 +254,13 @@ def _sale_flag(shift, associate, wanted, tenders, key, rung_up_at, location) -> 
         idempotency_key=key,
         offline=True,
         rung_up_at=rung_up_at or timezone.now(),
-        total=due,
+        total=min(due, cash),
         cash_tendered=cash,
-        change_due=cash - due,
+        change_due=max(cash - due, ZERO),
         basket={"lines": [[v, q] for v, q in wanted.items()]},
-        note=_("Stock ran out before this sale was posted."),
+        note=_("The cash taken offline is below today's price.")
+        if short_paid
+        else _("Stock ran out before this sale was posted."),
     )
 
 
@@ -264,3 +277,32 @@ def sale_flagged_resolve(*, sale: TillSale, associate: Associate, note: str = ""
     sale.note = (" ".join((note or "").split()) or sale.note)[:255]
     sale.save(update_fields=["status", "note"])
     return sale
+
+
+def sale_park(
+    *,
+    register: Register,
+    associate: Associate,
+    lines: Mapping[str, int],
+    customer_id: int | None = None,
+    label: str = "",
+) -> ParkedSale:
+    """Put a basket aside on the register (resumed later by anyone at the register)."""
+    return ParkedSale.objects.create(
+        register=register,
+        associate=associate,
+        customer_id=customer_id,
+        lines={str(k): int(v) for k, v in lines.items()},
+        label=" ".join((label or "").split())[:60],
+    )
+
+
+@transaction.atomic
+def sale_unpark(*, register: Register, parked_id: int) -> ParkedSale:
+    """Take a parked basket back (it leaves the parked list). Locks it, so two tablets
+    cannot both resume it. Raises TillInputInvalid when it is gone."""
+    parked = ParkedSale.objects.select_for_update().filter(pk=parked_id, register=register).first()
+    if parked is None:
+        raise TillInputInvalid(_("That parked sale is no longer there."))
+    parked.delete()
+    return parked
