@@ -32,8 +32,8 @@ from omni.money import ZERO, to_money
 from orders import selectors as order_selectors
 from orders.errors import OrderNotFound
 from orders.models import Payment
-from orders.services.payments import card_provider_name
 from orders.services.numbers import order_code_data_uri
+from orders.services.payments import card_provider_name
 from stores.surface import backoffice_view
 from till import selectors, services
 from till.errors import ShiftNotOpen

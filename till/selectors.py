@@ -82,10 +82,9 @@ def offline_catalogue(*, location: Location) -> dict:
     """What the offline till needs to ring up a cash sale without the server: every
     sellable variant this store holds, by id, with barcode, SKU, name, price and tax rate
     (from the one pricing function), and the currency. Three queries."""
+    from omni.money import currency, minor_units, to_money
     from orders.selectors import variants_priced
     from orders.services.totals import TaxableLine, order_totals
-
-    from omni.money import currency, minor_units, to_money
 
     ids = list(
         Stock.objects.filter(location=location, on_hand__gt=0).values_list("variant_id", flat=True)
