@@ -20,6 +20,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,7 +34,7 @@ from omni.money import ZERO, to_money
 from orders import selectors as order_selectors
 from orders.errors import OrderNotFound
 from orders.models import Payment
-from orders.services.numbers import order_code_data_uri
+from orders.services.numbers import looks_like_order_number, order_code_data_uri
 from orders.services.payments import card_provider_name
 from stores.surface import backoffice_view
 from till import selectors, services
@@ -173,6 +175,10 @@ def _basket_change(request: HttpRequest, register: Register, state: dict) -> Non
     if action == "scan":
         code = request.POST.get("code", "").strip()
         variant = variant_for_code(code=code, sellable=True)
+        if variant is None and looks_like_order_number(code):
+            # A receipt scanned at the till: the returns desk, with that order.
+            state["redirect"] = reverse("backoffice:returns-desk") + "?" + urlencode({"q": code})
+            return
         if variant is None:
             messages.error(request, _("No item has the code %(code)s.") % {"code": code[:40]})
             return
@@ -297,7 +303,10 @@ def till_basket(request: HttpRequest, register_id: int) -> HttpResponse:
     register = _register(request, register_id)
     state = _state(request, register)
     _basket_change(request, register, state)
+    go_to = state.pop("redirect", None)
     _save(request, register, state)
+    if go_to:
+        return HttpResponseClientRedirect(go_to) if request.htmx else redirect(go_to)
     if request.htmx:
         return render(
             request,

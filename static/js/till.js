@@ -101,17 +101,22 @@
     });
     return { lines: lines, total: total, minor: minor, currency: cat.currency };
   }
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
   function fmt(u, t) {
     var value = u / Math.pow(10, t.minor);
     try { return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "currency", currency: t.currency }).format(value); }
     catch (e) { return value.toFixed(t.minor) + " " + t.currency; }
   }
-  function renderOffline(message) {
+  function renderOffline(message, good) {
     var panel = document.getElementById("till-sale");
     if (!panel) return;
     var t = offlineTotals();
     var html = '<div class="card"><h2>' + gettext("Offline sale (cash only)") + "</h2>";
-    if (message) html += '<p class="errorlist" role="alert">' + message + "</p>";
+    if (message) html += (good ? '<p class="message success" role="status">' : '<p class="errorlist" role="alert">') + escapeHtml(message) + "</p>";
     html += '<ul class="till-lines">';
     t.lines.forEach(function (l) {
       html += '<li class="till-line"><span class="till-line-name"><strong></strong></span><span class="till-qty-n">' + l.qty + '</span><span class="money">' + fmt(l.amount, t) + "</span></li>";
@@ -143,7 +148,7 @@
       });
       saveQueue(q);
       basket = {};
-      renderOffline(interpolate(gettext("Sale saved; change due: %(amount)s. It is sent when the connection is back."), { amount: fmt(cash - t.total, t) }, true));
+      renderOffline(interpolate(gettext("Sale saved; change due: %(amount)s. It is sent when the connection is back."), { amount: fmt(cash - t.total, t) }, true), true);
       refocus();
       return;
     }
