@@ -126,3 +126,13 @@ def offline_catalogue(*, location: Location) -> dict:
             for v in variants
         ],
     }
+
+
+def register_by_code(*, location: Location, code: str) -> Register | None:
+    return Register.objects.filter(
+        location=location, code=(code or "").strip().upper(), is_active=True
+    ).first()
+
+
+def sale_exists(*, idempotency_key: str) -> bool:
+    return TillSale.objects.filter(idempotency_key=idempotency_key).exists()

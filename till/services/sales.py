@@ -138,12 +138,15 @@ def sale_complete(
     offline: bool = False,
     rung_up_at: dt.datetime | None = None,
     oversell: bool = False,
+    external_reference: str = "",
 ) -> TillSale:
     """Ring up a sale on ``shift`` (open, at its register's store): the order (channel
     store, carry-out, this store, this associate), paid by ``tenders``; the TillSale.
 
     Idempotent by ``idempotency_key``: posting the same sale again (a double tap, the
-    offline queue replaying) returns the sale the first call made and takes nothing.
+    offline queue replaying) returns the sale the first call made and takes nothing. The
+    order's ``external_reference`` is ``till:<key>`` unless an integration gives its own
+    (the API: a retry by reference finds the same sale).
 
     Stock short at this store: refused with InsufficientStock ("Only 1 left of ..."),
     unless the sale was rung up ``offline`` (the goods already left with the customer) or a
@@ -182,7 +185,7 @@ def sale_complete(
             fulfilment=CarryOut(),
             customer=customer,
             contact=contact,
-            external_reference=f"till:{key}",
+            external_reference=external_reference or f"till:{key}",
         )
         try:
             with transaction.atomic():
@@ -192,6 +195,13 @@ def sale_complete(
                     sale = TillSale.objects.filter(order=order).first()
                     if sale is not None:
                         return sale
+                    # An order made outside the till under this reference: never pay twice.
+                    raise TillInputInvalid(
+                        _("An order with this reference exists already: %(number)s.")
+                        % {"number": order.number},
+                        field="external_reference",
+                        code="duplicate_reference",
+                    )
                 tendered = tenders_take(order=order, tenders=tenders)
         except InsufficientStock:
             if not (offline or oversell):
