@@ -52,9 +52,8 @@ def test_two_tills_sell_the_last_unit_at_once():
     for code in ("T1", "T2"):
         register = services.register_create(location=store, code=code, name=code)
         associate = f.AssociateFactory(home_location=store)
-        shifts.append(
-            (services.shift_open(register=register, associate=associate, opening_float="0"), associate)
-        )
+        shift = services.shift_open(register=register, associate=associate, opening_float="0")
+        shifts.append((shift, associate))
 
     def sell(shift, associate, key):
         return lambda: services.sale_complete(
