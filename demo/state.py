@@ -54,11 +54,12 @@ from orders.models import (
 from orders.models import Refund as OrderRefund
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
+from till.models import Register, Shift, TillSale
 
 User = get_user_model()
 
 # A reset empties every table of these apps (and any table pointing at them)...
-DOMAIN_APPS = ("catalog", "stores", "customers", "inventory", "orders", "returns")
+DOMAIN_APPS = ("catalog", "stores", "customers", "inventory", "orders", "returns", "till")
 # ...and omni's logs of what happened to their rows. API keys and webhook subscriptions
 # are configuration, not demo data: they stay.
 OMNI_HISTORY = ("outboxmessage", "emaillog", "idempotencyrecord", "webhookdelivery")
@@ -102,6 +103,9 @@ COUNTED: dict[str, type[models.Model]] = {
     "loyalty entries": LoyaltyEntry,
     "store credit entries": StoreCreditEntry,
     "interactions": Interaction,
+    "registers": Register,
+    "shifts": Shift,
+    "till sales": TillSale,
 }
 
 

@@ -326,7 +326,8 @@ class PaymentInputSerializer(serializers.Serializer):
 
 class TenderInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["cash", "card"],
+        # The till's tender kinds: cash and card, and whatever plugs in (gift card, ...).
+        choices=list(till_services.tender_kinds()),
         help_text="cash: what the customer handed over (change given back); card: a card "
         "present, charged through the card provider",
     )

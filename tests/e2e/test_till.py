@@ -199,3 +199,31 @@ def test_offline_cash_sales_are_posted_once_in_order(live_server, browser, shop,
     assert Order.objects.count() == 2
     assert [s.change_due for s in sales] == [Decimal("15.00"), Decimal("3.75")]
     context.close()
+
+
+def test_the_till_on_a_phone_in_persian(live_server, browser, shop, screenshot):
+    """Right to left, 390 px wide: nothing runs off the screen."""
+    from tests.e2e.conftest import PHONE
+
+    crew = shop["items"][0]
+    manager = shop["manager"]
+    manager.language = "fa"
+    manager.save(update_fields=["language"])
+    till.shift_open(register=shop["register"], associate=manager, opening_float="50")
+    client = Client()
+    client.force_login(manager.user)
+    context = browser.new_context(viewport=PHONE)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/backoffice/till/{shop['register'].pk}/")
+    page.wait_for_load_state("load")
+    scan(page, crew.barcode, ".till-line")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(page, "phone-fa")
+    page.goto(f"{live_server.url}/backoffice/till/{shop['register'].pk}/shift/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(page, "phone-fa-shift")
+    context.close()

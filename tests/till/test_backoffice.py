@@ -176,6 +176,7 @@ def test_shoppers_and_strangers_are_kept_out(client, register):
 # (the checkout's documented contract: no read-then-write on stock).
 QUERIES_SCAN = 14
 QUERIES_COMPLETE_SALE = 43
+QUERIES_SELL_PAGE = 16
 
 
 def _fill(client, register, store, n):
@@ -201,6 +202,8 @@ def test_scan_and_complete_are_flat_in_basket_size(
             HTTP_HX_REQUEST="true",
         )
     assert response.status_code == 200
+    with django_assert_max_num_queries(QUERIES_SELL_PAGE):
+        assert desk.get(reverse("backoffice:till-sell", args=[register.pk])).status_code == 200
     with django_assert_max_num_queries(QUERIES_COMPLETE_SALE + (size - 1)):
         paid = desk.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": "500"})
     assert paid.status_code == 302
