@@ -54,6 +54,7 @@ from orders.models import (
 )
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
+from till.models import Register, Shift, TillSale
 
 User = get_user_model()
 DEMO_USERS = Q(email__iendswith="@omni.example")
@@ -97,6 +98,9 @@ LABELS = {
     "loyalty entries": LoyaltyEntry.objects.all,
     "store credit entries": StoreCreditEntry.objects.all,
     "interactions": Interaction.objects.all,
+    "registers": Register.objects.all,
+    "shifts": Shift.objects.all,
+    "till sales": TillSale.objects.all,
 }
 
 
@@ -492,7 +496,6 @@ def test_every_stores_today_page_shows_carts_won_back_by_reminder_emails(seeded)
 
 
 def test_every_store_has_a_register_with_a_few_days_of_shifts(seeded):
-    from till.models import Register, Shift
     from till.services import shift_report
 
     stores = Location.objects.filter(kind=Location.Kind.STORE, is_active=True)
