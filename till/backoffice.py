@@ -42,6 +42,7 @@ from till.errors import ShiftNotOpen
 from till.models import Register, Shift, TillSale
 
 MAX_SCAN_QUANTITY = 99
+MAX_AMOUNT = Decimal("1000000000")
 
 
 # --- the basket in progress (session) ------------------------------------------------------
@@ -85,7 +86,8 @@ def _money_input(raw: str) -> Decimal | None:
         value = to_money(Decimal(raw))
     except (InvalidOperation, ValueError):
         return None
-    return value
+    # Beyond any drawer (and the money columns): a typing slip, not an amount.
+    return value if value.is_finite() and abs(value) < MAX_AMOUNT else None
 
 
 def _sell_context(request: HttpRequest, register: Register, state: dict, **extra) -> dict:
@@ -440,10 +442,13 @@ def till_shift(request: HttpRequest, register_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "open":
+                opening = request.POST.get("opening_float", "").strip()
+                amount = _money_input(opening) if opening else ZERO
+                if amount is None:
+                    messages.error(request, _("Enter an amount."))
+                    return redirect("backoffice:till-sell", register_id=register.pk)
                 services.shift_open(
-                    register=register,
-                    associate=request.associate,
-                    opening_float=_money_input(request.POST.get("opening_float", "")) or ZERO,
+                    register=register, associate=request.associate, opening_float=amount
                 )
                 messages.success(request, _("Shift open."))
                 return redirect("backoffice:till-sell", register_id=register.pk)

@@ -60,9 +60,11 @@ def sale_for_order(*, order_id: int) -> TillSale | None:
 
 
 def customer_beside_basket(*, customer, location_id: int) -> dict:
-    """What the till shows beside the basket for an attached customer: their usual sizes
-    and the items of their lists that are on this store's floor now. Two queries."""
+    """What the till shows beside the basket for an attached customer: their usual sizes,
+    the items of their lists that are on this store's floor now, and what waits in their
+    online cart. Four queries."""
     from customers.models import ListItem, SizePreference
+    from orders.selectors import carts_open_for_customer
 
     sizes = list(SizePreference.objects.filter(customer=customer).order_by("size_group"))
     here_now = list(
@@ -75,7 +77,10 @@ def customer_beside_basket(*, customer, location_id: int) -> dict:
         .select_related("variant__product")
         .order_by("-pk")[:8]
     )
-    return {"sizes": sizes, "here_now": here_now}
+    cart_lines = [
+        line for cart in carts_open_for_customer(customer=customer) for line in cart.lines.all()
+    ]
+    return {"sizes": sizes, "here_now": here_now, "cart_lines": cart_lines[:8]}
 
 
 def offline_catalogue(*, location: Location) -> dict:

@@ -207,3 +207,46 @@ def test_scan_and_complete_are_flat_in_basket_size(
     with django_assert_max_num_queries(QUERIES_COMPLETE_SALE + (size - 1)):
         paid = desk.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": "500"})
     assert paid.status_code == 302
+
+
+def test_beside_the_basket_sizes_lists_here_and_the_online_cart(
+    desk, register, shift, shirt, socks
+):
+    from customers.models import SizePreference
+    from orders import services as orders
+
+    customer = f.CustomerFactory(email="lia@example.com")
+    SizePreference.objects.create(customer=customer, size_group="tops", size="M")
+    wishlist = f.ListFactory(customer=customer)
+    f.ListItemFactory(list=wishlist, product=shirt.product, variant=shirt)
+    cart = orders.cart_get_or_create(session_key="lia-phone")
+    orders.cart_add(cart=cart, variant_id=socks.pk, quantity=1)
+    cart.customer = customer
+    cart.save(update_fields=["customer"])
+    _basket(desk, register, action="customer", customer=customer.pk)
+    page = desk.get(reverse("backoffice:till-sell", args=[register.pk])).content.decode()
+    assert "Usual sizes:" in page
+    assert "From their lists, here now:" in page and f"+ {shirt.product.name}" in page
+    assert "In their online cart:" in page and f"+ {socks.product.name}" in page
+
+
+def test_more_than_the_store_holds_warns_and_refuses(desk, register, shift, socks):
+    _basket(desk, register, action="scan", code=socks.barcode)
+    warned = _basket(desk, register, action="scan", code=socks.barcode, follow=True)
+    assert "This store holds only 1 of" in warned.content.decode()
+    refused = desk.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": "50"})
+    assert refused.status_code == 400 and "Only 1 left" in refused.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_bad_amounts_on_the_screens_are_messages(desk, register, shift, shirt):
+    _basket(desk, register, action="scan", code=shirt.barcode)
+    for cash in ("abc", "1e400", "99999999999999999", "-5"):
+        response = desk.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": cash})
+        assert response.status_code == 400, cash
+    url = reverse("backoffice:till-shift", args=[register.pk])
+    moved = desk.post(url, {"action": "cash_in", "amount": "1e400", "reason": "x"}, follow=True)
+    assert moved.status_code == 200 and not shift.cash_moves.exists()
+    sync = reverse("backoffice:till-sync", args=[register.pk])
+    assert desk.post(sync, "not json", content_type="application/json").status_code == 400
+    assert not Order.objects.exists()

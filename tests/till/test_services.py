@@ -174,3 +174,12 @@ def test_report_queries_are_flat(shift, associate, shirt, django_assert_max_num_
         _sale(shift, associate, {shirt.pk: 1}, [cash("30")], key=f"q{n}")
     with django_assert_max_num_queries(7):
         services.shift_report(shift=shift)
+
+
+def test_absurd_amounts_are_bad_input_not_errors(register, associate, shift, shirt):
+    with pytest.raises(TillInputInvalid):
+        services.shift_cash_move(
+            shift=shift, associate=associate, amount="99999999999999999", reason="x"
+        )
+    with pytest.raises(TenderInvalid):
+        _sale(shift, associate, {shirt.pk: 1}, [cash("99999999999999999")])

@@ -22,6 +22,9 @@ from till.errors import (
 )
 from till.models import CashMove, Register, Shift
 
+# Above any drawer, and within the money columns: a typing slip, refused as bad input.
+MAX_AMOUNT = Decimal("1000000000")
+
 
 def variance_limit() -> Decimal:
     """The largest difference between counted and expected cash an associate may close
@@ -34,6 +37,8 @@ def _amount(value, *, field: str, allow_zero: bool = True) -> Decimal:
         amount = to_money(value)
     except (ArithmeticError, TypeError, ValueError):
         raise TillInputInvalid(_("Enter an amount."), field=field) from None
+    if amount >= MAX_AMOUNT:
+        raise TillInputInvalid(_("Enter an amount."), field=field)
     if amount < ZERO or (not allow_zero and amount == ZERO):
         raise TillInputInvalid(_("Enter an amount above zero."), field=field)
     return amount
@@ -84,6 +89,8 @@ def shift_cash_move(*, shift: Shift, associate: Associate, amount, reason: str) 
         raise TillInputInvalid(_("Enter an amount."), field="amount") from None
     if value == ZERO:
         raise TillInputInvalid(_("Enter an amount other than zero."), field="amount")
+    if abs(value) >= MAX_AMOUNT:
+        raise TillInputInvalid(_("Enter an amount."), field="amount")
     reason = " ".join((reason or "").split())[:120]
     if not reason:
         raise TillInputInvalid(_("Say why the cash moves."), field="reason")

@@ -23,6 +23,8 @@ from till.errors import TenderInvalid
 
 CASH = "cash"
 CARD = "card"
+# Above any sale: a typing slip (and beyond the money columns).
+TENDER_MAX = Decimal("1000000000")
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,11 @@ def tenders_check(*, tenders: Sequence[Tender], due: Decimal, currency: str) -> 
         kind = _KINDS.get(tender.kind)
         if kind is None:
             raise TenderInvalid(_("This way to pay is not available."), field="tenders")
-        if to_money(tender.amount, currency) <= ZERO:
+        amount = to_money(tender.amount, currency)
+        if amount <= ZERO:
             raise TenderInvalid(_("Each amount must be above zero."), field=tender.kind)
+        if amount >= TENDER_MAX:
+            raise TenderInvalid(_("Enter amounts as numbers."), field=tender.kind)
         kind.validate(tender)
         total += to_money(tender.amount, currency)
         if tender.kind != CASH:
