@@ -231,3 +231,23 @@ def test_the_till_on_a_phone_in_persian(live_server, browser, shop, screenshot):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "phone-fa-shift")
     context.close()
+
+
+def test_the_till_page_opens_offline_from_the_service_worker(live_server, browser, shop):
+    register = shop["register"]
+    till.shift_open(register=register, associate=shop["manager"], opening_float="50")
+    context, page = logged_in(browser, live_server, shop["manager"].user)
+    url = f"{live_server.url}/backoffice/till/{register.pk}/"
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now controlled by the worker: this copy is cached
+    page.wait_for_load_state("load")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(f"localStorage.getItem('till-catalogue-{register.pk}') !== null")
+    context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#till-offline:not([hidden])")
+    scan(page, shop["items"][1].barcode, ".till-line >> text=Linen Scarf")
+    context.close()
