@@ -531,9 +531,13 @@ def till_flagged_resolve(request: HttpRequest, sale_id: int) -> HttpResponse:
     if sale is None:
         raise Http404(_("No such sale at this store."))
     try:
-        services.sale_flagged_resolve(
-            sale=sale, associate=request.associate, note=request.POST.get("note", "")
-        )
+        if request.POST.get("action") == "place":
+            services.sale_flagged_place(sale=sale, associate=request.associate)
+            messages.success(request, _("The order of that sale is placed."))
+        else:
+            services.sale_flagged_resolve(
+                sale=sale, associate=request.associate, note=request.POST.get("note", "")
+            )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(reverse("backoffice:till") + "?all=1")

@@ -250,3 +250,32 @@ def test_bad_amounts_on_the_screens_are_messages(desk, register, shift, shirt):
     sync = reverse("backoffice:till-sync", args=[register.pk])
     assert desk.post(sync, "not json", content_type="application/json").status_code == 400
     assert not Order.objects.exists()
+
+
+def test_the_manager_places_a_flagged_sale_from_the_registers_page(
+    client, register, shift, manager, associate, socks, store
+):
+    from tests.orders.helpers import receive
+    from till import services
+
+    sale = services.sale_complete(
+        shift=shift,
+        associate=associate,
+        lines={socks.pk: 3},
+        tenders=[services.Tender(kind=services.CASH, amount=Decimal("20"))],
+        idempotency_key="off-flag",
+        offline=True,
+    )
+    client.force_login(associate.user)
+    page = client.get(reverse("backoffice:till") + "?all=1").content.decode()
+    assert "Sales kept for the manager" in page and "Place the order now" not in page
+    refused = client.post(reverse("backoffice:till-flagged", args=[sale.pk]), {"action": "place"})
+    assert refused.status_code == 302 and not Order.objects.exists()
+    receive(socks, store, 5)
+    client.force_login(manager.user)
+    assert (
+        "Place the order now" in client.get(reverse("backoffice:till") + "?all=1").content.decode()
+    )
+    client.post(reverse("backoffice:till-flagged", args=[sale.pk]), {"action": "place"})
+    sale.refresh_from_db()
+    assert sale.status == "resolved" and sale.order is not None

@@ -183,3 +183,24 @@ def test_absurd_amounts_are_bad_input_not_errors(register, associate, shift, shi
         )
     with pytest.raises(TenderInvalid):
         _sale(shift, associate, {shirt.pk: 1}, [cash("99999999999999999")])
+
+
+def test_a_flagged_sale_is_placed_once_the_stock_is_counted(
+    shift, associate, manager, socks, store
+):
+    from tests.orders.helpers import receive
+
+    flagged = _sale(shift, associate, {socks.pk: 2}, [cash("10")], key="off9", offline=True)
+    with pytest.raises(InsufficientStock):
+        services.sale_flagged_place(sale=flagged, associate=manager)
+    receive(socks, store, 3)  # the count found more
+    with pytest.raises(ManagerRequired):
+        services.sale_flagged_place(sale=flagged, associate=associate)
+    placed = services.sale_flagged_place(sale=flagged, associate=manager)
+    assert placed.status == TillSale.Status.RESOLVED and placed.order.total == Decimal("8.50")
+    assert placed.order.payments.get().amount == Decimal("8.50")
+    assert Stock.objects.get(variant=socks, location=store).on_hand == 2
+    again = services.sale_flagged_place(sale=placed, associate=manager)
+    assert again.order_id == placed.order_id and Order.objects.count() == 1
+    report = services.shift_report(shift=shift)
+    assert report.flagged_count == 0 and report.by_tender == {"cash": Decimal("8.50")}

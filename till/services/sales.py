@@ -289,6 +289,48 @@ def sale_flagged_resolve(*, sale: TillSale, associate: Associate, note: str = ""
     return sale
 
 
+@transaction.atomic
+def sale_flagged_place(*, sale: TillSale, associate: Associate) -> TillSale:
+    """Once the stock is counted and adjusted, a manager places the order of a flagged
+    sale: its basket, carried out at its store on its shift (the cash it was paid is its
+    tender), so the customer's record, loyalty and stock catch up. Locks the sale. Raises
+    ManagerRequired, InsufficientStock (still short: count and adjust first), TenderInvalid
+    (the cash taken is below today's price: settle it by hand with "Resolved")."""
+    if not associate.is_manager:
+        raise ManagerRequired()
+    sale = (
+        TillSale.objects.select_for_update(of=("self",))
+        .select_related("shift__register__location")
+        .get(pk=sale.pk)
+    )
+    if sale.status != TillSale.Status.FLAGGED:
+        return sale
+    register = sale.shift.register
+    placement = order_place(
+        OrderRequest(
+            channel=Channel.STORE,
+            location=register.location,
+            associate=sale.associate,
+            lines=tuple((int(v), int(q)) for v, q in sale.basket.get("lines", [])),
+            payment=PaymentChoice.tendered(),
+            fulfilment=CarryOut(),
+            customer=_walk_in(register),
+            external_reference=f"till:{sale.idempotency_key}",
+        )
+    )
+    order = placement.order
+    if placement.created:
+        tenders_take(order=order, tenders=[Tender(kind=CASH, amount=sale.cash_tendered)])
+    sale.order = order
+    sale.status = TillSale.Status.RESOLVED
+    sale.total = order.total
+    sale.note = _("Placed by %(manager)s once the stock was counted.") % {
+        "manager": associate.display_name
+    }
+    sale.save(update_fields=["order", "status", "total", "note"])
+    return sale
+
+
 def sale_park(
     *,
     register: Register,
