@@ -248,6 +248,17 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         colour = in_size.colour if in_size else (colours[0] if colours else "")
     in_colour = [v for v in variants if v.colour == colour]
     options = [_size_option(v, availability, store, online) for v in in_colour]
+    # Sizes a shopper may ask to be told about (campaigns' back-in-stock form): not on
+    # the shelf of their store, or not shipping. From what was read above: no query.
+    alert_options = [
+        o
+        for o in options
+        if o.variant.price_amount is not None
+        and (
+            not o.ships
+            or (store is not None and not (o.availability and o.availability.in_stock_here))
+        )
+    ]
     selected = asked_variant
     if selected is None and preferred_size:
         selected = next((v for v in in_colour if v.size == preferred_size), None)
@@ -265,6 +276,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "colour": colour,
         "options": options,
+        "alert_options": alert_options,
         "selected": selected,
         "preferred_size": preferred_size,
         "price": shown.price_amount if shown else None,

@@ -97,6 +97,23 @@ class Customer(TimeStampedModel):
         help_text=_("The language of the emails and receipts we send them"),
     )
 
+    # How pickup, transfer and return updates reach them (one channel, never both):
+    # messaging.services routes every service message by it.
+    service_messages_by = models.CharField(
+        _("service messages by"),
+        max_length=8,
+        choices=[
+            ("email", pgettext_lazy("channel", "Email")),
+            ("sms", _("Text message")),
+            ("both", _("Email and text message")),
+        ],
+        default="email",
+        help_text=_(
+            "How we tell them their order is ready, their items arrived or their return "
+            "was received"
+        ),
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

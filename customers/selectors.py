@@ -287,7 +287,7 @@ def _items_prefetch() -> Prefetch:
     return Prefetch(
         "items",
         queryset=ListItem.objects.select_related(
-            "product", "variant", "added_by_associate"
+            "product", "variant", "added_by_associate", "added_by_associate__home_location"
         ).order_by("-added_at", "-id"),
     )
 

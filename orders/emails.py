@@ -24,11 +24,13 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
+from messaging.services import service_message_send
 from omni.addresses import address_lines
+from omni.calendars import format_datetime, store_local
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.models import EmailLog
 from omni.money import format_money_lazy
@@ -232,7 +234,12 @@ def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
         .filter(pk=payload["fulfilment_id"])
         .first()
     )
-    if fulfilment is None or not fulfilment.order.email:
+    if fulfilment is None:
+        return None
+    # One channel, the customer's choice: a text instead of the email, never both.
+    if kind in SERVICE_TEXT_KINDS and fulfilment_service_text(kind, fulfilment) is not None:
+        return None
+    if not fulfilment.order.email:
         return None
     log = email_send_once(
         kind=kind,
@@ -247,6 +254,25 @@ def _fulfilment_send(kind: str, payload: dict[str, Any]) -> EmailLog | None:
     if log is not None:
         _timeline(fulfilment.order, log, kind, fulfilment.location)
     return log
+
+
+SERVICE_TEXT_KINDS = ("pickup_ready", "pickup_reminder", "pickup_all_here")
+
+
+def fulfilment_service_text(kind: str, fulfilment: Fulfilment):
+    """The ``kind`` service text of a pickup when the customer gets service messages by
+    text (``messaging.services.service_message_send``), else None: the caller emails."""
+    order = fulfilment.order
+    location = fulfilment.location
+    with translation.override(order.customer.language or None):
+        until = format_datetime(store_local(fulfilment.hold_until, location.timezone))
+    return service_message_send(
+        kind=kind,
+        customer=order.customer,
+        params={"number": order.number, "store": location.name, "until": until},
+        location=location,
+        dedupe_key=f"sms.{kind}:orders.fulfilment:{fulfilment.pk}",
+    )
 
 
 def pickup_ready_send(payload: dict[str, Any]) -> EmailLog | None:

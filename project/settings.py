@@ -455,6 +455,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.availability_recompute_all",
         "schedule": crontab(hour=3, minute=15),
     },
+    "back-in-stock-expire": {"task": "campaigns.tasks.back_in_stock_expire", "schedule": 3600.0},
+    "campaigns-scheduled-start": {
+        "task": "campaigns.tasks.campaigns_scheduled_start",
+        "schedule": 60.0,
+    },
     "api-idempotency-purge": {
         "task": "omni.api.tasks.idempotency_records_purge",
         "schedule": crontab(minute=5),
@@ -523,6 +528,11 @@ OMNI_RECOVERY_ATTRIBUTION_DAYS = env.int("OMNI_RECOVERY_ATTRIBUTION_DAYS", defau
 # still catches orders it missed (a worker down for a day).
 OMNI_POST_PURCHASE_DAYS = env.int("OMNI_POST_PURCHASE_DAYS", default=3)
 OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", default=4)
+# Back-in-stock requests not alerted within this many days expire (campaigns).
+OMNI_BACK_IN_STOCK_DAYS = env.int("OMNI_BACK_IN_STOCK_DAYS", default=60)
+# Newsletters go out in batches of this many emails, this many seconds apart (campaigns).
+OMNI_CAMPAIGN_BATCH_SIZE = env.int("OMNI_CAMPAIGN_BATCH_SIZE", default=200)
+OMNI_CAMPAIGN_BATCH_PAUSE_SECONDS = env.float("OMNI_CAMPAIGN_BATCH_PAUSE_SECONDS", default=60.0)
 # Money settings are strings so they become Decimal, never float.
 OMNI_SHIPPING_FLAT = str(OMNI_MARKET_CONFIG.shipping_flat)
 OMNI_FREE_SHIPPING_OVER = str(OMNI_MARKET_CONFIG.free_shipping_over)
@@ -557,6 +567,15 @@ OMNI_QR_MERCHANT_CITY = env.str("OMNI_QR_MERCHANT_CITY", default="")
 # allowed (a webhook URL must not become a way into the internal network).
 OMNI_WEBHOOK_TIMEOUT_SECONDS = env.float("OMNI_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 OMNI_WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("OMNI_WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+# Messages (messaging): the SMS provider by URL (messaging/providers.py: ``console:``,
+# ``file://var/sms``, ``twilio://SID:TOKEN@api.twilio.com?from=+6621234567``); quiet hours
+# in the store's time zone when texts other than service messages wait for the morning
+# (blank: none); a text past one segment is sent as up to OMNI_SMS_MAX_SEGMENTS joined
+# parts ("split") or refused ("refuse").
+SMS_URL = env.str("SMS_URL", default="console:")
+OMNI_MESSAGE_QUIET_HOURS = env.str("OMNI_MESSAGE_QUIET_HOURS", default="21:00-08:00")
+OMNI_SMS_LONG_TEXTS = env.str("OMNI_SMS_LONG_TEXTS", default="split")
+OMNI_SMS_MAX_SEGMENTS = env.int("OMNI_SMS_MAX_SEGMENTS", default=6)
 
 # --- Production hardening (DEBUG off) ---------------------------------------------------
 if not DEBUG:

@@ -13,22 +13,34 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import campaigns.urls
 import catalog.urls
 import customers.urls
 import inventory.urls
+import messaging.urls
 import orders.urls
 import returns.urls
 import stores.urls
 import till.urls
 from omni import i18n, views
 
-STOREFRONT_APPS = (catalog.urls, stores.urls, orders.urls, customers.urls, returns.urls)
+STOREFRONT_APPS = (
+    catalog.urls,
+    stores.urls,
+    orders.urls,
+    customers.urls,
+    returns.urls,
+    messaging.urls,
+    campaigns.urls,
+)
 BACKOFFICE_APPS = (
     stores.urls,
     customers.urls,
     inventory.urls,
     orders.urls,
     returns.urls,
+    messaging.urls,
+    campaigns.urls,
     till.urls,
 )
 
@@ -43,6 +55,8 @@ urlpatterns = [
     path("healthz/live/", views.healthz_live, name="healthz-live"),
     path("metrics", views.metrics, name="metrics"),
     path("backoffice/", include((backoffice_urlpatterns, "backoffice"))),
+    # The SMS provider's signed callbacks (delivery receipts, inbound texts).
+    path("webhooks/sms/", include(messaging.urls.webhook_urlpatterns)),
     path("i18n/set/", i18n.language_set, name="set_language"),
     # gettext() for static/js/*.js, in the active language (the layouts load it).
     path("i18n/js/", i18n.javascript_catalog, name="javascript-catalog"),

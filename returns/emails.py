@@ -8,6 +8,7 @@ from typing import Any
 
 from customers.models import Channel, Interaction
 from customers.services import interaction_record
+from messaging.services import service_message_send
 from omni.email import absolute_url, email_send_once, email_sent_text, subject_values
 from omni.money import format_money_lazy
 from returns.models import Return, ReturnLine
@@ -79,6 +80,18 @@ def return_received_email_send(payload: dict[str, Any]) -> None:
     """What came back, where, and how much went back how."""
     return_request = _return_with_lines(payload["return_id"])
     if return_request is None:
+        return
+    # One channel, the customer's choice: a text instead of the email, never both.
+    if (
+        service_message_send(
+            kind="return_received",
+            customer=return_request.customer,
+            params={"number": return_request.number},
+            location=return_request.location,
+            dedupe_key=f"sms.return_received:returns.return:{return_request.pk}",
+        )
+        is not None
+    ):
         return
     _send(
         "return_received",

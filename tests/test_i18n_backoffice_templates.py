@@ -233,6 +233,11 @@ def floor(db):
     f.ListItemFactory(list=shopping_list, product=variant.product, variant=variant)
     f.CustomerNoteFactory(customer=customer, location=store)
     f.FollowUpTaskFactory(customer=customer, location=store, assigned_to=associate)
+    from messaging.services import message_receive_web
+
+    thread = message_receive_web(
+        customer=customer, body="Blazer M?", location=store, associate=associate
+    ).thread
     return {
         "associate": associate,
         "variant": variant,
@@ -243,6 +248,7 @@ def floor(db):
         "return": ret,
         "customer": customer,
         "list": shopping_list,
+        "thread": thread,
     }
 
 
@@ -272,6 +278,8 @@ def backoffice_pages(floor):
         "lists": ("backoffice:lists-queue", [], {"show": "all"}),
         "tasks": ("backoffice:tasks", [], {}),
         "stock": ("backoffice:stock-lookup", [], {"q": sku}),
+        "inbox": ("backoffice:inbox", [], {}),
+        "thread": ("backoffice:inbox-thread", [floor["thread"].pk], {}),
     }
 
 

@@ -283,7 +283,7 @@ def test_no_signal_asks_a_question():
     notifications = {
         "catalog/services.py": {"variants_sellability_changed"},
         "customers/signals.py": {"customer_merged"},
-        "inventory/signals.py": {"transfer_received"},
+        "inventory/signals.py": {"transfer_received", "availability_gained"},
         "omni/i18n.py": {"language_chosen"},
         "orders/services/followups.py": {"post_purchase_blocked"},
         "stores/signals.py": {"location_moved"},

@@ -20,6 +20,7 @@ from customers import selectors, services
 from customers.errors import CustomerNotFound
 from customers.models import ContactChannel, Customer, CustomerNote, List
 from inventory.selectors import stock_salable_at
+from messaging.surface import message_card
 from omni.calendars import format_date
 from omni.errors import DomainError
 from omni.http import domain_error_message
@@ -175,6 +176,8 @@ def _customer_context(request: HttpRequest, customer: Customer, **forms_given) -
         **orders_selectors.customer_record_orders(customer=record.customer),
         "today": selectors.store_today(location=request.location),
         "allowed_location_ids": [loc.pk for loc in request.allowed_locations],
+        # The "Messages" card: the last messages, what consent allows, the form.
+        **message_card(customer=record.customer),
     }
     return context
 

@@ -42,7 +42,7 @@ from customers.services.clienteling import (
     task_complete,
     task_create,
 )
-from customers.services.consent import consent_set
+from customers.services.consent import consent_set, service_channel_set
 from customers.services.identities import (
     customer_link_login,
     customer_resolve,
@@ -120,6 +120,7 @@ __all__ = [
     "outreach_record",
     "recent_view_record",
     "reference_of",
+    "service_channel_set",
     "size_clear",
     "size_set",
     "sizes_learn_from_purchase",

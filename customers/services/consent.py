@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from customers.errors import (
     InvalidContact,
@@ -22,9 +22,22 @@ from customers.services.base import interaction_record
 from omni import stored_text
 from stores.models import Associate, Location
 
+
+class ServiceChannel(models.TextChoices):
+    """How service messages go (``Customer.service_messages_by``), for the timeline."""
+
+    EMAIL = "email", pgettext_lazy("channel", "Email")
+    SMS = "sms", gettext_lazy("Text message")
+    BOTH = "both", gettext_lazy("Email and text message")
+
+
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
 TIMELINE = stored_text.register(
     {
+        "service_channel.changed": stored_text.Template(
+            gettext_lazy("Service messages by: %(channel)s"),
+            channel=stored_text.choice(ServiceChannel),
+        ),
         "consent.changed": stored_text.Template(
             gettext_lazy("%(channel)s consent: %(state)s"),
             channel=stored_text.choice(ContactChannel),
@@ -87,3 +100,44 @@ def consent_set(
         associate=associate,
     )
     return consent
+
+
+# "both" only when the customer asked for both.
+SERVICE_CHANNELS = (ContactChannel.EMAIL, ContactChannel.SMS, "both")
+SERVICE_BY_TEXT = (ContactChannel.SMS, "both")
+
+
+@transaction.atomic
+def service_channel_set(
+    *,
+    customer: Customer,
+    channel: str,
+    source: str,
+    associate: Associate | None = None,
+    location: Location | None = None,
+) -> Customer:
+    """How service messages (pickup ready, reminder, items arrived, return received)
+    reach the customer: ``email``, ``sms`` or (when they ask for it) ``both``. Texts
+    need a phone number. Setting the same value records nothing. Locks the customer.
+    Raises InvalidContact."""
+    if channel not in SERVICE_CHANNELS:
+        raise InvalidContact(_("Choose email, text message, or both."), field="service_messages_by")
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if channel in SERVICE_BY_TEXT and not locked.phone:
+        raise InvalidContact(
+            _("Add a phone number to get service messages by text."), field="service_messages_by"
+        )
+    if locked.service_messages_by == channel:
+        return locked
+    locked.service_messages_by = channel
+    locked.save(update_fields=["service_messages_by", "updated_at"])
+    customer.service_messages_by = channel
+    interaction_record(
+        customer=locked,
+        kind=Interaction.Kind.CONSENT,
+        channel=source,
+        summary=stored_text.text("service_channel.changed", channel=channel),
+        location=location,
+        associate=associate,
+    )
+    return locked

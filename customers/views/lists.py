@@ -33,6 +33,7 @@ from customers.models import (
 from customers.surface import account_customer, my_store
 from customers.views.account import _store_label
 from inventory.selectors import stock_salable_at
+from messaging import selectors as messaging_selectors
 from omni.errors import DomainError
 from omni.http import domain_error_message, domain_error_on_form, is_local_path, safe_next
 from stores.models import Location
@@ -457,5 +458,7 @@ def list_shared_view(request: HttpRequest, token: str) -> HttpResponse:
             "list": shopping_list,
             "owner_first_name": shopping_list.customer.first_name,
             "items": item_views([*shopping_list.items.all()], store_id=None),
+            # "Message Caleb at Salem": whoever in a store added items.
+            "list_contacts": messaging_selectors.list_contacts(shopping_list=shopping_list),
         },
     )

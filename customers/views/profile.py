@@ -108,7 +108,7 @@ CONSENT_CHOICES = [
 
 
 class ConsentForm(forms.Form):
-    def __init__(self, *args, consents: dict, **kwargs):
+    def __init__(self, *args, consents: dict, service_messages_by: str = "email", **kwargs):
         super().__init__(*args, **kwargs)
         for channel, label in ContactChannel.choices:
             self.fields[f"consent_{channel}"] = forms.ChoiceField(
@@ -117,6 +117,14 @@ class ConsentForm(forms.Form):
                 initial=consents[channel].state,
                 widget=forms.RadioSelect,
             )
+        # Pickup ready, items arrived, return received: one channel, never both.
+        self.fields["service_messages_by"] = forms.ChoiceField(
+            choices=Customer._meta.get_field("service_messages_by").choices,
+            label=_("Order and pickup messages by"),
+            initial=service_messages_by,
+            widget=forms.RadioSelect,
+            required=False,  # a post without it keeps the choice
+        )
 
 
 @dataclass
@@ -169,7 +177,10 @@ def account_profile(request: HttpRequest) -> HttpResponse:
             prefix="preferences",
         ),
         consent=ConsentForm(
-            data if section == "consent" else None, consents=consents, prefix="consent"
+            data if section == "consent" else None,
+            consents=consents,
+            service_messages_by=customer.service_messages_by,
+            prefix="consent",
         ),
     )
     if section in ("details", "sizes", "preferences", "consent"):
@@ -236,4 +247,8 @@ def _profile_save(
         for channel, _ in ContactChannel.choices:
             services.consent_set(
                 customer=customer, channel=channel, state=data[f"consent_{channel}"], source="web"
+            )
+        if data.get("service_messages_by"):
+            services.service_channel_set(
+                customer=customer, channel=data["service_messages_by"], source="web"
             )

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from inventory.models import NearestAvailability, Stock
+from inventory.signals import availability_gained
 from stores.models import Location, LocationDistance
 from stores.services import location_distances_complete, location_distances_rebuild
 
@@ -285,11 +286,73 @@ def _refresh_range(*, lo: int, hi: int, variant_ids: Sequence[int]) -> int:
         return max(cursor.rowcount, 0)
 
 
+def _lock_buckets(variant_ids: Sequence[int]) -> None:
+    """Take the refresh locks of these variants' buckets (PostgreSQL; held to commit)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for bucket in sorted({v // _LOCK_BUCKET for v in variant_ids}):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s::int, %s::int)", [_LOCK_NAMESPACE, bucket]
+            )
+
+
+def _salable_where(variant_id: int) -> tuple[set[int], bool]:
+    """Where the precomputed rows say the variant is salable: the stores with their own
+    units, and whether any source ships online orders. 1 query."""
+    rows = NearestAvailability.objects.filter(variant_id=variant_id).values_list(
+        "store_id", "source_location_id", "source_location__ships_online_orders"
+    )
+    stores: set[int] = set()
+    online = False
+    for store_id, source_id, ships in rows:
+        if store_id == source_id:
+            stores.add(store_id)
+        online = online or ships
+    return stores, online
+
+
 @transaction.atomic
 def availability_refresh_variant(*, variant_id: int) -> int:
     """Recompute one variant's nearest availability at every store; rows written.
-    One transaction; waits for a recompute batch covering the variant to finish."""
-    return _refresh_range(lo=variant_id, hi=variant_id, variant_ids=[variant_id])
+    One transaction; waits for a recompute batch covering the variant to finish.
+
+    Where the variant became salable (at a store's own shelf, or online) compared with
+    the rows it replaced, ``inventory.signals.availability_gained`` tells the one app
+    that waits for it (back-in-stock alerts), in this transaction. The lock is taken
+    before the old rows are read, so two refreshes of one variant never both see the
+    same change."""
+    _lock_buckets([variant_id])
+    stores_before, online_before = _salable_where(variant_id)
+    rows = _refresh_range(lo=variant_id, hi=variant_id, variant_ids=[variant_id])
+    if rows:
+        stores_after, _online = _salable_where(variant_id)
+        online_after = _online_salable(variant_id)
+        gained = sorted(stores_after - stores_before)
+        online_gained = online_after and not online_before
+        if gained or online_gained:
+            availability_gained.send(
+                sender=NearestAvailability,
+                variant_id=variant_id,
+                store_ids=gained,
+                online=online_gained,
+            )
+    return rows
+
+
+def _online_salable(variant_id: int) -> bool:
+    """Salable at any active location that ships online orders (the product page's
+    "Ships in N days"). 1 query."""
+    return (
+        Stock.objects.with_salable()
+        .filter(
+            variant_id=variant_id,
+            location__is_active=True,
+            location__ships_online_orders=True,
+            salable__gt=0,
+        )
+        .exists()
+    )
 
 
 @transaction.atomic

@@ -310,4 +310,9 @@ def pickup_transfer_arrived(
     _copy_back(fulfilment, locked)
     if locked.location.ready_on_transfer_receipt:
         return fulfilment_ready(fulfilment=locked, now=now)
+    # "Your items are here" by text for a shopper who chose texts (their email comes
+    # when the pickup is ready).
+    from orders.emails import fulfilment_service_text
+
+    fulfilment_service_text("pickup_all_here", locked)
     return locked

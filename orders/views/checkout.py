@@ -17,6 +17,7 @@ from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from customers import services as customer_services
 from customers.surface import customer_of, my_store
 from inventory.errors import InsufficientStock as InventoryShort
 from inventory.errors import InvalidDestination
@@ -155,6 +156,11 @@ class CheckoutForm(TaxInvoiceFields):
         label=_("Email me news and offers (newsletter)"), required=False
     )
     marketing_sms = forms.BooleanField(label=_("Text me offers"), required=False)
+    # Service messages (ready to collect, items arrived, return received) by text instead
+    # of email: the customer's one choice (customers.Customer.service_messages_by).
+    service_sms = forms.BooleanField(
+        label=_("Text me about this order instead of emailing"), required=False
+    )
 
     def __init__(self, *args, member: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -204,7 +210,7 @@ class CheckoutForm(TaxInvoiceFields):
             ):
                 if not data.get(name):
                     self.add_error(name, message)
-        if data.get("marketing_sms") and not data.get("phone"):
+        if (data.get("marketing_sms") or data.get("service_sms")) and not data.get("phone"):
             self.add_error("phone", _("Give a phone number to get texts."))
         return data
 
@@ -380,6 +386,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             status=exc.http_status,
             error="" if field else str(exc),
         )
+    if data.get("service_sms") and order.customer.phone:
+        customer_services.service_channel_set(customer=order.customer, channel="sms", source="web")
     placed = request.session.get(PLACED_SESSION_KEY, [])
     request.session[PLACED_SESSION_KEY] = [*placed[-19:], order.number]
     if data["payment"] == "qr":
