@@ -195,6 +195,7 @@ class ApiScope(models.TextChoices):
     RETURNS_READ = "returns:read", _("Returns: read")
     RETURNS_WRITE = "returns:write", _("Returns: write")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage subscriptions")
+    REPORTS_READ = "reports:read", _("Reports: read (the numbers' daily rollups)")
 
 
 class ApiKey(models.Model):

@@ -14,6 +14,12 @@ from omni.api import schema  # noqa: F401  (registers the OpenAPI security schem
 from omni.api.errors import error_body
 from omni.api.views import WebhookSubscriptionViewSet
 from orders.api import FulfilmentViewSet, OrderViewSet, QrPaymentCallbackView
+from reporting.api import (
+    AssociatesReportViewSet,
+    CategoriesReportViewSet,
+    ReturnsReportViewSet,
+    SalesReportViewSet,
+)
 from returns.api import ReturnViewSet
 from stores.api import LocationViewSet
 
@@ -29,6 +35,10 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("fulfilments", FulfilmentViewSet, basename="fulfilment")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("reports/sales", SalesReportViewSet, basename="report-sales")
+router.register("reports/returns", ReturnsReportViewSet, basename="report-returns")
+router.register("reports/categories", CategoriesReportViewSet, basename="report-categories")
+router.register("reports/associates", AssociatesReportViewSet, basename="report-associates")
 
 
 def unknown_endpoint(request, *args, **kwargs):

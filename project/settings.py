@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "customers.context_processors.shopper",
                 "orders.context_processors.storefront",
+                "reporting.context_processors.numbers_link",
                 "omni.sites.site_context",
                 "django.template.context_processors.i18n",
             ],
@@ -464,6 +465,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "omni.api.tasks.idempotency_records_purge",
         "schedule": crontab(minute=5),
     },
+    # Today's and yesterday's numbers, for what no order event announces (transfers).
+    "rollups-refresh-recent": {
+        "task": "reporting.tasks.rollups_refresh_recent",
+        "schedule": env.float("OMNI_ROLLUPS_RECENT_SECONDS", default=600.0),
+    },
     # A worker ran a task / beat sent one: /healthz/ shows their age (issue 12).
     "heartbeat": {
         "task": "omni.tasks.heartbeat",
@@ -474,6 +480,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Omni business settings -------------------------------------------------------------
 OMNI_CURRENCY = OMNI_MARKET_CONFIG.currency
+# Whether associates who are not managers see the numbers of their store ("store") or
+# none ("none"); managers always see their stores', staff (merchandisers) every store's.
+OMNI_NUMBERS_FOR_ASSOCIATES = env.str("OMNI_NUMBERS_FOR_ASSOCIATES", default="store")
 OMNI_LOW_STOCK_THRESHOLD = env.int("OMNI_LOW_STOCK_THRESHOLD", default=3)
 OMNI_NEAREST_AVAILABILITY_DEPTH = env.int("OMNI_NEAREST_AVAILABILITY_DEPTH", default=3)
 OMNI_PICKUP_HOLD_DAYS = env.int("OMNI_PICKUP_HOLD_DAYS", default=5)

@@ -19,10 +19,12 @@ import customers.urls
 import inventory.urls
 import messaging.urls
 import orders.urls
+import reporting.urls
 import returns.urls
 import stores.urls
 import till.urls
 from omni import i18n, views
+from reporting.views import numbers_network
 
 STOREFRONT_APPS = (
     catalog.urls,
@@ -41,12 +43,15 @@ BACKOFFICE_APPS = (
     returns.urls,
     messaging.urls,
     campaigns.urls,
+    reporting.urls,
     till.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]
 
 urlpatterns = [
+    # The network's numbers for merchandisers (staff), linked from the admin index.
+    path("admin/numbers/", numbers_network, name="numbers-network"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("project.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,3 +9,13 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reporting"
     verbose_name = _("Numbers")
+
+    def ready(self) -> None:
+        from orders.services.events import order_event_recorded
+        from reporting import receivers
+        from returns.signals import return_changed
+
+        order_event_recorded.connect(
+            receivers.order_event_recorded, dispatch_uid="reporting.order_event_recorded"
+        )
+        return_changed.connect(receivers.return_changed, dispatch_uid="reporting.return_changed")

@@ -7,16 +7,25 @@
 registered for that topic (``omni.outbox.register_handler``, e.g. the API's webhook
 delivery), because the outbox marks a message without a handler as failed. Until then
 it records nothing, so the order services never depend on whether webhooks exist.
+
+Every event is also announced by ``order_event_recorded`` (``order_id``, ``event``,
+``key``), inside the caller's transaction. Its one receiver is reporting's
+(``reporting.receivers.order_event_recorded``): after commit, a worker recomputes the
+numbers of the days the order touches.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from omni.api.webhooks import webhook_order_event_record
 from omni.models import OutboxMessage
 from omni.outbox import UnknownTopic, handler_for, outbox_record
 from orders.models import Order
+
+order_event_recorded = Signal()
 
 ORDER_EVENTS = frozenset(
     {
@@ -45,6 +54,7 @@ def order_events_record(
     status)."""
     if event not in ORDER_EVENTS:
         raise ValueError(f"Unknown order event {event!r}")
+    order_event_recorded.send(sender=Order, order_id=order.pk, event=event, key=key)
     # Webhook subscribers (order.created / order.updated / pickup.ready); no query when
     # nobody subscribes.
     webhook_order_event_record(

@@ -42,6 +42,7 @@ from returns.services.refunds import (
     refund_to_payments,
     refund_to_store_credit,
 )
+from returns.signals import return_changed
 from stores.models import Associate, Location
 
 logger = logging.getLogger(__name__)
@@ -387,6 +388,7 @@ def return_receive(
     )
     return_email_record(return_request=return_request, topic="email.return_received")
     webhook_return_received_record(return_request=return_request)
+    return_changed.send(sender=Return, return_id=return_request.pk)
     return return_request
 
 
@@ -449,4 +451,5 @@ def return_line_inspect(
         associate=associate,
         detail={"return_line_id": locked.pk, **outcome},
     )
+    return_changed.send(sender=Return, return_id=return_request.pk)
     return locked
