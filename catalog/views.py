@@ -36,6 +36,7 @@ from inventory.selectors import (
     stock_online_salable,
 )
 from omni.geo import format_distance
+from promotions.selectors import offer_book, pricing_context
 
 PAGE_SIZE = 24
 RECENT_LIMIT = 8
@@ -46,9 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """New in, the top categories, and "continue where you left off"."""
     product_ids, category_ids = recently_viewed_by(request, limit=RECENT_LIMIT)
     context = {
-        "new_in": selectors.products_new_in(limit=8),
+        "new_in": _with_offers(request, list(selectors.products_new_in(limit=8))),
         "categories": selectors.categories_top(),
-        "recent_products": selectors.products_by_ids(ids=product_ids),
+        "recent_products": _with_offers(request, list(selectors.products_by_ids(ids=product_ids))),
         "recent_categories": selectors.categories_by_ids(ids=category_ids),
     }
     return render(request, "storefront/home.html", context)
@@ -71,7 +72,35 @@ def _price_bound(value: str | None) -> Decimal | None:
 
 
 def _paged(request: HttpRequest, qs) -> object:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_offers(request, list(page.object_list))
+    return page
+
+
+def _offers(request: HttpRequest):
+    """The promotions and the web's pricing context, loaded once per request (two
+    queries however many products a page shows)."""
+    cached = getattr(request, "_offers", None)
+    if cached is None:
+        cached = (offer_book(), pricing_context(channel="web"))
+        request._offers = cached
+    return cached
+
+
+def _with_offers(request: HttpRequest, products: list) -> list:
+    """Each product card's offer (``p.offer``: a promotions Badge or None) from the same
+    engine the cart prices with, on its cheapest price."""
+    if not products:
+        return products
+    book, context = _offers(request)
+    for p in products:
+        p.offer = book.badge(
+            product_id=p.pk,
+            category_id=p.category_id,
+            unit_price=getattr(p, "min_price", None),
+            context=context,
+        )
+    return products
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -221,6 +250,20 @@ def _size_option(
     return SizeOption(variant, here, ships, ship_note or _("Out of stock"), "", ships)
 
 
+def _product_offer(request: HttpRequest, found, shown: Variant | None):
+    """The product page's offer on the variant shown ("was/now" or a label)."""
+    if shown is None or shown.price_amount is None:
+        return None
+    book, context = _offers(request)
+    return book.badge(
+        product_id=found.pk,
+        category_id=found.category_id,
+        variant_id=shown.pk,
+        unit_price=shown.price_amount,
+        context=context,
+    )
+
+
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     """Images, price, the colour and size picker (size preselected from the shopper's
     size profile), availability at the shopper's store and nearby, add to cart / list."""
@@ -284,6 +327,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "price_varies": len(set(prices)) > 1,
         "store": store,
         "low_stock_threshold": settings.OMNI_LOW_STOCK_THRESHOLD,
-        "related": selectors.products_related(product=found),
+        "related": _with_offers(request, list(selectors.products_related(product=found))),
+        "offer": _product_offer(request, found, shown),
     }
     return render(request, "storefront/catalog/product.html", context)

@@ -52,6 +52,7 @@ from orders.models import (
     Payment,
 )
 from orders.models import Refund as OrderRefund
+from promotions.models import Promotion, Voucher
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
 from till.models import Register, Shift, TillSale
@@ -59,7 +60,16 @@ from till.models import Register, Shift, TillSale
 User = get_user_model()
 
 # A reset empties every table of these apps (and any table pointing at them)...
-DOMAIN_APPS = ("catalog", "stores", "customers", "inventory", "orders", "returns", "till")
+DOMAIN_APPS = (
+    "catalog",
+    "stores",
+    "customers",
+    "inventory",
+    "promotions",
+    "orders",
+    "returns",
+    "till",
+)
 # ...and omni's logs of what happened to their rows. API keys and webhook subscriptions
 # are configuration, not demo data: they stay.
 OMNI_HISTORY = ("outboxmessage", "emaillog", "idempotencyrecord", "webhookdelivery")
@@ -88,6 +98,8 @@ COUNTED: dict[str, type[models.Model]] = {
     "stock movements": StockMovement,
     "reservations": Reservation,
     "transfers": Transfer,
+    "promotions": Promotion,
+    "discount codes": Voucher,
     "orders": Order,
     "order lines": OrderLine,
     "fulfilments": Fulfilment,

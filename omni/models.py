@@ -196,6 +196,8 @@ class ApiScope(models.TextChoices):
     RETURNS_WRITE = "returns:write", _("Returns: write")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Webhooks: manage subscriptions")
     REPORTS_READ = "reports:read", _("Reports: read (the numbers' daily rollups)")
+    PROMOTIONS_READ = "promotions:read", _("Promotions: read (and check a code)")
+    ORDERS_DISCOUNT = "orders:discount", _("Orders: give a manual discount (POS)")
 
 
 class ApiKey(models.Model):

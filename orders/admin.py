@@ -22,6 +22,7 @@ from orders.models import (
     FulfilmentLine,
     Order,
     OrderLine,
+    OrderLineDiscount,
     Payment,
     Refund,
     TaxInvoice,
@@ -182,6 +183,17 @@ class OrderLineAdmin(admin.ModelAdmin):
     list_select_related = ("order",)
     search_fields = ("=order__number", "=sku")
     autocomplete_fields = ("order", "variant")
+    show_full_result_count = False
+
+
+@admin.register(OrderLineDiscount)
+class OrderLineDiscountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each offer's share of an order's lines, as the order stored it (not edited)."""
+
+    list_display = ("order", "line", "label", "code", "amount", "promotion")
+    list_select_related = ("order", "line", "promotion")
+    list_filter = ("promotion",)
+    search_fields = ("=order__number", "=code")
     show_full_result_count = False
 
 

@@ -32,7 +32,7 @@ from catalog.surface import variant_ids_for_lines
 from customers.models import Channel, Customer
 from omni.addresses import AddressInvalid, address_normalise
 from omni.api.idempotency import idempotent
-from omni.api.permissions import allowed_location_codes, ensure_locations_allowed
+from omni.api.permissions import allowed_location_codes, api_key_of, ensure_locations_allowed
 from omni.api.viewsets import (
     ApiViewSet,
     CommaSeparatedField,
@@ -45,7 +45,14 @@ from omni.models import ApiScope
 from omni.phones import PhoneInvalid, phone_e164
 from orders import services
 from orders.errors import QrCallbackInvalid
-from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Payment
+from orders.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    OrderLineDiscount,
+    Payment,
+)
 from orders.services.numbers import ORDER_CHANNELS
 from stores.models import Associate, Location
 from till import selectors as till_selectors
@@ -58,7 +65,16 @@ ORDER_CHANNEL_CHOICES = sorted(ORDER_CHANNELS)
 # --- output -----------------------------------------------------------------------------------
 
 
+class OrderLineDiscountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLineDiscount
+        fields = ["promotion_id", "voucher_id", "code", "label", "amount"]
+        read_only_fields = fields
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
+    discounts = OrderLineDiscountSerializer(many=True, read_only=True)
+
     class Meta:
         model = OrderLine
         fields = [
@@ -71,6 +87,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "quantity",
             "unit_price",
             "line_total",
+            "discount_total",
+            "discounts",
             "tax_rate",
             "tax_amount",
             "is_final_sale",
@@ -187,10 +205,15 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 def orders_with_details():
-    """Orders with everything the representation shows: 5 queries per page, whatever
-    the number of orders, lines, fulfilments or payments."""
+    """Orders with everything the representation shows: 6 queries per page, whatever
+    the number of orders, lines, their discounts, fulfilments or payments."""
     return Order.objects.select_related("location", "associate").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.order_by("pk").prefetch_related(
+                Prefetch("discounts", queryset=OrderLineDiscount.objects.order_by("pk"))
+            ),
+        ),
         Prefetch(
             "fulfilments",
             queryset=Fulfilment.objects.select_related("location")
@@ -337,6 +360,25 @@ class TenderInputSerializer(serializers.Serializer):
     )
 
 
+class ManualDiscountSerializer(serializers.Serializer):
+    percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, required=False)
+    reason = serializers.CharField(max_length=120)
+
+    def validate(self, attrs):
+        if ("percent" in attrs) == ("amount" in attrs):
+            raise serializers.ValidationError(
+                {
+                    "percent": [
+                        exceptions.ErrorDetail(_("Give a percentage or an amount."), "invalid")
+                    ]
+                }
+            )
+        return attrs
+
+
 class OrderCreateSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(
         choices=ORDER_CHANNEL_CHOICES, default=Channel.STORE, help_text="Where it was sold"
@@ -367,6 +409,18 @@ class OrderCreateSerializer(serializers.Serializer):
     shift = IdField(required=False, help_text="The open shift of `register` (default: its current)")
     tenders = TenderInputSerializer(
         many=True, required=False, allow_empty=False, max_length=10, help_text="With `register`"
+    )
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        default=list,
+        max_length=5,
+        help_text="Discount codes typed at the till or the checkout (any case)",
+    )
+    manual_discount = ManualDiscountSerializer(
+        required=False,
+        help_text="A discount given by hand, with its reason: needs the orders:discount "
+        "scope, at most OMNI_MAX_MANUAL_DISCOUNT_PERCENT of the basket",
     )
 
     def validate(self, attrs):
@@ -542,7 +596,9 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
     return services.PickupAt(store=store)
 
 
-def _till_sale(data, location, associate, lines, customer, identity) -> tuple[Order, bool]:
+def _till_sale(
+    data, location, associate, lines, customer, identity, *, manual_discount=None
+) -> tuple[Order, bool]:
     """A POS sale posted with its register and tenders: the till's own sale service, so
     the shift's cash, the X/Z reports and the idempotency are the same as on the screen."""
     if location is None:
@@ -581,6 +637,8 @@ def _till_sale(data, location, associate, lines, customer, identity) -> tuple[Or
             last_name=identity.get("last_name", "").strip(),
         ),
         external_reference=reference,
+        codes=tuple(data.get("codes") or ()),
+        manual_discount=manual_discount,
     )
     if sale.order_id is None:  # pragma: no cover - only offline or a manager's oversell
         raise _invalid("lines", _("Not enough stock."), "insufficient_stock")
@@ -688,8 +746,22 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 raise _invalid("customer_id", _("No such customer."), "unknown_customer")
         reference = data["external_reference"].strip()
         identity = data.get("customer") or {}
+        manual = data.get("manual_discount")
+        if manual is not None:
+            key = api_key_of(request)
+            if key is not None and not key.has_scope(ApiScope.ORDERS_DISCOUNT):
+                raise exceptions.PermissionDenied(
+                    _("This API key does not have the “%(scope)s” scope.")
+                    % {"scope": ApiScope.ORDERS_DISCOUNT},
+                    code="insufficient_scope",
+                )
+            manual = services.ManualDiscount(
+                reason=manual["reason"], percent=manual.get("percent"), amount=manual.get("amount")
+            )
         if "register" in data:
-            order, created = _till_sale(data, location, associate, lines, customer, identity)
+            order, created = _till_sale(
+                data, location, associate, lines, customer, identity, manual_discount=manual
+            )
             return self.output(
                 self.get_queryset().get(pk=order.pk),
                 status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -712,6 +784,8 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 associate=associate,
                 marketing_email_opt_in=data["marketing_email_opt_in"],
                 source_location_ids=sources,
+                codes=data["codes"],
+                manual_discount=manual,
             )
         )
         order = placement.order

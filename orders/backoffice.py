@@ -301,7 +301,11 @@ AISLE_SESSION_KEY = "backoffice_aisle"
 
 def _aisle_state(request: HttpRequest) -> dict:
     state = request.session.get(AISLE_SESSION_KEY) or {}
-    return {"lines": dict(state.get("lines") or {}), "customer_id": state.get("customer_id")}
+    return {
+        "lines": dict(state.get("lines") or {}),
+        "customer_id": state.get("customer_id"),
+        "code": state.get("code", ""),
+    }
 
 
 def _aisle_save(request: HttpRequest, state: dict) -> None:
@@ -429,9 +433,53 @@ def _aisle_post(request: HttpRequest, state: dict) -> str | None:
         state["customer_id"] = None
         return None
     if action == "clear":
-        state["lines"], state["customer_id"] = {}, None
+        state["lines"], state["customer_id"], state["code"] = {}, None, ""
+        return None
+    if action == "code":
+        typed = (request.POST.get("code") or "").strip().upper()[:40]
+        if not typed:
+            return _("Type a code first.")
+        basket, _subtotal = _aisle_basket(state)
+        totals = _aisle_totals(request, basket, state, codes=(typed,))
+        refused = next((r for r in totals.rejected if r.code == typed), None)
+        if refused is not None:
+            return refused.reason
+        if typed not in totals.accepted_codes:
+            return _("This code does not apply to the items in your cart.")
+        state["code"] = typed
+        return None
+    if action == "code_remove":
+        state["code"] = ""
         return None
     return _("Choose what to do.")
+
+
+def _aisle_totals(request: HttpRequest, basket: list[dict], state: dict, codes=None):
+    """The basket through the one pricing function, as sold here: this store's offers
+    and clock, its state's US tax, the attached customer's facts."""
+    if codes is None:
+        codes = (state["code"],) if state.get("code") else ()
+    return order_services.order_totals(
+        lines=[
+            order_services.TaxableLine(
+                unit_price=b["unit"],
+                quantity=b["quantity"],
+                tax_class=b["variant"].product.category.tax_class,
+                key=b["variant"].pk,
+                variant_id=b["variant"].pk,
+                product_id=b["variant"].product_id,
+                category_id=b["variant"].product.category_id,
+            )
+            for b in basket
+            if b["unit"] is not None
+        ],
+        ships=False,
+        tax_region=request.location.region,
+        channel=Channel.STORE,
+        location=request.location,
+        codes=codes,
+        customer=order_services.customer_facts_of_id(state.get("customer_id")),
+    )
 
 
 def _aisle_place(
@@ -467,6 +515,7 @@ def _aisle_place(
             payment=payment,
             customer=customer,
             contact=contact,
+            codes=(state["code"],) if state.get("code") else (),
         )
     ).order
 
@@ -507,7 +556,7 @@ def aisle(request: HttpRequest) -> HttpResponse:
                     else:
                         place_error = refusal.message
                 else:
-                    _aisle_save(request, {"lines": {}, "customer_id": None})
+                    _aisle_save(request, {"lines": {}, "customer_id": None, "code": ""})
                     return redirect("backoffice:aisle-done", number=order.number)
             else:
                 # Each error is said once, by its field; beside the button, which fields.
@@ -547,19 +596,8 @@ def aisle(request: HttpRequest) -> HttpResponse:
         "basket": basket,
         "subtotal": subtotal,
         # The one pricing function, taxed as sold here (this store's state for US tax).
-        "basket_totals": order_services.order_totals(
-            lines=[
-                order_services.TaxableLine(
-                    unit_price=b["unit"],
-                    quantity=b["quantity"],
-                    tax_class=b["variant"].product.category.tax_class,
-                )
-                for b in basket
-                if b["unit"] is not None
-            ],
-            ships=False,
-            tax_region=request.location.region,
-        ),
+        "basket_totals": _aisle_totals(request, basket, state),
+        "aisle_code": state.get("code", ""),
         "customer": customer,
         "customer_query": customer_query,
         "customer_results": customer_search(query=customer_query, limit=8)

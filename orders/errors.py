@@ -184,3 +184,12 @@ class OrderLinkExpired(OrderLinkInvalid):
     code = "order_link_expired"
     http_status = 410
     default_message = _("This link to your order has expired.")
+
+
+class ManualDiscountInvalid(OrdersError):
+    """A hand-given discount is malformed (negative, no reason) or over the bound
+    ``OMNI_MAX_MANUAL_DISCOUNT_PERCENT``. ``field`` names the input to fix."""
+
+    code = "manual_discount_invalid"
+    http_status = 400
+    default_message = _("This discount cannot be given.")

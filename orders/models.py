@@ -75,6 +75,10 @@ class Cart(TimeStampedModel):
     recovery_stage = models.PositiveSmallIntegerField(default=0, verbose_name=_("recovery stage"))
     recovery_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("recovery due at"))
     converted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("converted at"))
+    # The discount code the shopper applied (checked again at every pricing).
+    voucher_code = models.CharField(
+        max_length=40, blank=True, verbose_name=pgettext_lazy("discount code", "code")
+    )
 
     class Meta:
         verbose_name = _("cart")
@@ -273,6 +277,13 @@ class OrderLine(models.Model):
     tax_amount = models.DecimalField(
         max_digits=money.MONEY_DIGITS, decimal_places=2, default=0, verbose_name=_("tax amount")
     )
+    # Off ``line_total`` before its tax: the sum of the line's OrderLineDiscount rows.
+    discount_total = models.DecimalField(
+        max_digits=money.MONEY_DIGITS,
+        decimal_places=2,
+        default=0,
+        verbose_name=_("discount total"),
+    )
     is_final_sale = models.BooleanField(default=False, verbose_name=_("is final sale"))
 
     class Meta:
@@ -292,11 +303,16 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.sku}"
 
     @property
+    def charged_total(self):
+        """What the line cost after its discounts (its VAT in it in a VAT market)."""
+        return self.line_total - self.discount_total
+
+    @property
     def net_total(self):
-        """The line without its tax."""
+        """The line without its tax, after its discounts."""
         if self.order.prices_include_tax:
-            return self.line_total - self.tax_amount
-        return self.line_total
+            return self.charged_total - self.tax_amount
+        return self.charged_total
 
     @property
     def tax_percent(self) -> str:
@@ -307,8 +323,61 @@ class OrderLine(models.Model):
     def gross_total(self):
         """What the shopper paid for the line, its tax included."""
         if self.order.prices_include_tax:
-            return self.line_total
-        return self.line_total + self.tax_amount
+            return self.charged_total
+        return self.charged_total + self.tax_amount
+
+
+class OrderLineDiscount(models.Model):
+    """One offer's share of a line (or, without a line, of the shipping it waived): the
+    promotion and code that gave it, the amount and the label the receipt prints. A
+    hand-given discount has no promotion and its reason in the label."""
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="discounts", verbose_name=_("order")
+    )
+    line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="discounts",
+        help_text=_("Empty: the shipping"),
+        verbose_name=_("order line"),
+    )
+    promotion = models.ForeignKey(
+        "promotions.Promotion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("promotion"),
+    )
+    voucher = models.ForeignKey(
+        "promotions.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("discount code", "voucher"),
+    )
+    code = models.CharField(
+        max_length=40, blank=True, verbose_name=pgettext_lazy("discount code", "code")
+    )
+    label = models.CharField(max_length=200, verbose_name=_("label"))
+    amount = models.DecimalField(
+        max_digits=money.MONEY_DIGITS, decimal_places=2, verbose_name=_("amount")
+    )
+
+    class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
+        ordering = ["order_id", "line_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_discount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
 
 
 class Fulfilment(TimeStampedModel):

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.core import signing
@@ -129,16 +130,26 @@ class CartSummary:
     def can_check_out(self) -> bool:
         return bool(self.lines) and all(line.is_available for line in self.lines)
 
-    @property
+    @cached_property
     def shelf_totals(self):
         """The merchandise alone, before a delivery or a state is chosen (cart pages)."""
         return self.totals(ships=False)
 
-    def totals(self, *, ships: bool, tax_region: str | None = None):
-        """The priced lines through the one pricing function (``order_totals``): what the
-        cart page, the mini-cart and the checkout summary show."""
-        from orders.services.totals import TaxableLine, order_totals
+    @cached_property
+    def offers(self):
+        """The promotions, loaded once for every pricing of this summary."""
+        from promotions.selectors import offer_book
 
+        return offer_book()
+
+    def totals(self, *, ships: bool, tax_region: str | None = None, location=None, codes=None):
+        """The priced lines through the one pricing function (``order_totals``): what the
+        cart page, the mini-cart and the checkout summary show, with the promotions of the
+        cart's channel and its code (``codes`` overrides it: a code being tried)."""
+        from orders.services.totals import TaxableLine, customer_facts_of_id, order_totals
+
+        if codes is None:
+            codes = (self.cart.voucher_code,) if self.cart.voucher_code else ()
         return order_totals(
             lines=[
                 TaxableLine(
@@ -146,13 +157,28 @@ class CartSummary:
                     quantity=row.line.quantity,
                     tax_class=row.variant.product.category.tax_class,
                     key=row.line.variant_id,
+                    variant_id=row.line.variant_id,
+                    product_id=row.variant.product_id,
+                    category_id=row.variant.product.category_id,
                 )
                 for row in self.lines
                 if row.unit_price is not None
             ],
             ships=ships,
             tax_region=tax_region,
+            channel=self.cart.channel or "web",
+            location=location,
+            codes=codes,
+            customer=customer_facts_of_id(self.cart.customer_id),
+            offers=self.offers,
         )
+
+    @property
+    def priced_rows(self):
+        """(row, its LineTax or None) pairs: each line with its discounts."""
+        totals = self.shelf_totals
+        by_key = {line.key: line for line in totals.lines}
+        return [(row, by_key.get(row.line.variant_id)) for row in self.lines]
 
 
 def carts_open_of(*, user=None, session_key: str = "") -> QuerySet[Cart]:
@@ -290,12 +316,19 @@ def orders_for_customer(*, customer: Customer) -> QuerySet[Order]:
     )
 
 
-def order_detail(*, number: str, customer: Customer | None = None) -> Order:
+def order_detail(
+    *, number: str, customer: Customer | None = None, with_discounts: bool = False
+) -> Order:
     """One order by its number (normalised), with customer, location, associate, lines,
-    fulfilments and payments (with refunds) loaded. With ``customer``, only that
-    customer's order is found (the storefront's account pages). Raises OrderNotFound."""
+    fulfilments and payments (with refunds) loaded; ``with_discounts``: each line's
+    discounts too (one query more: the pages that list them). With ``customer``, only
+    that customer's order is found (the storefront's account pages). Raises
+    OrderNotFound."""
+    prefetches = _order_detail_prefetches()
+    if with_discounts:
+        prefetches.append("lines__discounts")
     qs = Order.objects.select_related("customer", "location", "associate").prefetch_related(
-        *_order_detail_prefetches()
+        *prefetches
     )
     if customer is not None:
         qs = qs.filter(customer=customer)
@@ -725,7 +758,7 @@ def order_tax(*, order: Order) -> OrderTax:
     """The tax breakdown of ``order`` (its lines, prefetched or one query)."""
     from orders.services.totals import tax_bands
 
-    rows = [(line.line_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
+    rows = [(line.charged_total, line.tax_rate, line.tax_amount) for line in order.lines.all()]
     if order.shipping_total:
         rows.append((order.shipping_total, order.shipping_tax_rate, order.shipping_tax))
     seller = order_seller()

@@ -16,6 +16,7 @@ urlpatterns: list = [
     path("cart/mini/", views.mini_cart, name="mini-cart"),
     path("cart/line/<int:variant_id>/", views.cart_line_update, name="cart-line"),
     path("cart/line/<int:variant_id>/remove/", views.cart_line_remove, name="cart-remove"),
+    path("cart/code/", views.cart_code, name="cart-code"),
     path("cart/restore/<str:token>/", views.cart_restore, name="cart-restore"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/done/<str:number>/", views.confirmation, name="confirmation"),

@@ -14,6 +14,7 @@ from omni.api import schema  # noqa: F401  (registers the OpenAPI security schem
 from omni.api.errors import error_body
 from omni.api.views import WebhookSubscriptionViewSet
 from orders.api import FulfilmentViewSet, OrderViewSet, QrPaymentCallbackView
+from promotions.api import PromotionViewSet, VoucherViewSet
 from reporting.api import (
     AssociatesReportViewSet,
     CategoriesReportViewSet,
@@ -39,6 +40,8 @@ router.register("reports/sales", SalesReportViewSet, basename="report-sales")
 router.register("reports/returns", ReturnsReportViewSet, basename="report-returns")
 router.register("reports/categories", CategoriesReportViewSet, basename="report-categories")
 router.register("reports/associates", AssociatesReportViewSet, basename="report-associates")
+router.register("promotions", PromotionViewSet, basename="promotion")
+router.register("vouchers", VoucherViewSet, basename="voucher")
 
 
 def unknown_endpoint(request, *args, **kwargs):

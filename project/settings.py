@@ -537,6 +537,13 @@ OMNI_RECOVERY_ATTRIBUTION_DAYS = env.int("OMNI_RECOVERY_ATTRIBUTION_DAYS", defau
 # still catches orders it missed (a worker down for a day).
 OMNI_POST_PURCHASE_DAYS = env.int("OMNI_POST_PURCHASE_DAYS", default=3)
 OMNI_POST_PURCHASE_CATCH_UP_DAYS = env.int("OMNI_POST_PURCHASE_CATCH_UP_DAYS", default=4)
+# The campaign whose batch of one-time codes the thank-you hands out, one per customer
+# (promotions admin: "Generate codes" with this campaign); blank: no code.
+OMNI_POST_PURCHASE_CAMPAIGN = env.str("OMNI_POST_PURCHASE_CAMPAIGN", default="post-purchase")
+# A discount given by hand (a POS through the API, scope orders:discount): at most this
+# percentage of the basket.
+OMNI_MAX_MANUAL_DISCOUNT_PERCENT = env.str("OMNI_MAX_MANUAL_DISCOUNT_PERCENT", default="20")
+
 # Back-in-stock requests not alerted within this many days expire (campaigns).
 OMNI_BACK_IN_STOCK_DAYS = env.int("OMNI_BACK_IN_STOCK_DAYS", default=60)
 # Newsletters go out in batches of this many emails, this many seconds apart (campaigns).

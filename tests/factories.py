@@ -61,11 +61,13 @@ from orders.models import (
     FulfilmentLine,
     Order,
     OrderLine,
+    OrderLineDiscount,
     Payment,
     Refund,
     TaxInvoice,
     TaxInvoiceCounter,
 )
+from promotions.models import Promotion, Redemption, Voucher, VoucherBatch
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
 
@@ -484,6 +486,53 @@ class OrderLineFactory(DjangoModelFactory):
     quantity = 1
     unit_price = Decimal("49.00")
     line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+
+
+class PromotionFactory(DjangoModelFactory):
+    class Meta:
+        model = Promotion
+
+    name = factory.Sequence(lambda n: f"Offer {n}")
+    benefit = Promotion.Benefit.PERCENT_OFF
+    value = Decimal("10")
+
+
+class VoucherBatchFactory(DjangoModelFactory):
+    class Meta:
+        model = VoucherBatch
+
+    promotion = factory.SubFactory(PromotionFactory, trigger=Promotion.Trigger.CODE)
+    name = factory.Sequence(lambda n: f"Batch {n}")
+
+
+class VoucherFactory(DjangoModelFactory):
+    class Meta:
+        model = Voucher
+
+    promotion = factory.SubFactory(PromotionFactory, trigger=Promotion.Trigger.CODE)
+    code = factory.Sequence(lambda n: f"CODE{n:05d}")
+
+
+class RedemptionFactory(DjangoModelFactory):
+    class Meta:
+        model = Redemption
+
+    promotion = factory.SubFactory(PromotionFactory)
+    order_id = factory.Sequence(lambda n: n + 1)
+    order_number = factory.Sequence(lambda n: f"W{200000 + n}")
+    discount = Decimal("4.90")
+    order_total = Decimal("44.10")
+
+
+class OrderLineDiscountFactory(DjangoModelFactory):
+    class Meta:
+        model = OrderLineDiscount
+
+    line = factory.SubFactory(OrderLineFactory)
+    order = factory.SelfAttribute("line.order")
+    promotion = factory.SubFactory(PromotionFactory)
+    label = "10% off"
+    amount = Decimal("4.90")
 
 
 class FulfilmentFactory(DjangoModelFactory):

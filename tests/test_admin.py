@@ -36,7 +36,16 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"omni", "catalog", "stores", "customers", "inventory", "orders", "returns"}
+OUR_APPS = {
+    "omni",
+    "catalog",
+    "stores",
+    "customers",
+    "inventory",
+    "orders",
+    "returns",
+    "promotions",
+}
 
 
 def _factory_per_model():

@@ -52,6 +52,7 @@ from orders.models import (
     Payment,
     Refund,
 )
+from promotions.models import Promotion, Voucher
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
 from till.models import Register, Shift, TillSale
@@ -83,6 +84,8 @@ LABELS = {
     "stock movements": StockMovement.objects.all,
     "reservations": Reservation.objects.all,
     "transfers": Transfer.objects.all,
+    "promotions": Promotion.objects.all,
+    "discount codes": Voucher.objects.all,
     "orders": Order.objects.all,
     "order lines": OrderLine.objects.all,
     "fulfilments": Fulfilment.objects.all,

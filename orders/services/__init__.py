@@ -66,6 +66,8 @@ from orders.errors import (
 from orders.services.carts import (
     cart_add,
     cart_attach_email,
+    cart_code_apply,
+    cart_code_remove,
     cart_for_login,
     cart_get_or_create,
     cart_max_line_quantity,
@@ -151,7 +153,17 @@ from orders.services.tax_invoices import (
     tax_invoice_issue,
     thai_tax_id_valid,
 )
-from orders.services.totals import TaxableLine, TaxBand, Totals, order_totals, tax_bands
+from orders.services.totals import (
+    CustomerFacts,
+    ManualDiscount,
+    TaxableLine,
+    TaxBand,
+    Totals,
+    customer_facts,
+    customer_facts_of_id,
+    order_totals,
+    tax_bands,
+)
 
 __all__ = [
     "NUMBER_PREFIX",
@@ -162,11 +174,13 @@ __all__ = [
     "CartRestoreInvalid",
     "CheckoutInvalid",
     "Contact",
+    "CustomerFacts",
     "FulfilmentChoice",
     "InsufficientStock",
     "InvalidCardNumber",
     "InvalidQuantity",
     "InvalidTransition",
+    "ManualDiscount",
     "OrderNotFound",
     "OrderPlacement",
     "OrderRequest",
@@ -192,6 +206,8 @@ __all__ = [
     "card_parse",
     "cart_add",
     "cart_attach_email",
+    "cart_code_apply",
+    "cart_code_remove",
     "cart_for_login",
     "cart_get_or_create",
     "cart_max_line_quantity",
@@ -203,6 +219,8 @@ __all__ = [
     "cart_set_quantity",
     "carts_recover",
     "carts_recovery_due",
+    "customer_facts",
+    "customer_facts_of_id",
     "fulfilment_cancel",
     "fulfilment_collect",
     "fulfilment_deliver",

@@ -78,6 +78,7 @@ def _refresh(target: Cart, source: Cart) -> None:
         "recovery_due_at",
         "store_id",
         "user_id",
+        "voucher_code",
     ):
         setattr(target, name, getattr(source, name))
 
@@ -484,3 +485,39 @@ def cart_restore(
     if into is not target:
         _refresh(into, target)
     return target
+
+
+@transaction.atomic
+def cart_code_apply(*, cart: Cart, code: str):
+    """Apply a discount code to the cart when it gives something now; the cart's totals
+    with it. Locks the cart. Raises CodeNotApplicable with the reason (unknown, expired,
+    used up, not valid here, a minimum not reached...) and leaves the cart unchanged;
+    InvalidTransition (checked out, merged or closed)."""
+    from promotions.errors import CodeNotApplicable
+    from promotions.models import normalise_code
+
+    typed = normalise_code(code)
+    if not typed:
+        raise CodeNotApplicable(_("Type a code first."), field="code")
+    if len(typed) > 40:
+        raise CodeNotApplicable(_("We do not know the code %(code)s.") % {"code": typed[:40]})
+    locked = _locked_open(cart)
+    totals = selectors.cart_summary(cart=locked).totals(ships=False, codes=(typed,))
+    refused = next((r for r in totals.rejected if r.code == typed), None)
+    if refused is not None:
+        raise CodeNotApplicable(refused.reason, field="code", reason=refused.kind)
+    if typed not in totals.accepted_codes:
+        raise CodeNotApplicable(_("This code does not apply to the items in your cart."))
+    locked.voucher_code = typed
+    locked.save(update_fields=["voucher_code", "updated_at"])
+    _refresh(cart, locked)
+    return totals
+
+
+@transaction.atomic
+def cart_code_remove(*, cart: Cart) -> None:
+    """Take the discount code off the cart. Locks the cart."""
+    locked = _locked_open(cart)
+    locked.voucher_code = ""
+    locked.save(update_fields=["voucher_code", "updated_at"])
+    _refresh(cart, locked)

@@ -50,7 +50,15 @@ from orders.errors import (
     InvalidTransition,
     VariantUnavailable,
 )
-from orders.models import Cart, CartLine, Fulfilment, FulfilmentLine, Order, OrderLine
+from orders.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderLine,
+    OrderLineDiscount,
+)
 from orders.services.carts import variant_label
 from orders.services.events import order_events_record
 from orders.services.numbers import (
@@ -72,7 +80,14 @@ from orders.services.payments import (
     payment_take,
 )
 from orders.services.tax_invoices import tax_invoice_issue
-from orders.services.totals import TaxableLine, order_totals, pickup_preparation_time
+from orders.services.totals import (
+    TaxableLine,
+    customer_facts,
+    order_totals,
+    pickup_preparation_time,
+)
+from promotions import errors as promotion_errors
+from promotions.services import redemptions_record
 from stores.models import Location
 
 # Timeline entries of this module, read in the reader's language (omni.stored_text).
@@ -479,6 +494,7 @@ def _order_place(
         (v.price_currency for v in variants.values() if getattr(v, "price_currency", None)),
         currency(),
     )
+    codes = _codes(request, cart)
     totals = order_totals(
         lines=[
             TaxableLine(
@@ -486,12 +502,26 @@ def _order_place(
                 quantity=quantity,
                 tax_class=variants[variant_id].product.category.tax_class,
                 key=variant_id,
+                variant_id=variant_id,
+                product_id=variants[variant_id].product_id,
+                category_id=variants[variant_id].product.category_id,
             )
             for variant_id, quantity in wanted.items()
         ],
         ships=isinstance(request.fulfilment, ShipTo),
         tax_region=_tax_region(request, address),
+        channel=request.channel,
+        location=_pricing_location(request),
+        codes=codes,
+        customer=customer_facts(customer),
+        manual_discount=request.manual_discount,
+        now=now,
     )
+    if totals.rejected:
+        # A code the shopper counts on no longer applies: say why, place nothing.
+        raise promotion_errors.CodeNotApplicable(
+            totals.rejected[0].reason, field="code", voucher=totals.rejected[0].code
+        )
     order_lines = []
     for variant_id, quantity in wanted.items():
         variant = variants[variant_id]
@@ -508,6 +538,7 @@ def _order_place(
                 line_total=priced.line_total,
                 tax_rate=priced.tax_rate,
                 tax_amount=priced.tax_amount,
+                discount_total=priced.discount,
                 is_final_sale=variant.product.is_final_sale,
             )
         )
@@ -545,6 +576,7 @@ def _order_place(
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
     line_for = {line.variant_id: line for line in order_lines}
+    _discounts_record(order, totals, line_for, customer)
     built = _fulfilments_build(request, order, plan, wanted, now)
     Fulfilment.objects.bulk_create([f for f, _ in built])
     carried = isinstance(request.fulfilment, CarryOut)
@@ -584,6 +616,65 @@ def _order_place(
         location=request.location,
     )
     return OrderPlacement(order=order, created=True)
+
+
+def _codes(request: OrderRequest, cart: Cart | None) -> tuple[str, ...]:
+    codes = list(request.codes)
+    if cart is not None and cart.voucher_code:
+        codes.append(cart.voucher_code)
+    return tuple(dict.fromkeys(c.strip().upper() for c in codes))
+
+
+def _pricing_location(request: OrderRequest) -> Location | None:
+    """Where the promotions' store and date window are read: the store the sale is made
+    in, else the pickup store when at hand; online, none (the market's clock)."""
+    if request.location is not None:
+        return request.location
+    if isinstance(request.fulfilment, PickupAt):
+        return request.fulfilment.store
+    return None
+
+
+def _discounts_record(order: Order, totals, line_for: Mapping[int, OrderLine], customer) -> None:
+    """Each line's discounts (and a waived shipping) as OrderLineDiscount rows, and the
+    promotions' use counted (a code's last use goes to one order: VoucherExhausted
+    rolls this order back)."""
+    rows = [
+        OrderLineDiscount(
+            order=order,
+            line=line_for[priced.key],
+            promotion_id=d.promotion_id,
+            voucher_id=d.voucher_id,
+            code=d.code,
+            label=d.label,
+            amount=d.amount,
+        )
+        for priced in totals.lines
+        for d in priced.discounts
+    ]
+    shipping = next((a for a in totals.applied if a.free_shipping), None)
+    if shipping is not None and totals.shipping_discount:
+        rows.append(
+            OrderLineDiscount(
+                order=order,
+                promotion_id=shipping.promotion_id,
+                voucher_id=shipping.voucher_id,
+                code=shipping.code,
+                label=shipping.label,
+                amount=totals.shipping_discount,
+            )
+        )
+    if not rows:
+        return
+    OrderLineDiscount.objects.bulk_create(rows)
+    redemptions_record(
+        applied=[a for a in totals.applied if a.promotion_id],
+        order_id=order.pk,
+        order_number=order.number,
+        customer=customer,
+        order_total=order.total,
+        currency=order.currency,
+    )
 
 
 def _cart_convert(

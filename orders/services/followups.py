@@ -40,6 +40,8 @@ from omni.email import absolute_url, email_send_once, email_sent_text, subject_v
 from omni.models import EmailLog
 from omni.money import format_money_lazy
 from orders.models import Order
+from promotions.errors import NoCodeLeft
+from promotions.services import voucher_issue
 
 logger = logging.getLogger(__name__)
 
@@ -201,12 +203,39 @@ def post_purchase_context(*, order: Order, products: list[Product]) -> dict[str,
     }
 
 
+def post_purchase_campaign() -> str:
+    """The campaign whose batch of one-time codes the thank-you hands out (blank: none)."""
+    return getattr(settings, "OMNI_POST_PURCHASE_CAMPAIGN", "post-purchase")
+
+
+def next_visit_code(order: Order) -> dict[str, Any]:
+    """One one-time code of the post-purchase campaign for the order's customer (the
+    same code on a later email: one per customer), with what it gives; {} when the
+    campaign has no batch, no code left, or the customer's code was used."""
+    campaign = post_purchase_campaign()
+    if not campaign:
+        return {}
+    try:
+        voucher = voucher_issue(campaign=campaign, customer=order.customer)
+    except NoCodeLeft:
+        logger.warning("post-purchase campaign %r has no code left", campaign)
+        return {}
+    if voucher.usage_limit is not None and voucher.used_count >= voucher.usage_limit:
+        return {}
+    return {
+        "next_visit_code": voucher.code,
+        "next_visit_offer": voucher.promotion.public_label,
+        "next_visit_ends": voucher.promotion.ends_on,
+    }
+
+
 def _send(order: Order) -> bool:
     products = recommendations_for(order=order)
     if not products:
         # A thank-you with nothing to suggest is not worth an email.
         return False
     context = post_purchase_context(order=order, products=products)
+    context.update(next_visit_code(order))
     log = email_send_once(
         kind=FOLLOW_UP_KIND,
         object_type="orders.order",

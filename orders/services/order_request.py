@@ -31,6 +31,7 @@ from orders.services.payments import (
     payment_choice_validate,
 )
 from orders.services.tax_invoices import TaxInvoiceBuyer
+from orders.services.totals import ManualDiscount
 from stores.models import Associate, Location
 
 
@@ -115,8 +116,12 @@ class OrderRequest:
     source_location_ids: frozenset[int] | None = None
     # A full tax invoice asked for with the order (orders.services.tax_invoices).
     tax_invoice: TaxInvoiceBuyer | None = None
+    # Discount codes typed (a cart's own code is added); a hand-given POS discount.
+    codes: tuple[str, ...] = ()
+    manual_discount: ManualDiscount | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "codes", tuple(c for c in self.codes if c and c.strip()))
         if self.lines is not None:  # (variant_id, quantity) pairs, however they came
             object.__setattr__(self, "lines", tuple(tuple(line) for line in self.lines))
         if self.contact is None:
@@ -163,6 +168,8 @@ class OrderRequest:
         fulfilment: FulfilmentChoice | None = None,
         customer: Customer | None = None,
         contact: Contact | None = None,
+        codes: Sequence[str] = (),
+        manual_discount: ManualDiscount | None = None,
     ) -> OrderRequest:
         """An order an associate makes at ``location`` (channel ``store``): taken home now
         (``CarryOut``, the default), or shipped / picked up (the endless aisle, an exchange
@@ -176,6 +183,8 @@ class OrderRequest:
             fulfilment=fulfilment if fulfilment is not None else CarryOut(),
             customer=customer,
             contact=contact,
+            codes=tuple(codes),
+            manual_discount=manual_discount,
         )
 
     @classmethod
@@ -193,6 +202,8 @@ class OrderRequest:
         associate: Associate | None = None,
         marketing_email_opt_in: bool = False,
         source_location_ids: Collection[int] | None = None,
+        codes: Sequence[str] = (),
+        manual_discount: ManualDiscount | None = None,
     ) -> OrderRequest:
         """An integration's order (a POS sale, a marketplace) through the API: in its
         ``channel``, under its own ``external_reference``, from the locations its key is
@@ -209,6 +220,8 @@ class OrderRequest:
             associate=associate,
             marketing_email_opt_in=marketing_email_opt_in,
             source_location_ids=source_location_ids,
+            codes=tuple(codes),
+            manual_discount=manual_discount,
         )
 
 

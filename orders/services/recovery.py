@@ -492,6 +492,7 @@ def abandoned_cart_context(
             }
         )
     return {
+        **_code_still_works(cart, customer, lines),
         "first_name": customer.first_name,
         "stage": stage,
         "lines": rows,
@@ -501,4 +502,38 @@ def abandoned_cart_context(
         "has_images": any(r["image_url"] for r in rows),
         "restore_url": restore_url,
         "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def _code_still_works(cart: Cart, customer: Customer, lines: list[CartLine]) -> dict[str, Any]:
+    """ "Your code SAVE10 still works": the cart's code, when the one pricing function
+    still applies it to these lines today; what it takes off and the total after."""
+    if not cart.voucher_code:
+        return {}
+    from orders.services.totals import TaxableLine, customer_facts, order_totals
+
+    totals = order_totals(
+        lines=[
+            TaxableLine(
+                unit_price=to_money(line.price_amount),
+                quantity=line.quantity,
+                key=line.variant_id,
+                variant_id=line.variant_id,
+                product_id=line.variant.product_id,
+                category_id=line.variant.product.category_id,
+            )
+            for line in lines
+            if line.price_amount is not None
+        ],
+        ships=False,
+        channel=cart.channel,
+        codes=(cart.voucher_code,),
+        customer=customer_facts(customer),
+    )
+    if cart.voucher_code not in totals.accepted_codes:
+        return {}
+    return {
+        "code": cart.voucher_code,
+        "code_discount": format_money_lazy(totals.discount),
+        "after_discount": format_money_lazy(totals.merchandise_after_discount),
     }

@@ -11,6 +11,7 @@ from orders.views.account import account_order_detail, account_orders
 from orders.views.cart import (
     cart,
     cart_add,
+    cart_code,
     cart_line_remove,
     cart_line_update,
     cart_restore,
@@ -24,6 +25,7 @@ __all__ = [
     "account_orders",
     "cart",
     "cart_add",
+    "cart_code",
     "cart_line_remove",
     "cart_line_update",
     "cart_restore",

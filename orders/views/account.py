@@ -50,7 +50,7 @@ def account_order_detail(request: HttpRequest, number: str) -> HttpResponse:
     back: ``returns.selectors``). Another shopper's order is not found."""
     customer = account_customer(request)
     try:
-        order = selectors.order_detail(number=number, customer=customer)
+        order = selectors.order_detail(number=number, customer=customer, with_discounts=True)
     except OrderNotFound:
         raise Http404("No such order among yours.") from None
     payments = [*order.payments.all()]

@@ -46,19 +46,33 @@ def _quantity(raw: str | None, default: int | None = None) -> int | None:
 # --- cart -------------------------------------------------------------------------------
 
 
-def _cart_context(request: HttpRequest, cart: Cart | None, line_errors: dict | None = None):
+def _cart_context(
+    request: HttpRequest,
+    cart: Cart | None,
+    line_errors: dict | None = None,
+    code_error: str = "",
+    code_typed: str = "",
+):
     summary = selectors.cart_summary(cart=cart) if cart is not None else None
     return {
         "summary": summary,
         "line_errors": line_errors or {},
         "max_quantity": services.cart_max_line_quantity(),
+        "code_error": code_error,
+        "code_typed": code_typed,
     }
 
 
 def _cart_response(
-    request: HttpRequest, cart: Cart | None, *, line_errors: dict | None = None, status=200
+    request: HttpRequest,
+    cart: Cart | None,
+    *,
+    line_errors: dict | None = None,
+    status=200,
+    code_error: str = "",
+    code_typed: str = "",
 ) -> HttpResponse:
-    context = _cart_context(request, cart, line_errors)
+    context = _cart_context(request, cart, line_errors, code_error, code_typed)
     template = "storefront/cart/_cart.html" if request.htmx else "storefront/cart/cart.html"
     response = render(request, template, context, status=status)
     if request.htmx:
@@ -165,3 +179,34 @@ def cart_restore(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "storefront/cart/restore_invalid.html", {"error": exc}, status=409)
     messages.success(request, gettext("Welcome back — your cart is as you left it."))
     return redirect("orders:cart")
+
+
+@require_POST
+def cart_code(request: HttpRequest) -> HttpResponse:
+    """Apply the discount code typed (``code``), or take it off (``remove``). A code that
+    does not apply is said next to the field (HTMX: the cart fragment) or as a
+    message (no JavaScript: back to ``next``), and the cart stays as it was."""
+    back = safe_next(request, reverse("orders:cart"))
+    current = _cart(request)
+    if current is None:
+        return redirect(back)
+    typed = (request.POST.get("code") or "").strip()
+    error = ""
+    try:
+        if request.POST.get("remove"):
+            services.cart_code_remove(cart=current)
+            message = gettext("The code was taken off.")
+        else:
+            services.cart_code_apply(cart=current, code=typed)
+            message = gettext("Code %(code)s applied.") % {"code": current.voucher_code}
+    except DomainError as exc:
+        error = str(exc)
+    if request.htmx and back == reverse("orders:cart"):
+        # 200 either way: htmx swaps only successful responses, and the refusal is said
+        # in the fragment, beside the field.
+        return _cart_response(request, current, code_error=error, code_typed=typed)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect(back)

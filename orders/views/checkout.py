@@ -399,7 +399,7 @@ def _order_of_shopper(request: HttpRequest, number: str) -> Order:
     """The order, for the session that placed it or the member it belongs to (404 for
     anyone else)."""
     try:
-        order = selectors.order_detail(number=number)
+        order = selectors.order_detail(number=number, with_discounts=True)
     except OrderNotFound:
         raise Http404("No such order") from None
     in_session = order.number in request.session.get(PLACED_SESSION_KEY, [])

@@ -128,13 +128,16 @@ def line_refund(
     *, order: Order, order_line: OrderLine, quantity: int, already_returned: int = 0
 ) -> LineRefund:
     """The refund of ``quantity`` units of ``order_line``: their share of what the line was
-    paid, its tax included — the gross in a VAT market (its VAT part shown), the price plus
+    paid (after its discounts: a bought-2-get-1 refunds the real price per unit), its tax
+    included — the gross in a VAT market (its VAT part shown), the price plus
     the line's sales tax in the US. Shares are cumulative (units already returned are
     counted first), so returning every unit, in any number of returns, gives back exactly
     what was paid, never a cent more."""
     code = order.currency
     bought = order_line.quantity or 1
-    paid = order_line.line_total + (ZERO if order.prices_include_tax else order_line.tax_amount)
+    # What the line really cost: its discounts (a promotion, a code, a POS discount) off.
+    charged = order_line.line_total - order_line.discount_total
+    paid = charged + (ZERO if order.prices_include_tax else order_line.tax_amount)
 
     def share(amount: Decimal, units: int) -> Decimal:
         return to_money(amount * min(units, bought) / bought, code)

@@ -251,6 +251,36 @@ CALLS += [
     for name in ("sales", "returns", "categories", "associates")
 ]
 
+
+def _promotion_id(made) -> dict:
+    from promotions.models import Promotion
+    from promotions.services import voucher_create
+
+    promotion = Promotion.objects.create(
+        name="10% next visit", trigger=Promotion.Trigger.CODE, value=10
+    )
+    voucher_create(promotion=promotion, code="SCHEMA10")
+    made["promotion_id"] = promotion.pk
+    return {}
+
+
+CALLS += [
+    ("GET", "/api/v1/promotions/", _promotion_id),
+    ("GET", "/api/v1/promotions/{id}/", lambda m: {"path": {"id": m["promotion_id"]}}),
+    (
+        "POST",
+        "/api/v1/vouchers/validate/",
+        lambda m: {
+            "body": {
+                "code": "schema10",
+                "channel": "store",
+                "location": "SPR",
+                "lines": [{"sku": "SHIRT-NAVY-M", "quantity": 1}],
+            }
+        },
+    ),
+]
+
 # What a created row is remembered as, for the calls after it.
 REMEMBER = {
     ("POST", "/api/v1/products/"): "product_id",

@@ -81,6 +81,8 @@ def sale_quote(*, location: Location, lines: Mapping[int, int]) -> Quote:
         ],
         ships=False,
         tax_region=location.region,
+        channel=Channel.STORE,
+        location=location,
     )
     quoted = []
     for variant, quantity in wanted:
@@ -139,6 +141,8 @@ def sale_complete(
     rung_up_at: dt.datetime | None = None,
     oversell: bool = False,
     external_reference: str = "",
+    codes: Sequence[str] = (),
+    manual_discount=None,
 ) -> TillSale:
     """Ring up a sale on ``shift`` (open, at its register's store): the order (channel
     store, carry-out, this store, this associate), paid by ``tenders``; the TillSale.
@@ -186,6 +190,10 @@ def sale_complete(
             customer=customer,
             contact=contact,
             external_reference=external_reference or f"till:{key}",
+            # Offers (orders.services: the one pricing function) apply the codes and a
+            # manual discount; automatic promotions apply by themselves.
+            codes=tuple(codes),
+            manual_discount=manual_discount,
         )
         try:
             with transaction.atomic():

@@ -51,6 +51,7 @@ from demo.config import DEMO_PASSWORD, SCALES, demo_clock
 from demo.customers import customer_history_complete, customers_create
 from demo.markets import MARKET_CODES, DemoMarket, demo_market
 from demo.orders import orders_create
+from demo.promotions import promotions_create
 from demo.returns import returns_create
 from demo.rows import tables_analyze
 from demo.staff import admin_create, demo_logins, staff_create
@@ -73,6 +74,7 @@ from orders.models import Order
 PHASES = (
     ("stores", locations_create),
     ("catalog", catalog_create),
+    ("offers", promotions_create),
     ("staff", staff_create),
     ("customers", customers_create),
     ("stock", stock_create),
