@@ -55,6 +55,7 @@ from orders.models import Refund as OrderRefund
 from promotions.models import Promotion, Voucher
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
+from till.models import Register, Shift, TillSale
 
 User = get_user_model()
 
@@ -68,6 +69,7 @@ DOMAIN_APPS = (
     "orders",
     "returns",
     "giftcards",
+    "till",
 )
 # ...and omni's logs of what happened to their rows. API keys and webhook subscriptions
 # are configuration, not demo data: they stay.
@@ -114,6 +116,9 @@ COUNTED: dict[str, type[models.Model]] = {
     "loyalty entries": LoyaltyEntry,
     "store credit entries": StoreCreditEntry,
     "interactions": Interaction,
+    "registers": Register,
+    "shifts": Shift,
+    "till sales": TillSale,
 }
 
 

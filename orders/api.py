@@ -13,6 +13,7 @@ rule: ``order_place`` says whether it created the order), the first 201.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -54,6 +55,8 @@ from orders.models import (
 )
 from orders.services.numbers import ORDER_CHANNELS
 from stores.models import Associate, Location
+from till import selectors as till_selectors
+from till import services as till_services
 
 MAX_LINES = 100
 MAX_LINE_QUANTITY = 999
@@ -363,11 +366,18 @@ class ManualDiscountSerializer(serializers.Serializer):
         return attrs
 
 
+# Tenders a till sale alone takes (on a register): the drawer's cash, a card present.
+REGISTER_TENDERS = ("cash", "card")
+LEDGER_TENDERS = ("gift_card", "loyalty_points", "store_credit")
+
+
 class TenderInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["gift_card", "loyalty_points", "store_credit"],
+        # The ledger tenders (orders.services.tenders) and the till's own kinds.
+        choices=list(dict.fromkeys((*LEDGER_TENDERS, *till_services.tender_kinds()))),
         help_text="gift_card (with gift_card_code); loyalty_points and store_credit: the "
-        "order's customer's",
+        "order's customer's; with `register` also cash (what was handed over, change given "
+        "back) and card (a card present, with card_number)",
     )
     amount = serializers.DecimalField(
         max_digits=18,
@@ -381,8 +391,15 @@ class TenderInputSerializer(serializers.Serializer):
     gift_card_code = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", write_only=True
     )
+    card_number = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", write_only=True
+    )
 
     def validate(self, attrs):
+        if attrs["kind"] in REGISTER_TENDERS and attrs.get("amount") is None:
+            raise serializers.ValidationError(
+                {"amount": [exceptions.ErrorDetail(_("Give the amount."), "required")]}
+            )
         if attrs["kind"] == "gift_card" and not attrs["gift_card_code"].strip():
             raise serializers.ValidationError(
                 {
@@ -410,18 +427,27 @@ class OrderCreateSerializer(serializers.Serializer):
     )
     lines = LineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
     payment = PaymentInputSerializer(required=False)
-    tenders = TenderInputSerializer(
-        many=True,
-        required=False,
-        max_length=5,
-        help_text="Gift cards, points, store credit paying first (needs the tenders:redeem "
-        "scope); `payment` pays what they leave",
-    )
     fulfilment = FulfilmentInputSerializer(required=False)
     external_reference = serializers.CharField(
         max_length=80, required=False, allow_blank=True, default=""
     )
     marketing_email_opt_in = serializers.BooleanField(required=False, default=False)
+    register = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="A till sale: the code of the register at `location` (its open shift, or "
+        "`shift`, takes the sale and its cash)",
+    )
+    shift = IdField(required=False, help_text="The open shift of `register` (default: its current)")
+    tenders = TenderInputSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=10,
+        help_text="Gift cards, points, store credit paying first (needs the tenders:redeem "
+        "scope), `payment` paying what they leave; on a `register` (a till sale) also cash "
+        "and card, which then pay it all",
+    )
     codes = serializers.ListField(
         child=serializers.CharField(max_length=40),
         required=False,
@@ -436,9 +462,32 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        at_register = any(t["kind"] in REGISTER_TENDERS for t in attrs.get("tenders") or ())
+        if "register" in attrs or at_register:
+            problems = {}
+            if "register" not in attrs:
+                problems["register"] = _("Cash and card tenders are taken on a register: name it.")
+            elif "tenders" not in attrs:
+                problems["tenders"] = _("Say how the sale was paid.")
+            if attrs.get("payment") is not None:
+                problems["payment"] = _("Give tenders or a payment, not both.")
+            if (attrs.get("fulfilment") or {}).get("type", "carry_out") != "carry_out":
+                problems["fulfilment"] = _("A till sale is taken home now (carry_out).")
+            if attrs["channel"] != Channel.STORE:
+                problems["channel"] = _("A till sale is a store sale.")
+            if not attrs.get("external_reference", "").strip():
+                problems["external_reference"] = _("A till sale needs its external_reference.")
+            if problems:
+                raise serializers.ValidationError(
+                    {k: [exceptions.ErrorDetail(v, "invalid")] for k, v in problems.items()}
+                )
+            if not (attrs.get("customer") or "customer_id" in attrs):
+                attrs["customer"] = {}
         customer = attrs.get("customer") or {}
-        if "customer_id" not in attrs and not (
-            customer.get("email", "").strip() or customer.get("phone", "").strip()
+        if (
+            "customer_id" not in attrs
+            and "register" not in attrs
+            and not (customer.get("email", "").strip() or customer.get("phone", "").strip())
         ):
             raise serializers.ValidationError(
                 {
@@ -577,6 +626,20 @@ def _payment(data: dict[str, Any] | None) -> services.PaymentChoice:
     return services.PaymentChoice.external(reference=data["reference"])
 
 
+def _ledger_tenders_allowed(request, data: list[dict[str, Any]]) -> None:
+    """Spending a gift card, points or store credit needs the ``tenders:redeem`` scope as
+    well as ``orders:write`` (on a register too)."""
+    if not any(item["kind"] in LEDGER_TENDERS for item in data):
+        return
+    key = api_key_of(request)
+    if key is not None and not key.has_scope(ApiScope.TENDERS_REDEEM):
+        raise exceptions.PermissionDenied(
+            _("This API key does not have the “%(scope)s” scope.")
+            % {"scope": ApiScope.TENDERS_REDEEM},
+            code="insufficient_scope",
+        )
+
+
 def _tenders(request, data: list[dict[str, Any]]) -> list[services.Tender]:
     """The payload's tenders; spending a gift card, points or store credit needs the
     ``tenders:redeem`` scope as well as ``orders:write``."""
@@ -608,6 +671,60 @@ def _fulfilment(data: dict[str, Any] | None) -> services.FulfilmentChoice:
         return services.ShipTo(dict(data["address"]))
     store = _location(data["store"], "fulfilment.store")
     return services.PickupAt(store=store)
+
+
+def _till_sale(
+    data, location, associate, lines, customer, identity, *, manual_discount=None
+) -> tuple[Order, bool]:
+    """A POS sale posted with its register and tenders: the till's own sale service, so
+    the shift's cash, the X/Z reports and the idempotency are the same as on the screen."""
+    if location is None:
+        raise _invalid("location", _("A till sale names its store."), "required")
+    if any(t.get("amount") is None for t in data["tenders"]):
+        raise _invalid("tenders", _("On a register, give each tender's amount."), "required")
+    register = till_selectors.register_by_code(location=location, code=data["register"])
+    if register is None:
+        raise _invalid(
+            "register",
+            _("No register “%(code)s” at this store.") % {"code": data["register"]},
+            "unknown_register",
+        )
+    shift = till_services.shift_current(register=register)
+    if "shift" in data and (shift is None or shift.pk != data["shift"]):
+        raise _invalid("shift", _("That shift is not open on this register."), "shift_not_open")
+    if shift is None:
+        raise _invalid("shift", _("Open a shift on this register first."), "shift_not_open")
+    reference = data["external_reference"].strip()
+    key = "api:" + hashlib.sha256(f"{data['channel']}:{reference}".encode()).hexdigest()[:40]
+    existed = till_selectors.sale_exists(idempotency_key=key)
+    sale = till_services.sale_complete(
+        shift=shift,
+        associate=associate or shift.opened_by,
+        lines=lines,
+        tenders=[
+            till_services.Tender(
+                kind=t["kind"],
+                amount=t["amount"],
+                card_number=t.get("card_number", ""),
+                reference=t.get("gift_card_code", "").strip(),
+            )
+            for t in data["tenders"]
+        ],
+        idempotency_key=key,
+        customer=customer,
+        contact=services.Contact(
+            email=identity.get("email", "").strip(),
+            phone=identity.get("phone", "").strip(),
+            first_name=identity.get("first_name", "").strip(),
+            last_name=identity.get("last_name", "").strip(),
+        ),
+        external_reference=reference,
+        codes=tuple(data.get("codes") or ()),
+        manual_discount=manual_discount,
+    )
+    if sale.order_id is None:  # pragma: no cover - only offline or a manager's oversell
+        raise _invalid("lines", _("Not enough stock."), "insufficient_stock")
+    return sale.order, not existed
 
 
 @extend_schema_view(
@@ -728,6 +845,15 @@ class OrderViewSet(ListModelMixin, RetrieveModelMixin, ApiViewSet):
                 )
             manual = services.ManualDiscount(
                 reason=manual["reason"], percent=manual.get("percent"), amount=manual.get("amount")
+            )
+        if "register" in data:
+            _ledger_tenders_allowed(request, data.get("tenders") or [])
+            order, created = _till_sale(
+                data, location, associate, lines, customer, identity, manual_discount=manual
+            )
+            return self.output(
+                self.get_queryset().get(pk=order.pk),
+                status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             )
         tenders = _tenders(request, data.get("tenders") or [])
         payment = _payment(data.get("payment"))

@@ -572,6 +572,11 @@ OMNI_TAX_RATE = str(OMNI_MARKET_CONFIG.standard_tax_rate)
 # US sales tax: the shipped state base rates (orders.services.sales_tax), and per-state
 # overrides for a shop that charges its local rate ({"NY": "0.08875"}).
 OMNI_SALES_TAX_RATES = env.json("OMNI_SALES_TAX_RATES", default={})
+# The till: the largest counted-vs-expected cash difference an associate may close a
+# shift with (above it, a manager); whether a manager may sell beyond what a store holds
+# (the sale is kept, flagged for a stock count).
+OMNI_TILL_VARIANCE_LIMIT = env.str("OMNI_TILL_VARIANCE_LIMIT", default="5.00")
+OMNI_TILL_MANAGER_OVERSELL = env.bool("OMNI_TILL_MANAGER_OVERSELL", default=False)
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
 # QR / bank-app payments (orders.services.qr_payments): the provider, how long a code may
 # wait for its money before the order is cancelled, and the secret the provider signs its

@@ -23,6 +23,7 @@ import orders.urls
 import reporting.urls
 import returns.urls
 import stores.urls
+import till.urls
 from omni import i18n, views
 from reporting.views import numbers_network
 
@@ -46,6 +47,7 @@ BACKOFFICE_APPS = (
     messaging.urls,
     campaigns.urls,
     reporting.urls,
+    till.urls,
 )
 
 backoffice_urlpatterns = [p for app in BACKOFFICE_APPS for p in app.backoffice_urlpatterns]

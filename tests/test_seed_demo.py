@@ -55,6 +55,7 @@ from orders.models import (
 from promotions.models import Promotion, Voucher
 from returns.models import Return, ReturnLine
 from stores.models import Associate, Location, LocationDistance
+from till.models import Register, Shift, TillSale
 
 User = get_user_model()
 DEMO_USERS = Q(email__iendswith="@omni.example")
@@ -100,6 +101,9 @@ LABELS = {
     "loyalty entries": LoyaltyEntry.objects.all,
     "store credit entries": StoreCreditEntry.objects.all,
     "interactions": Interaction.objects.all,
+    "registers": Register.objects.all,
+    "shifts": Shift.objects.all,
+    "till sales": TillSale.objects.all,
 }
 
 
@@ -492,3 +496,24 @@ def test_every_stores_today_page_shows_carts_won_back_by_reminder_emails(seeded)
     # The admin lists them (Orders › Cart recovery steps).
     admin = _backoffice("admin@omni.example")
     assert admin.get("/admin/orders/cartrecoverystep/").status_code == 200
+
+
+def test_every_store_has_a_register_with_a_few_days_of_shifts(seeded):
+    from till.services import shift_report
+
+    stores = Location.objects.filter(kind=Location.Kind.STORE, is_active=True)
+    registers = Register.objects.filter(location__in=stores)
+    assert registers.count() == stores.count()
+    for register in registers:
+        shifts = list(Shift.objects.filter(register=register).order_by("opened_at"))
+        if not shifts:  # a store without staff has a register but no shifts
+            continue
+        assert len(shifts) == 3 and all(s.status == "closed" for s in shifts)
+        for shift in shifts:
+            report = shift_report(shift=shift)
+            assert report.kind == "Z"
+            assert shift.counted_cash - shift.expected_cash == shift.variance
+            assert report.sales_total == sum(
+                (s.order.total for s in shift.sales.select_related("order")), Decimal("0.00")
+            )
+    assert Shift.objects.filter(sales__isnull=False).exists()

@@ -25,6 +25,7 @@ from orders.services.payments import (
     METHOD_COD,
     METHOD_PAY_IN_STORE,
     METHOD_QR,
+    METHOD_TENDERED,
     METHOD_TENDERS_ONLY,
     Card,
     PaymentChoice,
@@ -294,6 +295,10 @@ def _validate(request: OrderRequest) -> Card | None:
         tenders_validate(request.tenders)
     elif request.payment.method == METHOD_TENDERS_ONLY:
         raise CheckoutInvalid(_("Choose how to pay."), field="payment")
+    if request.payment.method == METHOD_TENDERED and not isinstance(fulfilment, CarryOut):
+        raise CheckoutInvalid(
+            _("Tenders are taken at the till, for a sale taken home now."), field="payment"
+        )
     if len(request.external_reference) > 80:
         raise CheckoutInvalid(_("The external reference is too long."), field="external_reference")
     return payment_choice_validate(request.payment)

@@ -109,6 +109,9 @@ METHOD_COD = "cod"
 # Nothing left to pay by another method: the order's tenders (orders.services.tenders)
 # cover its total; placing it is refused (``amount_remaining``) when they do not.
 METHOD_TENDERS_ONLY = "tenders_only"
+# The caller takes the money itself, tender by tender, in checkout's transaction (the
+# till: cash, a card present, later gift card and points); checkout writes no payment.
+METHOD_TENDERED = "tendered"
 METHODS = frozenset(
     {
         METHOD_CARD,
@@ -118,6 +121,7 @@ METHODS = frozenset(
         METHOD_QR,
         METHOD_COD,
         METHOD_TENDERS_ONLY,
+        METHOD_TENDERED,
     }
 )
 
@@ -173,6 +177,12 @@ class PaymentChoice:
     def tenders_only(cls) -> PaymentChoice:
         """The order's tenders pay it all (a gift card that covers the total)."""
         return cls(METHOD_TENDERS_ONLY)
+
+    @classmethod
+    def tendered(cls) -> PaymentChoice:
+        """Paid at the till by tenders the caller takes after ``order_place`` in the same
+        transaction (``payment_card_take``, ``payment_tender_record``)."""
+        return cls(METHOD_TENDERED)
 
 
 @dataclass(frozen=True)
@@ -535,25 +545,10 @@ def payment_take(
                 remaining=str(amount),
             )
         return None
+    if choice.method == METHOD_TENDERED:
+        return None
     if choice.method == METHOD_CARD:
-        provider_name = card_provider_name()
-        provider = payment_provider_for(provider_name)
-        authorised = provider.authorise(amount=amount, currency=order.currency, card=card)
-        if not authorised.ok:
-            _raise_for(authorised)
-        captured = provider.capture(
-            reference=authorised.reference, amount=amount, currency=order.currency
-        )
-        if not captured.ok:
-            provider.void(reference=authorised.reference)
-            _raise_for(captured)
-        return Payment.objects.create(
-            **common,
-            provider=provider_name,
-            status=Payment.Status.CAPTURED,
-            provider_reference=captured.reference or authorised.reference,
-            card_last4=card.last4 if card else "",
-        )
+        return payment_card_take(order=order, card=card, amount=amount)
     if choice.method == METHOD_PAY_IN_STORE:
         return Payment.objects.create(
             **common,
@@ -611,6 +606,48 @@ def payment_take(
         provider=Payment.Provider.EXTERNAL,
         status=Payment.Status.CAPTURED,
         provider_reference=(choice.reference or order.external_reference)[:80],
+    )
+
+
+def payment_card_take(*, order: Order, card: Card | None, amount: Decimal) -> Payment:
+    """Authorise and capture ``amount`` of the order on the card (the whole order at
+    checkout, one tender of a split at the till). Raises PaymentDeclined / PaymentFailed
+    with nothing recorded; a capture refused voids its authorisation."""
+    amount = to_money(amount)
+    provider_name = card_provider_name()
+    provider = payment_provider_for(provider_name)
+    authorised = provider.authorise(amount=amount, currency=order.currency, card=card)
+    if not authorised.ok:
+        _raise_for(authorised)
+    captured = provider.capture(
+        reference=authorised.reference, amount=amount, currency=order.currency
+    )
+    if not captured.ok:
+        provider.void(reference=authorised.reference)
+        _raise_for(captured)
+    return Payment.objects.create(
+        order=order,
+        amount=amount,
+        currency=order.currency,
+        provider=provider_name,
+        status=Payment.Status.CAPTURED,
+        provider_reference=captured.reference or authorised.reference,
+        card_last4=card.last4 if card else "",
+    )
+
+
+def payment_tender_record(
+    *, order: Order, provider: str, amount: Decimal, reference: str = ""
+) -> Payment:
+    """A captured payment of ``amount`` for money handed over at a till (``cash``: what
+    went into the drawer, change already given back)."""
+    return Payment.objects.create(
+        order=order,
+        amount=to_money(amount),
+        currency=order.currency,
+        provider=provider,
+        status=Payment.Status.CAPTURED,
+        provider_reference=reference[:80],
     )
 
 

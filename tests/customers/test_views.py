@@ -727,9 +727,10 @@ def _grow(customer, store, *, orders: int, lines: int, lists: int, items: int):
 
 
 # Measured on PostgreSQL (session, user and the shop header included): home 15-16,
-# orders 10-11, order 17-18 (its discounts and tax invoice included), lists 5, list 10, profile 7, shared list 4 — the same on the
-# small and the large data (the one-query difference is the fulfilment-lines prefetch,
-# skipped when no order has a fulfilment). Budgets leave room for the header to grow.
+# orders 10-11, order 17-18 (its discounts included), lists 5, list 10, profile 7, shared
+# list 4 — the same on the small and the large data (the one-query difference is the
+# fulfilment-lines prefetch, skipped when no order has a fulfilment). Budgets leave room
+# for the header to grow.
 PAGES = {
     "home": (lambda c, o, sl: reverse("customers:account"), 18),
     "orders": (lambda c, o, sl: reverse("orders:account-orders"), 13),

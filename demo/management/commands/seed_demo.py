@@ -65,6 +65,7 @@ from demo.state import (
 )
 from demo.stock import stock_create
 from demo.stores import locations_create
+from demo.till import tills_create
 from demo.transfers import transfers_create
 from demo.world import DemoWorld
 from omni.markets import current_market
@@ -85,6 +86,7 @@ PHASES = (
     # Through the real services, after the bulk phases (they read the rows those wrote).
     ("transfers", transfers_create),
     ("gift cards", gift_cards_create),
+    ("tills", tills_create),
     ("superuser", admin_create),  # last: its presence marks a complete seed
 )
 AVAILABILITY_COMMAND = "recompute_availability"

@@ -1,0 +1,73 @@
+"""API parity: an external POS posts a till sale (register, shift, tenders) to
+``POST /api/v1/orders/`` and it goes through the till's own sale service."""
+
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order
+from tests.api.conftest import Caller
+from till.models import TillSale
+
+
+@pytest.fixture
+def api(db):
+    from omni.api.services import api_key_create
+    from omni.models import ApiScope
+
+    _key, raw = api_key_create(name="POS", scopes=list(ApiScope.values), location_codes=[])
+    caller = Caller()
+    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return caller
+
+
+def _sale(shirt, **extra):
+    return {
+        "channel": "store",
+        "location": "SPR",
+        "lines": [{"sku": shirt.sku, "quantity": 2}],
+        "register": "T1",
+        "tenders": [
+            {"kind": "card", "amount": "30.00", "card_number": "4242424242424242"},
+            {"kind": "cash", "amount": "20.00"},
+        ],
+        "external_reference": "POS-42",
+        **extra,
+    }
+
+
+def test_a_pos_sale_with_tenders_lands_on_the_shift(api, register, shift, shirt):
+    response = api.post("/api/v1/orders/", _sale(shirt))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert Decimal(body["total"]) == Decimal("42.50")
+    sale = TillSale.objects.get()
+    assert sale.shift == shift and sale.change_due == Decimal("7.50")
+    assert sale.order.external_reference == "POS-42"
+    again = api.post("/api/v1/orders/", _sale(shirt))
+    assert again.status_code == 200 and again.json()["number"] == body["number"]
+    assert Order.objects.count() == 1 and TillSale.objects.count() == 1
+
+
+def test_bad_till_input_is_a_field_error(api, register, shift, shirt):
+    short = api.post("/api/v1/orders/", _sale(shirt, tenders=[{"kind": "cash", "amount": "5.00"}]))
+    assert short.status_code == 400 and short.json()["code"] == "tender_short"
+    unknown = api.post("/api/v1/orders/", _sale(shirt, register="NOPE"))
+    assert unknown.status_code == 400 and "register" in str(unknown.json())
+    no_ref = api.post("/api/v1/orders/", _sale(shirt, external_reference=""))
+    assert no_ref.status_code == 400 and "external_reference" in str(no_ref.json())
+    both = api.post("/api/v1/orders/", _sale(shirt, payment={"method": "external"}))
+    assert both.status_code == 400
+    declined = api.post(
+        "/api/v1/orders/",
+        _sale(
+            shirt, tenders=[{"kind": "card", "amount": "42.50", "card_number": "4000000000000002"}]
+        ),
+    )
+    assert declined.status_code == 402 or declined.status_code == 409 or declined.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_no_open_shift(api, register, shirt):
+    response = api.post("/api/v1/orders/", _sale(shirt))
+    assert response.status_code == 400 and "shift" in str(response.json())

@@ -1,0 +1,611 @@
+"""The till's screens under ``/backoffice/till/``: pick a register, open a shift, sell
+(scan, search, customer, park, pay by cash and card), print the receipt, move cash, close
+the shift with its Z report; and the endpoints the offline till posts its queue to.
+
+Views stay thin: the basket in progress lives in the session (one per register), prices
+come from ``till.services.sale_quote`` (the one pricing function), every write goes
+through ``till.services`` and a refusal is said beside the button (``DomainError``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from catalog.selectors import variant_for_code, variants_find
+from customers import services as customer_services
+from customers.models import Channel, ConsentState, ContactChannel, Customer
+from customers.selectors import customer_search
+from omni.errors import DomainError
+from omni.money import ZERO, to_money
+from orders import selectors as order_selectors
+from orders.errors import OrderNotFound
+from orders.models import Payment
+from orders.services.numbers import looks_like_order_number, order_code_data_uri
+from orders.services.payments import card_provider_name
+from stores.surface import backoffice_view
+from till import selectors, services
+from till.errors import ShiftNotOpen
+from till.models import Register, Shift, TillSale
+
+MAX_SCAN_QUANTITY = 99
+MAX_AMOUNT = Decimal("1000000000")
+
+
+# --- the basket in progress (session) ------------------------------------------------------
+
+
+def _state_key(register: Register) -> str:
+    return f"till:{register.pk}"
+
+
+def _state(request: HttpRequest, register: Register) -> dict:
+    state = request.session.get(_state_key(register)) or {}
+    state.setdefault("lines", {})
+    state.setdefault("customer_id", None)
+    state.setdefault("key", uuid.uuid4().hex)
+    return state
+
+
+def _save(request: HttpRequest, register: Register, state: dict) -> None:
+    request.session[_state_key(register)] = state
+
+
+def _register(request: HttpRequest, register_id: int) -> Register:
+    """A register of the store the associate acts for (else 404: assigned stores only)."""
+    register = selectors.register_at(location=request.location, register_id=register_id)
+    if register is None:
+        raise Http404(_("No such register at this store."))
+    return register
+
+
+def _customer(state: dict) -> Customer | None:
+    if not state.get("customer_id"):
+        return None
+    return Customer.objects.filter(pk=state["customer_id"], is_active=True).first()
+
+
+def _money_input(raw: str) -> Decimal | None:
+    raw = (raw or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = to_money(Decimal(raw))
+    except (InvalidOperation, ValueError):
+        return None
+    # Beyond any drawer (and the money columns): a typing slip, not an amount.
+    return value if value.is_finite() and abs(value) < MAX_AMOUNT else None
+
+
+def _sell_context(request: HttpRequest, register: Register, state: dict, **extra) -> dict:
+    lines = {int(k): v for k, v in state["lines"].items()}
+    quote = services.sale_quote(location=request.location, lines=lines)
+    customer = _customer(state)
+    context = {
+        "register": register,
+        "shift": services.shift_current(register=register),
+        "quote": quote,
+        "customer": customer,
+        "beside": selectors.customer_beside_basket(
+            customer=customer, location_id=request.location.pk
+        )
+        if customer
+        else None,
+        "sale_key": state["key"],
+        "parked": selectors.parked_at(register=register),
+        "languages": settings.LANGUAGES,
+        "may_oversell": request.associate.is_manager and services.manager_may_oversell(),
+    }
+    context.update(extra)
+    return context
+
+
+# --- pick a register ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view
+def till_home(request: HttpRequest) -> HttpResponse:
+    """The registers of this store; a manager adds one. With one register, straight in."""
+    if request.method == "POST":
+        if not request.associate.is_manager:
+            raise PermissionDenied("Only a manager adds registers.")
+        try:
+            register = services.register_create(
+                location=request.location,
+                code=request.POST.get("code", ""),
+                name=request.POST.get("name", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("backoffice:till")
+        return redirect("backoffice:till-sell", register_id=register.pk)
+    registers = selectors.registers_at(location=request.location)
+    if len(registers) == 1 and not request.GET.get("all"):
+        return redirect("backoffice:till-sell", register_id=registers[0].pk)
+    return render(
+        request,
+        "backoffice/till/home.html",
+        {"registers": registers, "flagged": selectors.sales_flagged(location=request.location)},
+    )
+
+
+# --- sell ---------------------------------------------------------------------------------
+
+
+@backoffice_view
+def till_sell(request: HttpRequest, register_id: int) -> HttpResponse:
+    """The sell screen: scan or search on one side, the basket, customer and payment on the
+    other. Without an open shift, the form to open one."""
+    register = _register(request, register_id)
+    state = _state(request, register)
+    _save(request, register, state)
+    query = request.GET.get("q", "").strip()
+    customer_query = request.GET.get("cq", "").strip()
+    context = _sell_context(
+        request,
+        register,
+        state,
+        query=query,
+        results=variants_find(query=query, limit=12) if query else [],
+        customer_query=customer_query,
+        customer_results=customer_search(query=customer_query, limit=8) if customer_query else [],
+    )
+    if request.htmx and request.GET.get("part") == "results":
+        return render(request, "backoffice/till/_results.html", context)
+    if request.htmx and request.GET.get("part") == "customers":
+        return render(request, "backoffice/till/_customers.html", context)
+    return render(request, "backoffice/till/sell.html", context)
+
+
+def _basket_change(request: HttpRequest, register: Register, state: dict) -> None:
+    action = request.POST.get("action", "")
+    lines: dict[str, int] = state["lines"]
+    if action == "scan":
+        code = request.POST.get("code", "").strip()
+        variant = variant_for_code(code=code, sellable=True)
+        if variant is None and looks_like_order_number(code):
+            # A receipt scanned at the till: the returns desk, with that order.
+            state["redirect"] = reverse("backoffice:returns-desk") + "?" + urlencode({"q": code})
+            return
+        if variant is None:
+            messages.error(request, _("No item has the code %(code)s.") % {"code": code[:40]})
+            return
+        key = str(variant.pk)
+        lines[key] = min(lines.get(key, 0) + 1, MAX_SCAN_QUANTITY)
+        here = selectors.on_hand_here(location_id=request.location.pk, variant_ids=[variant.pk])
+        if lines[key] > here.get(variant.pk, 0):
+            messages.warning(
+                request,
+                _("This store holds only %(count)d of %(item)s.")
+                % {"count": here.get(variant.pk, 0), "item": variant.product.name},
+            )
+        return
+    if action in ("add", "quantity", "remove"):
+        try:
+            variant_id = int(request.POST.get("variant", ""))
+            quantity = int(request.POST.get("quantity", "1") or 1)
+        except ValueError:
+            messages.error(request, _("Choose an item and a whole number of units."))
+            return
+        key = str(variant_id)
+        if action == "remove" or (action == "quantity" and quantity <= 0):
+            lines.pop(key, None)
+            return
+        if not 1 <= quantity <= MAX_SCAN_QUANTITY:
+            messages.error(
+                request,
+                _("Enter between %(min)d and %(max)d units.")
+                % {"min": 1, "max": MAX_SCAN_QUANTITY},
+            )
+            return
+        if variant_id not in order_selectors.variants_sellable(variant_ids=[variant_id]):
+            messages.error(request, _("That item is not sold any more."))
+            return
+        new = quantity if action == "quantity" else lines.get(key, 0) + quantity
+        lines[key] = min(new, MAX_SCAN_QUANTITY)
+        return
+    if action == "customer":
+        try:
+            customer_id = int(request.POST.get("customer", ""))
+        except ValueError:
+            messages.error(request, _("Choose a customer."))
+            return
+        if not Customer.objects.filter(pk=customer_id, is_active=True).exists():
+            messages.error(request, _("That customer no longer exists."))
+            return
+        state["customer_id"] = customer_id
+        return
+    if action == "new_customer":
+        _customer_quick_create(request, state)
+        return
+    if action == "detach":
+        state["customer_id"] = None
+        return
+    if action == "clear":
+        state.update(lines={}, customer_id=None)
+        return
+    if action == "park":
+        if not lines:
+            messages.error(request, _("There is nothing to park."))
+            return
+        services.sale_park(
+            register=register,
+            associate=request.associate,
+            lines=lines,
+            customer_id=state.get("customer_id"),
+            label=request.POST.get("label", ""),
+        )
+        state.update(lines={}, customer_id=None, key=uuid.uuid4().hex)
+        messages.success(request, _("Sale parked."))
+        return
+    if action == "resume":
+        try:
+            parked = services.sale_unpark(register=register, parked_id=int(request.POST["parked"]))
+        except (KeyError, ValueError, DomainError):
+            messages.error(request, _("That parked sale is no longer there."))
+            return
+        for key, quantity in parked.lines.items():
+            lines[key] = min(lines.get(key, 0) + int(quantity), MAX_SCAN_QUANTITY)
+        state["customer_id"] = state.get("customer_id") or parked.customer_id
+        return
+    messages.error(request, _("Choose what to do."))
+
+
+def _customer_quick_create(request: HttpRequest, state: dict) -> None:
+    """A customer made at the counter: a name and an email or phone, their language, and
+    marketing consent only when they said yes (recorded with this store and associate)."""
+    post = request.POST
+    language = post.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = ""
+    try:
+        customer = customer_services.customer_resolve(
+            email=post.get("email", "").strip(),
+            phone=post.get("phone", "").strip(),
+            first_name=post.get("first_name", "").strip()[:80],
+            last_name=post.get("last_name", "").strip()[:80],
+            source=Channel.STORE,
+            home_store=request.location,
+            language=language,
+        )
+        if post.get("consent_email") and customer.email:
+            customer_services.consent_set(
+                customer=customer,
+                channel=ContactChannel.EMAIL,
+                state=ConsentState.MARKETING,
+                source=Channel.STORE,
+                associate=request.associate,
+                location=request.location,
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return
+    state["customer_id"] = customer.pk
+
+
+@require_POST
+@backoffice_view
+def till_basket(request: HttpRequest, register_id: int) -> HttpResponse:
+    """Change the basket (scan a code, add, quantity, remove, customer, park, resume);
+    HTMX gets the sale panel back, a plain form a redirect."""
+    register = _register(request, register_id)
+    state = _state(request, register)
+    _basket_change(request, register, state)
+    go_to = state.pop("redirect", None)
+    _save(request, register, state)
+    if go_to:
+        return HttpResponseClientRedirect(go_to) if request.htmx else redirect(go_to)
+    if request.htmx:
+        return render(
+            request,
+            "backoffice/till/_sale.html",
+            {**_sell_context(request, register, state), "oob_messages": True},
+        )
+    return redirect("backoffice:till-sell", register_id=register.pk)
+
+
+def _tenders_from(post) -> list[services.Tender] | str:
+    cash = _money_input(post.get("cash", ""))
+    card = _money_input(post.get("card_amount", ""))
+    if (post.get("cash") and cash is None) or (post.get("card_amount") and card is None):
+        return _("Enter amounts as numbers.")
+    tenders = []
+    if card:
+        tenders.append(
+            services.Tender(
+                kind=services.CARD, amount=card, card_number=post.get("card_number", "")
+            )
+        )
+    if cash:
+        tenders.append(services.Tender(kind=services.CASH, amount=cash))
+    return tenders
+
+
+@require_POST
+@backoffice_view
+def till_pay(request: HttpRequest, register_id: int) -> HttpResponse:
+    """Complete the sale with the tenders typed (card amount and number, cash handed
+    over): the receipt; a refusal (declined card, cash short, stock) keeps the sale open
+    with nothing taken and says why."""
+    register = _register(request, register_id)
+    state = _state(request, register)
+    shift = services.shift_current(register=register)
+    tenders = _tenders_from(request.POST)
+    error = ""
+    if shift is None:
+        error = _("Open a shift on this register first.")
+    elif isinstance(tenders, str):
+        error = tenders
+    elif request.POST.get("key") and request.POST["key"] != state["key"]:
+        # A second tap on an already completed sale: show what the first one made.
+        done = TillSale.objects.filter(idempotency_key=request.POST["key"]).first()
+        if done and done.order_id:
+            return redirect("backoffice:till-receipt", number=done.order.number)
+    if not error:
+        try:
+            sale = services.sale_complete(
+                shift=shift,
+                associate=request.associate,
+                lines={int(k): v for k, v in state["lines"].items()},
+                tenders=tenders,
+                idempotency_key=state["key"],
+                customer=_customer(state),
+                oversell=bool(request.POST.get("oversell")),
+            )
+        except DomainError as refusal:
+            error = refusal.message
+        else:
+            _save(request, register, {"lines": {}, "customer_id": None, "key": uuid.uuid4().hex})
+            if sale.order_id is None:
+                messages.warning(request, _("Sale kept for the manager: stock is short."))
+                return redirect("backoffice:till-sell", register_id=register.pk)
+            return redirect(
+                reverse("backoffice:till-receipt", args=[sale.order.number]) + "?done=1"
+            )
+    context = _sell_context(request, register, state, pay_error=error, pay_post=request.POST)
+    if request.htmx:
+        return render(request, "backoffice/till/_sale.html", context, status=200)
+    return render(request, "backoffice/till/sell.html", context, status=400)
+
+
+# --- receipt --------------------------------------------------------------------------------
+
+
+@backoffice_view
+def till_receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt of a sale made at this store: 80 mm when printed, the order code as a
+    QR the returns desk scans, tax and discounts per line; ``?gift=1`` without prices."""
+    try:
+        order = order_selectors.order_detail(number=number)
+    except OrderNotFound:
+        raise Http404(_("We could not find that order.")) from None
+    if order.location_id != request.location.pk:
+        raise Http404(_("We could not find that order."))
+    sale = selectors.sale_for_order(order_id=order.pk)
+    return render(
+        request,
+        "backoffice/till/receipt.html",
+        {
+            "order": order,
+            "sale": sale,
+            "gift": request.GET.get("gift") == "1",
+            "done": request.GET.get("done") == "1",
+            "code_image": order_code_data_uri(order.number, scale=4),
+        },
+    )
+
+
+def _tender_rows(report: services.ShiftReport) -> list[dict]:
+    """The report's tenders as rows a person reads: "Cash", "Card", "Gift card"..."""
+    card_provider = card_provider_name()
+    rows = []
+    for provider in sorted(set(report.by_tender) | set(report.refunds_by_tender)):
+        if provider == card_provider:
+            label = _("Card")
+        else:
+            label = dict(Payment.Provider.choices).get(provider, provider)
+        rows.append(
+            {
+                "label": label,
+                "sales": report.by_tender.get(provider, ZERO),
+                "refunds": report.refunds_by_tender.get(provider, ZERO),
+            }
+        )
+    return rows
+
+
+# --- shifts ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view
+def till_shift(request: HttpRequest, register_id: int) -> HttpResponse:
+    """Open a shift with its float, move cash in or out with a reason, close with the
+    counted cash (the X report so far beside it); the register's recent shifts."""
+    register = _register(request, register_id)
+    shift = services.shift_current(register=register)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "open":
+                opening = request.POST.get("opening_float", "").strip()
+                amount = _money_input(opening) if opening else ZERO
+                if amount is None:
+                    messages.error(request, _("Enter an amount."))
+                    return redirect("backoffice:till-sell", register_id=register.pk)
+                services.shift_open(
+                    register=register, associate=request.associate, opening_float=amount
+                )
+                messages.success(request, _("Shift open."))
+                return redirect("backoffice:till-sell", register_id=register.pk)
+            if shift is None:
+                raise ShiftNotOpen()
+            if action in ("cash_in", "cash_out"):
+                amount = _money_input(request.POST.get("amount", ""))
+                if amount is None or amount <= ZERO:
+                    messages.error(request, _("Enter an amount above zero."))
+                    return redirect("backoffice:till-shift", register_id=register.pk)
+                services.shift_cash_move(
+                    shift=shift,
+                    associate=request.associate,
+                    amount=amount if action == "cash_in" else -amount,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Cash move recorded."))
+            elif action == "close":
+                counted = _money_input(request.POST.get("counted", ""))
+                if counted is None:
+                    messages.error(request, _("Enter the cash counted in the drawer."))
+                    return redirect("backoffice:till-shift", register_id=register.pk)
+                closed = services.shift_close(
+                    shift=shift,
+                    associate=request.associate,
+                    counted=counted,
+                    note=request.POST.get("note", ""),
+                )
+                return redirect("backoffice:till-report", shift_id=closed.pk)
+        except DomainError as error:
+            messages.error(request, error.message)
+        return redirect("backoffice:till-shift", register_id=register.pk)
+    report = services.shift_report(shift=shift) if shift else None
+    return render(
+        request,
+        "backoffice/till/shift.html",
+        {
+            "register": register,
+            "shift": shift,
+            "report": report,
+            "tender_rows": _tender_rows(report) if report else [],
+            "moves": list(shift.cash_moves.select_related("associate")) if shift else [],
+            "history": selectors.shifts_of(register=register),
+            "variance_limit": services.variance_limit(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@backoffice_view
+def till_report(request: HttpRequest, shift_id: int) -> HttpResponse:
+    """The X (open) or Z (closed) report of a shift of this store; a manager reopens."""
+    shift = (
+        Shift.objects.select_related("register", "opened_by", "closed_by")
+        .filter(pk=shift_id, register__location=request.location)
+        .first()
+    )
+    if shift is None:
+        raise Http404(_("No such shift at this store."))
+    if request.method == "POST":
+        try:
+            services.shift_reopen(shift=shift, associate=request.associate)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("backoffice:till-report", shift_id=shift.pk)
+        messages.success(request, _("Shift reopened."))
+        return redirect("backoffice:till-shift", register_id=shift.register_id)
+    report = services.shift_report(shift=shift)
+    return render(
+        request,
+        "backoffice/till/report.html",
+        {"shift": shift, "report": report, "tender_rows": _tender_rows(report)},
+    )
+
+
+@require_POST
+@backoffice_view
+def till_flagged_resolve(request: HttpRequest, sale_id: int) -> HttpResponse:
+    sale = TillSale.objects.filter(pk=sale_id, shift__register__location=request.location).first()
+    if sale is None:
+        raise Http404(_("No such sale at this store."))
+    try:
+        if request.POST.get("action") == "place":
+            services.sale_flagged_place(sale=sale, associate=request.associate)
+            messages.success(request, _("The order of that sale is placed."))
+        else:
+            services.sale_flagged_resolve(
+                sale=sale, associate=request.associate, note=request.POST.get("note", "")
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("backoffice:till") + "?all=1")
+
+
+# --- the offline till ------------------------------------------------------------------------
+
+
+@backoffice_view
+def till_service_worker(request: HttpRequest) -> HttpResponse:
+    """The till's service worker, served from under /backoffice/till/ so its scope is the
+    till: it caches the till pages and this store's catalogue for offline cash sales."""
+    response = render(request, "backoffice/till/sw.js", {}, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@backoffice_view
+def till_catalogue(request: HttpRequest, register_id: int) -> JsonResponse:
+    """This store's sellable catalogue with prices and tax rate (for the offline till to
+    ring up cash sales from its cache): what the store holds, by barcode and SKU."""
+    register = _register(request, register_id)
+    return JsonResponse(selectors.offline_catalogue(location=register.location))
+
+
+@require_POST
+@backoffice_view
+def till_sync(request: HttpRequest, register_id: int) -> JsonResponse:
+    """One queued offline cash sale: {"key", "lines": [[variant_id, qty]], "cash",
+    "rung_up_at"}. Idempotent by key: the queue may post a sale twice and it is one sale.
+    Answers the order number, or the field error (400) / refusal (409)."""
+    register = _register(request, register_id)
+    try:
+        body = json.loads(request.body or b"{}")
+        lines = [(int(v), int(q)) for v, q in body.get("lines", [])]
+        cash = _money_input(str(body.get("cash", "")))
+        key = str(body.get("key", ""))
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse(
+            {"code": "invalid", "message": _("The sale could not be read.")}, status=400
+        )
+    shift = services.shift_current(register=register)
+    if shift is None:
+        return JsonResponse(
+            {"code": "shift_not_open", "message": _("Open a shift on this register first.")},
+            status=409,
+        )
+    rung_up_at = parse_datetime(str(body.get("rung_up_at", ""))) or timezone.now()
+    try:
+        sale = services.sale_complete(
+            shift=shift,
+            associate=request.associate,
+            lines=lines,
+            tenders=[services.Tender(kind=services.CASH, amount=cash or ZERO)],
+            idempotency_key=key,
+            offline=True,
+            rung_up_at=rung_up_at,
+        )
+    except DomainError as error:
+        return JsonResponse(
+            {"code": error.code, "message": error.message, "field": error.details.get("field")},
+            status=error.http_status if error.http_status < 500 else 409,
+        )
+    return JsonResponse(
+        {
+            "key": sale.idempotency_key,
+            "status": sale.status,
+            "order": sale.order.number if sale.order_id else None,
+            "change_due": str(sale.change_due),
+        }
+    )
