@@ -319,11 +319,29 @@ def till_basket(request: HttpRequest, register_id: int) -> HttpResponse:
 
 
 def _tenders_from(post) -> list[services.Tender] | str:
-    cash = _money_input(post.get("cash", ""))
-    card = _money_input(post.get("card_amount", ""))
-    if (post.get("cash") and cash is None) or (post.get("card_amount") and card is None):
+    """The pay form's tenders: a gift card (code and amount), the attached customer's
+    points or store credit (amounts), a card present, and cash last (change is given on
+    it)."""
+    fields = ("cash", "card_amount", "gift_card_amount", "points_amount", "credit_amount")
+    amounts = {name: _money_input(post.get(name, "")) for name in fields}
+    if any(post.get(name) and amounts[name] is None for name in fields):
         return _("Enter amounts as numbers.")
+    cash, card = amounts["cash"], amounts["card_amount"]
     tenders = []
+    if amounts["gift_card_amount"]:
+        tenders.append(
+            services.Tender(
+                kind=services.GIFT_CARD,
+                amount=amounts["gift_card_amount"],
+                reference=post.get("gift_card_code", "").strip(),
+            )
+        )
+    if amounts["points_amount"]:
+        tenders.append(
+            services.Tender(kind=services.LOYALTY_POINTS, amount=amounts["points_amount"])
+        )
+    if amounts["credit_amount"]:
+        tenders.append(services.Tender(kind=services.STORE_CREDIT, amount=amounts["credit_amount"]))
     if card:
         tenders.append(
             services.Tender(

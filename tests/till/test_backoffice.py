@@ -280,3 +280,44 @@ def test_the_manager_places_a_flagged_sale_from_the_registers_page(
     client.post(reverse("backoffice:till-flagged", args=[sale.pk]), {"action": "place"})
     sale.refresh_from_db()
     assert sale.status == "resolved" and sale.order is not None
+
+
+def test_a_gift_card_points_and_cash_pay_one_sale_at_the_till(desk, register, shift, shirt, store):
+    """The till's pay form takes the ledger tenders through the one tender service: a
+    gift card short of what was asked pays what it holds, the customer's points pay
+    their share, and the cash handed over pays the rest (change given on it)."""
+    from customers.models import LoyaltyEntry
+    from customers.services import loyalty_add
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_card_balance, gift_card_issue
+
+    issued = gift_card_issue(
+        amount=Decimal("5.00"), source=GiftCard.Source.ISSUED, reason="Goodwill", check_bounds=False
+    )
+    customer = f.CustomerFactory(email="gift@example.com")
+    loyalty_add(customer=customer, points=100, reason=LoyaltyEntry.Reason.ADJUSTMENT)
+    _basket(desk, register, action="scan", code=shirt.barcode)
+    _basket(desk, register, action="customer", customer=customer.pk)
+    page = desk.get(reverse("backoffice:till-sell", args=[register.pk])).content.decode()
+    assert 'name="gift_card_code"' in page and 'name="points_amount"' in page
+    pay = reverse("backoffice:till-pay", args=[register.pk])
+    unknown = desk.post(pay, {"gift_card_code": "NOPE", "gift_card_amount": "5", "cash": "50"})
+    assert unknown.status_code == 400 and not Order.objects.exists()
+    paid = desk.post(
+        pay,
+        {
+            "gift_card_code": issued.code.lower(),
+            "gift_card_amount": "8.00",  # the card holds 5.00: it pays 5.00
+            "points_amount": "5.00",  # 100 points = 5.00
+            "cash": "20.00",
+        },
+    )
+    assert paid.status_code == 302, paid.content.decode()[:500]
+    order = Order.objects.get()
+    by = {p.provider: p.amount for p in order.payments.all()}
+    assert by["gift_card"] == Decimal("5.00") and by["loyalty_points"] == Decimal("5.00")
+    assert by["cash"] == order.total - Decimal("10.00")
+    assert gift_card_balance(card=issued.card) == Decimal("0.00")
+    receipt = desk.get(paid["Location"]).content.decode()
+    change = Decimal("20.00") - by["cash"]
+    assert f"{change:.2f}" in receipt

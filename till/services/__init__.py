@@ -21,11 +21,23 @@ from till.services.shifts import (
     shift_reopen,
     variance_limit,
 )
-from till.services.tendering import CARD, CASH, Tender, tender_kind_register, tender_kinds
+from till.services.tendering import (
+    CARD,
+    CASH,
+    GIFT_CARD,
+    LOYALTY_POINTS,
+    STORE_CREDIT,
+    Tender,
+    tender_kind_register,
+    tender_kinds,
+)
 
 __all__ = [
     "CARD",
     "CASH",
+    "GIFT_CARD",
+    "LOYALTY_POINTS",
+    "STORE_CREDIT",
     "Quote",
     "ShiftReport",
     "Tender",
