@@ -577,6 +577,9 @@ OMNI_SALES_TAX_RATES = env.json("OMNI_SALES_TAX_RATES", default={})
 # (the sale is kept, flagged for a stock count).
 OMNI_TILL_VARIANCE_LIMIT = env.str("OMNI_TILL_VARIANCE_LIMIT", default="5.00")
 OMNI_TILL_MANAGER_OVERSELL = env.bool("OMNI_TILL_MANAGER_OVERSELL", default=False)
+# Who gives a discount by hand at the till: managers, associates or none (the amount is
+# bounded by OMNI_MAX_MANUAL_DISCOUNT_PERCENT in the pricing function).
+OMNI_TILL_MANUAL_DISCOUNT = env.str("OMNI_TILL_MANUAL_DISCOUNT", default="managers")
 OMNI_CARD_PAYMENT_PROVIDER = env.str("OMNI_CARD_PAYMENT_PROVIDER", default="test")
 # QR / bank-app payments (orders.services.qr_payments): the provider, how long a code may
 # wait for its money before the order is cancelled, and the secret the provider signs its

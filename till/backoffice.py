@@ -34,6 +34,7 @@ from omni.money import ZERO, to_money
 from orders import selectors as order_selectors
 from orders.errors import OrderNotFound
 from orders.models import Payment
+from orders.services import ManualDiscount
 from orders.services.numbers import looks_like_order_number, order_code_data_uri
 from orders.services.payments import card_provider_name
 from stores.surface import backoffice_view
@@ -90,10 +91,39 @@ def _money_input(raw: str) -> Decimal | None:
     return value if value.is_finite() and abs(value) < MAX_AMOUNT else None
 
 
+def _manual_of(state: dict):
+    """The hand-given discount kept in the sale's state, as the pricing function takes it."""
+    manual = state.get("manual")
+    if not manual:
+        return None
+    return ManualDiscount(reason=manual["reason"], percent=Decimal(manual["percent"]))
+
+
+def _may_discount(request: HttpRequest) -> bool:
+    """``OMNI_TILL_MANUAL_DISCOUNT``: who may give a discount by hand at the till —
+    "managers" (the default), "associates" (everyone at the till) or "none"; the amount is
+    bounded by ``OMNI_MAX_MANUAL_DISCOUNT_PERCENT`` in the pricing function."""
+    rule = getattr(settings, "OMNI_TILL_MANUAL_DISCOUNT", "managers")
+    return rule == "associates" or (rule == "managers" and request.associate.is_manager)
+
+
 def _sell_context(request: HttpRequest, register: Register, state: dict, **extra) -> dict:
     lines = {int(k): v for k, v in state["lines"].items()}
-    quote = services.sale_quote(location=request.location, lines=lines)
     customer = _customer(state)
+    try:
+        quote = services.sale_quote(
+            location=request.location,
+            lines=lines,
+            codes=state.get("codes", []),
+            customer=customer,
+            manual_discount=_manual_of(state),
+        )
+    except DomainError:
+        # A hand discount that no longer fits (the basket shrank under its amount).
+        state.pop("manual", None)
+        quote = services.sale_quote(
+            location=request.location, lines=lines, codes=state.get("codes", []), customer=customer
+        )
     context = {
         "register": register,
         "shift": services.shift_current(register=register),
@@ -108,6 +138,9 @@ def _sell_context(request: HttpRequest, register: Register, state: dict, **extra
         "parked": selectors.parked_at(register=register),
         "languages": settings.LANGUAGES,
         "may_oversell": request.associate.is_manager and services.manager_may_oversell(),
+        "codes": state.get("codes", []),
+        "manual": state.get("manual"),
+        "may_discount": _may_discount(request),
     }
     context.update(extra)
     return context
@@ -169,6 +202,52 @@ def till_sell(request: HttpRequest, register_id: int) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "customers":
         return render(request, "backoffice/till/_customers.html", context)
     return render(request, "backoffice/till/sell.html", context)
+
+
+def _code_apply(request: HttpRequest, state: dict, typed: str) -> None:
+    """A discount code typed at the till: kept when the pricing function accepts it for
+    this basket, this store and this customer; else its reason, and nothing changes."""
+    code = typed.strip().upper()[:40]
+    if not code:
+        messages.error(request, _("Type a code."))
+        return
+    codes = [c for c in state.get("codes", []) if c != code]
+    quote = services.sale_quote(
+        location=request.location,
+        lines={int(k): v for k, v in state["lines"].items()},
+        codes=[*codes, code],
+        customer=_customer(state),
+    )
+    if code in quote.totals.accepted_codes:
+        state["codes"] = [*codes, code]
+        return
+    reason = next((r.reason for r in quote.totals.rejected if r.code == code), "")
+    messages.error(request, reason or _("This code does not apply to this sale."))
+
+
+def _manual_apply(request: HttpRequest, state: dict) -> None:
+    """A percentage off the sale with its reason, by those the setting allows; the
+    pricing function refuses more than the bound."""
+    if not _may_discount(request):
+        messages.error(request, _("A manager gives discounts by hand."))
+        return
+    percent = _money_input(request.POST.get("percent", ""))
+    reason = request.POST.get("reason", "").strip()[:120]
+    if percent is None or percent <= 0 or not reason:
+        messages.error(request, _("Give the percentage off and the reason."))
+        return
+    manual = ManualDiscount(reason=reason, percent=percent)
+    try:
+        services.sale_quote(
+            location=request.location,
+            lines={int(k): v for k, v in state["lines"].items()},
+            codes=state.get("codes", []),
+            manual_discount=manual,
+        )
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+        return
+    state["manual"] = {"percent": str(percent), "reason": reason}
 
 
 def _basket_change(request: HttpRequest, register: Register, state: dict) -> None:
@@ -235,8 +314,21 @@ def _basket_change(request: HttpRequest, register: Register, state: dict) -> Non
     if action == "detach":
         state["customer_id"] = None
         return
+    if action == "code":
+        _code_apply(request, state, request.POST.get("code", ""))
+        return
+    if action == "uncode":
+        state["codes"] = [c for c in state.get("codes", []) if c != request.POST.get("code")]
+        return
+    if action == "discount":
+        _manual_apply(request, state)
+        return
+    if action == "undiscount":
+        state.pop("manual", None)
+        return
     if action == "clear":
-        state.update(lines={}, customer_id=None)
+        state.update(lines={}, customer_id=None, codes=[])
+        state.pop("manual", None)
         return
     if action == "park":
         if not lines:
@@ -383,11 +475,17 @@ def till_pay(request: HttpRequest, register_id: int) -> HttpResponse:
                 idempotency_key=state["key"],
                 customer=_customer(state),
                 oversell=bool(request.POST.get("oversell")),
+                codes=state.get("codes", []),
+                manual_discount=_manual_of(state),
             )
         except DomainError as refusal:
             error = refusal.message
         else:
-            _save(request, register, {"lines": {}, "customer_id": None, "key": uuid.uuid4().hex})
+            _save(
+                request,
+                register,
+                {"lines": {}, "customer_id": None, "codes": [], "key": uuid.uuid4().hex},
+            )
             if sale.order_id is None:
                 messages.warning(request, _("Sale kept for the manager: stock is short."))
                 return redirect("backoffice:till-sell", register_id=register.pk)

@@ -321,3 +321,47 @@ def test_a_gift_card_points_and_cash_pay_one_sale_at_the_till(desk, register, sh
     receipt = desk.get(paid["Location"]).content.decode()
     change = Decimal("20.00") - by["cash"]
     assert f"{change:.2f}" in receipt
+
+
+def test_a_code_and_a_hand_discount_at_the_till_price_the_sale(
+    client, desk, register, shift, shirt, manager
+):
+    """The till prices through the one pricing function: a code typed at the till is
+    kept when it applies (its reason when not), a manager gives a discount by hand with a
+    reason within the bound, an associate may not; the order stores both discounts."""
+    from tests.promotions.helpers import code_for, promotion
+
+    p = promotion(name="10% next visit", trigger="code", benefit="percent_off", value=10)
+    code_for(p, "NEXT10")
+    web_only = promotion(
+        name="Web only", trigger="code", benefit="percent_off", value=5, channels=["web"]
+    )
+    code_for(web_only, "WEB5")
+    _basket(desk, register, action="scan", code=shirt.barcode)
+    sell = reverse("backoffice:till-sell", args=[register.pk])
+    refused = _basket(desk, register, action="code", code="web5", follow=True).content.decode()
+    assert "This code is not valid in store." in refused
+    assert "Remove code" not in refused
+    _basket(desk, register, action="code", code=" next10 ")
+    page = desk.get(sell).content.decode()
+    assert "10% next visit" in page and "Remove code" in page
+    denied = _basket(desk, register, action="discount", percent="5", reason="Loose thread")
+    assert denied.status_code in (200, 302)
+    assert "off by hand" not in desk.get(sell).content.decode()
+
+    # A manager's session (a basket of its own) rings the same sale up.
+    client.force_login(manager.user)
+    _basket(client, register, action="scan", code=shirt.barcode)
+    _basket(client, register, action="code", code="NEXT10")
+    too_much = _basket(
+        client, register, action="discount", percent="90", reason="Friend", follow=True
+    )
+    assert "off by hand" not in too_much.content.decode()
+    _basket(client, register, action="discount", percent="5", reason="Loose thread")
+    page = client.get(sell).content.decode()
+    assert "off by hand: Loose thread" in page
+    client.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": "100.00"})
+    order = Order.objects.get()
+    labels = sorted(d.label for d in order.discounts.all())
+    assert len(labels) == 2 and any("Loose thread" in label for label in labels)
+    assert order.discount_total > 0

@@ -21,7 +21,13 @@ from omni.money import ZERO, currency, to_money
 from orders import selectors as order_selectors
 from orders.errors import InsufficientStock
 from orders.services import CarryOut, Contact, OrderRequest, PaymentChoice, order_place
-from orders.services.totals import TaxableLine, Totals, order_totals
+from orders.services.totals import (
+    ManualDiscount,
+    TaxableLine,
+    Totals,
+    customer_facts,
+    order_totals,
+)
 from stores.models import Associate, Location
 from till import selectors
 from till.errors import ManagerRequired, ShiftNotOpen, TenderInvalid, TillInputInvalid
@@ -61,10 +67,19 @@ class Quote:
         return sum(line.quantity for line in self.lines)
 
 
-def sale_quote(*, location: Location, lines: Mapping[int, int]) -> Quote:
+def sale_quote(
+    *,
+    location: Location,
+    lines: Mapping[int, int],
+    codes: Sequence[str] = (),
+    customer: Customer | None = None,
+    manual_discount: ManualDiscount | None = None,
+) -> Quote:
     """The basket's lines with their prices, tax and what this store holds, and the
-    totals, from ``order_totals`` (the same figures the order will store). Lines whose
-    variant can no longer be sold are left out. Two queries, whatever the basket size."""
+    totals, from ``order_totals`` (the same figures the order will store): this store's
+    automatic offers, the ``codes`` typed, the customer's facts for offers that ask, and
+    a ``manual_discount`` (raises ManualDiscountInvalid over the bound). Lines whose
+    variant can no longer be sold are left out. Queries flat in the basket size."""
     variants = order_selectors.variants_sellable(variant_ids=lines) if lines else {}
     here = selectors.on_hand_here(location_id=location.pk, variant_ids=variants) if variants else {}
     wanted = [(variants[v], q) for v, q in lines.items() if v in variants]
@@ -83,6 +98,9 @@ def sale_quote(*, location: Location, lines: Mapping[int, int]) -> Quote:
         tax_region=location.region,
         channel=Channel.STORE,
         location=location,
+        codes=tuple(codes),
+        customer=customer_facts(customer) if customer is not None else None,
+        manual_discount=manual_discount,
     )
     quoted = []
     for variant, quantity in wanted:
