@@ -1,7 +1,7 @@
 """The till in a real browser at 1024×768: a whole sale (scan two barcodes + Enter,
-attach a customer, pay part by card and the rest in cash, print the receipt), the order in
-the customer's online account, a return by scanning the receipt code, the shift closed and
-its Z report read; and the offline till (two cash sales while the browser is offline, both
+attach a customer, apply a code, pay part by gift card and the rest in cash, print the
+receipt), the order in the customer's online account, a return by scanning the receipt code,
+the shift closed and its Z report read; and the offline till (two cash sales while the browser is offline, both
 posted once, in order, with their idempotency keys, when it is back online)."""
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from giftcards.models import GiftCard
+from giftcards.services import gift_card_issue
 from inventory import services as inventory
 from orders.models import Order
 from returns.models import Return
 from stores.models import Associate
 from tests import factories as f
 from tests.e2e.conftest import TABLET
+from tests.promotions import helpers as promotions
 from till import services as till
 from till.models import Shift, TillSale
 
@@ -57,7 +60,23 @@ def shop(db):
         f.PriceFactory(variant=variant, amount=Decimal(price))
         inventory.stock_receive(variant_id=variant.pk, location_id=store.pk, quantity=5)
         items.append(variant)
-    return {"store": store, "manager": manager, "register": register, "items": items}
+    next_visit = promotions.promotion(
+        name="10% next visit", trigger="code", benefit="percent_off", value=10
+    )
+    promotions.code_for(next_visit, "NEXT10")
+    card = gift_card_issue(
+        amount=Decimal("30.00"),
+        source=GiftCard.Source.ISSUED,
+        reason="Goodwill",
+        check_bounds=False,
+    )
+    return {
+        "store": store,
+        "manager": manager,
+        "register": register,
+        "items": items,
+        "gift_card": card.code,
+    }
 
 
 def logged_in(browser, live_server, user):
@@ -104,17 +123,26 @@ def test_a_trading_day_at_the_till(live_server, browser, shop, shots):
     page.wait_for_selector(".till-attached >> text=Olivia Park")
     # $100.00 of goods + 6.25% Illinois sales tax.
     assert "$106.25" in page.locator("#till-due").inner_text()
+    # A code typed at the till: 10% off, priced by the one pricing function.
+    page.fill("#till-code", "next10")
+    page.locator(".till-code").get_by_role("button", name="Apply").click()
+    page.wait_for_selector(".till-offers >> text=10% next visit")
+    # $90.00 after the code + 6.25% tax.
+    assert "$95.63" in page.locator("#till-due").inner_text()
     shots(page, "sell")
 
-    page.fill("input[name=card_amount]", "50.00")
-    page.fill("input[name=card_number]", "4242 4242 4242 4242")
-    page.fill("#till-cash", "60.00")
+    # Part by the gift card the customer holds, the rest in cash.
+    page.fill("input[name=gift_card_code]", shop["gift_card"])
+    page.fill("input[name=gift_card_amount]", "30.00")
+    page.fill("#till-cash", "70.00")
     page.get_by_role("button", name="Complete sale").click()
     page.wait_for_selector("text=Sale complete.")
     order = Order.objects.get()
     assert order.channel == "store" and order.customer == customer
-    assert order.total == Decimal("106.25")
-    assert "Change due: $3.75" in page.content()
+    assert order.total == Decimal("95.63") and order.discount_total == Decimal("10.00")
+    paid = {p.provider: p.amount for p in order.payments.all()}
+    assert paid == {"gift_card": Decimal("30.00"), "cash": Decimal("65.63")}
+    assert "Change due: $4.37" in page.content()
     shots(page, "receipt")
     page.emulate_media(media="print")
     assert not page.locator(".backoffice-header").is_visible()
@@ -144,7 +172,8 @@ def test_a_trading_day_at_the_till(live_server, browser, shop, shots):
     page.check("input[name='refund_method'][value='original']")
     page.get_by_role("button", name="Take the return").click()
     page.wait_for_selector("h1:has-text('Return receipt')")
-    assert Return.objects.get().refund_total == Decimal("21.25")
+    # What the scarf really cost: $20.00 less its 10% ($18.00) + 6.25% tax.
+    assert Return.objects.get().refund_total == Decimal("19.13")
 
     # Close the shift: the cash refund of the scarf came out of the drawer.
     page.goto(f"{live_server.url}/backoffice/till/{shop['register'].pk}/shift/")
@@ -152,8 +181,8 @@ def test_a_trading_day_at_the_till(live_server, browser, shop, shots):
     shots(page, "shift")
     shift = Shift.objects.get()
     report = till.shift_report(shift=shift)
-    assert report.by_tender == {"cash": Decimal("56.25"), "test": Decimal("50.00")}
-    assert report.refunds_total == Decimal("21.25")
+    assert report.by_tender == {"cash": Decimal("65.63"), "gift_card": Decimal("30.00")}
+    assert report.refunds_total == Decimal("19.13")
     assert "$" in expected
     page.fill("#sh-counted", str(report.expected_cash))
     page.get_by_role("button", name="Close shift").click()
