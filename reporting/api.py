@@ -21,6 +21,7 @@ from customers.models import Channel
 from omni.api.viewsets import ApiViewSet, ListModelMixin
 from omni.models import ApiScope
 from reporting.models import DailyAssociate, DailyCategory, DailyReturnReason, DailyRollup
+from reporting.selectors import ADDITIVE
 
 MAX_DAYS = 366
 ONLINE = "online"
@@ -88,28 +89,8 @@ class SalesRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DailyRollup
-        fields = [
-            "day",
-            "location",
-            "channel",
-            "currency",
-            "orders",
-            "sales",
-            "discounts",
-            "units",
-            "new_customers",
-            "pickup_orders",
-            "returns",
-            "returned_units",
-            "refunds",
-            "store_returns_of_online",
-            "pickups_ready",
-            "ready_seconds",
-            "pickups_collected",
-            "collect_seconds",
-            "pickups_expired",
-            "shipped_from_store",
-        ]
+        # The day's key, then every additive figure the dashboard sums (one list).
+        fields = ["day", "location", "channel", "currency", *ADDITIVE]
         read_only_fields = fields
 
     def get_location(self, row) -> str | None:

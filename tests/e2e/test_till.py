@@ -1,8 +1,9 @@
 """The till in a real browser at 1024×768: a whole sale (scan two barcodes + Enter,
 attach a customer, apply a code, pay part by gift card and the rest in cash, print the
-receipt), the order in the customer's online account, a return by scanning the receipt code,
-the shift closed and its Z report read; and the offline till (two cash sales while the browser is offline, both
-posted once, in order, with their idempotency keys, when it is back online)."""
+receipt), the order in the customer's online account, a return by scanning the receipt
+code, the shift closed and its Z report read; and the offline till (two cash sales while
+the browser is offline, both posted once, in order, with their idempotency keys, when it
+is back online)."""
 
 from __future__ import annotations
 
