@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -29,8 +29,9 @@ from catalog.selectors import variant_for_code, variants_find
 from customers import services as customer_services
 from customers.models import Channel, ConsentState, ContactChannel, Customer
 from customers.selectors import customer_search
+from omni.email import absolute_url
 from omni.errors import DomainError
-from omni.money import ZERO, to_money
+from omni.money import ZERO, format_money, to_money
 from orders import selectors as order_selectors
 from orders.errors import OrderNotFound
 from orders.models import Payment
@@ -523,6 +524,55 @@ def till_receipt(request: HttpRequest, number: str) -> HttpResponse:
             "code_image": order_code_data_uri(order.number, scale=4),
         },
     )
+
+
+@require_POST
+@backoffice_view
+def till_receipt_text(request: HttpRequest, number: str) -> HttpResponse:
+    """Text the receipt when the customer asks for it (through messaging: the outbox, the
+    provider, the customer's language; the request at the till is the consent): the sale's number, total and a link
+    to the order (their account, or the signed order-status link for a guest). Once per
+    order, however often the button is pressed."""
+    from messaging.errors import MessagingError
+    from messaging.services import send_message
+
+    try:
+        order = order_selectors.order_detail(number=number)
+    except OrderNotFound:
+        raise Http404(_("We could not find that order.")) from None
+    if order.location_id != request.location.pk or order.customer is None:
+        raise Http404(_("We could not find that order."))
+    customer = order.customer
+    with translation.override(customer.language or None):
+        if customer.user_id:
+            path = reverse("orders:account-order-detail", args=[order.number])
+        else:
+            path = reverse("orders:order-status", args=[order_selectors.order_status_token(order)])
+        body = _("Thank you for shopping at %(store)s. Receipt %(number)s, %(total)s: %(url)s") % {
+            "store": request.location.name,
+            "number": order.number,
+            "total": format_money(order.total, order.currency),
+            "url": absolute_url(path),
+        }
+    try:
+        send_message(
+            channel="sms",
+            # Asked for at the till: the request is the consent for this one text.
+            purpose="requested",
+            body=body,
+            customer=customer,
+            to=customer.phone,
+            kind="receipt",
+            associate=request.associate,
+            location=request.location,
+            language=customer.language,
+            dedupe_key=f"sms.receipt:{order.pk}",
+        )
+    except MessagingError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("The receipt is on its way by text."))
+    return redirect("backoffice:till-receipt", number=order.number)
 
 
 def _tender_rows(report: services.ShiftReport) -> list[dict]:

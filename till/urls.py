@@ -18,5 +18,6 @@ backoffice_urlpatterns: list = [
     path("till/<int:register_id>/sync/", backoffice.till_sync, name="till-sync"),
     path("till/shift/<int:shift_id>/", backoffice.till_report, name="till-report"),
     path("till/receipt/<str:number>/", backoffice.till_receipt, name="till-receipt"),
+    path("till/receipt/<str:number>/text/", backoffice.till_receipt_text, name="till-receipt-text"),
     path("till/flagged/<int:sale_id>/", backoffice.till_flagged_resolve, name="till-flagged"),
 ]

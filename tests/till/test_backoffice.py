@@ -365,3 +365,29 @@ def test_a_code_and_a_hand_discount_at_the_till_price_the_sale(
     labels = sorted(d.label for d in order.discounts.all())
     assert len(labels) == 2 and any("Loose thread" in label for label in labels)
     assert order.discount_total > 0
+
+
+def test_the_receipt_is_texted_once_when_the_customer_asks(desk, register, shift, shirt, settings):
+    from messaging.models import Message
+
+    settings.SMS_URL = "console:"
+    settings.OMNI_MESSAGE_QUIET_HOURS = ""
+    customer = f.CustomerFactory(email="tex@example.com", phone="+12175550199", language="th")
+    _basket(desk, register, action="scan", code=shirt.barcode)
+    _basket(desk, register, action="customer", customer=customer.pk)
+    paid = desk.post(reverse("backoffice:till-pay", args=[register.pk]), {"cash": "100.00"})
+    order = Order.objects.get()
+    receipt = desk.get(paid["Location"]).content.decode()
+    assert "Text the receipt" in receipt
+    text_url = reverse("backoffice:till-receipt-text", args=[order.number])
+    for _ in range(2):
+        answer = desk.post(text_url, follow=True)
+        assert answer.status_code == 200
+        assert "on its way by text" in answer.content.decode(), [
+            str(m) for m in answer.context["messages"]
+        ]
+    text = Message.objects.get()
+    assert text.channel == "sms" and text.to == "+12175550199" and order.number in text.body
+    assert "Thank you" not in text.body  # in the customer's language (Thai)
+    gift = desk.get(reverse("backoffice:till-receipt", args=[order.number]) + "?gift=1")
+    assert "Text the receipt" not in gift.content.decode()
