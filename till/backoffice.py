@@ -530,9 +530,9 @@ def till_receipt(request: HttpRequest, number: str) -> HttpResponse:
 @backoffice_view
 def till_receipt_text(request: HttpRequest, number: str) -> HttpResponse:
     """Text the receipt when the customer asks for it (through messaging: the outbox, the
-    provider, the customer's language; the request at the till is the consent): the sale's number, total and a link
-    to the order (their account, or the signed order-status link for a guest). Once per
-    order, however often the button is pressed."""
+    provider, the customer's language; the request at the till is the consent): the
+    sale's number, total and a link to the order (their account, or the signed
+    order-status link for a guest). Once per order, however often the button is pressed."""
     from messaging.errors import MessagingError
     from messaging.services import send_message
 
