@@ -59,6 +59,9 @@ class DailyRollup(models.Model):
     store_returns_of_online = models.PositiveIntegerField(
         default=0, verbose_name=_("online orders returned in a store")
     )
+    # What the customers returning an online order here bought in this store on that same
+    # local day (store orders of the same customer): the BORIS visit's sales.
+    boris_visit_sales = _money_field(_("bought on the same visit"))
     pickups_ready = models.PositiveIntegerField(default=0, verbose_name=_("pickups ready"))
     ready_seconds = models.BigIntegerField(default=0, verbose_name=_("placed to ready, seconds"))
     pickups_collected = models.PositiveIntegerField(default=0, verbose_name=_("pickups collected"))

@@ -46,6 +46,7 @@ ADDITIVE = (
     "returned_units",
     "refunds",
     "store_returns_of_online",
+    "boris_visit_sales",
     "pickups_ready",
     "ready_seconds",
     "pickups_collected",
@@ -53,7 +54,7 @@ ADDITIVE = (
     "pickups_expired",
     "shipped_from_store",
 )
-MONEY = frozenset({"sales", "discounts", "refunds"})
+MONEY = frozenset({"sales", "discounts", "refunds", "boris_visit_sales"})
 ONLINE = ("web", "app", "social", "marketplace", "phone")
 CHANNEL_ORDER = ("store", "web", "app", "marketplace", "social", "phone")
 
@@ -343,6 +344,7 @@ def numbers_report(
         if flows["online_orders"]
         else None
     )
+    flows["boris_visit_sales"] = totals["boris_visit_sales"]
     flows["boris_share"] = (
         Decimal(totals["store_returns_of_online"]) / Decimal(flows["online_returns"])
         if flows["online_returns"]

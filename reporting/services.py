@@ -175,6 +175,7 @@ def _blank() -> dict:
         "returned_units": 0,
         "refunds": ZERO,
         "store_returns_of_online": 0,
+        "boris_visit_sales": ZERO,
         "pickups_ready": 0,
         "ready_seconds": 0,
         "pickups_collected": 0,
@@ -371,8 +372,9 @@ def rollup_window_compute(
             status__in=COUNTED_RETURNS,
         )
         returns = {}
+        boris_visits: set[tuple] = set()  # (ident, customer) of online orders returned here
         for row in returns_qs.values(
-            "pk", "order__channel", "currency", "refund_total", "received_at"
+            "pk", "order__channel", "order__customer_id", "currency", "refund_total", "received_at"
         ).order_by():
             row["ident"] = (day_of(row["received_at"]), row["order__channel"], row["currency"])
             returns[row["pk"]] = row
@@ -381,6 +383,18 @@ def rollup_window_compute(
             target["refunds"] += row["refund_total"]
             if is_store and row["order__channel"] in ONLINE_CHANNELS:
                 target["store_returns_of_online"] += 1
+                boris_visits.add((row["ident"], row["order__customer_id"]))
+        # The same visit: this customer's store orders here on that local day (one count
+        # per customer and day, however many orders they returned).
+        bought_here: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+        for order in orders.values():
+            if order["channel"] == Channel.STORE:
+                bought_here[(order["day"], order["customer_id"], order["currency"])] += order[
+                    "total"
+                ]
+        for ident, customer_id in boris_visits:
+            day, _channel, code = ident
+            rows[ident]["boris_visit_sales"] += bought_here.get((day, customer_id, code), ZERO)
         for line in (
             ReturnLine.objects.filter(return_request__in=returns_qs.values("pk"))
             .values(

@@ -401,9 +401,13 @@ def sections(report: Report, *, stores_compared: bool) -> list[dict]:
             ],
             note=_(
                 "Returns count where and when they were received, under the channel of the "
-                "order. Online orders returned in a store (BORIS): %(share)s of online returns."
+                "order. Online orders returned in a store (BORIS): %(share)s of online returns; "
+                "those customers bought %(visit)s in the store on the same visit."
             )
-            % {"share": percent(flows["boris_share"])},
+            % {
+                "share": percent(flows["boris_share"]),
+                "visit": money(flows["boris_visit_sales"], cur),
+            },
         )
     )
     categories = report.categories[:12]

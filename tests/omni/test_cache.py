@@ -173,4 +173,6 @@ def test_staff_login_works_with_the_cache_down(client, dead_cache):
     )
     assert response.status_code == 302
     # allauth's rate-limit lock is an ``add``: it must not wait for a lock that never comes.
-    assert time.monotonic() - started < 1.0
+    # About 0.5 s on an idle two-core box (each dead-cache call fails fast); the bound
+    # leaves room for a loaded CI machine, far below any lock or socket timeout.
+    assert time.monotonic() - started < 2.0

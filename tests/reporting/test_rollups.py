@@ -33,6 +33,7 @@ FIELDS = (
     "refunds",
     "returned_units",
     "store_returns_of_online",
+    "boris_visit_sales",
     "pickups_ready",
     "ready_seconds",
     "pickups_collected",
@@ -98,6 +99,36 @@ def test_each_store_counts_its_own_local_day(week):
     assert total == Decimal("10.50") + Decimal("20.25") + Decimal("100.00") + Decimal(
         "33.33"
     ) + Decimal("40.00")
+
+
+def test_a_boris_visit_counts_what_the_customer_bought_in_the_store_that_day(week):
+    """Chai brings the Bangkok web order back in Chicago at 20:00 on Jan 10 (local) and
+    buys there at 19:00 the same evening, and again the next morning: only the same local
+    day's store order is the visit's."""
+    from tests.reporting.conftest import _order, at
+
+    chai = week.orders["web_pickup"].customer
+    shirt = week.orders["chi_late"].lines.get().variant
+    for number, placed, total in (
+        ("S8", at(2026, 1, 11, 1, 0), "42.00"),  # 19:00 Jan 10 in Chicago
+        ("S9", at(2026, 1, 11, 15, 0), "7.00"),  # 09:00 Jan 11: another day
+    ):
+        _order(
+            number=number,
+            channel=Channel.STORE,
+            location=week.chicago,
+            customer=chai,
+            total=total,
+            placed_at=placed,
+            lines=[(shirt, 1, total)],
+        )
+    rollups_rebuild(start=dt.date(2026, 1, 8), end=dt.date(2026, 1, 12))
+    boris = DailyRollup.objects.get(location=week.chicago, channel=Channel.WEB, day=D10)
+    assert boris.store_returns_of_online == 1
+    assert boris.boris_visit_sales == Decimal("42.00")
+    # Nowhere else: the figure is the returns row's, not the store orders' own rows.
+    others = DailyRollup.objects.exclude(pk=boris.pk)
+    assert all(r.boris_visit_sales == 0 for r in others)
 
 
 def test_categories_reasons_and_customers(week):
