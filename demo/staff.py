@@ -22,8 +22,18 @@ from stores.models import Associate
 User = get_user_model()
 
 MERCHANDISERS = "Merchandisers"
-MERCHANDISER_EDITS = ("catalog", "stores", "inventory")  # add, change, view
-MERCHANDISER_VIEWS = ("customers", "orders", "returns")  # view only
+# add, change, view: the catalogue, stores, stock, the offers and the newsletters.
+MERCHANDISER_EDITS = ("catalog", "stores", "inventory", "promotions", "campaigns")
+# view only (gift cards are issued at the desk or through the API, never in the admin).
+MERCHANDISER_VIEWS = (
+    "customers",
+    "orders",
+    "returns",
+    "giftcards",
+    "messaging",
+    "till",
+    "reporting",
+)
 SUPERUSER_EMAIL = f"admin@{DEMO_EMAIL_DOMAIN}"
 MERCHANDISER_EMAIL = f"merch@{DEMO_EMAIL_DOMAIN}"
 

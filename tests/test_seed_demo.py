@@ -517,3 +517,19 @@ def test_every_store_has_a_register_with_a_few_days_of_shifts(seeded):
                 (s.order.total for s in shift.sales.select_related("order")), Decimal("0.00")
             )
     assert Shift.objects.filter(sales__isnull=False).exists()
+
+
+def test_the_demo_merchandiser_runs_offers_and_newsletters_in_the_admin(seeded, client):
+    """The issue's merchandiser creates promotions and codes and sends newsletters in the
+    admin: the demo login may, and reads gift cards without issuing them there."""
+    merch = get_user_model().objects.get(email="merch@omni.example")
+    client.force_login(merch)
+    for url in (
+        "/admin/promotions/promotion/add/",
+        "/admin/promotions/promotion/",
+        "/admin/campaigns/segment/add/",
+        "/admin/giftcards/giftcard/",
+        "/admin/numbers/",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert not merch.has_perm("giftcards.add_giftcard")
