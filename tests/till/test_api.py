@@ -71,3 +71,49 @@ def test_bad_till_input_is_a_field_error(api, register, shift, shirt):
 def test_no_open_shift(api, register, shirt):
     response = api.post("/api/v1/orders/", _sale(shirt))
     assert response.status_code == 400 and "shift" in str(response.json())
+
+
+def test_a_pos_sale_pays_by_gift_card_on_a_register_only_with_the_redeem_scope(
+    db, register, shift, shirt
+):
+    """On a register a gift card is one more tender (through the one tender service) and
+    needs ``tenders:redeem``; cash without a register is refused with its field."""
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_card_balance, gift_card_issue
+    from omni.api.services import api_key_create
+    from omni.models import ApiScope
+
+    card = gift_card_issue(
+        amount=Decimal("10.00"),
+        source=GiftCard.Source.ISSUED,
+        reason="Goodwill",
+        check_bounds=False,
+    )
+    tenders = [
+        {"kind": "gift_card", "amount": "10.00", "gift_card_code": card.code},
+        {"kind": "cash", "amount": "40.00"},
+    ]
+    scopes = [s for s in ApiScope.values if s != ApiScope.TENDERS_REDEEM]
+    _key, raw = api_key_create(name="POS", scopes=scopes, location_codes=[])
+    limited = Caller()
+    limited.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    refused = limited.post("/api/v1/orders/", _sale(shirt, tenders=tenders))
+    assert refused.status_code == 403 and not Order.objects.exists()
+    assert gift_card_balance(card=card.card) == Decimal("10.00")
+
+    _key, raw = api_key_create(name="POS2", scopes=list(ApiScope.values), location_codes=[])
+    full = Caller()
+    full.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    paid = full.post("/api/v1/orders/", _sale(shirt, tenders=tenders))
+    assert paid.status_code == 201, paid.json()
+    order = Order.objects.get()
+    by = {p.provider: p.amount for p in order.payments.all()}
+    assert by == {"gift_card": Decimal("10.00"), "cash": Decimal("32.50")}
+    assert gift_card_balance(card=card.card) == Decimal("0.00")
+    assert TillSale.objects.get().change_due == Decimal("7.50")
+
+    # Cash without a register is refused with the field to fix.
+    no_register = {k: v for k, v in _sale(shirt, tenders=tenders).items() if k != "register"}
+    no_register["external_reference"] = "POS-43"
+    answer = full.post("/api/v1/orders/", no_register)
+    assert answer.status_code == 400 and "register" in str(answer.json())
