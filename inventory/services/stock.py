@@ -675,6 +675,52 @@ def stock_cycle_count_many(
     return results
 
 
+def stock_sell_many(sales: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Take on-hand off several stock rows (stock id, units) in one conditional UPDATE;
+    {stock id: on-hand after} for the rows it could sell (the others would have sold
+    units reserved for others, and were left as they were). The caller has locked the
+    rows in primary-key order; the condition is still checked by the database on each
+    row as the UPDATE finds it, so two tills racing for the last unit cannot both get it."""
+    q = connection.ops.quote_name
+    wanted = " UNION ALL ".join(["SELECT %s AS sid, %s AS n"] * len(sales))
+    sql = (
+        f"UPDATE {q(_STOCK)} AS s SET on_hand = s.on_hand - v.n, updated_at = %s "
+        f"FROM ({wanted}) AS v WHERE s.id = v.sid AND s.reserved <= s.on_hand - v.n "
+        "RETURNING id, on_hand"
+    )
+    params: list = [timezone.now()]
+    for stock_id, units in sales:
+        params += [stock_id, units]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: row[1] for row in cursor.fetchall()}
+
+
+def _sell_at_once(sales: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Two statements whatever the size of the basket: lock the rows in primary-key
+    order, then one conditional UPDATE over all of them."""
+    if connection.vendor == "postgresql" and len(sales) > 1:
+        # A fixed lock order: two tills selling the same SKUs in opposite orders queue
+        # behind each other instead of deadlocking (one row needs no order).
+        list(
+            Stock.objects.select_for_update()
+            .filter(pk__in=[stock_id for stock_id, _ in sales])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    return stock_sell_many(sales)
+
+
+def _sell_one_by_one(sales: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Older SQLite (no UPDATE ... RETURNING): one conditional UPDATE per row, in
+    primary-key order."""
+    sold: dict[int, int] = {}
+    for stock_id, units in sorted(sales):
+        if result := stock_change(stock_id, on_hand_delta=-units):
+            sold[stock_id] = result[0]
+    return sold
+
+
 @transaction.atomic
 def stock_sell(
     *,
@@ -688,19 +734,26 @@ def stock_sell(
     goes down by each line. Units reserved for others (pickups, carts) are not sold; the
     display shelf is (safety stock is for the web only). All lines or none.
 
-    Locks the stock rows in primary-key order. Raises InsufficientStock naming every
-    short line, InvalidQuantity, UnknownVariant/UnknownLocation."""
+    A constant number of statements whatever the number of lines (the rows are locked in
+    primary-key order, then moved by one conditional UPDATE). Raises InsufficientStock
+    naming every short line, InvalidQuantity, UnknownVariant/UnknownLocation."""
     lines = normalise_lines(lines)
     ids = stock_ids_for((line.variant_id, location_id) for line in lines)
     if len(ids) < len(lines):
         ensure_known(variant_ids=[line.variant_id for line in lines], location_ids=[location_id])
-    ordered = sorted(lines, key=lambda line: ids.get((line.variant_id, location_id), 0))
+    sales = [
+        (ids[(line.variant_id, location_id)], line.quantity)
+        for line in lines
+        if (line.variant_id, location_id) in ids
+    ]
+    sold = {}
+    if sales:
+        sold = _sell_at_once(sales) if can_reserve_many() else _sell_one_by_one(sales)
     short: list[dict[str, int]] = []
     entries: list[StockMovement] = []
-    for line in ordered:
+    for line in lines:
         stock_id = ids.get((line.variant_id, location_id))
-        result = stock_change(stock_id, on_hand_delta=-line.quantity) if stock_id else None
-        if result is None:
+        if stock_id not in sold:
             short.append(
                 shortage(
                     variant_id=line.variant_id,
@@ -715,7 +768,7 @@ def stock_sell(
                 variant_id=line.variant_id,
                 location_id=location_id,
                 delta=-line.quantity,
-                on_hand_after=result[0],
+                on_hand_after=sold[stock_id],
                 reason=Reason.SALE,
                 reference=reference,
                 associate=associate,
@@ -723,5 +776,6 @@ def stock_sell(
             )
         )
     if short:
+        # The atomic block rolls back the rows the UPDATE did move.
         raise InsufficientStock(gettext("Not enough stock to sell."), lines=short)
     return movements_record(entries)

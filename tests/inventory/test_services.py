@@ -212,6 +212,40 @@ def test_a_multi_line_sale_is_all_or_nothing_and_names_every_short_line(store):
     assert StockMovement.objects.filter(reason="sale").count() == 0
 
 
+def test_a_floor_sale_takes_the_same_number_of_queries_for_two_lines_or_twenty(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    stocks = [f.StockFactory(location=store, on_hand=5) for _ in range(20)]
+
+    def sell(n):
+        with CaptureQueriesContext(connection) as queries:
+            services.stock_sell(location_id=store.pk, lines=[(s.variant_id, 1) for s in stocks[:n]])
+        return len(queries)
+
+    sell(2)  # warms the per-process cache of webhook subscriptions
+    assert sell(20) == sell(2)
+    assert {s.on_hand for s in Stock.objects.filter(pk__in=[s.pk for s in stocks])} == {2, 4}
+    assert_ledger_true()
+
+
+def test_selling_row_by_row_where_sqlite_is_too_old_for_one_statement(store, monkeypatch):
+    from inventory.services import stock
+
+    monkeypatch.setattr(stock, "can_reserve_many", lambda: False)
+    a, b = f.StockFactory(location=store, on_hand=2), f.StockFactory(location=store, on_hand=1)
+    with pytest.raises(services.InsufficientStock) as error:
+        services.stock_sell(location_id=store.pk, lines=[(a.variant_id, 2), (b.variant_id, 2)])
+    assert [line["variant_id"] for line in error.value.details["lines"]] == [b.variant_id]
+    a.refresh_from_db()
+    assert a.on_hand == 2
+    entries = services.stock_sell(
+        location_id=store.pk, lines=[(a.variant_id, 2), (b.variant_id, 1)]
+    )
+    assert sorted(e.on_hand_after for e in entries) == [0, 0]
+    assert_ledger_true()
+
+
 def test_restock_from_a_return_adds_to_on_hand(stock):
     ret = f.ReturnFactory(location=stock.location)
     entry = services.stock_restock_return(
