@@ -367,7 +367,7 @@ class ManualDiscountSerializer(serializers.Serializer):
 
 
 # Tenders a till sale alone takes (on a register): the drawer's cash, a card present.
-REGISTER_TENDERS = ("cash", "card")
+REGISTER_TENDERS = ("cash", "card", "qr")
 LEDGER_TENDERS = ("gift_card", "loyalty_points", "store_credit")
 
 
@@ -377,7 +377,8 @@ class TenderInputSerializer(serializers.Serializer):
         choices=list(dict.fromkeys((*LEDGER_TENDERS, *till_services.tender_kinds()))),
         help_text="gift_card (with gift_card_code); loyalty_points and store_credit: the "
         "order's customer's; with `register` also cash (what was handed over, change given "
-        "back) and card (a card present, with card_number)",
+        "back), card (a card present, with card_number) and qr (a bank-app QR payment the "
+        "POS saw arrive, with its reference)",
     )
     amount = serializers.DecimalField(
         max_digits=18,
@@ -395,10 +396,26 @@ class TenderInputSerializer(serializers.Serializer):
         max_length=30, required=False, allow_blank=True, default="", write_only=True
     )
 
+    reference = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="qr: the reference the QR code carried (kept on the payment)",
+    )
+
     def validate(self, attrs):
         if attrs["kind"] in REGISTER_TENDERS and attrs.get("amount") is None:
             raise serializers.ValidationError(
                 {"amount": [exceptions.ErrorDetail(_("Give the amount."), "required")]}
+            )
+        if attrs["kind"] == "qr" and not attrs.get("reference", "").strip():
+            raise serializers.ValidationError(
+                {
+                    "reference": [
+                        exceptions.ErrorDetail(_("Give the QR payment's reference."), "required")
+                    ]
+                }
             )
         if attrs["kind"] == "gift_card" and not attrs["gift_card_code"].strip():
             raise serializers.ValidationError(
@@ -466,7 +483,9 @@ class OrderCreateSerializer(serializers.Serializer):
         if "register" in attrs or at_register:
             problems = {}
             if "register" not in attrs:
-                problems["register"] = _("Cash and card tenders are taken on a register: name it.")
+                problems["register"] = _(
+                    "Cash, card and QR tenders are taken on a register: name it."
+                )
             elif "tenders" not in attrs:
                 problems["tenders"] = _("Say how the sale was paid.")
             if attrs.get("payment") is not None:
@@ -706,7 +725,9 @@ def _till_sale(
                 kind=t["kind"],
                 amount=t["amount"],
                 card_number=t.get("card_number", ""),
-                reference=t.get("gift_card_code", "").strip(),
+                reference=(
+                    t.get("reference", "") if t["kind"] == "qr" else t.get("gift_card_code", "")
+                ).strip(),
             )
             for t in data["tenders"]
         ],

@@ -578,6 +578,22 @@ class Payment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} [{self.status}]"
 
+    @property
+    def is_qr(self) -> bool:
+        """Paid by a bank app scanning a QR code (the configured QR provider or the test
+        one), online or at a till."""
+        return self.provider in {
+            self.Provider.QR_TEST,
+            getattr(settings, "OMNI_QR_PAYMENT_PROVIDER", self.Provider.QR_TEST),
+        }
+
+    @property
+    def method_label(self) -> str:
+        """How a person names the way this was paid, on a receipt or a report row."""
+        if self.is_qr:
+            return str(_("QR payment"))
+        return str(self.get_provider_display())
+
 
 class Refund(TypedReference):
     """Money back to a payment. ``reference`` points at the return that caused it."""

@@ -142,9 +142,25 @@ def _sell_context(request: HttpRequest, register: Register, state: dict, **extra
         "codes": state.get("codes", []),
         "manual": state.get("manual"),
         "may_discount": _may_discount(request),
+        "qr": _qr_context(state, currency=quote.totals.currency),
+        "qr_offered": services.QR in services.tender_kinds_offered(),
     }
     context.update(extra)
     return context
+
+
+def _qr_context(state: dict, *, currency: str) -> dict | None:
+    """The QR code on the screen for this sale, if one is shown."""
+    qr = state.get("qr")
+    if not qr:
+        return None
+    amount = Decimal(qr["amount"])
+    try:
+        svg = services.qr_tender_svg(amount=amount, currency=currency, reference=qr["reference"])
+    except ValueError:
+        # The QR merchant is not set up (OMNI_QR_MERCHANT_ID) or cannot carry the amount.
+        return {"amount": amount, "reference": qr["reference"], "svg": "", "unavailable": True}
+    return {"amount": amount, "reference": qr["reference"], "svg": svg}
 
 
 # --- pick a register ---------------------------------------------------------------------
@@ -398,6 +414,8 @@ def till_basket(request: HttpRequest, register_id: int) -> HttpResponse:
     register = _register(request, register_id)
     state = _state(request, register)
     _basket_change(request, register, state)
+    # A QR code shown was for the basket as it was: a changed basket needs a new one.
+    state.pop("qr", None)
     go_to = state.pop("redirect", None)
     _save(request, register, state)
     if go_to:
@@ -411,10 +429,10 @@ def till_basket(request: HttpRequest, register_id: int) -> HttpResponse:
     return redirect("backoffice:till-sell", register_id=register.pk)
 
 
-def _tenders_from(post) -> list[services.Tender] | str:
+def _tenders_from(post, state: dict) -> list[services.Tender] | str:
     """The pay form's tenders: a gift card (code and amount), the attached customer's
-    points or store credit (amounts), a card present, and cash last (change is given on
-    it)."""
+    points or store credit (amounts), a card present, the QR code shown when the
+    associate says its money arrived, and cash last (change is given on it)."""
     fields = ("cash", "card_amount", "gift_card_amount", "points_amount", "credit_amount")
     amounts = {name: _money_input(post.get(name, "")) for name in fields}
     if any(post.get(name) and amounts[name] is None for name in fields):
@@ -441,9 +459,39 @@ def _tenders_from(post) -> list[services.Tender] | str:
                 kind=services.CARD, amount=card, card_number=post.get("card_number", "")
             )
         )
+    if post.get("qr_received") and state.get("qr"):
+        tenders.append(
+            services.Tender(
+                kind=services.QR,
+                amount=Decimal(state["qr"]["amount"]),
+                reference=state["qr"]["reference"],
+            )
+        )
     if cash:
         tenders.append(services.Tender(kind=services.CASH, amount=cash))
     return tenders
+
+
+def _qr_show(request: HttpRequest, register: Register, state: dict) -> str:
+    """Put a QR code for the typed amount (or everything due) on the screen; an error
+    to say, else ""."""
+    if services.QR not in services.tender_kinds_offered():
+        return _("This way to pay is not available.")
+    raw = request.POST.get("qr_amount", "").strip()
+    amount = _money_input(raw)
+    if raw and amount is None:
+        return _("Enter amounts as numbers.")
+    due = _sell_context(request, register, state)["quote"].due
+    amount = due if amount is None else amount
+    if amount <= ZERO or amount > due:
+        return _("The QR amount must be above zero and at most the %(due)s due.") % {
+            "due": format_money(due)
+        }
+    state["qr"] = {
+        "amount": str(to_money(amount)),
+        "reference": services.qr_tender_reference(state["key"]),
+    }
+    return ""
 
 
 @require_POST
@@ -455,7 +503,17 @@ def till_pay(request: HttpRequest, register_id: int) -> HttpResponse:
     register = _register(request, register_id)
     state = _state(request, register)
     shift = services.shift_current(register=register)
-    tenders = _tenders_from(request.POST)
+    action = request.POST.get("action", "")
+    if action in ("qr", "qr_cancel"):
+        error = ""
+        if action == "qr":
+            error = _qr_show(request, register, state)
+        else:
+            state.pop("qr", None)
+        _save(request, register, state)
+        context = _sell_context(request, register, state, pay_error=error, pay_post=request.POST)
+        return render(request, "backoffice/till/sell.html", context, status=400 if error else 200)
+    tenders = _tenders_from(request.POST, state)
     error = ""
     if shift is None:
         error = _("Open a shift on this register first.")
@@ -582,6 +640,8 @@ def _tender_rows(report: services.ShiftReport) -> list[dict]:
     for provider in sorted(set(report.by_tender) | set(report.refunds_by_tender)):
         if provider == card_provider:
             label = _("Card")
+        elif Payment(provider=provider).is_qr:
+            label = _("QR payment")
         else:
             label = dict(Payment.Provider.choices).get(provider, provider)
         rows.append(

@@ -74,11 +74,24 @@ def qr_payment_of(order: Order) -> Payment | None:
 
 def qr_payment_svg(payment: Payment, *, scale: int = 5) -> str:
     """The QR code of a payment as inline SVG markup (for the page, not an image file)."""
+    return qr_code_svg(
+        provider_name=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+        reference=payment.order.number,
+        scale=scale,
+    )
+
+
+def qr_code_svg(
+    *, provider_name: str, amount: Decimal, currency: str, reference: str, scale: int = 5
+) -> str:
+    """The QR code a bank app scans to pay ``amount`` with ``reference`` through the QR
+    provider ``provider_name``, as inline SVG markup (an order's page, a till's screen)."""
     import segno
 
-    provider = payment_provider_for(payment.provider)
-    payload = provider.qr_payload(
-        amount=payment.amount, currency=payment.currency, reference=payment.order.number
+    payload = payment_provider_for(provider_name).qr_payload(
+        amount=amount, currency=currency, reference=reference
     )
     return segno.make(payload, error="m", micro=False).svg_inline(
         scale=scale, border=2, dark="#1d1d1f"

@@ -117,3 +117,24 @@ def test_a_pos_sale_pays_by_gift_card_on_a_register_only_with_the_redeem_scope(
     no_register["external_reference"] = "POS-43"
     answer = full.post("/api/v1/orders/", no_register)
     assert answer.status_code == 400 and "register" in str(answer.json())
+
+
+def test_an_external_pos_posts_a_qr_tender_with_its_reference(
+    api, register, shift, shirt, settings
+):
+    from omni.markets import build_market
+
+    settings.OMNI_MARKET_CONFIG = build_market("TH", {"default_language": "en"})
+    settings.OMNI_CURRENCY = "THB"
+    us_style = [{"kind": "qr", "amount": "40.00", "reference": "R"}]
+    missing = api.post("/api/v1/orders/", _sale(shirt, tenders=[{"kind": "qr", "amount": "40"}]))
+    assert missing.status_code == 400 and "reference" in str(missing.json())
+    tenders = [{"kind": "qr", "amount": "40.00", "reference": "BANK-REF-9"}]
+    made = api.post("/api/v1/orders/", _sale(shirt, tenders=tenders))
+    assert made.status_code == 201, made.json()
+    payment = Order.objects.get().payments.get()
+    assert (payment.provider, payment.provider_reference) == ("qr_test", "BANK-REF-9")
+    settings.OMNI_MARKET_CONFIG = build_market("US")
+    settings.OMNI_CURRENCY = "USD"
+    refused = api.post("/api/v1/orders/", _sale(shirt, tenders=us_style, external_reference="2"))
+    assert refused.status_code == 400 and "not available" in str(refused.json())

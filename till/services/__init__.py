@@ -26,10 +26,14 @@ from till.services.tendering import (
     CASH,
     GIFT_CARD,
     LOYALTY_POINTS,
+    QR,
     STORE_CREDIT,
     Tender,
+    qr_tender_reference,
+    qr_tender_svg,
     tender_kind_register,
     tender_kinds,
+    tender_kinds_offered,
 )
 
 __all__ = [
@@ -37,11 +41,14 @@ __all__ = [
     "CASH",
     "GIFT_CARD",
     "LOYALTY_POINTS",
+    "QR",
     "STORE_CREDIT",
     "Quote",
     "ShiftReport",
     "Tender",
     "manager_may_oversell",
+    "qr_tender_reference",
+    "qr_tender_svg",
     "register_create",
     "sale_complete",
     "sale_flagged_place",
@@ -57,5 +64,6 @@ __all__ = [
     "shift_report",
     "tender_kind_register",
     "tender_kinds",
+    "tender_kinds_offered",
     "variance_limit",
 ]

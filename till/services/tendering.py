@@ -1,9 +1,9 @@
 """How a till sale is paid: one or more tenders, taken inside the sale's transaction after
 the order is placed, all or nothing.
 
-A tender kind is a small object registered by name (``tender_kind_register``): cash and a
-card present are built in; gift card, store credit and loyalty points plug in as further
-kinds (``orders.services.tenders`` when it lands) without the till changing. Kinds that
+A tender kind is a small object registered by name (``tender_kind_register``): cash, a
+card present, a bank-app QR code, gift card, store credit and loyalty points (the last
+three through ``orders.services.tenders``); another plugs in without the till changing. Kinds that
 are not cash are taken first, each for the amount it names (at most what is left); cash
 then covers the rest, and what was handed over beyond it is the change."""
 
@@ -27,6 +27,7 @@ CARD = "card"
 GIFT_CARD = "gift_card"
 STORE_CREDIT = "store_credit"
 LOYALTY_POINTS = "loyalty_points"
+QR = "qr"
 # Above any sale: a typing slip (and beyond the money columns).
 TENDER_MAX = Decimal("1000000000")
 
@@ -98,6 +99,33 @@ class CardPresentKind:
         )
 
 
+class QrKind:
+    """A bank-app QR code for the amount, shown on the till's screen (PromptPay in
+    Thailand, the EMVCo shape elsewhere: ``orders.services.qr_payments``), scanned by the
+    customer and confirmed by the associate who sees the money arrive in the store's bank
+    app: the payment is recorded captured with the code's ``reference``. The till does not
+    wait for the bank's callback (the shopper is at the counter, and the callback finds
+    only online orders' pending payments)."""
+
+    @property
+    def provider(self) -> str:
+        return payments.qr_provider_name()
+
+    def validate(self, tender: Tender) -> None:
+        if not tender.reference.strip():
+            raise TenderInvalid(_("Show the QR code to the customer first."), field="qr")
+
+    def take(self, *, order: Order, tender: Tender, amount: Decimal) -> Payment:
+        return payments.payment_tender_record(
+            order=order, provider=self.provider, amount=amount, reference=tender.reference
+        )
+
+    def undo(self, *, payment: Payment) -> None:
+        # The money is in the store's account and the confirmation stays with the sale in
+        # progress, so a retry after a declined card counts it again; nothing to give back.
+        return None
+
+
 class LedgerKind:
     """A gift card (its code in ``reference``), the customer's store credit or loyalty
     points: taken through the one tender service (orders.services.tenders), which locks
@@ -133,7 +161,27 @@ _KINDS: dict[str, TenderKind] = {
     GIFT_CARD: LedgerKind(Payment.Provider.GIFT_CARD),
     STORE_CREDIT: LedgerKind(Payment.Provider.STORE_CREDIT),
     LOYALTY_POINTS: LedgerKind(Payment.Provider.LOYALTY_POINTS),
+    QR: QrKind(),
 }
+
+
+def qr_tender_reference(sale_key: str) -> str:
+    """What the till's QR code carries as its reference (and the payment keeps): made from
+    the sale's idempotency key, so one sale shows one code however often it is shown."""
+    return "T" + "".join(ch for ch in sale_key if ch.isalnum())[:12].upper()
+
+
+def qr_tender_svg(*, amount: Decimal, currency: str, reference: str) -> str:
+    """The QR code for ``amount`` of a sale at the till, as inline SVG markup."""
+    from orders.services.qr_payments import qr_code_svg
+
+    return qr_code_svg(
+        provider_name=payments.qr_provider_name(),
+        amount=to_money(amount, currency),
+        currency=currency,
+        reference=reference,
+        scale=6,
+    )
 
 
 def tender_kind_register(name: str, kind: TenderKind) -> None:
@@ -145,6 +193,16 @@ def tender_kinds() -> tuple[str, ...]:
     return tuple(_KINDS)
 
 
+def tender_kinds_offered() -> tuple[str, ...]:
+    """The kinds this shop's till offers: all of them, but a QR code only where the
+    market pays by bank-app QR (``Market.payment_methods``: Thailand, Vietnam, the
+    Philippines, Iran; a US shop has no QR scheme to show)."""
+    from omni.markets import current_market
+
+    qr_here = payments.METHOD_QR in current_market().payment_methods
+    return tuple(name for name in _KINDS if name != QR or qr_here)
+
+
 def tenders_check(*, tenders: Sequence[Tender], due: Decimal, currency: str) -> None:
     """Refuse before anything is written: an unknown kind, an amount not above zero, more
     than is due on the non-cash tenders, everything together below what is due."""
@@ -152,9 +210,10 @@ def tenders_check(*, tenders: Sequence[Tender], due: Decimal, currency: str) -> 
         raise TenderInvalid(_("Choose how the customer pays."), field="tenders")
     non_cash = ZERO
     total = ZERO
+    offered = tender_kinds_offered()
     for tender in tenders:
         kind = _KINDS.get(tender.kind)
-        if kind is None:
+        if kind is None or tender.kind not in offered:
             raise TenderInvalid(_("This way to pay is not available."), field="tenders")
         amount = to_money(tender.amount, currency)
         if amount <= ZERO:
