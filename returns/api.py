@@ -141,7 +141,14 @@ class ReturnCreateSerializer(ReturnOrderRefSerializer):
         max_length=30, required=False, help_text="Employee code (a manager to override)"
     )
     lines = ReceivedLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-    refund_method = serializers.ChoiceField(choices=Return.RefundMethod.choices)
+    # An exchange at the till hands a card's code to the till's screen: not for the API.
+    refund_method = serializers.ChoiceField(
+        choices=[
+            choice
+            for choice in Return.RefundMethod.choices
+            if choice[0] != Return.RefundMethod.TILL_EXCHANGE
+        ]
+    )
     exchange = ExchangeInputSerializer(many=True, required=False, max_length=MAX_LINES)
     override_reason = serializers.CharField(
         max_length=255, required=False, allow_blank=True, default=""

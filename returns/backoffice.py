@@ -26,6 +26,7 @@ from customers.models import List
 from customers.selectors import tasks_due
 from inventory.selectors import transfer_counts
 from omni.errors import DomainError
+from omni.money import format_money
 from orders.errors import OrderNotFound
 from orders.selectors import cart_recovery_metrics, order_detail, order_find, pickup_counts
 from orders.services.fulfilments import pickup_reminder_before
@@ -41,6 +42,7 @@ from returns.selectors import (
 )
 from returns.services import return_receive
 from stores.surface import backoffice_view
+from till import surface as till_surface
 
 SEARCH_LIMIT = 25
 EXPECTED_LIMIT = 20
@@ -248,15 +250,22 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
     options = _exchange_options(rows)
     errors: dict[str, str] = {}
     error = ""
+    till_register = till_surface.exchange_register(request, location=request.location)
+    refund_method = request.POST.get("refund_method", "")
     if request.method == "POST":
         try:
+            if refund_method == Return.RefundMethod.TILL_EXCHANGE and till_register is None:
+                raise _FormError(
+                    _("Open a shift on a till first (or ring up on the till you will use)."),
+                    "refund_method",
+                )
             lines, exchange = _read_lines(request, rows, options)
             done = return_receive(
                 order=order,
                 location=request.location,
                 associate=request.associate,
                 lines=lines,
-                refund_method=request.POST.get("refund_method", ""),
+                refund_method=refund_method,
                 exchange_variants=exchange,
                 override_reason=request.POST.get("override_reason", ""),
                 existing_return=existing,
@@ -276,6 +285,28 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 error = refusal.message
         else:
+            if refund_method == Return.RefundMethod.TILL_EXCHANGE:
+                # The new sale: the returned value waits on the till as its first tender.
+                till_surface.exchange_begin(
+                    request,
+                    register=till_register,
+                    return_number=done.number,
+                    code=done.exchange_code,
+                    amount=done.refund_total,
+                    customer_id=done.customer_id,
+                )
+                messages.success(
+                    request,
+                    _(
+                        "Return %(number)s taken: %(amount)s pays first on this sale. "
+                        "Scan what the customer takes instead."
+                    )
+                    % {
+                        "number": done.number,
+                        "amount": format_money(done.refund_total, done.currency),
+                    },
+                )
+                return redirect("backoffice:till-sell", register_id=till_register.pk)
             messages.success(
                 request,
                 _("Return %(number)s taken; the receipt has been emailed.")
@@ -318,7 +349,12 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
         "reasons": ReturnLine.Reason.choices,
         "conditions": [c for c in ReturnLine.Condition.choices if c[0]],
         "dispositions": [d for d in ReturnLine.Disposition.choices if d[0]],
-        "refund_methods": Return.RefundMethod.choices,
+        # An exchange at the till needs a till with an open shift to ring it up on.
+        "refund_methods": [
+            choice
+            for choice in Return.RefundMethod.choices
+            if choice[0] != Return.RefundMethod.TILL_EXCHANGE or till_register is not None
+        ],
         "refund_method": request.POST.get("refund_method", Return.RefundMethod.ORIGINAL),
         "override_reason": request.POST.get("override_reason", ""),
         "needs_override": any(item["row"].overridable for item in items),

@@ -29,6 +29,9 @@ class Return(TimeStampedModel):
         ORIGINAL = "original", _("Original payment")
         STORE_CREDIT = "store_credit", _("Store credit")
         EXCHANGE = "exchange", _("Exchange")
+        # The value becomes a tender for a new sale rung up at the till (carried on a new
+        # gift card, so a walk-in shopper can spend it and keep what is left).
+        TILL_EXCHANGE = "till_exchange", _("Exchange at the till")
 
     number = models.CharField(
         max_length=20, unique=True, help_text=_("The return code"), verbose_name=_("number")

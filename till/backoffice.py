@@ -29,6 +29,7 @@ from catalog.selectors import variant_for_code, variants_find
 from customers import services as customer_services
 from customers.models import Channel, ConsentState, ContactChannel, Customer
 from customers.selectors import customer_search
+from giftcards.services import gift_card_balance, gift_card_find
 from omni.email import absolute_url
 from omni.errors import DomainError
 from omni.money import ZERO, format_money, to_money
@@ -39,7 +40,7 @@ from orders.services import ManualDiscount
 from orders.services.numbers import looks_like_order_number, order_code_data_uri
 from orders.services.payments import card_provider_name
 from stores.surface import backoffice_view
-from till import selectors, services
+from till import selectors, services, surface
 from till.errors import ShiftNotOpen
 from till.models import Register, Shift, TillSale
 
@@ -50,20 +51,12 @@ MAX_AMOUNT = Decimal("1000000000")
 # --- the basket in progress (session) ------------------------------------------------------
 
 
-def _state_key(register: Register) -> str:
-    return f"till:{register.pk}"
-
-
 def _state(request: HttpRequest, register: Register) -> dict:
-    state = request.session.get(_state_key(register)) or {}
-    state.setdefault("lines", {})
-    state.setdefault("customer_id", None)
-    state.setdefault("key", uuid.uuid4().hex)
-    return state
+    return surface.basket_state(request, register.pk)
 
 
 def _save(request: HttpRequest, register: Register, state: dict) -> None:
-    request.session[_state_key(register)] = state
+    surface.basket_state_save(request, register.pk, state)
 
 
 def _register(request: HttpRequest, register_id: int) -> Register:
@@ -143,6 +136,7 @@ def _sell_context(request: HttpRequest, register: Register, state: dict, **extra
         "manual": state.get("manual"),
         "may_discount": _may_discount(request),
         "qr": _qr_context(state, currency=quote.totals.currency),
+        "exchange": state.get("exchange"),
         "qr_offered": services.QR in services.tender_kinds_offered(),
     }
     context.update(extra)
@@ -343,6 +337,22 @@ def _basket_change(request: HttpRequest, register: Register, state: dict) -> Non
     if action == "undiscount":
         state.pop("manual", None)
         return
+    if action == "exchange_end":
+        exchange = state.pop("exchange", None)
+        if exchange:
+            messages.info(
+                request,
+                _(
+                    "The customer keeps %(amount)s from return %(number)s on gift card "
+                    "%(code)s: write the code down for them or print the return's receipt."
+                )
+                % {
+                    "amount": format_money(Decimal(exchange["amount"])),
+                    "number": exchange["return"],
+                    "code": exchange["code"],
+                },
+            )
+        return
     if action == "clear":
         state.update(lines={}, customer_id=None, codes=[])
         state.pop("manual", None)
@@ -439,6 +449,16 @@ def _tenders_from(post, state: dict) -> list[services.Tender] | str:
         return _("Enter amounts as numbers.")
     cash, card = amounts["cash"], amounts["card_amount"]
     tenders = []
+    if exchange := state.get("exchange"):
+        # The returned value pays first, as much of the sale as it covers.
+        tenders.append(
+            services.Tender(
+                kind=services.GIFT_CARD,
+                amount=Decimal(exchange["amount"]),
+                reference=exchange["code"],
+                up_to_due=True,
+            )
+        )
     if amounts["gift_card_amount"]:
         tenders.append(
             services.Tender(
@@ -470,6 +490,22 @@ def _tenders_from(post, state: dict) -> list[services.Tender] | str:
     if cash:
         tenders.append(services.Tender(kind=services.CASH, amount=cash))
     return tenders
+
+
+def _exchange_left_keep(request: HttpRequest, exchange: dict, *, number: str) -> None:
+    """What an exchange's card still holds after the new sale, for the receipt to show
+    once with the card's code (the customer keeps the card; the code is not stored)."""
+    try:
+        card = gift_card_find(code=exchange["code"], usable=False)
+    except DomainError:
+        return
+    left = gift_card_balance(card=card)
+    if left > ZERO:
+        request.session[f"till:exchange_left:{number}"] = {
+            "code": exchange["code"],
+            "amount": str(left),
+            "currency": card.currency,
+        }
 
 
 def _qr_show(request: HttpRequest, register: Register, state: dict) -> str:
@@ -545,6 +581,8 @@ def till_pay(request: HttpRequest, register_id: int) -> HttpResponse:
                 register,
                 {"lines": {}, "customer_id": None, "codes": [], "key": uuid.uuid4().hex},
             )
+            if state.get("exchange") and sale.order_id:
+                _exchange_left_keep(request, state["exchange"], number=sale.order.number)
             if sale.order_id is None:
                 messages.warning(request, _("Sale kept for the manager: stock is short."))
                 return redirect("backoffice:till-sell", register_id=register.pk)
@@ -577,6 +615,8 @@ def till_receipt(request: HttpRequest, number: str) -> HttpResponse:
         {
             "order": order,
             "sale": sale,
+            # Shown (and printed) once: the exchange credit the customer keeps on a card.
+            "exchange_left": request.session.pop(f"till:exchange_left:{order.number}", None),
             "gift": request.GET.get("gift") == "1",
             "done": request.GET.get("done") == "1",
             "code_image": order_code_data_uri(order.number, scale=4),

@@ -1,4 +1,5 @@
-"""Exchanges: the returned value pays for replacement sizes at the same counter.
+"""Exchanges: the returned value pays for replacement sizes at the same counter, or
+becomes a tender for a new sale rung up at the till (``exchange_credit_issue``).
 
 The value is credited to the customer's store credit (noted as for the exchange), then
 ``orders.services.order_place`` makes a store order for the replacements at this store,
@@ -88,3 +89,30 @@ def exchange_place(
         "exchange_fulfilment": "carry_out" if carry_out else "pickup",
         "store_credit_entry_id": entry.pk if entry else None,
     }
+
+
+def exchange_credit_issue(
+    *, return_request: Return, amount: Decimal, location: Location, associate: Associate
+) -> dict:
+    """The returned value as a tender for a new sale at the till: a new gift card worth
+    ``amount`` (issued as a refund, on the return's customer), which the till takes first
+    for what the customer buys instead; what the new sale does not use stays on the card
+    the customer keeps. The plain code is known only now: it is set on
+    ``return_request.exchange_code`` (not stored) for the screen that carries it to the
+    till. Returns what was done, for the timeline."""
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_card_issue
+
+    issued = gift_card_issue(
+        amount=amount,
+        source=GiftCard.Source.REFUND,
+        currency=return_request.currency,
+        reason=f"Exchange at the till for return {return_request.number}",
+        issued_by=associate.user,
+        customer=return_request.customer,
+        reference=return_request,
+        location=location,
+        check_bounds=False,
+    )
+    return_request.exchange_code = issued.code
+    return {"exchange_gift_card_id": issued.card.pk}

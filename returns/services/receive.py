@@ -27,7 +27,7 @@ from returns.errors import (
     NoWarehouse,
 )
 from returns.models import Return, ReturnLine
-from returns.services.exchange import exchange_place
+from returns.services.exchange import exchange_credit_issue, exchange_place
 from returns.services.policy import return_policy_check
 from returns.services.records import (
     RequestedLine,
@@ -79,6 +79,16 @@ TIMELINE = stored_text.register(
                 "%(amount)s into an exchange",
                 "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
                 "%(amount)s into an exchange",
+                "count",
+            ),
+            amount=money_text,
+        ),
+        "return.received_till_exchange": stored_text.Template(
+            ngettext_lazy(
+                "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s towards a new sale at the till",
+                "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s towards a new sale at the till",
                 "count",
             ),
             amount=money_text,
@@ -183,6 +193,10 @@ def _refund(
             return_request=return_request, amount=amount, location=location
         )
         return {"store_credit_entry_id": entry.pk if entry else None}
+    if refund_method == RefundMethod.TILL_EXCHANGE:
+        return exchange_credit_issue(
+            return_request=return_request, amount=amount, location=location, associate=associate
+        )
     returned = {line.order_line_id: line.quantity for line in lines}
     return exchange_place(
         return_request=return_request,

@@ -41,7 +41,10 @@ class Tender:
     kind: str
     amount: Decimal
     card_number: str = field(default="", repr=False)
-    reference: str = ""
+    reference: str = field(default="", repr=False)
+    # Pays what it can of what is due, up to ``amount`` (an exchange's card: its whole
+    # value is offered, the sale takes what it costs and the rest stays on the card).
+    up_to_due: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def tenders_check(*, tenders: Sequence[Tender], due: Decimal, currency: str) -> 
             raise TenderInvalid(_("Enter amounts as numbers."), field=tender.kind)
         kind.validate(tender)
         total += to_money(tender.amount, currency)
-        if tender.kind != CASH:
+        if tender.kind != CASH and not tender.up_to_due:
             non_cash += to_money(tender.amount, currency)
     if non_cash > due:
         raise TenderInvalid(
