@@ -74,6 +74,10 @@ class Market:
     # (OMNI_GIFT_CARD_MIN / OMNI_GIFT_CARD_MAX override).
     gift_card_min: Decimal = Decimal("0")
     gift_card_max: Decimal = Decimal("0")
+    # The largest difference between counted and expected cash an associate may close a
+    # till's shift with (above it, a manager): a local price point, like shipping
+    # (OMNI_TILL_VARIANCE_LIMIT overrides).
+    till_variance_limit: Decimal = Decimal("0")
     # The seller's tax ID printed on receipts and tax invoices (empty: none printed).
     seller_tax_id: str = ""
     # The seller's legal name and registered address on receipts and tax invoices (empty
@@ -124,6 +128,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             high_value_cart=Decimal("300.00"),
             gift_card_min=Decimal("5"),
             gift_card_max=Decimal("500"),
+            till_variance_limit=Decimal("5.00"),
             tax_name="sales_tax",
             sales_tax_table="us_states",
         ),
@@ -145,6 +150,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             high_value_cart=Decimal("10000"),
             gift_card_min=Decimal("100"),
             gift_card_max=Decimal("20000"),
+            till_variance_limit=Decimal("100"),
         ),
         "VN": Market(
             code="VN",
@@ -165,6 +171,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             high_value_cart=Decimal("7000000"),
             gift_card_min=Decimal("100000"),
             gift_card_max=Decimal("10000000"),
+            till_variance_limit=Decimal("100000"),
         ),
         "PH": Market(
             code="PH",
@@ -184,6 +191,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             high_value_cart=Decimal("15000"),
             gift_card_min=Decimal("250"),
             gift_card_max=Decimal("25000"),
+            till_variance_limit=Decimal("200"),
         ),
         "IR": Market(
             code="IR",
@@ -204,6 +212,7 @@ MARKETS: Mapping[str, Market] = MappingProxyType(
             high_value_cart=Decimal("150000000"),
             gift_card_min=Decimal("5000000"),
             gift_card_max=Decimal("1000000000"),
+            till_variance_limit=Decimal("5000000"),
         ),
     }
 )
@@ -240,6 +249,7 @@ def _coerce(name: str, value: object) -> object:
         "free_shipping_over",
         "high_value_cart",
         "gift_card_min",
+        "till_variance_limit",
         "gift_card_max",
     ):
         return Decimal(str(value))

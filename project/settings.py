@@ -578,9 +578,10 @@ OMNI_TAX_RATE = str(OMNI_MARKET_CONFIG.standard_tax_rate)
 # overrides for a shop that charges its local rate ({"NY": "0.08875"}).
 OMNI_SALES_TAX_RATES = env.json("OMNI_SALES_TAX_RATES", default={})
 # The till: the largest counted-vs-expected cash difference an associate may close a
-# shift with (above it, a manager); whether a manager may sell beyond what a store holds
-# (the sale is kept, flagged for a stock count).
-OMNI_TILL_VARIANCE_LIMIT = env.str("OMNI_TILL_VARIANCE_LIMIT", default="5.00")
+# shift with (above it, a manager; blank: the market's till_variance_limit, a local price
+# point); whether a manager may sell beyond what a store holds (the sale is kept, flagged
+# for a stock count).
+OMNI_TILL_VARIANCE_LIMIT = env.str("OMNI_TILL_VARIANCE_LIMIT", default="")
 OMNI_TILL_MANAGER_OVERSELL = env.bool("OMNI_TILL_MANAGER_OVERSELL", default=False)
 # Who gives a discount by hand at the till: managers, associates or none (the amount is
 # bounded by OMNI_MAX_MANUAL_DISCOUNT_PERCENT in the pricing function).

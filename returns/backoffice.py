@@ -250,13 +250,18 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
     options = _exchange_options(rows)
     errors: dict[str, str] = {}
     error = ""
-    till_register = till_surface.exchange_register(request, location=request.location)
+    open_registers = till_surface.registers_open(location=request.location)
+    till_register = till_surface.register_in_use(
+        request, open_here=open_registers, chosen=request.POST.get("register", "")
+    )
     refund_method = request.POST.get("refund_method", "")
     if request.method == "POST":
         try:
             if refund_method == Return.RefundMethod.TILL_EXCHANGE and till_register is None:
                 raise _FormError(
-                    _("Open a shift on a till first (or ring up on the till you will use)."),
+                    _("Choose the till that rings up the exchange.")
+                    if open_registers
+                    else _("Open a shift on a till first."),
                     "refund_method",
                 )
             lines, exchange = _read_lines(request, rows, options)
@@ -285,6 +290,7 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 error = refusal.message
         else:
+            till_surface.return_refunds_paid_at(till_register, return_request=done)
             if refund_method == Return.RefundMethod.TILL_EXCHANGE:
                 # The new sale: the returned value waits on the till as its first tender.
                 till_surface.exchange_begin(
@@ -353,9 +359,11 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
         "refund_methods": [
             choice
             for choice in Return.RefundMethod.choices
-            if choice[0] != Return.RefundMethod.TILL_EXCHANGE or till_register is not None
+            if choice[0] != Return.RefundMethod.TILL_EXCHANGE or open_registers
         ],
         "refund_method": request.POST.get("refund_method", Return.RefundMethod.ORIGINAL),
+        # Several tills open and none in use by this associate: which drawer pays out.
+        "registers_to_choose": open_registers if till_register is None else [],
         "override_reason": request.POST.get("override_reason", ""),
         "needs_override": any(item["row"].overridable for item in items),
     }

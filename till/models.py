@@ -140,6 +140,29 @@ class CashMove(models.Model):
         return f"{self.amount} {self.reason}"
 
 
+class ShiftRefund(models.Model):
+    """A refund the returns desk paid out at this shift's register (in cash from its
+    drawer, or back to a card through its terminal): counted on this shift's X and Z
+    reports and in its expected cash, and in no other shift's, however many registers
+    the store has open."""
+
+    shift = models.ForeignKey(
+        Shift, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("shift")
+    )
+    refund = models.OneToOneField(
+        "orders.Refund", on_delete=models.PROTECT, related_name="+", verbose_name=_("refund")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("refund on a shift")
+        verbose_name_plural = _("refunds on a shift")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.shift_id}: {self.refund_id}"
+
+
 class TillSale(models.Model):
     """A sale rung up on a shift: the order it became and how it was tendered. The
     ``idempotency_key`` (made by the till's page, kept across an offline queue) makes a

@@ -35,21 +35,43 @@ def basket_state_save(request: HttpRequest, register_id: int, state: dict) -> No
     request.session[LAST_REGISTER_KEY] = register_id
 
 
-def exchange_register(request: HttpRequest, *, location: Location) -> Register | None:
-    """The register an exchange taken at this store's returns desk goes on to: the one
-    this session last used, if its shift is open; else the only register with an open
-    shift here; None when no shift is open (or several and none was used: the associate
-    picks by opening a till first)."""
-    open_here = list(
-        Register.objects.filter(
-            location=location, is_active=True, shifts__status=Shift.Status.OPEN
-        ).distinct()
+def registers_open(*, location: Location) -> list[Register]:
+    """This store's registers with an open shift, by code."""
+    return list(
+        Register.objects.filter(location=location, is_active=True, shifts__status=Shift.Status.OPEN)
+        .distinct()
+        .order_by("code")
     )
-    last = request.session.get(LAST_REGISTER_KEY)
-    for register in open_here:
-        if register.pk == last:
-            return register
+
+
+def register_in_use(
+    request: HttpRequest, *, open_here: list[Register], chosen: str = ""
+) -> Register | None:
+    """The register the returns desk pays out at and hands an exchange to: the one
+    ``chosen`` on the form, else the one this session last rang up on, if its shift is
+    open; else the only register with an open shift here; None when no shift is open (or
+    several and none was chosen or used). ``open_here``: ``registers_open``."""
+    for key in (str(chosen).strip(), str(request.session.get(LAST_REGISTER_KEY, ""))):
+        for register in open_here:
+            if key and str(register.pk) == key:
+                return register
     return open_here[0] if len(open_here) == 1 else None
+
+
+def return_refunds_paid_at(register: Register | None, *, return_request) -> None:
+    """The refunds of a return taken at the desk were paid out at ``register``: they
+    count in its open shift's drawer and reports (no other's)."""
+    if register is None:
+        return
+    from orders.models import Refund
+    from till.services import shift_refunds_attach
+
+    refund_ids = list(
+        Refund.objects.filter(
+            reference_type="returns.return", reference_id=str(return_request.pk)
+        ).values_list("pk", flat=True)
+    )
+    shift_refunds_attach(register=register, refund_ids=refund_ids)
 
 
 def exchange_begin(

@@ -18,6 +18,7 @@ from till.services.shifts import (
     shift_close,
     shift_current,
     shift_open,
+    shift_refunds_attach,
     shift_reopen,
     variance_limit,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "shift_close",
     "shift_current",
     "shift_open",
+    "shift_refunds_attach",
     "shift_reopen",
     "shift_report",
     "tender_kind_register",

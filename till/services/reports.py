@@ -8,14 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import CharField, Count, Q, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from omni.money import ZERO, to_money
 from orders.models import Payment, Refund
-from returns.models import Return
-from till.models import CashMove, Shift, TillSale
+from till.models import CashMove, Shift, ShiftRefund, TillSale
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,9 @@ def _money(value) -> Decimal:
 
 
 def shift_report(*, shift: Shift, until: dt.datetime | None = None) -> ShiftReport:
-    """The shift's figures up to ``until`` (its close, or now). Refunds are those paid
-    back at the register's store while the shift was open (the returns desk of the store
-    pays cash from the drawer of the register whose shift is open). Seven queries."""
+    """The shift's figures up to ``until`` (its close, or now). Refunds are those the
+    returns desk paid out at this register (``shift_refunds_attach``): with two tills open
+    a cash refund comes out of one drawer only. Seven queries."""
     final = shift.status == Shift.Status.CLOSED
     end = until or shift.closed_at or timezone.now()
     sales = TillSale.objects.filter(shift=shift)
@@ -87,17 +86,10 @@ def shift_report(*, shift: Shift, until: dt.datetime | None = None) -> ShiftRepo
         by_tender[Payment.Provider.CASH] = by_tender.get(Payment.Provider.CASH, ZERO) + _money(
             flagged["cash"]
         )
-    returns_here = (
-        Return.objects.filter(location_id=shift.register.location_id)
-        .annotate(key=Cast("pk", CharField()))
-        .values("key")
-    )
     refunds = Refund.objects.filter(
         status=Refund.Status.SUCCEEDED,
-        created_at__gte=shift.opened_at,
         created_at__lte=end,
-        reference_type="returns.return",
-        reference_id__in=returns_here,
+        pk__in=ShiftRefund.objects.filter(shift=shift).values("refund_id"),
     )
     refunds_by_tender = {
         row["payment__provider"]: _money(row["amount"])

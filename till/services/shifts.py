@@ -4,6 +4,7 @@ counted amount against the expected one. Only a manager closes with a variance a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from till.errors import (
     ShiftNotOpen,
     TillInputInvalid,
 )
-from till.models import CashMove, Register, Shift
+from till.models import CashMove, Register, Shift, ShiftRefund
 
 # Above any drawer, and within the money columns: a typing slip, refused as bad input.
 MAX_AMOUNT = Decimal("1000000000")
@@ -28,8 +29,12 @@ MAX_AMOUNT = Decimal("1000000000")
 
 def variance_limit() -> Decimal:
     """The largest difference between counted and expected cash an associate may close
-    with (``OMNI_TILL_VARIANCE_LIMIT``, in the market's currency); above it, a manager."""
-    return to_money(str(getattr(settings, "OMNI_TILL_VARIANCE_LIMIT", "5.00")))
+    with (``OMNI_TILL_VARIANCE_LIMIT``, else the market's ``till_variance_limit``: 5.00 in
+    the US, 50,000 in Vietnam), in the market's currency; above it, a manager."""
+    from omni.markets import current_market
+
+    configured = str(getattr(settings, "OMNI_TILL_VARIANCE_LIMIT", "") or "").strip()
+    return to_money(configured or current_market().till_variance_limit)
 
 
 def _amount(value, *, field: str, allow_zero: bool = True) -> Decimal:
@@ -159,3 +164,18 @@ def shift_reopen(*, shift: Shift, associate: Associate) -> Shift:
     shift.reopened_count += 1
     shift.save()
     return shift
+
+
+def shift_refunds_attach(*, register: Register, refund_ids: Sequence[int]) -> int:
+    """The returns desk paid ``refund_ids`` out at ``register`` (cash from its drawer, a
+    card through its terminal): they count on its open shift's reports and expected
+    cash, in no other drawer's. Nothing when no shift is open there, or for a refund
+    already on a shift. The number attached."""
+    shift = shift_current(register=register)
+    if shift is None or not refund_ids:
+        return 0
+    made = ShiftRefund.objects.bulk_create(
+        [ShiftRefund(shift=shift, refund_id=refund_id) for refund_id in refund_ids],
+        ignore_conflicts=True,
+    )
+    return len(made)
