@@ -24,14 +24,19 @@ so nothing is left queued. The machine may be shared: the load average is printe
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import datetime as dt
 import os
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -40,13 +45,13 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.db.models import F, Max  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.db.models import F, Max
+from django.test.utils import override_settings
+from django.utils import timezone
 
-from catalog.models import Category, Price, Product, Variant  # noqa: E402
-from customers.models import (  # noqa: E402
+from catalog.models import Category, Price, Product, Variant
+from customers.models import (
     Consent,
     ConsentState,
     ContactChannel,
@@ -54,12 +59,12 @@ from customers.models import (  # noqa: E402
     FollowUpTask,
     Interaction,
 )
-from inventory import services as inventory  # noqa: E402
-from inventory.models import NearestAvailability, Stock, StockMovement  # noqa: E402
-from omni.models import EmailLog, OutboxMessage  # noqa: E402
-from orders.models import Cart, CartLine, CartRecoveryStep  # noqa: E402
-from orders.services import carts_recover, carts_recovery_due  # noqa: E402
-from stores.models import Location  # noqa: E402
+from inventory import services as inventory
+from inventory.models import NearestAvailability, Stock, StockMovement
+from omni.models import EmailLog, OutboxMessage
+from orders.models import Cart, CartLine, CartRecoveryStep
+from orders.services import carts_recover, carts_recovery_due
+from stores.models import Location
 
 
 def load_average() -> str:

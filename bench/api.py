@@ -22,12 +22,17 @@ extra, balancing, movements).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -36,15 +41,15 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import Client
 
-from inventory import services  # noqa: E402
-from inventory.models import Stock  # noqa: E402
-from omni.api.services import api_key_create  # noqa: E402
-from omni.models import ApiScope  # noqa: E402
-from project.celery import app as celery_app  # noqa: E402
+from inventory import services
+from inventory.models import Stock
+from omni.api.services import api_key_create
+from omni.models import ApiScope
+from project.celery import app as celery_app
 
 URL = "/api/v1/stock/counts/"
 

@@ -22,15 +22,20 @@ when no seeded data set is at hand); it refuses to touch a database that has var
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import os
 import random
 import resource
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -39,15 +44,15 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.conf import settings
+from django.db import connection, transaction
 
-from catalog.models import Category, Product, Variant  # noqa: E402
-from inventory import services  # noqa: E402
-from inventory.models import NearestAvailability, Reservation, Stock, StockMovement  # noqa: E402
-from inventory.services import availability as availability_module  # noqa: E402
-from stores.models import Location, LocationDistance  # noqa: E402
-from stores.services import location_distances_complete, location_distances_rebuild  # noqa: E402
+from catalog.models import Category, Product, Variant
+from inventory import services
+from inventory.models import NearestAvailability, Reservation, Stock, StockMovement
+from inventory.services import availability as availability_module
+from stores.models import Location, LocationDistance
+from stores.services import location_distances_complete, location_distances_rebuild
 
 
 def peak_rss_mb() -> float:

@@ -17,6 +17,13 @@ machine's noise cancels out. ``CONN_MAX_AGE`` from the environment is passed thr
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import http.client
 import os
@@ -24,26 +31,24 @@ import re
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db import connection
+from django.db.models import Count
 
-from catalog.models import Category, Product  # noqa: E402
-from inventory.models import Stock  # noqa: E402
-from stores.models import Location  # noqa: E402
+from catalog.models import Category, Product
+from inventory.models import Stock
+from stores.models import Location
 
 SECRET = "bench-load-not-a-secret-" + "x" * 32
 

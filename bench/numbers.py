@@ -34,34 +34,34 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.insert(0, os.path.dirname(_HERE))
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from decimal import Decimal  # noqa: E402
+import argparse
+import datetime as dt
+import statistics
+import time
+from decimal import Decimal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from zoneinfo import ZoneInfo  # noqa: E402
+from zoneinfo import ZoneInfo
 
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from orders.models import Order  # noqa: E402
-from reporting.models import DailyRollup  # noqa: E402
-from reporting.selectors import Period, numbers_report  # noqa: E402
-from reporting.services import (  # noqa: E402
+from orders.models import Order
+from reporting.models import DailyRollup
+from reporting.selectors import Period, numbers_report
+from reporting.services import (
     rollup_window_compute,
     rollups_rebuild,
     rollups_refresh_for_event,
 )
-from stores.models import Location  # noqa: E402
+from stores.models import Location
 
 COMPARED = ("orders", "sales", "units", "returns", "pickups_ready", "pickups_collected")
 

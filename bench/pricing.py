@@ -18,13 +18,18 @@ was. The machine may be shared: the load average is printed.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import os
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -33,13 +38,13 @@ import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Category, Product, Variant  # noqa: E402
-from orders.services import TaxableLine, order_totals  # noqa: E402
-from promotions.models import Promotion  # noqa: E402
-from promotions.services import voucher_create  # noqa: E402
+from catalog.models import Category, Product, Variant
+from orders.services import TaxableLine, order_totals
+from promotions.models import Promotion
+from promotions.services import voucher_create
 
 SIZES = (10, 100, 1000)
 LINES = 20

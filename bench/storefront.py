@@ -18,13 +18,18 @@ listing and the same listing "in stock at my store", each also as a ratio to the
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script, bench/ is first on sys.path, where numbers.py (the dashboards' bench)
+# would stand in for the standard library's ``numbers`` (decimal imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
@@ -33,15 +38,15 @@ import django
 
 django.setup()
 
-from django.contrib.sessions.models import Session  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, Exists, OuterRef, Q  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from catalog.models import SEARCH_CONFIG, Category, Product, Variant  # noqa: E402
-from catalog.selectors import products_for_cards, products_search  # noqa: E402
-from stores.models import Location  # noqa: E402
+from catalog.models import SEARCH_CONFIG, Category, Product, Variant
+from catalog.selectors import products_for_cards, products_search
+from stores.models import Location
 
 PAGE = 24
 

@@ -41,35 +41,35 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import time
+import urllib.parse
 
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.urls import reverse
 
-from catalog.models import Variant  # noqa: E402
-from inventory.models import Stock  # noqa: E402
-from orders.selectors import variants_sellable  # noqa: E402
-from stores.models import Associate, Location  # noqa: E402
-from till import services  # noqa: E402
-from till.models import Register  # noqa: E402
+from catalog.models import Variant
+from inventory.models import Stock
+from orders.selectors import variants_sellable
+from stores.models import Associate, Location
+from till import services
+from till.models import Register
 
 
 class _Rollback(Exception):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omni.admin import ReadOnlyAdminMixin, admin_changelist_link, money
 from stores.models import Location
-from till.models import CashMove, ParkedSale, Register, Shift, TillSale
+from till.models import CashMove, ParkedSale, Register, Shift, ShiftRefund, TillSale
 
 
 class StoreFilter(admin.SimpleListFilter):
@@ -146,6 +146,28 @@ class CashMoveInline(admin.TabularInline):
         return super().get_queryset(request).select_related("associate")
 
 
+class ShiftRefundInline(admin.TabularInline):
+    """The refunds the returns desk paid out at this shift's register."""
+
+    model = ShiftRefund
+    fields = ("created_at", "refund")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("created_at", "pk")
+    verbose_name = _("refund paid out here")
+    verbose_name_plural = _("refunds paid out here")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("refund__payment")
+
+
 @admin.register(Shift)
 class ShiftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Opened, moved and closed on the till (till.services): counted cash and its
@@ -178,7 +200,7 @@ class ShiftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "sale_list",
     )
     readonly_fields = _flat(fields)
-    inlines = (CashMoveInline,)
+    inlines = (CashMoveInline, ShiftRefundInline)
 
     @admin.display(description=_("store"), ordering="register__location__code")
     def store(self, obj):

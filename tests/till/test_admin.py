@@ -277,7 +277,9 @@ def test_the_merchandiser_group_holds_view_only_on_the_till():
             "codename", flat=True
         )
     )
-    assert codenames == {f"view_{m._meta.model_name}" for m in ALL}
+    # View on every till table (the refunds on a shift are read on the shift's page).
+    assert codenames >= {f"view_{m._meta.model_name}" for m in ALL}
+    assert all(codename.startswith("view_") for codename in codenames)
 
 
 def test_the_admin_index_lists_the_till_for_the_merchandiser(merch_client):
