@@ -128,10 +128,9 @@ class RegisterAdmin(admin.ModelAdmin):
 # --- money records: read-only ----------------------------------------------------------------
 
 
-class CashMoveInline(admin.TabularInline):
-    model = CashMove
-    fields = ("created_at", "amount", "reason", "associate")
-    readonly_fields = fields
+class _ReadOnlyInline(admin.TabularInline):
+    """Rows of a shift written only by till.services (and the returns desk): read here."""
+
     extra = 0
     can_delete = False
     ordering = ("created_at", "pk")
@@ -141,31 +140,40 @@ class CashMoveInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class CashMoveInline(_ReadOnlyInline):
+    model = CashMove
+    fields = ("created_at", "amount", "reason", "associate")
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("associate")
 
 
-class ShiftRefundInline(admin.TabularInline):
+class ShiftRefundInline(_ReadOnlyInline):
     """The refunds the returns desk paid out at this shift's register."""
 
     model = ShiftRefund
     fields = ("created_at", "refund")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ("created_at", "pk")
     verbose_name = _("refund paid out here")
     verbose_name_plural = _("refunds paid out here")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("refund__payment")
+
+
+class _OnAShift:
+    """The store and register columns of a row that belongs to a shift."""
+
+    @admin.display(description=_("store"), ordering="shift__register__location__code")
+    def store(self, obj):
+        return obj.shift.register.location.code
+
+    @admin.display(description=_("register"), ordering="shift__register__code")
+    def register(self, obj):
+        return obj.shift.register
 
 
 @admin.register(Shift)
@@ -230,7 +238,7 @@ class ShiftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CashMove)
-class CashMoveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CashMoveAdmin(_OnAShift, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "store",
@@ -245,21 +253,13 @@ class CashMoveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("reason", "=shift__register__code")
     ordering = ("-created_at", "-pk")
 
-    @admin.display(description=_("store"), ordering="shift__register__location__code")
-    def store(self, obj):
-        return obj.shift.register.location.code
-
-    @admin.display(description=_("register"), ordering="shift__register__code")
-    def register(self, obj):
-        return obj.shift.register
-
     @admin.display(description=_("amount"), ordering="amount")
     def amount_paid(self, obj):
         return money(obj.amount, obj.shift.currency)
 
 
 @admin.register(TillSale)
-class TillSaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TillSaleAdmin(_OnAShift, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Rung up on the till (till.services.sale_complete); a sale kept for the manager is
     placed or resolved on the till's screens by the store's manager."""
 
@@ -298,14 +298,6 @@ class TillSaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "idempotency_key",
     )
     readonly_fields = _flat(fields)
-
-    @admin.display(description=_("store"), ordering="shift__register__location__code")
-    def store(self, obj):
-        return obj.shift.register.location.code
-
-    @admin.display(description=_("register"), ordering="shift__register__code")
-    def register(self, obj):
-        return obj.shift.register
 
     @admin.display(description=_("total"), ordering="total")
     def total_amount(self, obj):
