@@ -13,6 +13,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -157,6 +158,24 @@ class _FormError(Exception):
         self.message, self.field = message, field
 
 
+def _till_exchange_check(request: HttpRequest, register, open_registers) -> None:
+    """An exchange at the till needs the till it continues on, free of another exchange
+    (one at a time: each card's code is shown once, with its own sale)."""
+    if register is None:
+        raise _FormError(
+            _("Choose the till that rings up the exchange.")
+            if open_registers
+            else _("Open a shift on a till first."),
+            "refund_method",
+        )
+    if waiting := till_surface.exchange_waiting(request, register):
+        raise _FormError(
+            _("Finish the exchange for return %(number)s on %(till)s first.")
+            % {"number": waiting, "till": register.name},
+            "refund_method",
+        )
+
+
 def _read_lines(
     request: HttpRequest, rows, options: dict[int, list[Variant]]
 ) -> tuple[list[tuple], list[tuple[int, int]]]:
@@ -257,24 +276,25 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
     refund_method = request.POST.get("refund_method", "")
     if request.method == "POST":
         try:
-            if refund_method == Return.RefundMethod.TILL_EXCHANGE and till_register is None:
-                raise _FormError(
-                    _("Choose the till that rings up the exchange.")
-                    if open_registers
-                    else _("Open a shift on a till first."),
-                    "refund_method",
-                )
+            if refund_method == Return.RefundMethod.TILL_EXCHANGE:
+                _till_exchange_check(request, till_register, open_registers)
             lines, exchange = _read_lines(request, rows, options)
-            done = return_receive(
-                order=order,
-                location=request.location,
-                associate=request.associate,
-                lines=lines,
-                refund_method=refund_method,
-                exchange_variants=exchange,
-                override_reason=request.POST.get("override_reason", ""),
-                existing_return=existing,
-            )
+            with transaction.atomic():
+                if till_register is not None:
+                    # The drawer's shift first (as a sale takes it), so a close waits for
+                    # this refund and its Z report and expected cash agree.
+                    till_surface.shift_lock_for_refunds(till_register)
+                done = return_receive(
+                    order=order,
+                    location=request.location,
+                    associate=request.associate,
+                    lines=lines,
+                    refund_method=refund_method,
+                    exchange_variants=exchange,
+                    override_reason=request.POST.get("override_reason", ""),
+                    existing_return=existing,
+                )
+                till_surface.return_refunds_paid_at(till_register, return_request=done)
         except _FormError as bad:
             errors[bad.field] = bad.message
         except DomainError as refusal:
@@ -290,7 +310,6 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
             else:
                 error = refusal.message
         else:
-            till_surface.return_refunds_paid_at(till_register, return_request=done)
             if refund_method == Return.RefundMethod.TILL_EXCHANGE:
                 # The new sale: the returned value waits on the till as its first tender.
                 till_surface.exchange_begin(

@@ -31,7 +31,7 @@ class StoreFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isascii() and self.value().isdigit():
             return queryset.filter(**{f"{self.location_path}_id": int(self.value())})
         return queryset
 
@@ -88,7 +88,21 @@ class RegisterForm(forms.ModelForm):
 
     def clean_code(self) -> str:
         # As register_create writes it, so "t1" and "T1 " are the store's one T1.
-        return (self.cleaned_data.get("code") or "").strip().upper()
+        code = (self.cleaned_data.get("code") or "").strip().upper()
+        # The store is read-only once the register has traded, and then the form's own
+        # (store, code) check does not run: this one does, whatever the form shows.
+        location = self.cleaned_data.get("location") or getattr(self.instance, "location", None)
+        if (
+            code
+            and location is not None
+            and Register.objects.filter(location=location, code=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                _("This store already has a register %(code)s."), params={"code": code}
+            )
+        return code
 
 
 @admin.register(Register)

@@ -137,10 +137,18 @@ def _sell_context(request: HttpRequest, register: Register, state: dict, **extra
         "may_discount": _may_discount(request),
         "qr": _qr_context(state, currency=quote.totals.currency),
         "exchange": state.get("exchange"),
+        "exchange_pays": _exchange_pays(state, quote.due),
+        "to_pay": quote.due - _exchange_pays(state, quote.due),
         "qr_offered": services.QR in services.tender_kinds_offered(),
     }
     context.update(extra)
     return context
+
+
+def _exchange_pays(state: dict, due: Decimal) -> Decimal:
+    """What an exchange's card pays of ``due`` (it pays first, up to its value)."""
+    exchange = state.get("exchange")
+    return min(Decimal(exchange["amount"]), due) if exchange else ZERO
 
 
 def _qr_context(state: dict, *, currency: str) -> dict | None:
@@ -338,28 +346,24 @@ def _basket_change(request: HttpRequest, register: Register, state: dict) -> Non
         state.pop("manual", None)
         return
     if action == "exchange_end":
-        exchange = state.pop("exchange", None)
-        if exchange:
-            messages.info(
-                request,
-                _(
-                    "The customer keeps %(amount)s from return %(number)s on gift card "
-                    "%(code)s: write the code down for them or print the return's receipt."
-                )
-                % {
-                    "amount": format_money(Decimal(exchange["amount"])),
-                    "number": exchange["return"],
-                    "code": exchange["code"],
-                },
-            )
+        _exchange_end(request, state)
         return
     if action == "clear":
+        # Starting over ends an exchange too: its card goes to the customer it belongs
+        # to, never to pay the next customer's sale.
+        _exchange_end(request, state)
         state.update(lines={}, customer_id=None, codes=[])
         state.pop("manual", None)
         return
     if action == "park":
         if not lines:
             messages.error(request, _("There is nothing to park."))
+            return
+        if state.get("exchange"):
+            messages.error(
+                request,
+                _("Finish the exchange first: complete the sale or hand over the card."),
+            )
             return
         services.sale_park(
             register=register,
@@ -492,6 +496,26 @@ def _tenders_from(post, state: dict) -> list[services.Tender] | str:
     return tenders
 
 
+def _exchange_end(request: HttpRequest, state: dict) -> None:
+    """The customer takes nothing (more) now: the exchange leaves the till and its card's
+    code is shown once, for the associate to hand over."""
+    exchange = state.pop("exchange", None)
+    if not exchange:
+        return
+    messages.info(
+        request,
+        _(
+            "The customer keeps %(amount)s from return %(number)s on gift card %(code)s: "
+            "write the code down for them now, it is not shown again."
+        )
+        % {
+            "amount": format_money(Decimal(exchange["amount"])),
+            "number": exchange["return"],
+            "code": exchange["code"],
+        },
+    )
+
+
 def _exchange_left_keep(request: HttpRequest, exchange: dict, *, number: str) -> None:
     """What an exchange's card still holds after the new sale, for the receipt to show
     once with the card's code (the customer keeps the card; the code is not stored)."""
@@ -517,7 +541,8 @@ def _qr_show(request: HttpRequest, register: Register, state: dict) -> str:
     amount = _money_input(raw)
     if raw and amount is None:
         return _("Enter amounts as numbers.")
-    due = _sell_context(request, register, state)["quote"].due
+    # What the exchange's card does not cover: the most a QR code may be for.
+    due = _sell_context(request, register, state)["to_pay"]
     amount = due if amount is None else amount
     if amount <= ZERO or amount > due:
         return _("The QR amount must be above zero and at most the %(due)s due.") % {

@@ -58,6 +58,16 @@ def register_in_use(
     return open_here[0] if len(open_here) == 1 else None
 
 
+def shift_lock_for_refunds(register: Register) -> None:
+    """Lock ``register``'s open shift until the caller's transaction ends (see
+    ``till.services.shift_refunds_attach``)."""
+    list(
+        Shift.objects.select_for_update()
+        .filter(register=register, status=Shift.Status.OPEN)
+        .values_list("pk", flat=True)
+    )
+
+
 def return_refunds_paid_at(register: Register | None, *, return_request) -> None:
     """The refunds of a return taken at the desk were paid out at ``register``: they
     count in its open shift's drawer and reports (no other's)."""
@@ -74,6 +84,12 @@ def return_refunds_paid_at(register: Register | None, *, return_request) -> None
     shift_refunds_attach(register=register, refund_ids=refund_ids)
 
 
+def exchange_waiting(request: HttpRequest, register: Register) -> str:
+    """The return whose exchange is already on ``register``'s sale in progress ("" when
+    none): one exchange at a time, so no card's code is lost."""
+    return (basket_state(request, register.pk).get("exchange") or {}).get("return", "")
+
+
 def exchange_begin(
     request: HttpRequest,
     *,
@@ -87,6 +103,8 @@ def exchange_begin(
     as its first tender; the return's customer is attached unless the sale has one or the
     order was a walk-in's (an anonymous till sale)."""
     state = basket_state(request, register.pk)
+    # A QR code on the screen was for the sale before the exchange paid part of it.
+    state.pop("qr", None)
     state["exchange"] = {
         "return": return_number,
         "code": code,

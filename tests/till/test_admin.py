@@ -233,6 +233,20 @@ def test_a_register_is_renamed_and_switched_off_but_keeps_the_store_it_traded_at
     assert register.location_id == shift.register.location_id  # read-only once it has shifts
 
 
+def test_a_traded_register_cannot_take_another_tills_code(admin_client, register, shift):
+    from till import services
+
+    services.register_create(location=register.location, code="T2", name="Till 2")
+    change = url(Register, "change", register.pk)
+    data = change_form_data(admin_client, change)
+    data.update(code=["t2"])
+    response = admin_client.post(change, data)
+    assert response.status_code == 200
+    assert "already has a register T2" in response.content.decode()
+    register.refresh_from_db()
+    assert register.code == "T1"
+
+
 def test_registers_are_filtered_by_store(admin_client, register):
     elsewhere = services.register_create(location=f.LocationFactory(), code="T1", name="Far")
     page = admin_client.get(url(Register, "changelist"), {"store": register.location_id})

@@ -138,3 +138,48 @@ def test_no_open_shift_no_exchange_at_the_till(desk, register, shift, shirt, ass
     )
     assert refused.status_code == 400 and "Open a shift on a till first" in refused.content.decode()
     assert not Return.objects.exists()
+
+
+def test_a_qr_code_during_an_exchange_is_for_what_the_card_leaves(
+    desk, register, shift, shirt, socks, settings
+):
+    from omni.markets import build_market
+
+    first = _sold(desk, register, socks)  # 4.25
+    settings.OMNI_MARKET_CONFIG = build_market("TH", {"default_language": "en"})
+    _return_at_the_desk(desk, register, first)
+    _scan(desk, register, shirt.barcode)
+    shown = _pay(desk, register, action="qr", qr_amount="")
+    assert shown.status_code == 200 and "Left to pay" in shown.content.decode()
+    qr = Decimal(desk.session[f"till:{register.pk}"]["qr"]["amount"])
+    assert _pay(desk, register, qr_received="1").status_code == 302
+    new = Order.objects.order_by("-pk").first()
+    paid = {p.provider: p.amount for p in new.payments.all()}
+    assert paid == {"gift_card": Decimal("4.25"), "qr_test": new.total - Decimal("4.25")}
+    assert qr == new.total - Decimal("4.25")
+
+
+def test_an_exchange_is_not_parked_and_clear_hands_the_card_over(
+    desk, register, shift, shirt, socks
+):
+    first = _sold(desk, register, shirt)
+    _return_at_the_desk(desk, register, first)
+    _scan(desk, register, socks.barcode)
+    basket = reverse("backoffice:till-basket", args=[register.pk])
+    parked = desk.post(basket, {"action": "park"}, follow=True).content.decode()
+    assert "Finish the exchange first" in parked and not register.parked.exists()
+    cleared = desk.post(basket, {"action": "clear"}, follow=True).content.decode()
+    assert "The customer keeps $21.25" in cleared and "Exchange for return" not in cleared
+    # The next customer's sale is not paid by that card.
+    _scan(desk, register, socks.barcode)
+    assert _pay(desk, register).status_code == 400
+
+
+def test_one_exchange_at_a_time_on_a_till(desk, register, shift, shirt, socks):
+    first = _sold(desk, register, shirt)
+    second = _sold(desk, register, socks)
+    _return_at_the_desk(desk, register, first)
+    refused = _return_at_the_desk(desk, register, second)
+    assert refused.status_code == 400
+    assert "Finish the exchange for return" in refused.content.decode()
+    assert Return.objects.count() == 1 and GiftCard.objects.count() == 1

@@ -30,7 +30,7 @@ MAX_AMOUNT = Decimal("1000000000")
 def variance_limit() -> Decimal:
     """The largest difference between counted and expected cash an associate may close
     with (``OMNI_TILL_VARIANCE_LIMIT``, else the market's ``till_variance_limit``: 5.00 in
-    the US, 50,000 in Vietnam), in the market's currency; above it, a manager."""
+    the US, 100,000 in Vietnam), in the market's currency; above it, a manager."""
     from omni.markets import current_market
 
     configured = str(getattr(settings, "OMNI_TILL_VARIANCE_LIMIT", "") or "").strip()
@@ -169,13 +169,20 @@ def shift_reopen(*, shift: Shift, associate: Associate) -> Shift:
 def shift_refunds_attach(*, register: Register, refund_ids: Sequence[int]) -> int:
     """The returns desk paid ``refund_ids`` out at ``register`` (cash from its drawer, a
     card through its terminal): they count on its open shift's reports and expected
-    cash, in no other drawer's. Nothing when no shift is open there, or for a refund
-    already on a shift. The number attached."""
-    shift = shift_current(register=register)
+    cash, in no other drawer's. Call it inside the return's transaction: it locks the
+    open shift (a close waits, so its Z report and stored expected cash agree); the
+    desk takes this lock before the return's own (a sale's order: shift, then stock).
+    Nothing when no shift is open there. The number of refunds newly attached."""
+    shift = (
+        Shift.objects.select_for_update()
+        .filter(register=register, status=Shift.Status.OPEN)
+        .first()
+    )
     if shift is None or not refund_ids:
         return 0
-    made = ShiftRefund.objects.bulk_create(
-        [ShiftRefund(shift=shift, refund_id=refund_id) for refund_id in refund_ids],
-        ignore_conflicts=True,
+    known = set(
+        ShiftRefund.objects.filter(refund_id__in=refund_ids).values_list("refund_id", flat=True)
     )
-    return len(made)
+    fresh = [ShiftRefund(shift=shift, refund_id=pk) for pk in refund_ids if pk not in known]
+    ShiftRefund.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)

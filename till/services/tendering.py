@@ -225,7 +225,10 @@ def tenders_check(*, tenders: Sequence[Tender], due: Decimal, currency: str) -> 
             raise TenderInvalid(_("Enter amounts as numbers."), field=tender.kind)
         kind.validate(tender)
         total += to_money(tender.amount, currency)
-        if tender.kind != CASH and not tender.up_to_due:
+        if tender.up_to_due:
+            # It pays what it can: at most the whole sale.
+            non_cash += min(to_money(tender.amount, currency), due)
+        elif tender.kind != CASH:
             non_cash += to_money(tender.amount, currency)
     if non_cash > due:
         raise TenderInvalid(
@@ -262,6 +265,17 @@ def tenders_take(*, order: Order, tenders: Sequence[Tender]) -> Tendered:
             if tender.kind == CASH:
                 cash_tendered += given
             amount = min(given, remaining)
+            if tender.kind == QR and amount < given:
+                # The customer's bank app paid the amount the code showed: all of it
+                # must count, or money taken would be on no receipt.
+                raise TenderInvalid(
+                    _("The QR code was for %(shown)s but only %(left)s is left to pay.")
+                    % {
+                        "shown": format_money(given, order.currency),
+                        "left": format_money(max(remaining, ZERO), order.currency),
+                    },
+                    field="qr",
+                )
             if amount <= ZERO:
                 continue
             payment = kind.take(order=order, tender=tender, amount=amount)
