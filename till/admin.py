@@ -31,8 +31,13 @@ class StoreFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isascii() and self.value().isdigit():
-            return queryset.filter(**{f"{self.location_path}_id": int(self.value())})
+        value = self.value() or ""
+        # An id as the lookups wrote it: ASCII digits within a 64-bit key (a longer one
+        # matches no store, and SQLite refuses to bind it).
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            return queryset.filter(**{f"{self.location_path}_id": int(value)})
+        if value:
+            return queryset.none()
         return queryset
 
 
