@@ -20,8 +20,14 @@ from till import services as till
 from till.models import CashMove, Shift, TillSale
 
 DAYS = 3
-FLOAT = Decimal("150.00")
 SALES_PER_SHIFT = 40
+
+
+def _local_amounts() -> tuple[Decimal, Decimal, Decimal]:
+    """The float, the bank drop and one day's shortfall in the market's money: multiples
+    of its till variance limit (US: 150.00, 100.00 and 2.50; Vietnam: 3,000,000 dong...)."""
+    limit = till.variance_limit()
+    return limit * 30, limit * 20, limit / 2
 
 
 def _day_bounds(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
@@ -55,6 +61,7 @@ def tills_create(world: DemoWorld) -> None:
     stores = Location.objects.filter(kind=Location.Kind.STORE, is_active=True).order_by("code")
     zone = timezone.get_current_timezone()
     today = world.now.astimezone(zone).date()
+    float_amount, bank_drop, shortfall = _local_amounts()
     for store in stores:
         register = till.register_create(location=store, code="T1", name="Till 1")
         if Shift.objects.filter(register=register).exists():
@@ -88,7 +95,7 @@ def tills_create(world: DemoWorld) -> None:
                 register=register,
                 opened_by=opener,
                 opened_at=opened_at,
-                opening_float=FLOAT,
+                opening_float=float_amount,
                 currency=currency(),
             )
             TillSale.objects.bulk_create(
@@ -105,13 +112,13 @@ def tills_create(world: DemoWorld) -> None:
             )
             CashMove.objects.create(
                 shift=shift,
-                amount=Decimal("-100.00"),
+                amount=-bank_drop,
                 reason="Bank drop",
                 associate=opener,
                 created_at=opened_at + dt.timedelta(hours=5),
             )
             expected = till.shift_report(shift=shift, until=closed_at).expected_cash
-            short = Decimal(rng.choice(["0.00", "0.00", "-2.50"]))
+            short = rng.choice([Decimal("0.00"), Decimal("0.00"), -shortfall])
             Shift.objects.filter(pk=shift.pk).update(
                 status=Shift.Status.CLOSED,
                 closed_by=opener,
