@@ -141,12 +141,13 @@ class ReturnCreateSerializer(ReturnOrderRefSerializer):
         max_length=30, required=False, help_text="Employee code (a manager to override)"
     )
     lines = ReceivedLineInputSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
-    # An exchange at the till hands a card's code to the till's screen: not for the API.
+    # An exchange at the till and a new gift card hand a card's code to the desk's screen
+    # (shown once): not for the API.
     refund_method = serializers.ChoiceField(
         choices=[
             choice
             for choice in Return.RefundMethod.choices
-            if choice[0] != Return.RefundMethod.TILL_EXCHANGE
+            if choice[0] not in (Return.RefundMethod.TILL_EXCHANGE, Return.RefundMethod.GIFT_CARD)
         ]
     )
     exchange = ExchangeInputSerializer(many=True, required=False, max_length=MAX_LINES)

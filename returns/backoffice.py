@@ -332,6 +332,13 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
                     },
                 )
                 return redirect("backoffice:till-sell", register_id=till_register.pk)
+            if refund_method == Return.RefundMethod.GIFT_CARD:
+                # Shown (and printed) once on the receipt: the code is not stored.
+                request.session[f"returns:new_card:{done.number}"] = {
+                    "code": done.exchange_code,
+                    "amount": str(done.refund_total),
+                    "currency": done.currency,
+                }
             messages.success(
                 request,
                 _("Return %(number)s taken; the receipt has been emailed.")
@@ -400,4 +407,8 @@ def return_receipt(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such return") from None
     if found.location_id not in {loc.pk for loc in request.allowed_locations}:
         raise Http404("No such return")
-    return render(request, "backoffice/returns/receipt.html", {"ret": found})
+    return render(
+        request,
+        "backoffice/returns/receipt.html",
+        {"ret": found, "new_card": request.session.pop(f"returns:new_card:{found.number}", None)},
+    )

@@ -32,6 +32,9 @@ class Return(TimeStampedModel):
         # The value becomes a tender for a new sale rung up at the till (carried on a new
         # gift card, so a walk-in shopper can spend it and keep what is left).
         TILL_EXCHANGE = "till_exchange", _("Exchange at the till")
+        # A new gift card for the value, handed over at the desk: what a gift receipt's
+        # recipient gets (the giver's card or store credit is not theirs).
+        GIFT_CARD = "gift_card", _("New gift card")
 
     number = models.CharField(
         max_length=20, unique=True, help_text=_("The return code"), verbose_name=_("number")

@@ -19,7 +19,7 @@ from catalog.models import Variant
 from orders.models import Order
 from returns.errors import InvalidReturnLine
 from returns.models import Return
-from returns.services.refunds import refund_to_store_credit
+from returns.services.refunds import refund_to_new_gift_card, refund_to_store_credit
 from stores.models import Associate, Location
 
 
@@ -97,22 +97,14 @@ def exchange_credit_issue(
     """The returned value as a tender for a new sale at the till: a new gift card worth
     ``amount`` (issued as a refund, on the return's customer), which the till takes first
     for what the customer buys instead; what the new sale does not use stays on the card
-    the customer keeps. The plain code is known only now: it is set on
-    ``return_request.exchange_code`` (not stored) for the screen that carries it to the
-    till. Returns what was done, for the timeline."""
-    from giftcards.models import GiftCard
-    from giftcards.services import gift_card_issue
-
-    issued = gift_card_issue(
+    the customer keeps. The plain code is set on ``return_request.exchange_code`` (see
+    ``refund_to_new_gift_card``) for the screen that carries it to the till."""
+    card_id = refund_to_new_gift_card(
+        return_request=return_request,
         amount=amount,
-        source=GiftCard.Source.REFUND,
-        currency=return_request.currency,
-        reason=f"Exchange at the till for return {return_request.number}",
-        issued_by=associate.user,
-        customer=return_request.customer,
-        reference=return_request,
         location=location,
-        check_bounds=False,
+        associate=associate,
+        reason=f"Exchange at the till for return {return_request.number}",
+        customer=return_request.customer,
     )
-    return_request.exchange_code = issued.code
-    return {"exchange_gift_card_id": issued.card.pk}
+    return {"exchange_gift_card_id": card_id}

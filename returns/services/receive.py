@@ -39,6 +39,7 @@ from returns.services.records import (
 )
 from returns.services.refunds import (
     loyalty_reverse,
+    refund_to_new_gift_card,
     refund_to_payments,
     refund_to_store_credit,
 )
@@ -89,6 +90,16 @@ TIMELINE = stored_text.register(
                 "%(amount)s towards a new sale at the till",
                 "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
                 "%(amount)s towards a new sale at the till",
+                "count",
+            ),
+            amount=money_text,
+        ),
+        "return.received_gift_card": stored_text.Template(
+            ngettext_lazy(
+                "Returned %(count)s item of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s onto a new gift card",
+                "Returned %(count)s items of order %(order)s at %(location)s (%(number)s): "
+                "%(amount)s onto a new gift card",
                 "count",
             ),
             amount=money_text,
@@ -193,6 +204,15 @@ def _refund(
             return_request=return_request, amount=amount, location=location
         )
         return {"store_credit_entry_id": entry.pk if entry else None}
+    if refund_method == RefundMethod.GIFT_CARD:
+        card_id = refund_to_new_gift_card(
+            return_request=return_request,
+            amount=amount,
+            location=location,
+            associate=associate,
+            reason=f"Refund of return {return_request.number}",
+        )
+        return {"gift_card_id": card_id}
     if refund_method == RefundMethod.TILL_EXCHANGE:
         return exchange_credit_issue(
             return_request=return_request, amount=amount, location=location, associate=associate

@@ -76,6 +76,36 @@ def refund_to_store_credit(
     )
 
 
+def refund_to_new_gift_card(
+    *,
+    return_request: Return,
+    amount: Decimal,
+    location: Location | None,
+    associate,
+    reason: str,
+    customer=None,
+) -> int:
+    """Put ``amount`` on a new gift card (issued as a refund, outside the sale bounds); its
+    id. The plain code is known only now: it is set on ``return_request.exchange_code``
+    (never stored) for the screen that hands the card over."""
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_card_issue
+
+    issued = gift_card_issue(
+        amount=amount,
+        source=GiftCard.Source.REFUND,
+        currency=return_request.currency,
+        reason=reason,
+        issued_by=associate.user,
+        customer=customer,
+        reference=return_request,
+        location=location,
+        check_bounds=False,
+    )
+    return_request.exchange_code = issued.code
+    return issued.card.pk
+
+
 def loyalty_reverse(
     *, return_request: Return, order: Order, amount: Decimal, location: Location | None
 ) -> LoyaltyEntry | None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from giftcards.models import GiftCard
 from orders.models import Order
 from returns.models import Return
+from till import services
 
 
 @pytest.fixture
@@ -119,8 +120,6 @@ def test_the_customer_may_take_nothing_and_keep_the_card(desk, register, shift, 
 
 
 def test_no_open_shift_no_exchange_at_the_till(desk, register, shift, shirt, associate):
-    from till import services
-
     first = _sold(desk, register, shirt)
     services.shift_close(shift=shift, associate=associate, counted=Decimal("121.25"))
     form = reverse("backoffice:return-form", args=[first.number])
@@ -183,3 +182,30 @@ def test_one_exchange_at_a_time_on_a_till(desk, register, shift, shirt, socks):
     assert refused.status_code == 400
     assert "Finish the exchange for return" in refused.content.decode()
     assert Return.objects.count() == 1 and GiftCard.objects.count() == 1
+
+
+def test_a_gift_receipt_return_onto_a_new_gift_card(desk, register, shift, shirt):
+    """A gift's recipient is not the buyer: the value goes onto a new card for them,
+    its code printed once on the return receipt."""
+    first = _sold(desk, register, shirt)
+    line = first.lines.first()
+    form = reverse("backoffice:return-form", args=[first.number])
+    assert "New gift card" in desk.get(form).content.decode()
+    taken = desk.post(
+        form,
+        {
+            f"qty-{line.pk}": "1",
+            f"reason-{line.pk}": "changed_mind",
+            f"condition-{line.pk}": "A",
+            f"disposition-{line.pk}": "restock",
+            "refund_method": "gift_card",
+        },
+    )
+    assert taken.status_code == 302, taken.content.decode()[:2000]
+    card = GiftCard.objects.get()
+    assert (card.initial_amount, card.customer_id) == (Decimal("21.25"), None)
+    receipt = desk.get(taken["Location"]).content.decode()
+    assert "New gift card: $21.25" in receipt and "card-code" in receipt
+    assert "card-code" not in desk.get(taken["Location"]).content.decode()
+    # No money left a drawer: nothing on the shift's refunds.
+    assert services.shift_report(shift=shift).refunds_total == Decimal("0")
