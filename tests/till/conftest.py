@@ -56,3 +56,22 @@ def cash(amount: str) -> services.Tender:
 
 def card(amount: str, number: str = "4242 4242 4242 4242") -> services.Tender:
     return services.Tender(kind=services.CARD, amount=Decimal(amount), card_number=number)
+
+
+def desk_return(client, order, refund_method: str, **extra):
+    """Take the first line of ``order`` back at the returns desk (one unit, too small,
+    grade A, restocked) with ``refund_method``: the desk's response."""
+    from django.urls import reverse
+
+    line = order.lines.first()
+    return client.post(
+        reverse("backoffice:return-form", args=[order.number]),
+        {
+            f"qty-{line.pk}": "1",
+            f"reason-{line.pk}": "too_small",
+            f"condition-{line.pk}": "A",
+            f"disposition-{line.pk}": "restock",
+            "refund_method": refund_method,
+            **extra,
+        },
+    )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from omni.markets import build_market
 from orders.models import Order
 from tests import factories as f
+from tests.till.conftest import desk_return
 from till import services
 
 
@@ -22,18 +23,7 @@ def second(store):
 
 
 def _return_in_cash(client, order, **extra):
-    line = order.lines.first()
-    return client.post(
-        reverse("backoffice:return-form", args=[order.number]),
-        {
-            f"qty-{line.pk}": "1",
-            f"reason-{line.pk}": "too_small",
-            f"condition-{line.pk}": "A",
-            f"disposition-{line.pk}": "restock",
-            "refund_method": "original",
-            **extra,
-        },
-    )
+    return desk_return(client, order, "original", **extra)
 
 
 def _report(register):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from giftcards.models import GiftCard
 from orders.models import Order
 from returns.models import Return
+from tests.till.conftest import desk_return
 from till import services
 
 
@@ -45,19 +46,9 @@ def _return_at_the_desk(client, register, order):
     as an exchange at the till."""
     opened = _scan(client, register, order.number)
     assert opened.status_code == 302 and reverse("backoffice:returns-desk") in opened["Location"]
-    line = order.lines.first()
     form = reverse("backoffice:return-form", args=[order.number])
     assert "Exchange at the till" in client.get(form).content.decode()
-    return client.post(
-        form,
-        {
-            f"qty-{line.pk}": "1",
-            f"reason-{line.pk}": "too_small",
-            f"condition-{line.pk}": "A",
-            f"disposition-{line.pk}": "restock",
-            "refund_method": "till_exchange",
-        },
-    )
+    return desk_return(client, order, "till_exchange")
 
 
 def test_an_exchange_for_something_dearer_pays_the_difference_in_cash(
@@ -124,17 +115,7 @@ def test_no_open_shift_no_exchange_at_the_till(desk, register, shift, shirt, ass
     services.shift_close(shift=shift, associate=associate, counted=Decimal("121.25"))
     form = reverse("backoffice:return-form", args=[first.number])
     assert "Exchange at the till" not in desk.get(form).content.decode()
-    line = first.lines.first()
-    refused = desk.post(
-        form,
-        {
-            f"qty-{line.pk}": "1",
-            f"reason-{line.pk}": "too_small",
-            f"condition-{line.pk}": "A",
-            f"disposition-{line.pk}": "restock",
-            "refund_method": "till_exchange",
-        },
-    )
+    refused = desk_return(desk, first, "till_exchange")
     assert refused.status_code == 400 and "Open a shift on a till first" in refused.content.decode()
     assert not Return.objects.exists()
 
@@ -188,19 +169,9 @@ def test_a_gift_receipt_return_onto_a_new_gift_card(desk, register, shift, shirt
     """A gift's recipient is not the buyer: the value goes onto a new card for them,
     its code printed once on the return receipt."""
     first = _sold(desk, register, shirt)
-    line = first.lines.first()
     form = reverse("backoffice:return-form", args=[first.number])
     assert "New gift card" in desk.get(form).content.decode()
-    taken = desk.post(
-        form,
-        {
-            f"qty-{line.pk}": "1",
-            f"reason-{line.pk}": "changed_mind",
-            f"condition-{line.pk}": "A",
-            f"disposition-{line.pk}": "restock",
-            "refund_method": "gift_card",
-        },
-    )
+    taken = desk_return(desk, first, "gift_card")
     assert taken.status_code == 302, taken.content.decode()[:2000]
     card = GiftCard.objects.get()
     assert (card.initial_amount, card.customer_id) == (Decimal("21.25"), None)
