@@ -578,14 +578,21 @@ class Payment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} [{self.status}]"
 
+    @classmethod
+    def qr_providers(cls) -> frozenset[str]:
+        """Every provider name a QR payment may carry: the configured one
+        (``OMNI_QR_PAYMENT_PROVIDER``) and the test one."""
+        return frozenset(
+            {
+                cls.Provider.QR_TEST,
+                getattr(settings, "OMNI_QR_PAYMENT_PROVIDER", cls.Provider.QR_TEST),
+            }
+        )
+
     @property
     def is_qr(self) -> bool:
-        """Paid by a bank app scanning a QR code (the configured QR provider or the test
-        one), online or at a till."""
-        return self.provider in {
-            self.Provider.QR_TEST,
-            getattr(settings, "OMNI_QR_PAYMENT_PROVIDER", self.Provider.QR_TEST),
-        }
+        """Paid by a bank app scanning a QR code, online or at a till."""
+        return self.provider in self.qr_providers()
 
     @property
     def method_label(self) -> str:

@@ -43,6 +43,7 @@ from returns.selectors import (
 )
 from returns.services import return_receive
 from stores.surface import backoffice_view
+from till import services as till_services
 from till import surface as till_surface
 
 SEARCH_LIMIT = 25
@@ -283,7 +284,7 @@ def return_form(request: HttpRequest, number: str) -> HttpResponse:
                 if till_register is not None:
                     # The drawer's shift first (as a sale takes it), so a close waits for
                     # this refund and its Z report and expected cash agree.
-                    till_surface.shift_lock_for_refunds(till_register)
+                    till_services.shift_current_locked(register=till_register)
                 done = return_receive(
                     order=order,
                     location=request.location,

@@ -705,7 +705,7 @@ def _tender_rows(report: services.ShiftReport) -> list[dict]:
     for provider in sorted(set(report.by_tender) | set(report.refunds_by_tender)):
         if provider == card_provider:
             label = _("Card")
-        elif Payment(provider=provider).is_qr:
+        elif provider in Payment.qr_providers():
             label = _("QR payment")
         else:
             label = dict(Payment.Provider.choices).get(provider, provider)

@@ -58,16 +58,6 @@ def register_in_use(
     return open_here[0] if len(open_here) == 1 else None
 
 
-def shift_lock_for_refunds(register: Register) -> None:
-    """Lock ``register``'s open shift until the caller's transaction ends (see
-    ``till.services.shift_refunds_attach``)."""
-    list(
-        Shift.objects.select_for_update()
-        .filter(register=register, status=Shift.Status.OPEN)
-        .values_list("pk", flat=True)
-    )
-
-
 def return_refunds_paid_at(register: Register | None, *, return_request) -> None:
     """The refunds of a return taken at the desk were paid out at ``register``: they
     count in its open shift's drawer and reports (no other's)."""

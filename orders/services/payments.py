@@ -490,7 +490,7 @@ def qr_provider_name() -> str:
 
 def qr_provider_names() -> frozenset[str]:
     """Every provider name a QR payment may carry (the configured one and the test one)."""
-    return frozenset({qr_provider_name(), Payment.Provider.QR_TEST})
+    return Payment.qr_providers()
 
 
 def qr_expiry() -> dt.timedelta:

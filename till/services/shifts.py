@@ -166,6 +166,16 @@ def shift_reopen(*, shift: Shift, associate: Associate) -> Shift:
     return shift
 
 
+def shift_current_locked(*, register: Register) -> Shift | None:
+    """The register's open shift, locked until the caller's transaction ends (a sale, a
+    close and a refund paid out there take the same lock, so they run one by one)."""
+    return (
+        Shift.objects.select_for_update()
+        .filter(register=register, status=Shift.Status.OPEN)
+        .first()
+    )
+
+
 def shift_refunds_attach(*, register: Register, refund_ids: Sequence[int]) -> int:
     """The returns desk paid ``refund_ids`` out at ``register`` (cash from its drawer, a
     card through its terminal): they count on its open shift's reports and expected
@@ -173,11 +183,7 @@ def shift_refunds_attach(*, register: Register, refund_ids: Sequence[int]) -> in
     open shift (a close waits, so its Z report and stored expected cash agree); the
     desk takes this lock before the return's own (a sale's order: shift, then stock).
     Nothing when no shift is open there. The number of refunds newly attached."""
-    shift = (
-        Shift.objects.select_for_update()
-        .filter(register=register, status=Shift.Status.OPEN)
-        .first()
-    )
+    shift = shift_current_locked(register=register)
     if shift is None or not refund_ids:
         return 0
     known = set(
