@@ -97,6 +97,21 @@ def scan(page, code: str, expect: str) -> None:
     page.wait_for_selector(expect)
 
 
+def return_by_receipt(page, order, line, refund_method: str) -> None:
+    """On the till: scan ``order``'s receipt code, which opens the returns desk, and take
+    one unit of ``line`` back (too small, grade A, restocked) by ``refund_method``."""
+    field = page.locator("#till-scan")
+    field.fill(order.number)
+    field.press("Enter")
+    page.wait_for_selector("h1:has-text('Return from order')")
+    page.fill(f"#qty-{line.pk}", "1")
+    page.select_option(f"#reason-{line.pk}", "too_small")
+    page.select_option(f"#disposition-{line.pk}", "restock")
+    page.check(f"input[name='condition-{line.pk}'][value='A']")
+    page.check(f"input[name='refund_method'][value='{refund_method}']")
+    page.get_by_role("button", name="Take the return").click()
+
+
 def test_a_trading_day_at_the_till(live_server, browser, shop, shots):
     shopper_user = f.UserFactory(username="olivia", email="olivia@example.com")
     customer = f.CustomerFactory(
@@ -161,17 +176,7 @@ def test_a_trading_day_at_the_till(live_server, browser, shop, shots):
     # A return: the receipt's code scanned at the till opens the returns desk.
     page.get_by_role("link", name="Next sale").click()
     page.wait_for_load_state("load")
-    field = page.locator("#till-scan")
-    field.fill(order.number)
-    field.press("Enter")
-    page.wait_for_selector("h1:has-text('Return from order')")
-    line = order.lines.get(variant=scarf)
-    page.fill(f"#qty-{line.pk}", "1")
-    page.select_option(f"#reason-{line.pk}", "too_small")
-    page.select_option(f"#disposition-{line.pk}", "restock")
-    page.check(f"input[name='condition-{line.pk}'][value='A']")
-    page.check("input[name='refund_method'][value='original']")
-    page.get_by_role("button", name="Take the return").click()
+    return_by_receipt(page, order, order.lines.get(variant=scarf), "original")
     page.wait_for_selector("h1:has-text('Return receipt')")
     # What the scarf really cost: $20.00 less its 10% ($18.00) + 6.25% tax.
     assert Return.objects.get().refund_total == Decimal("19.13")

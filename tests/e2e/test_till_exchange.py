@@ -16,7 +16,12 @@ from orders.models import Order
 from returns.models import Return
 from stores.models import Associate
 from tests import factories as f
-from tests.e2e.test_till import logged_in, scan, shots  # noqa: F401 (fixture)
+from tests.e2e.test_till import (  # noqa: F401 (shots: a fixture)
+    logged_in,
+    return_by_receipt,
+    scan,
+    shots,
+)
 from till import services as till
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,17 +83,7 @@ def test_a_qr_sale_then_an_exchange_at_the_till(live_server, browser, thai_shop,
     # The receipt scanned at the till opens the desk; the return becomes an exchange.
     page.get_by_role("link", name="Next sale").click()
     page.wait_for_load_state("load")
-    field = page.locator("#till-scan")
-    field.fill(sale.number)
-    field.press("Enter")
-    page.wait_for_selector("h1:has-text('Return from order')")
-    line = sale.lines.get()
-    page.fill(f"#qty-{line.pk}", "1")
-    page.select_option(f"#reason-{line.pk}", "too_small")
-    page.select_option(f"#disposition-{line.pk}", "restock")
-    page.check(f"input[name='condition-{line.pk}'][value='A']")
-    page.check("input[name='refund_method'][value='till_exchange']")
-    page.get_by_role("button", name="Take the return").click()
+    return_by_receipt(page, sale, sale.lines.get(), "till_exchange")
     page.wait_for_selector(".till-exchange")
     returned = Return.objects.get()
     assert returned.refund_total == sale.total
